@@ -1,0 +1,287 @@
+"""Postfix as the lab's MX hosts: one private Postfix instance for every MX.
+
+The instance lives entirely under ``state/mail/`` (``etc/`` holds main.cf and
+master.cf, ``spool/`` is the queue, ``data/`` the data directory, ``maillog`` the
+log written by postlogd). It is run as root with ``postfix -c DIR start``, which
+needs no ``alternate_config_directories`` entry in /etc/postfix/main.cf (that
+check applies to unprivileged users only) and leaves the system's default
+instance alone. Each MX address is its own ``smtpd`` listener in master.cf, with
+``-o`` overrides for the banner name and the TLS configuration of that server.
+
+Nothing is ever delivered: no domain is local or relayed, RCPT for any domain is
+refused (``reject_unauth_destination``), and every transport is ``discard``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from meting.lab import netns
+from meting.lab.model import MailServer, TlsProfile
+
+ALL_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+OPENSSL_DEFAULT_SUITES = (
+    "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256")
+START_TIMEOUT = 60.0
+
+MAIN_CF = """\
+# Written by meting.lab.mail; a private lab instance, never the system's.
+compatibility_level = 3.6
+queue_directory = {root}/spool
+data_directory = {root}/data
+maillog_file = {root}/maillog
+maillog_file_prefixes = {root}
+myhostname = mail.lab.invalid
+mydomain = lab.invalid
+myorigin = $myhostname
+mydestination =
+relay_domains =
+local_recipient_maps =
+alias_maps =
+alias_database =
+inet_interfaces = all
+inet_protocols = all
+mynetworks = 127.0.0.0/8 [::1]/128
+smtpd_banner = $myhostname ESMTP
+smtpd_relay_restrictions = reject_unauth_destination
+smtpd_recipient_restrictions = reject_unauth_destination
+smtpd_peername_lookup = no
+smtp_dns_support_level = disabled
+default_transport = discard
+relay_transport = discard
+local_transport = discard
+virtual_transport = discard
+biff = no
+smtpd_tls_loglevel = 1
+smtpd_tls_received_header = no
+smtpd_tls_session_cache_database =
+tls_random_source = dev:/dev/urandom
+"""
+
+MASTER_CF = """\
+# Written by meting.lab.mail: one smtpd per MX address, then the internal services.
+{listeners}
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+proxywrite unix -       -       n       -       1       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+"""
+
+
+def mail_dir(state: Path) -> Path:
+    return state / "mail"
+
+
+def config_dir(state: Path) -> Path:
+    return mail_dir(state) / "etc"
+
+
+def postfix_servers(servers: list[MailServer]) -> list[MailServer]:
+    return [s for s in servers if s.software == "postfix"]
+
+
+def listen_addresses(server: MailServer) -> list[str]:
+    """The addresses a server listens on (never its ``ipv6_dead`` ones)."""
+    return [*server.ipv4, *server.ipv6]
+
+
+def service_name(address: str, port: int = 25) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+# --- TLS settings -------------------------------------------------------------------
+
+def protocol_setting(protocols: tuple[str, ...]) -> str:
+    """Postfix protocol list: exclude every protocol the profile does not enable."""
+    unknown = set(protocols) - set(ALL_PROTOCOLS)
+    if unknown or not protocols:
+        raise netns.LabError(f"unsupported TLS protocols in profile: {sorted(unknown)}")
+    return ",".join(f"!{p}" for p in ALL_PROTOCOLS if p not in protocols)
+
+
+def cipher_setting(tls: TlsProfile) -> str:
+    """The TLS <= 1.2 cipher list, made to work with OpenSSL 3 for old protocols."""
+    ciphers = tls.ciphers
+    old = {"TLSv1", "TLSv1.1", "SSLv3"} & set(tls.protocols)
+    if old and "@SECLEVEL" not in ciphers:
+        ciphers += ":@SECLEVEL=0"
+    if tls.dhparam_bits is None:
+        ciphers += ":!kDHE"
+    return ciphers
+
+
+def group_settings(groups: str) -> tuple[str, str]:
+    """Split an OpenSSL group list into Postfix's EC curves and FFDHE groups."""
+    names = [g for g in groups.replace(",", ":").split(":") if g]
+    ec = [g for g in names if not g.startswith("ffdhe")]
+    ff = [g for g in names if g.startswith("ffdhe")]
+    return ",".join(ec), ",".join(ff)
+
+
+def dhparam_file(root: Path, bits: int) -> Path:
+    """DH parameters of the given size (DSA-style generation: fast, still valid)."""
+    path = root / "tls" / f"dh{bits}.pem"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["openssl", "dhparam", "-dsaparam", "-out", str(path), str(bits)],
+                       check=True, capture_output=True)
+    return path
+
+
+def suites_config(root: Path, suites: str) -> Path:
+    """An OpenSSL config that sets the TLS 1.3 suites (Postfix 3.7 has no knob)."""
+    digest = hashlib.sha256(suites.encode()).hexdigest()[:12]
+    path = root / "tls" / f"openssl-{digest}.cnf"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\n"
+                    "system_default = sys\n[sys]\n"
+                    f"Ciphersuites = {suites}\n")
+    return path
+
+
+def tls_overrides(server: MailServer, root: Path) -> list[str]:
+    """``-o`` settings for one server's listeners."""
+    if not server.starttls:
+        return ["smtpd_tls_security_level=none"]
+    if server.certs is None:
+        raise netns.LabError(f"mail server {server.name} offers STARTTLS but has no certs")
+    opts = ["smtpd_tls_security_level=may",
+            f"smtpd_tls_chain_files={server.certs.key},{server.certs.chain}"]
+    if server.tls is not None:
+        opts += profile_overrides(server.tls, root)
+    return opts
+
+
+def profile_overrides(tls: TlsProfile, root: Path) -> list[str]:
+    protocols = protocol_setting(tls.protocols)
+    ec, ff = group_settings(tls.groups)
+    dh = str(dhparam_file(root, tls.dhparam_bits)) if tls.dhparam_bits else "auto"
+    opts = [f"smtpd_tls_protocols={protocols}",
+            f"smtpd_tls_mandatory_protocols={protocols}",
+            "smtpd_tls_ciphers=high", "smtpd_tls_mandatory_ciphers=high",
+            f"tls_high_cipherlist={cipher_setting(tls)}",
+            f"tls_preempt_cipherlist={'yes' if tls.prefer_server_ciphers else 'no'}",
+            "smtpd_tls_eecdh_grade=auto",
+            f"tls_eecdh_auto_curves={ec}", f"tls_ffdhe_auto_groups={ff}",
+            f"smtpd_tls_dh1024_param_file={dh}",
+            f"tls_ssl_options={'' if tls.client_renegotiation else 'NO_RENEGOTIATION'}"]
+    if tls.ciphersuites and tls.ciphersuites != OPENSSL_DEFAULT_SUITES:
+        conf = suites_config(root, tls.ciphersuites)
+        opts.append(f"{{ import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C "
+                    f"POSTLOG_SERVICE POSTLOG_HOSTNAME OPENSSL_CONF={conf} }}")
+    return opts
+
+
+# --- configuration ------------------------------------------------------------------
+
+def listener_lines(server: MailServer, root: Path) -> list[str]:
+    opts = [f"myhostname={server.hostname}", *tls_overrides(server, root)]
+    flags = "".join(f"\n  -o {o}" for o in opts)
+    return [f"{service_name(addr)} inet n - n - - smtpd{flags}"
+            for addr in listen_addresses(server)]
+
+
+def configure(servers: list[MailServer], state: Path) -> None:
+    """Write the private Postfix instance for every ``postfix`` MX under state/mail."""
+    root = mail_dir(state).resolve()
+    etc = root / "etc"
+    for d in (etc, root / "spool", root / "data"):
+        d.mkdir(parents=True, exist_ok=True)
+    listeners = [line for s in postfix_servers(servers) for line in listener_lines(s, root)]
+    (etc / "main.cf").write_text(MAIN_CF.format(root=root))
+    (etc / "master.cf").write_text(MASTER_CF.format(listeners="\n".join(listeners)))
+    subprocess.run(["chown", "postfix:", str(root / "data")], check=True)
+    result = subprocess.run(["postfix", "-c", str(etc), "check"], capture_output=True,
+                            text=True)
+    if result.returncode != 0:
+        raise netns.LabError(f"postfix check failed: {result.stderr}\n{log_tail(state)}")
+
+
+def log_tail(state: Path, lines: int = 30) -> str:
+    log = mail_dir(state) / "maillog"
+    if not log.exists():
+        return "(no maillog)"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+# --- start and readiness ------------------------------------------------------------
+
+PROBE = r"""
+import json, socket, sys
+want_banner = sys.argv[1] == "banner"
+out = {}
+for host, port in json.loads(sys.argv[2]):
+    try:
+        with socket.create_connection((host, port), timeout=2) as s:
+            out[f"{host} {port}"] = s.recv(512).decode("latin-1") if want_banner else "open"
+    except OSError as e:
+        out[f"{host} {port}"] = f"error: {e}"
+print(json.dumps(out))
+"""
+
+
+def probe_in(ns: str, targets: list[tuple[str, int]], banner: bool) -> dict[str, str]:
+    """Connect to each target from inside ``ns``; the banner (or "open") or an error."""
+    mode = "banner" if banner else "tcp"
+    result = netns.run_in(ns, [sys.executable, "-c", PROBE, mode, json.dumps(targets)],
+                          check=False, timeout=30 + 3 * len(targets))
+    if result.returncode != 0:
+        raise netns.LabError(f"probe in {ns} failed: {result.stderr}")
+    answer: dict[str, str] = json.loads(result.stdout)
+    return answer
+
+
+def wait_ready(ns: str, targets: list[tuple[str, int]], banner: bool,
+               timeout: float = START_TIMEOUT) -> list[str]:
+    """Poll until every target answers; returns what still fails (empty when ready)."""
+    pending = list(targets)
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        answers = probe_in(ns, pending, banner)
+        ok = {k for k, v in answers.items() if (v.startswith("220") if banner else v == "open")}
+        pending = [t for t in pending if f"{t[0]} {t[1]}" not in ok]
+        if pending:
+            time.sleep(0.3)
+    return [f"{h} port {p}" for h, p in pending]
+
+
+def start(servers: list[MailServer], state: Path, ns: str) -> None:
+    """Start the instance in namespace ``ns``; wait for a 220 banner on every address."""
+    targets = [(a, 25) for s in postfix_servers(servers) for a in listen_addresses(s)]
+    if not targets:
+        return
+    etc = str(config_dir(state).resolve())
+    result = netns.run_in(ns, ["postfix", "-c", etc, "start"], check=False, timeout=120)
+    if result.returncode != 0:
+        raise netns.LabError(f"postfix did not start in {ns}: {result.stderr}\n"
+                             f"{log_tail(state)}")
+    missing = wait_ready(ns, targets, banner=True)
+    if missing:
+        raise netns.LabError(f"postfix gives no 220 banner on {', '.join(missing)}\n"
+                             f"{log_tail(state)}")
+
+
+def stop(state: Path, ns: str) -> None:
+    """Stop the instance (deleting the namespace also ends it)."""
+    netns.run_in(ns, ["postfix", "-c", str(config_dir(state).resolve()), "stop"],
+                 check=False)

@@ -1,0 +1,256 @@
+"""From the scenario catalogue to a resolved lab: addresses, zones, servers, domains."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import random
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from meting.lab.model import (
+    CertSpec,
+    Host,
+    LabPlan,
+    MailServer,
+    NameServer,
+    Network,
+    Record,
+    ScenarioDomain,
+    TlsProfile,
+    WebServer,
+    Zone,
+)
+from meting.lab.netns import LabError
+
+HOSTS = ("scan", "res", "root", "tld", "auth", "web", "mail", "hostile")
+WEB_HOST_OF = {"nginx": "web", "openssl": "web", "silent": "hostile", "tls_garbage": "hostile"}
+MAIL_HOST_OF = {"postfix": "mail", "slow_banner": "hostile"}
+CA_ISSUER = "lab-ca.meting.test"
+DKIM_SELECTOR = "selector1"
+
+
+def load_catalogue(path: Path | None = None) -> dict[str, Any]:
+    if path is None:
+        text = resources.files("meting.lab").joinpath("data/scenarios.yaml").read_text()
+    else:
+        text = path.read_text()
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise LabError("the scenario catalogue is not a mapping")
+    return data
+
+
+@dataclass
+class Allocator:
+    """Hands out addresses from each network in order."""
+
+    networks: dict[str, Network]
+    used: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def take(self, network: str, family: int) -> str:
+        net = self.networks[network]
+        prefix = ipaddress.ip_network(net.ipv4_prefix if family == 4 else net.ipv6_prefix)
+        n = self.used.get((network, family), 9) + 1
+        self.used[(network, family)] = n
+        return str(prefix.network_address + n)
+
+
+def txt(value: str) -> str:
+    """A TXT rdata, split in strings of at most 255 characters."""
+    chunks = [value[i:i + 255] for i in range(0, len(value), 255)] or [""]
+    return " ".join('"' + c.replace('"', '\\"') + '"' for c in chunks)
+
+
+class Planner:
+    def __init__(self, catalogue: dict[str, Any], prefix: str, dkim_public: bytes) -> None:
+        self.cat = catalogue
+        self.plan = LabPlan(prefix=prefix, hosts={h: Host(h) for h in HOSTS}, networks={},
+                            zones={}, nameservers={}, web_servers={}, mail_servers={},
+                            domains=[], resolver="", resolver6="", scanner=[])
+        for name, n in catalogue["networks"].items():
+            self.plan.networks[name] = Network(name, n["ipv4"], n["ipv6"], n["asn"], n["roa"],
+                                               n.get("roa_asn"))
+        self.alloc = Allocator(self.plan.networks)
+        self.dkim = "v=DKIM1; k=rsa; p=" + base64.b64encode(dkim_public).decode()
+        self.profiles = {k: tls_profile(k, v) for k, v in catalogue["tls_profiles"].items()}
+
+    def address(self, host: str, network: str, family: int) -> str:
+        addr = self.alloc.take(network, family)
+        self.plan.hosts[host].addresses.append(addr)
+        return addr
+
+    def build(self, generated: int) -> LabPlan:
+        p = self.plan
+        p.scanner = [self.address("scan", "infra", 4), self.address("scan", "infra", 6)]
+        p.resolver = self.address("res", "infra", 4)
+        p.resolver6 = self.address("res", "infra", 6)
+        self.add_nameservers()
+        self.add_infra_zones()
+        self.add_web_servers()
+        self.add_mail_servers()
+        for s in self.cat["scenarios"]:
+            self.add_domain(s, s["domain"], s.get("category"), generated=False)
+        self.add_population(generated)
+        return p
+
+    def add_nameservers(self) -> None:
+        for hostname, spec in self.cat["nameservers"].items():
+            ns = NameServer(hostname, spec["network"])
+            fill_addresses(self, ns, spec["host"], spec["network"], spec.get("ipv6", "yes"))
+            self.plan.nameservers[hostname] = ns
+
+    def ns_set(self, name: str) -> list[str]:
+        return list(self.cat["nameserver_sets"][name])
+
+    def add_infra_zones(self) -> None:
+        z = self.plan.zones
+        z[""] = Zone("", "root", "signed", self.ns_set("root"))
+        for tld in self.cat["tlds"]:
+            z[tld] = Zone(tld, "tld", "signed", self.ns_set("tld"))
+        for name, spec in self.cat["provider_zones"].items():
+            zone = Zone(name, "auth", spec.get("dnssec", "signed"), self.ns_set("labdns"))
+            zone.records += [Record(o, t, str(d)) for o, t, d in spec.get("records", [])]
+            if spec.get("caa"):
+                zone.records.append(Record(name, "CAA", f'0 issue "{CA_ISSUER}"'))
+            z[name] = zone
+
+    def add_web_servers(self) -> None:
+        for name, spec in self.cat["web_servers"].items():
+            spec = dict(spec)
+            network = spec.pop("network")
+            ipv6 = spec.pop("ipv6", "yes")
+            tls = spec.pop("tls", None)
+            cert = CertSpec(**spec.pop("cert", {}))
+            ws = WebServer(name=name, software=spec.pop("software", "nginx"), network=network,
+                           tls=self.profiles[tls] if tls else None, cert=cert, **spec)
+            fill_addresses(self, ws, WEB_HOST_OF[ws.software], network, ipv6)
+            self.plan.web_servers[name] = ws
+
+    def add_mail_servers(self) -> None:
+        for name, spec in self.cat["mail_servers"].items():
+            spec = dict(spec)
+            network = spec.pop("network")
+            ipv6 = spec.pop("ipv6", "yes")
+            tls = spec.pop("tls", None)
+            cert = CertSpec(**spec.pop("cert", {}))
+            ms = MailServer(name=name, software=spec.pop("software", "postfix"),
+                            network=network, tls=self.profiles[tls] if tls else None,
+                            cert=cert, **spec)
+            fill_addresses(self, ms, MAIL_HOST_OF[ms.software], network, ipv6)
+            self.plan.mail_servers[name] = ms
+
+    def add_domain(self, s: dict[str, Any], domain: str, category: str | None,
+                   generated: bool) -> None:
+        d = {**self.cat["defaults"], **s}
+        zone = Zone(domain, "auth", d["dnssec"], self.ns_set(d["nameservers"]))
+        web = self.plan.web_servers[d["web"]]
+        web_host = f"{d['web_host']}.{domain}" if d.get("web_host") else f"www.{domain}"
+        for host in (web_host, domain):
+            zone.records += address_records(host, web)
+            web.sites.append(host)
+        zone.records += self.mail_records(domain, d)
+        if d.get("caa"):
+            zone.records.append(Record(domain, "CAA", f'0 issue "{CA_ISSUER}"'))
+        self.plan.zones[domain] = zone
+        self.plan.domains.append(ScenarioDomain(
+            scenario=s["name"], domain=domain, category=category or d["category"],
+            organisation=s.get("organisation", f"Lab {s['name']}"), web_host=web_host,
+            mail_domain=domain, expected_web=self.expected(s, "web"),
+            expected_mail=self.expected(s, "mail"), generated=generated))
+
+    def mail_records(self, domain: str, d: dict[str, Any]) -> list[Record]:
+        records: list[Record] = []
+        if d["mx"] == "null_mx":
+            records.append(Record(domain, "MX", "0 ."))
+        else:
+            for pref, key in enumerate(d["mx"], start=1):
+                records.append(Record(domain, "MX", f"{10 * pref} {self.plan.mail_servers[key].hostname}."))
+        spf = d.get("spf")
+        for value in [spf] if isinstance(spf, str) else (spf or []):
+            records.append(Record(domain, "TXT", txt(value)))
+        if d.get("dmarc"):
+            records.append(Record(f"_dmarc.{domain}", "TXT", txt(d["dmarc"].format(domain=domain))))
+        if d.get("dkim"):
+            records.append(Record(f"{DKIM_SELECTOR}._domainkey.{domain}", "TXT", txt(self.dkim)))
+        return records
+
+    def expected(self, s: dict[str, Any], kind: str) -> dict[str, str]:
+        base = dict(self.cat["defaults"]["expected"][kind])
+        override = (s.get("expected") or {}).get(kind) or {}
+        unknown = set(override) - set(base)
+        if unknown:
+            raise LabError(f"scenario {s['name']}: unknown {kind} columns {sorted(unknown)}")
+        return {**base, **override}
+
+    def add_population(self, n: int) -> None:
+        if n <= 0:
+            return
+        pop = self.cat["population"]
+        by_name = {s["name"]: s for s in self.cat["scenarios"]}
+        rng = random.Random(20261123)
+        cats, cat_w = zip(*pop["categories"].items(), strict=True)
+        temps, temp_w = zip(*pop["templates"].items(), strict=True)
+        for i in range(1, n + 1):
+            category = rng.choices(cats, cat_w)[0]
+            template = by_name[rng.choices(temps, temp_w)[0]]
+            domain = f"{category}-{i:05d}.nl"
+            org = f"{category.capitalize()} {i:05d}"
+            self.add_domain({**template, "organisation": org}, domain, category, generated=True)
+
+    def mail_host_records(self) -> None:
+        """A/AAAA of every MX host name, in the zone that holds it."""
+        for ms in self.plan.mail_servers.values():
+            zone = self.plan.zones[owning_zone(ms.hostname, self.plan.zones)]
+            zone.records += address_records(ms.hostname, ms)
+
+
+def within(name: str, zone: str) -> bool:
+    return zone == "" or name == zone or name.endswith("." + zone)
+
+
+def owning_zone(name: str, zones: dict[str, Zone]) -> str:
+    """The most specific lab zone that holds a name."""
+    best = None
+    for zone in zones:
+        if within(name, zone) and (best is None or len(zone) > len(best)):
+            best = zone
+    if best is None:
+        raise LabError(f"no lab zone holds {name}")
+    return best
+
+
+def tls_profile(name: str, spec: dict[str, Any]) -> TlsProfile:
+    return TlsProfile(name=name, protocols=tuple(spec["protocols"]), ciphers=spec["ciphers"],
+                      ciphersuites=spec["ciphersuites"], groups=spec["groups"],
+                      prefer_server_ciphers=spec.get("prefer_server_ciphers", True),
+                      dhparam_bits=spec.get("dhparam_bits"),
+                      client_renegotiation=spec.get("client_renegotiation", False))
+
+
+def fill_addresses(planner: Planner, target: WebServer | MailServer | NameServer,
+                   host: str, network: str, ipv6: str) -> None:
+    target.ipv4.append(planner.address(host, network, 4))
+    if ipv6 == "yes":
+        target.ipv6.append(planner.address(host, network, 6))
+    elif ipv6 == "dead":
+        target.ipv6_dead.append(planner.address(host, network, 6))
+    elif ipv6 != "no":
+        raise LabError(f"ipv6 must be yes, no or dead, not {ipv6!r}")
+
+
+def address_records(name: str, server: WebServer | MailServer) -> list[Record]:
+    return ([Record(name, "A", a) for a in server.ipv4]
+            + [Record(name, "AAAA", a) for a in server.ipv6 + server.ipv6_dead])
+
+
+def build_plan(prefix: str, generated: int = 0, dkim_public: bytes = b"",
+               catalogue: Path | None = None) -> LabPlan:
+    planner = Planner(load_catalogue(catalogue), prefix, dkim_public)
+    plan = planner.build(generated)
+    planner.mail_host_records()
+    return plan
