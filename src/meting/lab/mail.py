@@ -25,9 +25,10 @@ from meting.lab import netns
 from meting.lab.model import MailServer, TlsProfile
 
 ALL_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
-OPENSSL_DEFAULT_SUITES = (
+OPENSSL_SUITES = (
     "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256")
 START_TIMEOUT = 60.0
+SMTPD = "/usr/lib/postfix/sbin/smtpd"
 
 MAIN_CF = """\
 # Written by meting.lab.mail; a private lab instance, never the system's.
@@ -61,6 +62,8 @@ smtpd_tls_loglevel = 1
 smtpd_tls_received_header = no
 smtpd_tls_session_cache_database =
 tls_random_source = dev:/dev/urandom
+import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C POSTLOG_SERVICE
+    POSTLOG_HOSTNAME OPENSSL_CONF
 """
 
 MASTER_CF = """\
@@ -130,12 +133,9 @@ def cipher_setting(tls: TlsProfile) -> str:
     return ciphers
 
 
-def group_settings(groups: str) -> tuple[str, str]:
-    """Split an OpenSSL group list into Postfix's EC curves and FFDHE groups."""
-    names = [g for g in groups.replace(",", ":").split(":") if g]
-    ec = [g for g in names if not g.startswith("ffdhe")]
-    ff = [g for g in names if g.startswith("ffdhe")]
-    return ",".join(ec), ",".join(ff)
+def group_setting(groups: str) -> str:
+    """OpenSSL groups as Postfix's curve list (3.7 passes FFDHE names through too)."""
+    return ",".join(g for g in groups.replace(",", ":").split(":") if g)
 
 
 def dhparam_file(root: Path, bits: int) -> Path:
@@ -148,15 +148,28 @@ def dhparam_file(root: Path, bits: int) -> Path:
     return path
 
 
-def suites_config(root: Path, suites: str) -> Path:
-    """An OpenSSL config that sets the TLS 1.3 suites (Postfix 3.7 has no knob)."""
+def suites_wrapper(root: Path, suites: str) -> Path:
+    """An smtpd wrapper whose OpenSSL config sets the TLS 1.3 suites.
+
+    Postfix 3.7 has no setting for TLS 1.3 suites, and a per-service ``-o
+    import_environment`` does not reach OpenSSL; so the listener runs this wrapper,
+    which sets OPENSSL_CONF (kept by the global ``import_environment``).
+    """
     digest = hashlib.sha256(suites.encode()).hexdigest()[:12]
-    path = root / "tls" / f"openssl-{digest}.cnf"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\n"
-                    "system_default = sys\n[sys]\n"
-                    f"Ciphersuites = {suites}\n")
-    return path
+    conf, wrapper = root / "tls" / f"openssl-{digest}.cnf", root / "tls" / f"smtpd-{digest}"
+    conf.parent.mkdir(parents=True, exist_ok=True)
+    conf.write_text("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\n"
+                    f"system_default = sys\n[sys]\nCiphersuites = {suites}\n")
+    wrapper.write_text(f"#!/bin/sh\nOPENSSL_CONF={conf} exec {SMTPD} \"$@\"\n")
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+def smtpd_command(server: MailServer, root: Path) -> str:
+    tls = server.tls
+    if server.starttls and tls and tls.ciphersuites and tls.ciphersuites != OPENSSL_SUITES:
+        return str(suites_wrapper(root, tls.ciphersuites))
+    return "smtpd"
 
 
 def tls_overrides(server: MailServer, root: Path) -> list[str]:
@@ -174,7 +187,6 @@ def tls_overrides(server: MailServer, root: Path) -> list[str]:
 
 def profile_overrides(tls: TlsProfile, root: Path) -> list[str]:
     protocols = protocol_setting(tls.protocols)
-    ec, ff = group_settings(tls.groups)
     dh = str(dhparam_file(root, tls.dhparam_bits)) if tls.dhparam_bits else "auto"
     opts = [f"smtpd_tls_protocols={protocols}",
             f"smtpd_tls_mandatory_protocols={protocols}",
@@ -182,13 +194,9 @@ def profile_overrides(tls: TlsProfile, root: Path) -> list[str]:
             f"tls_high_cipherlist={cipher_setting(tls)}",
             f"tls_preempt_cipherlist={'yes' if tls.prefer_server_ciphers else 'no'}",
             "smtpd_tls_eecdh_grade=auto",
-            f"tls_eecdh_auto_curves={ec}", f"tls_ffdhe_auto_groups={ff}",
+            f"tls_eecdh_auto_curves={group_setting(tls.groups)}",
             f"smtpd_tls_dh1024_param_file={dh}",
             f"tls_ssl_options={'' if tls.client_renegotiation else 'NO_RENEGOTIATION'}"]
-    if tls.ciphersuites and tls.ciphersuites != OPENSSL_DEFAULT_SUITES:
-        conf = suites_config(root, tls.ciphersuites)
-        opts.append(f"{{ import_environment = MAIL_CONFIG MAIL_DEBUG MAIL_LOGTAG TZ LANG=C "
-                    f"POSTLOG_SERVICE POSTLOG_HOSTNAME OPENSSL_CONF={conf} }}")
     return opts
 
 
@@ -197,13 +205,24 @@ def profile_overrides(tls: TlsProfile, root: Path) -> list[str]:
 def listener_lines(server: MailServer, root: Path) -> list[str]:
     opts = [f"myhostname={server.hostname}", *tls_overrides(server, root)]
     flags = "".join(f"\n  -o {o}" for o in opts)
-    return [f"{service_name(addr)} inet n - n - - smtpd{flags}"
+    command = smtpd_command(server, root)
+    return [f"{service_name(addr)} inet n - n - - {command}{flags}"
             for addr in listen_addresses(server)]
+
+
+def check_traversable(path: Path) -> None:
+    """The postfix user must reach the queue and data directories."""
+    for parent in [path, *path.parents]:
+        if parent.exists() and not parent.stat().st_mode & 0o001:
+            raise netns.LabError(f"{parent} is not searchable by others; Postfix's "
+                                 "unprivileged user cannot reach its queue below it "
+                                 "(chmod o+x, or put the lab state elsewhere)")
 
 
 def configure(servers: list[MailServer], state: Path) -> None:
     """Write the private Postfix instance for every ``postfix`` MX under state/mail."""
     root = mail_dir(state).resolve()
+    check_traversable(root)
     etc = root / "etc"
     for d in (etc, root / "spool", root / "data"):
         d.mkdir(parents=True, exist_ok=True)

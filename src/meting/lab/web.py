@@ -182,7 +182,7 @@ def content_lines(server: WebServer, other_site: bool, paths: Paths) -> list[str
     else:
         page = OTHER_PAGE if other_site else PAGE
         root = f'location = / {{ default_type text/html; return 200 "{page}"; }}'
-    rest = 'location / { return 404 "not found\\n"; }'
+    rest = 'location / { default_type text/plain; return 404 "not found\\n"; }'
     return [root, *security_txt_lines(server), rest]
 
 
@@ -365,16 +365,21 @@ sys.exit(1 if todo else 0)
 
 def wait_listening(ns: str, listening: list[str], procs: list[subprocess.Popen[bytes]],
                    paths: Paths) -> None:
+    """Probe every address from inside ``ns`` until all answer; fail fast if a server died."""
     started = time.monotonic()
-    result = netns.run_in(ns, [sys.executable, "-c", WAIT_SCRIPT, str(START_TIMEOUT),
-                               *listening], check=False, timeout=START_TIMEOUT + 30)
-    if result.returncode == 0:
-        return
-    dead = [str(p.args) for p in procs if p.poll() is not None]
-    raise netns.LabError(
-        f"web servers in {ns} not listening after {time.monotonic() - started:.0f} s: "
-        f"{result.stdout.strip()[:500]}; exited: {'; '.join(dead)[:500]}\n"
-        f"{log_tail(paths)}")
+    todo = listening
+    while todo and time.monotonic() - started < START_TIMEOUT:
+        result = netns.run_in(ns, [sys.executable, "-c", WAIT_SCRIPT, "1", *todo],
+                              check=False, timeout=30)
+        todo = result.stdout.split()
+        dead = [str(p.args) for p in procs if p.poll() is not None]
+        if todo and dead:
+            raise netns.LabError(f"web server exited in {ns}: {'; '.join(dead)[:500]}\n"
+                                 f"{log_tail(paths)}")
+    if todo:
+        raise netns.LabError(
+            f"web servers in {ns} not listening after {START_TIMEOUT:.0f} s: "
+            f"{' '.join(todo)[:500]}\n{log_tail(paths)}")
 
 
 def log_tail(paths: Paths, lines: int = 20) -> str:

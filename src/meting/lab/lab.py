@@ -1,0 +1,212 @@
+"""Bring the lab up, take it down, and say how it is."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from meting.lab import netns
+from meting.lab.model import LabPlan, MailServer, Record
+from meting.lab.plan import build_plan, load_catalogue, owning_zone
+
+# command -> the Debian package that provides it
+REQUIRED = {"ip": "iproute2", "knotd": "knot", "knotc": "knot", "keymgr": "knot",
+            "kdig": "knot-dnsutils", "unbound": "unbound", "nginx": "nginx-light",
+            "postfix": "postfix", "openssl": "openssl"}
+REGISTRY_COLUMNS = ["organisation", "category", "domain", "web_host", "mail", "umbrella", "sets"]
+
+
+def prefix() -> str:
+    return os.environ.get("METING_LAB_PREFIX", "mtl-")
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("METING_LAB_DIR", "/var/lib/meting-lab"))
+
+
+def preflight() -> None:
+    """Stop at once, saying what to do, when the lab cannot be built here."""
+    if os.geteuid() != 0:
+        raise netns.LabError("the lab needs root (network namespaces): run it with sudo")
+    missing = sorted({pkg for cmd, pkg in REQUIRED.items() if shutil.which(cmd) is None})
+    if missing:
+        raise netns.LabError("missing Debian packages; install them with: "
+                             f"apt-get install -y {' '.join(missing)}")
+
+
+def up(domains: int = 0) -> dict[str, Any]:
+    """Build the lab; a healthy lab of the same size is left as it is."""
+    preflight()
+    state = state_dir()
+    info = read_info(state)
+    if info and info.get("domains") == domains and status()["healthy"]:
+        return info
+    down()
+    state.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    plan = build(state, domains)
+    info = {"prefix": plan.prefix, "domains": domains, "resolver": plan.resolver,
+            "resolver6": plan.resolver6, "trust_store": str(state / "pki" / "root.pem"),
+            "registry": str(state / "registry.csv"), "scanner_namespace": f"{plan.prefix}scan",
+            "seconds_to_start": round(time.monotonic() - started, 1)}
+    (state / "lab.json").write_text(json.dumps(info, indent=2))
+    return info
+
+
+def build(state: Path, domains: int) -> LabPlan:
+    from meting.lab import dns, hostile, mail, pki, web
+
+    ca = pki.LabCA.load_or_create(state / "pki")
+    dkim_key = ca.key_for("rsa2048", state / "pki" / "dkim.key.pem")
+    plan = build_plan(prefix(), domains, dkim_public=dkim_spki(dkim_key))
+    netns.create_switch(plan.prefix)
+    for host in plan.hosts.values():
+        netns.add_host(plan.prefix, host.name, host.addresses)
+    webs = list(plan.web_servers.values())
+    mails = list(plan.mail_servers.values())
+    web.configure(webs, state, ca)
+    for ms in mails:
+        if ms.software == "postfix":
+            ms.certs = ca.issue([ms.hostname], ms.cert, state / "pki" / "mail", ms.name,
+                                ocsp=False)
+    add_tlsa(plan, mails)
+    mail.configure(mails, state)
+    save_plan(plan, state)
+    dns.DnsLab(plan, state).start()
+    web.start(webs, state, f"{plan.prefix}web")
+    mail.start(mails, state, f"{plan.prefix}mail")
+    hostile.start_hostile(hostile.configure_hostile(webs, mails, state), state,
+                          f"{plan.prefix}hostile")
+    write_registry(plan, state / "registry.csv")
+    return plan
+
+
+def dkim_spki(key_pem: bytes) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    return key.public_key().public_bytes(serialization.Encoding.DER,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def add_tlsa(plan: LabPlan, mails: list[MailServer]) -> None:
+    from meting.lab.pki import tlsa_rdata
+
+    for ms in mails:
+        if ms.tlsa == "none" or ms.certs is None:
+            continue
+        rdata = tlsa_rdata(ms.certs)
+        if ms.tlsa == "mismatch":
+            rdata = "3 1 1 " + hashlib.sha256(ms.hostname.encode()).hexdigest()
+        zone = plan.zones[owning_zone(ms.hostname, plan.zones)]
+        zone.records.append(Record(f"_25._tcp.{ms.hostname}", "TLSA", rdata))
+
+
+def save_plan(plan: LabPlan, state: Path) -> None:
+    (state / "plan.json").write_text(json.dumps(dataclasses.asdict(plan)))
+
+
+def read_info(state: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads((state / "lab.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def write_registry(plan: LabPlan, path: Path) -> None:
+    umbrellas = load_catalogue()["umbrellas"]
+    with path.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(REGISTRY_COLUMNS)
+        for d in plan.domains:
+            sets = "lab;" + ("generated" if d.generated else "scenarios")
+            writer.writerow([d.organisation, d.category, d.domain, d.web_host, "yes",
+                             umbrellas[d.category], sets])
+
+
+def down() -> list[str]:
+    """Remove every namespace, process and file of the lab."""
+    removed = netns.delete_all(prefix())
+    state = state_dir()
+    if state.exists():
+        shutil.rmtree(state)
+    return removed
+
+
+def status() -> dict[str, Any]:
+    """Every scenario with its targets, expected statuses and whether its servers answer."""
+    state = state_dir()
+    try:
+        plan = json.loads((state / "plan.json").read_text())
+    except (OSError, ValueError):
+        return {"healthy": False, "up": False, "scenarios": []}
+    probe = health_probe(plan)
+    scenarios = []
+    for d in plan["domains"]:
+        if d["generated"]:
+            continue
+        ok = all(probe.get(key, False) for key in endpoints_of(plan, d))
+        scenarios.append({"name": d["scenario"], "domain": d["domain"],
+                          "web_host": d["web_host"], "mail_domain": d["mail_domain"],
+                          "category": d["category"], "healthy": ok,
+                          "expected": {"web": d["expected_web"], "mail": d["expected_mail"]}})
+    resolver_ok = probe.get(f"dns:{plan['resolver']}", False)
+    healthy = resolver_ok and all(s["healthy"] for s in scenarios)
+    return {"healthy": healthy, "up": True, "resolver": plan["resolver"],
+            "domains": len(plan["domains"]), "scenarios": scenarios}
+
+
+def endpoints_of(plan: dict[str, Any], domain: dict[str, Any]) -> list[str]:
+    """Keys of the health probe that a scenario's servers must pass."""
+    keys = [f"dns:{plan['resolver']}"]
+    zone = plan["zones"][domain["domain"]]
+    for name in zone["nameservers"]:
+        ns = plan["nameservers"][name]
+        keys += [f"dns:{a}" for a in ns["ipv4"] + ns["ipv6"]]
+    for server in plan["web_servers"].values():
+        if domain["web_host"] in server["sites"]:
+            port = 443 if server["tls"] else 80
+            keys += [f"tcp:{a}:{port}" for a in server["ipv4"] + server["ipv6"]]
+    mx_hosts = {r["rdata"].split()[-1].rstrip(".") for r in zone["records"]
+                if r["rtype"] == "MX" and r["owner"] == domain["domain"]}
+    for server in plan["mail_servers"].values():
+        if server["hostname"] in mx_hosts:
+            keys += [f"tcp:{a}:25" for a in server["ipv4"] + server["ipv6"]]
+    return keys
+
+
+def health_probe(plan: dict[str, Any]) -> dict[str, bool]:
+    """Run the reachability probe from inside the scanner namespace."""
+    keys = sorted({k for d in plan["domains"] if not d["generated"]
+                   for k in endpoints_of(plan, d)})
+    ns = f"{plan['prefix']}scan"
+    if ns not in netns.existing(plan["prefix"]):
+        return {}
+    argv = netns.exec_argv(ns, [sys.executable, "-m", "meting.lab.health"])
+    result = subprocess.run(argv, input=json.dumps(keys), capture_output=True, text=True,
+                            check=False, timeout=120)
+    if result.returncode != 0:
+        return {}
+    answer = json.loads(result.stdout)
+    return {str(k): bool(v) for k, v in answer.items()}
+
+
+def exec_in_scanner(argv: list[str]) -> int:
+    """Run a command in the scanner namespace, told where the lab's resolver and CA are."""
+    info = read_info(state_dir())
+    if info is None:
+        raise netns.LabError("the lab is not up: run `meting lab up` first")
+    env = {**os.environ, "METING_RESOLVER": info["resolver"],
+           "METING_TRUST_STORE": info["trust_store"]}
+    return subprocess.run(netns.exec_argv(info["scanner_namespace"], argv), env=env,
+                          check=False).returncode
