@@ -15,6 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import dns.dnssec
+import dns.dnssectypes
 import dns.name
 import dns.rdata
 import dns.rdataclass
@@ -121,7 +122,7 @@ class DnsLab:
             key = (self.own_keys[zone.name][1] if zone.dnssec == "bogus_expired"
                    else self.ksk[zone.server])
             ds = dns.dnssec.make_ds(fqdn(zone.name), key, "SHA256")
-            text = ds.to_text()
+            text = str(ds.to_text())  # type: ignore[no-untyped-call]
             if zone.dnssec == "bogus_ds":
                 digest = text.split()[-1]
                 text = text[: -len(digest)] + ("0" * len(digest))
@@ -147,7 +148,7 @@ class DnsLab:
     def sign_expired(self, zone: Zone, text: str) -> str:
         """Sign with signatures that expired a week ago (Knot will not make those)."""
         key = ec.generate_private_key(ec.SECP256R1())
-        dnskey = dns.dnssec.make_dnskey(key.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256,
+        dnskey = dns.dnssec.make_dnskey(key.public_key(), dns.dnssectypes.Algorithm.ECDSAP256SHA256,
                                         flags=257)
         self.own_keys[zone.name] = (key, dnskey)
         z = dns.zone.from_text(text, origin=fqdn(zone.name), relativize=False)

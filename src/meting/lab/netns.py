@@ -8,6 +8,7 @@ a route or a link to the root namespace, so lab traffic cannot leave the lab.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -73,10 +74,8 @@ def kill_all_in(ns: str, grace: float = 3.0) -> None:
         if not pids:
             return
         for pid in pids:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline and pids_in(ns):
             time.sleep(0.05)

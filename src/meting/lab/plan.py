@@ -169,7 +169,8 @@ class Planner:
             records.append(Record(domain, "MX", "0 ."))
         else:
             for pref, key in enumerate(d["mx"], start=1):
-                records.append(Record(domain, "MX", f"{10 * pref} {self.plan.mail_servers[key].hostname}."))
+                host = self.plan.mail_servers[key].hostname
+                records.append(Record(domain, "MX", f"{10 * pref} {host}."))
         spf = d.get("spf")
         for value in [spf] if isinstance(spf, str) else (spf or []):
             records.append(Record(domain, "TXT", txt(value)))

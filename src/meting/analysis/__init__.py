@@ -1,0 +1,1 @@
+"""The analysis layer (see ARCHITECTURE.md)."""

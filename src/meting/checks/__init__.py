@@ -1,0 +1,1 @@
+"""The checks layer (see ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""The lab layer (see ARCHITECTURE.md)."""

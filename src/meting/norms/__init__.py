@@ -1,0 +1,1 @@
+"""The norms layer (see ARCHITECTURE.md)."""

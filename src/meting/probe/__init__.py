@@ -1,0 +1,1 @@
+"""The probe layer (see ARCHITECTURE.md)."""

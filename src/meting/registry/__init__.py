@@ -1,0 +1,1 @@
+"""The registry layer (see ARCHITECTURE.md)."""
