@@ -1,0 +1,55 @@
+"""One lab for the whole test session, apart from any lab a user has running."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("METING_LAB_PREFIX", "mtt-")
+os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-test")
+
+from meting.lab import lab as lab_module  # noqa: E402
+from meting.lab import netns  # noqa: E402
+
+
+@dataclass
+class Lab:
+    info: dict[str, Any]
+    plan: dict[str, Any]
+
+    @property
+    def scan(self) -> str:
+        return str(self.info["scanner_namespace"])
+
+    @property
+    def trust_store(self) -> str:
+        return str(self.info["trust_store"])
+
+    def run(self, *argv: str, timeout: float = 30, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        """Run a command in the scanner namespace."""
+        return subprocess.run(netns.exec_argv(self.scan, list(argv)), input=stdin,
+                              capture_output=True, text=True, timeout=timeout, check=False)
+
+    def dig(self, name: str, rtype: str, server: str | None = None, cd: bool = False) -> str:
+        flags = ["+dnssec", "+timeout=2", "+retry=1"] + (["+cdflag"] if cd else [])
+        return self.run("kdig", f"@{server or self.info['resolver']}", *flags, name, rtype).stdout
+
+    def scenario(self, name: str) -> dict[str, Any]:
+        return next(d for d in self.plan["domains"] if d["scenario"] == name)
+
+
+@pytest.fixture(scope="session")
+def lab() -> Iterator[Lab]:
+    if os.geteuid() != 0:
+        pytest.skip("the lab needs root (network namespaces)")
+    info = lab_module.up(domains=20)
+    plan = json.loads((Path(os.environ["METING_LAB_DIR"]) / "plan.json").read_text())
+    yield Lab(info, plan)
+    lab_module.down()

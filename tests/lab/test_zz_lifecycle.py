@@ -1,0 +1,40 @@
+"""Up twice is harmless; down leaves nothing behind. Runs last: it takes the lab down."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from meting.lab import lab as lab_module
+from meting.lab import netns
+from tests.lab.conftest import Lab
+
+pytestmark = pytest.mark.lab
+
+
+def test_up_again_keeps_the_running_lab(lab: Lab) -> None:
+    ns = lab.info["scanner_namespace"]
+    before = netns.pids_in(f"{lab_module.prefix()}auth")
+    info = lab_module.up(domains=20)
+    assert info == lab.info
+    assert netns.pids_in(f"{lab_module.prefix()}auth") == before
+    assert ns in netns.existing(lab_module.prefix())
+
+
+def test_down_removes_every_namespace_process_and_file(lab: Lab) -> None:
+    prefix = lab_module.prefix()
+    state = Path(os.environ["METING_LAB_DIR"])
+    namespaces = netns.existing(prefix)
+    assert len(namespaces) >= 9
+    pids = [p for ns in namespaces for p in netns.pids_in(ns)]
+    assert pids
+    lab_module.down()
+    assert netns.existing(prefix) == []
+    assert not state.exists()
+    alive = [p for p in pids if Path(f"/proc/{p}").exists()]
+    assert alive == []
+    assert json.dumps(lab_module.status()) == json.dumps(
+        {"healthy": False, "up": False, "scenarios": []})
