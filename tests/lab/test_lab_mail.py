@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import json
 import os
@@ -98,8 +99,8 @@ def client(code: str, timeout: float = 60) -> str:
     return result.stdout.strip()
 
 
-def s_client(addr: str, flag: str) -> subprocess.CompletedProcess[str]:
-    argv = ["openssl", "s_client", "-connect", f"{addr}:25", "-starttls", "smtp", flag,
+def s_client(addr: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    argv = ["openssl", "s_client", "-connect", f"{addr}:25", "-starttls", "smtp", *flags,
             "-cipher", "ALL:@SECLEVEL=0"]
     return subprocess.run(netns.exec_argv(PREFIX + CLI, argv), input="", text=True,
                           capture_output=True, timeout=30)
@@ -168,6 +169,14 @@ def test_good_listener_tls12_and_not_tls10(lab: Path) -> None:
     assert s_client(GOOD_V4, "-tls1").returncode != 0
 
 
+def test_good_listener_tls13_suites(lab: Path) -> None:
+    """The profile's TLS 1.3 suites apply (through the OPENSSL_CONF smtpd wrapper)."""
+    aes = s_client(GOOD_V4, "-tls1_3", "-ciphersuites", "TLS_AES_128_GCM_SHA256")
+    assert "Cipher is TLS_AES_128_GCM_SHA256" in aes.stdout
+    chacha = s_client(GOOD_V4, "-tls1_3", "-ciphersuites", "TLS_CHACHA20_POLY1305_SHA256")
+    assert chacha.returncode != 0
+
+
 def test_tls10_only_listener(lab: Path) -> None:
     old = s_client(OLD_V4, "-tls1")
     assert old.returncode == 0, old.stdout + old.stderr
@@ -224,3 +233,24 @@ def test_hostile_survives_resets(lab: Path) -> None:
     assert banner(SILENT_V4, 443, wait=1) == "TIMEOUT"
     assert banner(SLOW_V4, 25, wait=1) == "TIMEOUT"
 
+
+
+def test_slow_banner_dialogue(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SMTP side of slow_banner, without the 30 s wait, on loopback."""
+    monkeypatch.setattr(hostile, "BANNER_DELAY", 0.0)
+
+    async def session() -> bytes:
+        slots = asyncio.Semaphore(4)
+        listener = hostile.Listener("slow_banner", "127.0.0.1", 0, "mx-slow.lab.test")
+        server = await asyncio.start_server(hostile.handler_for(listener, slots),
+                                            "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"EHLO c.lab.test\r\nSTARTTLS\r\nQUIT\r\n")
+        data = await asyncio.wait_for(reader.read(), 5)
+        server.close()
+        return data
+
+    data = asyncio.run(session())
+    assert data.startswith(b"220 mx-slow.lab.test ESMTP\r\n250-mx-slow.lab.test")
+    assert b"STARTTLS" not in data.split(b"502")[0] and data.endswith(b"221 2.0.0 Bye\r\n")

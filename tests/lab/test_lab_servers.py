@@ -20,8 +20,11 @@ def target(address: str, port: int) -> str:
 
 
 def handshake(lab: Lab, address: str, port: int, *flags: str, host: str = "") -> str:
-    argv = ["openssl", "s_client", "-connect", target(address, port), "-brief",
-            "-CAfile", lab.trust_store, *flags]
+    # SECLEVEL=0 lets the client speak TLS 1.0/1.1 (SHA-1 signatures) when asked to
+    argv = ["openssl", "s_client", "-connect", target(address, port),
+            "-CAfile", lab.trust_store, "-cipher", "ALL:@SECLEVEL=0", *flags]
+    if "-status" not in flags:
+        argv.append("-brief")
     if host:
         argv += ["-servername", host, "-verify_hostname", host]
     result = lab.run(*argv, stdin="Q\n", timeout=15)
@@ -56,7 +59,7 @@ def test_certificates_verify_only_where_they_should(lab: Lab) -> None:
             continue
         out = handshake(lab, w["ipv4"][0], 443, "-verify_return_error", "-auth_level", "1",
                         host=w["sites"][0])
-        verified = "Verification: OK" in out
+        verified = "Verification: OK" in out or "Verify return code: 0 (ok)" in out
         assert verified == (w["cert"]["kind"] == "valid"), (w["name"], out)
 
 
@@ -130,7 +133,7 @@ def test_tls10_only_mail_server(lab: Lab) -> None:
     ms = lab.plan["mail_servers"]["tls10-only"]
     address = ms["ipv4"][0]
     assert "Protocol version: TLSv1\n" in handshake(lab, address, 25, "-starttls", "smtp",
-                                                     "-tls1", "-cipher", "ALL:@SECLEVEL=0")
+                                                     "-tls1")
     assert "Protocol version" not in handshake(lab, address, 25, "-starttls", "smtp", "-tls1_2")
 
 
@@ -156,12 +159,15 @@ def test_hostile_servers_misbehave(lab: Lab) -> None:
         "        return s.recv(64)\n"
         "    except TimeoutError:\n"
         "        return b'<silent>'\n"
-        "print(first(sys.argv[1], 443), first(sys.argv[2], 443), first(sys.argv[3], 25))\n")
+        "for a, p in ((sys.argv[1], 443), (sys.argv[2], 443), (sys.argv[3], 25)):\n"
+        "    print(first(a, p).hex() or 'closed')\n")
     out = lab.run(sys.executable, "-c", script, silent, garbage, slow).stdout
-    silent_answer, garbage_answer, slow_answer = out.split(" ", 2)
-    assert silent_answer == "b'<silent>'"
-    assert garbage_answer != "b'<silent>'" and not garbage_answer.startswith("b'\\x16\\x03")
-    assert slow_answer.strip() == "b'<silent>'"
+    silent_answer, garbage_answer, slow_answer = out.split()
+    quiet = b"<silent>".hex()
+    assert silent_answer == quiet
+    assert garbage_answer not in (quiet, "closed")
+    assert not garbage_answer.startswith("1603")  # not a TLS handshake record
+    assert slow_answer == quiet
     assert "Protocol version" not in handshake(lab, garbage, 443)
 
 

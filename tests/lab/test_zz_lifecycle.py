@@ -15,6 +15,15 @@ from tests.lab.conftest import Lab
 pytestmark = pytest.mark.lab
 
 
+def running(pid: int) -> bool:
+    """Alive and not a zombie (a killed child of this process that nobody reaped yet)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
 def test_up_again_keeps_the_running_lab(lab: Lab) -> None:
     ns = lab.info["scanner_namespace"]
     before = netns.pids_in(f"{lab_module.prefix()}auth")
@@ -34,7 +43,7 @@ def test_down_removes_every_namespace_process_and_file(lab: Lab) -> None:
     lab_module.down()
     assert netns.existing(prefix) == []
     assert not state.exists()
-    alive = [p for p in pids if Path(f"/proc/{p}").exists()]
+    alive = [p for p in pids if running(p)]
     assert alive == []
     assert json.dumps(lab_module.status()) == json.dumps(
         {"healthy": False, "up": False, "scenarios": []})
