@@ -15,8 +15,8 @@ import pytest
 os.environ.setdefault("METING_LAB_PREFIX", "mtt-")
 os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-test")
 
-from meting.lab import lab as lab_module  # noqa: E402
-from meting.lab import netns  # noqa: E402
+from meting.lab import lab as lab_module
+from meting.lab import netns
 
 
 @dataclass
@@ -32,7 +32,8 @@ class Lab:
     def trust_store(self) -> str:
         return str(self.info["trust_store"])
 
-    def run(self, *argv: str, timeout: float = 30, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    def run(self, *argv: str, timeout: float = 30,
+            stdin: str = "") -> subprocess.CompletedProcess[str]:
         """Run a command in the scanner namespace."""
         return subprocess.run(netns.exec_argv(self.scan, list(argv)), input=stdin,
                               capture_output=True, text=True, timeout=timeout, check=False)
