@@ -57,13 +57,15 @@ def up(domains: int = 0) -> dict[str, Any]:
     info = {"prefix": plan.prefix, "domains": domains, "resolver": plan.resolver,
             "resolver6": plan.resolver6, "trust_store": str(state / "pki" / "root.pem"),
             "registry": str(state / "registry.csv"), "scanner_namespace": f"{plan.prefix}scan",
+            "rpki_vrps": str(state / "rpki" / "vrps.json"),
+            "rpki_routes": str(state / "rpki" / "riswhoisdump.txt"),
             "seconds_to_start": round(time.monotonic() - started, 1)}
     (state / "lab.json").write_text(json.dumps(info, indent=2))
     return info
 
 
 def build(state: Path, domains: int) -> LabPlan:
-    from meting.lab import dns, hostile, mail, pki, web
+    from meting.lab import dns, hostile, mail, pki, rpki, web
 
     ca = pki.LabCA.load_or_create(state / "pki")
     dkim_key = ca.key_for("rsa2048", state / "pki" / "dkim.key.pem")
@@ -87,6 +89,7 @@ def build(state: Path, domains: int) -> LabPlan:
     hostile.start_hostile(hostile.configure_hostile(webs, mails, state), state,
                           f"{plan.prefix}hostile")
     write_registry(plan, state / "registry.csv")
+    rpki.write(list(plan.networks.values()), state / "rpki")
     return plan
 
 
@@ -207,6 +210,7 @@ def exec_in_scanner(argv: list[str]) -> int:
     if info is None:
         raise netns.LabError("the lab is not up: run `meting lab up` first")
     env = {**os.environ, "METING_RESOLVER": info["resolver"],
-           "METING_TRUST_STORE": info["trust_store"]}
+           "METING_TRUST_STORE": info["trust_store"], "METING_RPKI_VRPS": info["rpki_vrps"],
+           "METING_RPKI_ROUTES": info["rpki_routes"]}
     return subprocess.run(netns.exec_argv(info["scanner_namespace"], argv), env=env,
                           check=False).returncode
