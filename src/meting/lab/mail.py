@@ -16,10 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dh
 
 from meting.lab import netns
 from meting.lab.model import MailServer, TlsProfile
@@ -28,7 +32,13 @@ ALL_PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 OPENSSL_SUITES = (
     "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256")
 START_TIMEOUT = 60.0
-SMTPD = "/usr/lib/postfix/sbin/smtpd"
+DAEMON_DIR = "/usr/lib/postfix/sbin"
+SMTPD = f"{DAEMON_DIR}/smtpd"
+MODP_1024 = (  # RFC 2409 Oakley group 2, generator 2
+    "FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74020BBEA63B139B22"
+    "514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F14374FE1356D6D51C245E485B576625E7EC6"
+    "F44C42E9A637ED6B0BFF5CB6F406B7EDEE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381"
+    "FFFFFFFFFFFFFFFF")
 
 MAIN_CF = """\
 # Written by meting.lab.mail; a private lab instance, never the system's.
@@ -124,7 +134,7 @@ def protocol_setting(protocols: tuple[str, ...]) -> str:
 
 def cipher_setting(tls: TlsProfile) -> str:
     """The TLS <= 1.2 cipher list, made to work with OpenSSL 3 for old protocols."""
-    ciphers = tls.ciphers
+    ciphers = tls.ciphers or "DEFAULT"
     old = {"TLSv1", "TLSv1.1", "SSLv3"} & set(tls.protocols)
     if old and "@SECLEVEL" not in ciphers:
         ciphers += ":@SECLEVEL=0"
@@ -139,12 +149,22 @@ def group_setting(groups: str) -> str:
 
 
 def dhparam_file(root: Path, bits: int) -> Path:
-    """DH parameters of the given size (DSA-style generation: fast, still valid)."""
+    """PKCS#3 DH parameters of the given size: a well-known group when there is one."""
     path = root / "tls" / f"dh{bits}.pem"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["openssl", "dhparam", "-dsaparam", "-out", str(path), str(bits)],
-                       check=True, capture_output=True)
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if bits == 1024:
+        numbers = dh.DHParameterNumbers(int(MODP_1024, 16), 2)
+        path.write_bytes(numbers.parameters().parameter_bytes(
+            serialization.Encoding.PEM, serialization.ParameterFormat.PKCS3))
+        return path
+    if bits in (2048, 3072, 4096, 6144, 8192):
+        argv = ["openssl", "genpkey", "-genparam", "-algorithm", "DH",
+                "-pkeyopt", f"group:ffdhe{bits}", "-out", str(path)]
+    else:  # a fresh safe prime: slow for big sizes
+        argv = ["openssl", "dhparam", "-out", str(path), str(bits)]
+    subprocess.run(argv, check=True, capture_output=True)
     return path
 
 
@@ -168,7 +188,8 @@ def suites_wrapper(root: Path, suites: str) -> Path:
 def smtpd_command(server: MailServer, root: Path) -> str:
     tls = server.tls
     if server.starttls and tls and tls.ciphersuites and tls.ciphersuites != OPENSSL_SUITES:
-        return str(suites_wrapper(root, tls.ciphersuites))
+        # master.cf commands are relative to daemon_directory, even "/..." ones
+        return os.path.relpath(suites_wrapper(root, tls.ciphersuites), DAEMON_DIR)
     return "smtpd"
 
 
