@@ -1,0 +1,1 @@
+"""Record syntax shared by probe and checks: SPF, DMARC, TLSA, security.txt (no network, no verdicts)."""

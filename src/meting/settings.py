@@ -1,0 +1,55 @@
+"""Scanner settings: a config file, then METING_* environment variables, then flags.
+
+Flags override the environment, which overrides the file (``meting.toml`` in the
+working directory, or the file named by ``METING_CONFIG``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    resolver: str = "127.0.0.1"  # a validating resolver (the lab sets its own)
+    trust_store: str = ""  # PEM file of trusted roots; empty: the system's
+    rpki_vrps: str = ""  # VRP JSON (rpki-client / Routinator export)
+    rpki_routes: str = ""  # RIS whois dump of prefix-to-origin routes
+    database: str = "sqlite:///meting.db"
+    norm: str = "current"
+    concurrency: int = 200
+    per_address: int = 4  # concurrent tests per server address
+    dns_timeout: float = 3.0
+    connect_timeout: float = 5.0
+    smtp_banner_timeout: float = 10.0
+    test_budget: float = 120.0  # seconds for one whole web or mail test
+
+
+def load(overrides: dict[str, Any] | None = None) -> Settings:
+    settings = Settings()
+    config = Path(os.environ.get("METING_CONFIG", "meting.toml"))
+    if config.is_file():
+        settings = apply(settings, tomllib.loads(config.read_text()).get("meting", {}))
+    env = {f.name: os.environ[f"METING_{f.name.upper()}"] for f in fields(Settings)
+           if f"METING_{f.name.upper()}" in os.environ}
+    settings = apply(settings, env)
+    return apply(settings, {k: v for k, v in (overrides or {}).items() if v is not None})
+
+
+def apply(settings: Settings, values: dict[str, Any]) -> Settings:
+    known = {f.name: f for f in fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    converted: dict[str, Any] = {}
+    for name, value in values.items():
+        kind = type(getattr(Settings(), name))
+        try:
+            converted[name] = kind(value)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"setting {name}: {value!r} is not a {kind.__name__}") from exc
+    return replace(settings, **converted)
