@@ -1,1 +1,4 @@
-"""Record syntax shared by probe and checks: SPF, DMARC, TLSA, security.txt (no network, no verdicts)."""
+"""Record syntax shared by probe and checks (no network, no verdicts).
+
+SPF, DMARC, TLSA, security.txt.
+"""
