@@ -32,8 +32,8 @@ def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")
     from meting.lab import lab
 
     try:
-        with console.status("building the lab…"):
-            info = lab.up(domains)
+        with console.status("building the lab…") as spinner:
+            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"))
     except LabError as exc:
         fail(str(exc))
     console.print(f"lab up in {info['seconds_to_start']} s; resolver {info['resolver']}, "

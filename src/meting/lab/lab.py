@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,11 @@ def preflight() -> None:
                              f"apt-get install -y {' '.join(missing)}")
 
 
-def up(domains: int = 0) -> dict[str, Any]:
+def quiet(stage: str) -> None:
+    """Default progress callback: say nothing."""
+
+
+def up(domains: int = 0, progress: Callable[[str], None] = quiet) -> dict[str, Any]:
     """Build the lab; a healthy lab of the same size is left as it is."""
     preflight()
     state = state_dir()
@@ -53,7 +58,7 @@ def up(domains: int = 0) -> dict[str, Any]:
     down()
     state.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    plan = build(state, domains)
+    plan = build(state, domains, progress)
     info = {"prefix": plan.prefix, "domains": domains, "resolver": plan.resolver,
             "resolver6": plan.resolver6, "trust_store": str(state / "pki" / "root.pem"),
             "registry": str(state / "registry.csv"), "scanner_namespace": f"{plan.prefix}scan",
@@ -64,15 +69,17 @@ def up(domains: int = 0) -> dict[str, Any]:
     return info
 
 
-def build(state: Path, domains: int) -> LabPlan:
+def build(state: Path, domains: int, progress: Callable[[str], None]) -> LabPlan:
     from meting.lab import dns, hostile, mail, pki, rpki, web
 
+    progress("planning addresses, zones and servers")
     ca = pki.LabCA.load_or_create(state / "pki")
     dkim_key = ca.key_for("rsa2048", state / "pki" / "dkim.key.pem")
     plan = build_plan(prefix(), domains, dkim_public=dkim_spki(dkim_key))
     netns.create_switch(plan.prefix)
     for host in plan.hosts.values():
         netns.add_host(plan.prefix, host.name, host.addresses)
+    progress(f"issuing certificates for {len(plan.domains)} domains")
     webs = list(plan.web_servers.values())
     mails = list(plan.mail_servers.values())
     web.configure(webs, state, ca)
@@ -83,7 +90,9 @@ def build(state: Path, domains: int) -> LabPlan:
     add_tlsa(plan, mails)
     mail.configure(mails, state)
     save_plan(plan, state)
+    progress(f"signing and serving {len(plan.zones)} zones (Knot), starting Unbound")
     dns.DnsLab(plan, state).start()
+    progress("starting nginx, Postfix and the hostile servers")
     web.start(webs, state, f"{plan.prefix}web")
     mail.start(mails, state, f"{plan.prefix}mail")
     hostile.start_hostile(hostile.configure_hostile(webs, mails, state), state,
