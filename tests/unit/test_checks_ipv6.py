@@ -1,0 +1,71 @@
+"""IPv6 verdicts from recorded addresses and reachability."""
+
+from __future__ import annotations
+
+from meting.checks.ipv6 import (
+    ServerIpv6,
+    distance,
+    judge_mail,
+    judge_nameservers,
+    judge_web,
+    simhash,
+)
+from meting.checks.verdict import Status
+
+
+def server(name: str, answered: dict[str, bool]) -> ServerIpv6:
+    return ServerIpv6(name, tuple(answered), answered)
+
+
+GOOD_NS = [server("ns1.x.nl", {"2001:db8::1": True}), server("ns2.x.nl", {"2001:db8::2": True})]
+PAGE = "Welkom bij de gemeente. Hier vindt u informatie over afval, paspoorten en wonen. " * 5
+
+
+def test_name_servers() -> None:
+    assert judge_nameservers(GOOD_NS)["ipv6_nameserver"].status == Status.PASSED
+    single = [server("ns1.x.nl", {}), GOOD_NS[1]]
+    result = judge_nameservers(single)
+    assert result["ns_aaaa"].status == Status.FAILED
+    assert result["ipv6_nameserver"].status == Status.FAILED
+    dead = [GOOD_NS[0], server("ns2.x.nl", {"2001:db8::2": False})]
+    result = judge_nameservers(dead)
+    assert result["ns_aaaa"].status == Status.PASSED
+    assert result["ns_reach"].status == Status.FAILED
+    assert "2001:db8::2" in result["ipv6_nameserver"].explanation.en
+
+
+def test_web_server() -> None:
+    ns = judge_nameservers(GOOD_NS)
+    same = distance(simhash(PAGE), simhash(PAGE + " extra"))
+    ok = judge_web(server("www.x.nl", {"2001:db8::10": True}), same, ns)
+    assert ok["ipv6_webserver"].status == ok["ipv6_web"].status == Status.PASSED
+    none = judge_web(server("www.x.nl", {}), None, ns)
+    assert none["web_aaaa"].status == Status.FAILED
+    assert none["ipv6_web"].status == Status.FAILED
+    dead = judge_web(server("www.x.nl", {"2001:db8::10": False}), None, ns)
+    assert dead["web_reach"].status == Status.FAILED
+    assert dead["ipv6_webserver"].status == Status.FAILED
+    other = distance(simhash(PAGE), simhash("Another site entirely, about something else. " * 9))
+    assert other > 10
+    assert judge_web(server("www.x.nl", {"2001:db8::10": True}), other, ns)[
+        "web_ipv46"].status == Status.FAILED
+    bad_ns = judge_nameservers([GOOD_NS[0]])
+    assert judge_web(server("www.x.nl", {"2001:db8::10": True}), same, bad_ns)[
+        "ipv6_web"].status == Status.FAILED
+
+
+def test_mail_servers_and_the_ipv6_mail_rule() -> None:
+    ns = judge_nameservers(GOOD_NS)
+    good = judge_mail([server("mx.x.nl", {"2001:db8::25": True})], False, ns)
+    assert good["ipv6_mailserver"].status == good["ipv6_mail"].status == Status.PASSED
+    no_aaaa = judge_mail([server("mx.x.nl", {})], False, ns)
+    assert no_aaaa["mx_aaaa"].status == Status.FAILED
+    assert no_aaaa["ipv6_mail"].status == Status.FAILED
+    # no MX: info, and ipv6_mail still passes on the name servers (SPEC §6)
+    no_mx = judge_mail([], False, ns)
+    assert no_mx["ipv6_mailserver"].status == Status.INFO
+    assert no_mx["ipv6_mail"].status == Status.PASSED
+    null_mx = judge_mail([], True, ns)
+    assert null_mx["ipv6_mailserver"].status == Status.NOT_TESTED
+    assert null_mx["ipv6_mail"].status == Status.PASSED
+    assert judge_mail([], True, judge_nameservers([]))["ipv6_mail"].status == Status.FAILED
