@@ -1,0 +1,248 @@
+"""Asynchronous DNS client: the validating resolver, or an authoritative server directly.
+
+Every question is sent with the DO bit, over UDP with a fallback to TCP when the answer
+is truncated, with a timeout per message and one retry after a timeout or network error.
+A ``DnsClient`` caches its answers (the same question asked twice, even concurrently,
+sends one query) and counts the messages it sent; make one per test run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import dns.asyncquery
+import dns.exception
+import dns.flags
+import dns.message
+import dns.name
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
+
+from meting.probe.evidence import DnsAnswer, Security
+from meting.settings import Settings, load
+
+MAX_CHAIN = 16  # CNAMEs followed within one response
+EDNS_PAYLOAD = 1232
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """What one exchange (with its retry) gave: a response, or why there is none."""
+
+    response: dns.message.Message | None
+    tcp: bool
+    sent: int
+    error: str | None
+
+
+@dataclass(frozen=True)
+class _Chain:
+    answers: tuple[str, ...]
+    chain: tuple[str, ...]
+    error: str | None
+
+
+Key = tuple[str, str, str, int, bool]  # server, name, rtype, port, authoritative
+
+
+class DnsClient:
+    """DNS questions for one test run, with a cache and a count of queries sent."""
+
+    def __init__(self, settings: Settings | None = None, *, resolver: str | None = None,
+                 port: int = 53, timeout: float | None = None, retries: int = 1) -> None:
+        settings = settings or load()
+        self.resolver = resolver or settings.resolver
+        self.port = port
+        self.timeout = settings.dns_timeout if timeout is None else timeout
+        self.retries = retries
+        self.queries_sent = 0
+        self._cache: dict[Key, DnsAnswer] = {}
+        self._pending: dict[Key, asyncio.Task[DnsAnswer]] = {}
+
+    async def query(self, name: str, rtype: str) -> DnsAnswer:
+        """Ask the validating resolver; the answer says secure, insecure, bogus or error."""
+        key = (self.resolver, _norm(name), rtype.upper(), self.port, False)
+        return await self._cached(key, lambda: self._resolve(key[1], key[2]))
+
+    async def query_authoritative(self, name: str, rtype: str,
+                                  server_address: str) -> DnsAnswer:
+        """Ask a name server directly (no recursion, no validation: never ``secure``)."""
+        key = (server_address, _norm(name), rtype.upper(), self.port, True)
+        return await self._cached(key, lambda: self._direct(key[1], key[2], server_address))
+
+    def clear(self) -> None:
+        self._cache.clear()
+
+    @property
+    def cached(self) -> int:
+        """Questions answered so far (each sent once)."""
+        return len(self._cache)
+
+    async def _cached(self, key: Key,
+                      make: Callable[[], Awaitable[DnsAnswer]]) -> DnsAnswer:
+        if key in self._cache:
+            return self._cache[key]
+        task = self._pending.get(key)
+        if task is None:  # the first asker sends; later ones wait for its answer
+            task = asyncio.ensure_future(make())
+            self._pending[key] = task
+            task.add_done_callback(lambda t: self._settle(key, t))
+        return await asyncio.shield(task)
+
+    def _settle(self, key: Key, task: asyncio.Task[DnsAnswer]) -> None:
+        self._pending.pop(key, None)
+        if not task.cancelled() and task.exception() is None:
+            self._cache[key] = task.result()
+
+    async def _resolve(self, name: str, rtype: str) -> DnsAnswer:
+        started = time.monotonic()
+        reply = await self._exchange(_make(name, rtype, recurse=True, cd=False), self.resolver)
+        sent, cd_used = reply.sent, False
+        if reply.response is not None and reply.response.rcode() == dns.rcode.SERVFAIL:
+            again = await self._exchange(_make(name, rtype, recurse=True, cd=True),
+                                         self.resolver)
+            sent += again.sent
+            if again.response is not None:
+                reply, cd_used = again, True
+        return _answer(name, rtype, self.resolver, reply, sent, cd_used, started,
+                       authoritative=False)
+
+    async def _direct(self, name: str, rtype: str, server: str) -> DnsAnswer:
+        started = time.monotonic()
+        reply = await self._exchange(_make(name, rtype, recurse=False, cd=False), server)
+        return _answer(name, rtype, server, reply, reply.sent, False, started,
+                       authoritative=True)
+
+    async def _exchange(self, query: dns.message.Message, server: str) -> _Reply:
+        sent, error = 0, "no attempt"
+        for _ in range(1 + self.retries):
+            sent += 1
+            self.queries_sent += 1
+            try:
+                response, tcp = await dns.asyncquery.udp_with_fallback(
+                    query, server, timeout=self.timeout, port=self.port)
+            except dns.exception.Timeout:
+                error = "timeout"
+                continue
+            except (OSError, dns.exception.DNSException, ValueError) as exc:
+                error = _describe(exc)
+                if isinstance(exc, ConnectionRefusedError | ValueError):
+                    break  # nothing listens, or no such address: asking again will not help
+                continue
+            if tcp:
+                sent += 1
+                self.queries_sent += 1
+            return _Reply(response, tcp, sent, None)
+        return _Reply(None, False, sent, error)
+
+
+def _norm(name: str) -> str:
+    return name.rstrip(".").lower() + "."
+
+
+def _make(name: str, rtype: str, *, recurse: bool, cd: bool) -> dns.message.Message:
+    query = dns.message.make_query(name, rtype, want_dnssec=True, payload=EDNS_PAYLOAD)
+    query.flags = dns.flags.AD if recurse else dns.flags.Flag(0)
+    if recurse:
+        query.flags |= dns.flags.RD
+    if cd:
+        query.flags |= dns.flags.CD
+    return query
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused (nothing listens)"
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
+
+
+def _answer(name: str, rtype: str, server: str, reply: _Reply, sent: int, cd_used: bool,
+            started: float, *, authoritative: bool) -> DnsAnswer:
+    elapsed = round((time.monotonic() - started) * 1000, 1)
+    response = reply.response
+    if response is None:
+        return DnsAnswer(name, rtype, server, "", False, cd_used, (), elapsed, reply.error,
+                         "error", transport="", attempts=sent, authoritative=authoritative)
+    rcode = dns.rcode.to_text(response.rcode())
+    ad = bool(response.flags & dns.flags.AD)
+    chain = _follow(response, name, rtype)
+    error = chain.error or _rcode_error(rcode, cd_used)
+    security = _security(rcode, ad, cd_used, authoritative, error)
+    return DnsAnswer(name, rtype, server, rcode, ad, cd_used, chain.answers, elapsed, error,
+                     security, cname_chain=chain.chain, transport="tcp" if reply.tcp else "udp",
+                     attempts=sent, authoritative=authoritative,
+                     aa=bool(response.flags & dns.flags.AA))
+
+
+def _rcode_error(rcode: str, cd_used: bool) -> str | None:
+    if rcode in ("NOERROR", "NXDOMAIN"):
+        return None
+    if rcode == "SERVFAIL" and cd_used:
+        return "SERVFAIL, also with checking disabled"
+    return rcode
+
+
+def _security(rcode: str, ad: bool, cd_used: bool, authoritative: bool,
+              error: str | None) -> Security:
+    if error is not None:
+        return "error"
+    if cd_used:
+        return "bogus"
+    if ad and not authoritative:
+        return "secure"
+    return "insecure"
+
+
+def _follow(response: dns.message.Message, name: str, rtype: str) -> _Chain:
+    """The rrset for (name, rtype) in the answer section, following CNAMEs; loops end."""
+    wanted = dns.rdatatype.from_text(rtype)
+    current = dns.name.from_text(name)
+    seen = {current}
+    chain: list[str] = []
+    for _ in range(MAX_CHAIN + 1):
+        rrset = _find(response, current, wanted)
+        if rrset is not None:
+            return _Chain(tuple(rd.to_text() for rd in rrset), tuple(chain), None)
+        cname = None if wanted == dns.rdatatype.CNAME else \
+            _find(response, current, dns.rdatatype.CNAME)
+        if cname is None:
+            return _Chain((), tuple(chain), None)
+        current = next(iter(cname)).target
+        chain.append(current.to_text())
+        if current in seen:
+            return _Chain((), tuple(chain), f"CNAME loop at {current.to_text()}")
+        seen.add(current)
+    return _Chain((), tuple(chain), f"CNAME chain longer than {MAX_CHAIN}")
+
+
+def _find(response: dns.message.Message, owner: dns.name.Name,
+          rdtype: dns.rdatatype.RdataType) -> dns.rrset.RRset | None:
+    for rrset in response.answer:
+        if rrset.name == owner and rrset.rdtype == rdtype:
+            return rrset
+    return None
+
+
+_default: DnsClient | None = None
+
+
+def default_client() -> DnsClient:
+    """A process-wide client on the loaded settings (scripts; the run layer makes its own)."""
+    global _default
+    if _default is None:
+        _default = DnsClient()
+    return _default
+
+
+async def query(name: str, rtype: str, client: DnsClient | None = None) -> DnsAnswer:
+    return await (client or default_client()).query(name, rtype)
+
+
+async def query_authoritative(name: str, rtype: str, server_address: str,
+                              client: DnsClient | None = None) -> DnsAnswer:
+    return await (client or default_client()).query_authoritative(name, rtype, server_address)

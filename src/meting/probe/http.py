@@ -1,0 +1,113 @@
+"""One HTTP(S) request to one address of a host, read up to a bound.
+
+The web checks need to know what a host answers *on a given address* (IPv4 and
+IPv6 separately), so the connection goes to the address with the host name in
+SNI and the Host header; certificates are not verified here (trust is judged by
+the TLS checks from their own evidence). Bodies are read up to ``limit`` bytes,
+the response head up to 64 KiB, every step under one deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from dataclasses import dataclass
+
+from meting.probe.evidence import Evidence
+
+HEAD_LIMIT = 64 * 1024
+
+
+@dataclass(frozen=True)
+class HttpResponse(Evidence):
+    address: str
+    host: str
+    port: int
+    tls: bool
+    path: str
+    status: int  # 0 when no response came
+    headers: tuple[tuple[str, str], ...]
+    body: str  # decoded text of the first `limit` bytes
+    body_bytes: int  # bytes read (not more than the limit)
+    truncated: bool  # the body went on past the limit
+    elapsed_ms: float
+    error: str | None
+
+    def header(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+
+def insecure_context() -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+async def fetch(address: str, host: str, *, tls: bool, path: str = "/", timeout: float = 10.0,
+                limit: int = 256 * 1024) -> HttpResponse:
+    started = time.monotonic()
+    port = 443 if tls else 80
+
+    def result(status: int = 0, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"",
+               truncated: bool = False, error: str | None = None) -> HttpResponse:
+        return HttpResponse(address, host, port, tls, path, status, headers,
+                            body.decode("utf-8", "replace"), len(body), truncated,
+                            round((time.monotonic() - started) * 1000, 1), error)
+
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(
+                address, port, ssl=insecure_context() if tls else None,
+                server_hostname=host if tls else None, limit=HEAD_LIMIT)
+            try:
+                request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: meting\r\n"
+                           "Accept: */*\r\nConnection: close\r\n\r\n")
+                writer.write(request.encode())
+                await writer.drain()
+                status, headers = await read_head(reader)
+                body, truncated = await read_body(reader, headers, limit)
+            finally:
+                writer.close()
+    except TimeoutError:
+        return result(error=f"no complete answer within {timeout:g} s")
+    except (OSError, ssl.SSLError, asyncio.IncompleteReadError, ValueError) as exc:
+        return result(error=f"{type(exc).__name__}: {exc}"[:300])
+    return result(status, headers, body, truncated)
+
+
+async def read_head(reader: asyncio.StreamReader) -> tuple[int, tuple[tuple[str, str], ...]]:
+    raw = await reader.readuntil(b"\r\n\r\n")
+    lines = raw.decode("iso-8859-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        raise ValueError(f"not an HTTP status line: {lines[0][:80]!r}")
+    headers = tuple((k.strip(), v.strip()) for k, sep, v in
+                    (line.partition(":") for line in lines[1:] if line) if sep)
+    return int(parts[1]), headers
+
+
+async def read_body(reader: asyncio.StreamReader, headers: tuple[tuple[str, str], ...],
+                    limit: int) -> tuple[bytes, bool]:
+    """Up to ``limit`` bytes of the body, de-chunked when chunked."""
+    chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower()
+                  for k, v in headers)
+    body = bytearray()
+    if not chunked:
+        while len(body) <= limit:
+            data = await reader.read(min(65536, limit + 1 - len(body)))
+            if not data:
+                break
+            body += data
+        return bytes(body[:limit]), len(body) > limit
+    while len(body) <= limit:
+        size_line = await reader.readline()
+        size = int(size_line.split(b";")[0].strip() or b"0", 16)
+        if size == 0:
+            break
+        body += await reader.readexactly(min(size, limit + 1 - len(body)))
+        if len(body) > limit:
+            break
+        await reader.readexactly(2)
+    return bytes(body[:limit]), len(body) > limit
