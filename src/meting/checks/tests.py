@@ -1,0 +1,97 @@
+"""A whole web or mail test judged from its evidence: subtests and report columns.
+
+Columns that the tester does not judge yet are left out, never guessed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meting.checks import dnssec, ipv6, rpki
+from meting.checks.verdict import Verdict
+from meting.probe.evidence import DnsAnswer, Reach
+from meting.probe.http import HttpResponse
+from meting.probe.routing import AddressRouting
+
+WEB_COLUMNS = ("dnssec", "ipv6_nameserver", "ipv6_webserver", "ipv6_web", "rpki_web")
+MAIL_COLUMNS = ("dnssec_mx", "ipv6_nameserver", "ipv6_mailserver", "ipv6_mail", "rpki_mail")
+
+
+def answer(data: dict[str, Any]) -> DnsAnswer:
+    return DnsAnswer.from_dict(data)
+
+
+def ips(entry: dict[str, Any], key: str) -> list[str]:
+    a = answer(entry[key])
+    return list(a.answers) if a.rcode == "NOERROR" else []
+
+
+def name_servers_ipv6(evidence: dict[str, Any]) -> list[ipv6.ServerIpv6]:
+    servers = []
+    for ns in evidence["nameservers"]:
+        v6 = ips(ns, "aaaa")
+        answered = {a: bool(answer(r).rcode) for a, r in ns["reach6"].items()}
+        servers.append(ipv6.ServerIpv6(ns["name"], tuple(v6), answered))
+    return servers
+
+
+def security_of(entry: dict[str, Any]) -> str:
+    a, aaaa = answer(entry["a"]), answer(entry["aaaa"])
+    return a.security if a.answers or not aaaa.answers else aaaa.security
+
+
+def site_distance(site: dict[str, Any]) -> int | None:
+    if "v4" not in site or "v6" not in site:
+        return None
+    v4, v6 = HttpResponse.from_dict(site["v4"]), HttpResponse.from_dict(site["v6"])
+    if v4.error or v6.error:
+        return None
+    text4 = f"{v4.status} {' '.join(v4.header('location'))} {v4.body}"
+    text6 = f"{v6.status} {' '.join(v6.header('location'))} {v6.body}"
+    return ipv6.distance(ipv6.simhash(text4), ipv6.simhash(text6))
+
+
+def web_server_ipv6(evidence: dict[str, Any]) -> ipv6.ServerIpv6:
+    host = evidence["host"]
+    v4, v6 = ips(host, "a"), ips(host, "aaaa")
+    ports = {a: {p: Reach.from_dict(r).ok for p, r in evidence["ports"][a].items()}
+             for a in v4 + v6}
+    needed = {p for a in v4 for p, ok in ports[a].items() if ok} or {"80", "443"}
+    answered = {a: all(ports[a].get(p, False) for p in needed) if needed != {"80", "443"}
+                or v4 else any(ports[a].values()) for a in v6}
+    return ipv6.ServerIpv6(evidence["target"], tuple(v6), answered)
+
+
+def routings(evidence: dict[str, Any]) -> list[AddressRouting]:
+    return [AddressRouting.from_dict(r) for r in evidence.get("routing", {}).values()]
+
+
+def judge_web(evidence: dict[str, Any]) -> dict[str, Verdict]:
+    results = dnssec.judge_web(evidence["target"], security_of(evidence["host"]))
+    ns = ipv6.judge_nameservers(name_servers_ipv6(evidence))
+    results |= ns
+    results |= ipv6.judge_web(web_server_ipv6(evidence), site_distance(evidence["site"]), ns)
+    if evidence.get("routing"):
+        results |= rpki.judge("web", routings(evidence))
+    return results
+
+
+def judge_mail(evidence: dict[str, Any]) -> dict[str, Verdict]:
+    null_mx = bool(evidence["null_mx"])
+    mx = evidence["mx"]
+    results = dnssec.judge_mail({e["name"]: security_of(e) for e in mx}, null_mx)
+    ns = ipv6.judge_nameservers(name_servers_ipv6(evidence))
+    servers = [ipv6.ServerIpv6(e["name"], tuple(ips(e, "aaaa")),
+                               {a: Reach.from_dict(r).ok for a, r in e["smtp6"].items()})
+               for e in mx]
+    results |= ns
+    results |= ipv6.judge_mail(servers, null_mx, ns)
+    if evidence.get("routing"):
+        results |= rpki.judge("mail", routings(evidence))
+    return results
+
+
+def split(results: dict[str, Verdict], columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    """The JSON shape of `meting check --json`: columns and subtests apart."""
+    return {"columns": {c: results[c].to_dict() for c in columns if c in results},
+            "subtests": {k: v.to_dict() for k, v in results.items() if k not in columns}}

@@ -1,0 +1,120 @@
+"""Gather the evidence of one web test or one mail test (DNS, IPv6, routing).
+
+Everything returned is JSON-safe; the checks judge it without the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from meting.probe import reach
+from meting.probe.dns import DnsClient
+from meting.probe.evidence import DnsAnswer
+from meting.probe.http import fetch
+from meting.probe.routing import RoutingData
+from meting.settings import Settings
+
+WEB_PORTS = (80, 443)
+MAX_MX = 10
+
+
+def addresses(answer: DnsAnswer) -> list[str]:
+    return list(answer.answers) if answer.rcode == "NOERROR" else []
+
+
+async def find_zone(client: DnsClient, name: str) -> str:
+    """The closest enclosing zone of a name: the first name upwards that has NS records."""
+    labels = name.rstrip(".").split(".")
+    for i in range(len(labels) - 1):
+        candidate = ".".join(labels[i:])
+        answer = await client.query(candidate, "NS")
+        if answer.answers and answer.rcode == "NOERROR":
+            return candidate
+    return ".".join(labels[-2:])
+
+
+async def host_addresses(client: DnsClient, name: str) -> dict[str, Any]:
+    a, aaaa = await asyncio.gather(client.query(name, "A"), client.query(name, "AAAA"))
+    return {"name": name, "a": a.to_dict(), "aaaa": aaaa.to_dict()}
+
+
+async def nameservers(client: DnsClient, zone: str) -> list[dict[str, Any]]:
+    """The zone's name servers, their addresses, and whether each IPv6 address answers."""
+    ns = await client.query(zone, "NS")
+    names = sorted({n.rstrip(".") for n in ns.answers})
+
+    async def one(name: str) -> dict[str, Any]:
+        entry = await host_addresses(client, name)
+        v6 = addresses(DnsAnswer.from_dict(entry["aaaa"]))
+        answers = await asyncio.gather(*(client.query_authoritative(zone, "SOA", a) for a in v6))
+        entry["reach6"] = {a: r.to_dict() for a, r in zip(v6, answers, strict=True)}
+        return entry
+
+    return list(await asyncio.gather(*(one(n) for n in names)))
+
+
+def route_evidence(routing: RoutingData | None, addrs: list[str]) -> dict[str, Any]:
+    if routing is None:
+        return {}
+    return {a: routing.lookup(a).to_dict() for a in sorted(set(addrs))}
+
+
+def all_addresses(entries: list[dict[str, Any]]) -> list[str]:
+    found: list[str] = []
+    for e in entries:
+        for key in ("a", "aaaa"):
+            found += addresses(DnsAnswer.from_dict(e[key]))
+    return found
+
+
+async def collect_web(host: str, settings: Settings, client: DnsClient,
+                      routing: RoutingData | None) -> dict[str, Any]:
+    zone = await find_zone(client, host)
+    target, ns = await asyncio.gather(host_addresses(client, host), nameservers(client, zone))
+    v4 = addresses(DnsAnswer.from_dict(target["a"]))
+    v6 = addresses(DnsAnswer.from_dict(target["aaaa"]))
+    t = settings.connect_timeout
+    probes = [(a, p) for a in v4 + v6 for p in WEB_PORTS]
+    results = await asyncio.gather(*(reach.connect(a, p, timeout=t) for a, p in probes))
+    ports: dict[str, dict[str, Any]] = {}
+    for (a, p), r in zip(probes, results, strict=True):
+        ports.setdefault(a, {})[str(p)] = r.to_dict()
+    https = any(ports[a]["443"]["ok"] for a in v4 + v6)
+    site = {}
+    for family, addrs in (("v4", v4), ("v6", v6)):
+        if addrs:
+            response = await fetch(addrs[0], host, tls=https, timeout=t * 2)
+            site[family] = response.to_dict()
+    return {"kind": "web", "target": host, "zone": zone, "host": target, "nameservers": ns,
+            "ports": ports, "site": site,
+            "routing": route_evidence(routing, v4 + v6 + all_addresses(ns))}
+
+
+async def collect_mail(domain: str, settings: Settings, client: DnsClient,
+                       routing: RoutingData | None) -> dict[str, Any]:
+    zone = await find_zone(client, domain)
+    mx_answer, ns = await asyncio.gather(client.query(domain, "MX"), nameservers(client, zone))
+    mx = parse_mx(mx_answer)
+    null_mx = mx == [(0, "")]
+    hosts = [] if null_mx else [name for _, name in mx[:MAX_MX]]
+    entries = list(await asyncio.gather(*(host_addresses(client, h) for h in hosts)))
+    for entry in entries:
+        v6 = addresses(DnsAnswer.from_dict(entry["aaaa"]))
+        banners = await asyncio.gather(*(reach.smtp_banner(a, timeout=settings.smtp_banner_timeout)
+                                         for a in v6))
+        entry["smtp6"] = {a: b.to_dict() for a, b in zip(v6, banners, strict=True)}
+    return {"kind": "mail", "target": domain, "zone": zone, "mx_answer": mx_answer.to_dict(),
+            "null_mx": null_mx, "mx": entries, "mx_skipped": [n for _, n in mx[MAX_MX:]],
+            "nameservers": ns,
+            "routing": route_evidence(routing, all_addresses(entries) + all_addresses(ns))}
+
+
+def parse_mx(answer: DnsAnswer) -> list[tuple[int, str]]:
+    """MX records by preference; a Null MX (RFC 7505) is ``[(0, "")]``."""
+    records = []
+    for rdata in answer.answers:
+        pref, _, name = rdata.partition(" ")
+        if pref.isdigit():
+            records.append((int(pref), name.strip().rstrip(".")))
+    return sorted(records)

@@ -1,0 +1,34 @@
+"""One web or mail test: gather evidence, judge it. Used by `meting check` and the runner."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from meting.checks import tests
+from meting.probe.collect import collect_mail, collect_web
+from meting.probe.dns import DnsClient
+from meting.probe.routing import RoutingData
+from meting.settings import Settings
+
+
+def routing_data(settings: Settings) -> RoutingData | None:
+    if settings.rpki_vrps and settings.rpki_routes:
+        return RoutingData.load(Path(settings.rpki_vrps), Path(settings.rpki_routes))
+    return None
+
+
+async def run_test(kind: str, target: str, settings: Settings,
+                   routing: RoutingData | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Evidence and the judged columns/subtests of one test, within the test budget."""
+    client = DnsClient(settings)
+    collect = collect_web if kind == "web" else collect_mail
+    async with asyncio.timeout(settings.test_budget):
+        evidence = await collect(target, settings, client, routing)
+    evidence["dns_queries"] = client.queries_sent
+    if kind == "web":
+        judged = tests.split(tests.judge_web(evidence), tests.WEB_COLUMNS)
+    else:
+        judged = tests.split(tests.judge_mail(evidence), tests.MAIL_COLUMNS)
+    return evidence, judged
