@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("METING_LAB_PREFIX", "mtb-")
 os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-bench")
 
-from meting.lab import lab, netns  # noqa: E402
+from meting.lab import lab, netns
 
 
 def rss_kib(pid: int) -> int:
