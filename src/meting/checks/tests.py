@@ -7,14 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from meting.checks import dnssec, ipv6, rpki
+from meting.checks import dnssec, ipv6, mail_auth, rpki
 from meting.checks.verdict import Verdict
 from meting.probe.evidence import DnsAnswer, Reach
 from meting.probe.http import HttpResponse
 from meting.probe.routing import AddressRouting
 
 WEB_COLUMNS = ("dnssec", "ipv6_nameserver", "ipv6_webserver", "ipv6_web", "rpki_web")
-MAIL_COLUMNS = ("dnssec_mx", "ipv6_nameserver", "ipv6_mailserver", "ipv6_mail", "rpki_mail")
+MAIL_COLUMNS = ("dmarc", "dkim", "spf", "dmarc_policy", "spf_policy", "dnssec_mx",
+                "ipv6_nameserver", "ipv6_mailserver", "ipv6_mail", "rpki_mail")
 
 
 def answer(data: dict[str, Any]) -> DnsAnswer:
@@ -79,7 +80,8 @@ def judge_web(evidence: dict[str, Any]) -> dict[str, Verdict]:
 def judge_mail(evidence: dict[str, Any]) -> dict[str, Verdict]:
     null_mx = bool(evidence["null_mx"])
     mx = evidence["mx"]
-    results = dnssec.judge_mail({e["name"]: security_of(e) for e in mx}, null_mx)
+    results = mail_auth.judge(evidence["target"], evidence["mail_auth"])
+    results |= dnssec.judge_mail({e["name"]: security_of(e) for e in mx}, null_mx)
     ns = ipv6.judge_nameservers(name_servers_ipv6(evidence))
     servers = [ipv6.ServerIpv6(e["name"], tuple(ips(e, "aaaa")),
                                {a: Reach.from_dict(r).ok for a, r in e["smtp6"].items()})

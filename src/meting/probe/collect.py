@@ -12,6 +12,7 @@ from meting.probe import reach
 from meting.probe.dns import DnsClient
 from meting.probe.evidence import DnsAnswer
 from meting.probe.http import fetch
+from meting.probe.mail_auth import collect_mail_auth
 from meting.probe.routing import RoutingData
 from meting.settings import Settings
 
@@ -94,7 +95,9 @@ async def collect_web(host: str, settings: Settings, client: DnsClient,
 async def collect_mail(domain: str, settings: Settings, client: DnsClient,
                        routing: RoutingData | None) -> dict[str, Any]:
     zone = await find_zone(client, domain)
-    mx_answer, ns = await asyncio.gather(client.query(domain, "MX"), nameservers(client, zone))
+    mx_answer, ns, auth = await asyncio.gather(client.query(domain, "MX"),
+                                               nameservers(client, zone),
+                                               collect_mail_auth(client, domain))
     mx = parse_mx(mx_answer)
     null_mx = mx == [(0, "")]
     hosts = [] if null_mx else [name for _, name in mx[:MAX_MX]]
@@ -106,7 +109,7 @@ async def collect_mail(domain: str, settings: Settings, client: DnsClient,
         entry["smtp6"] = {a: b.to_dict() for a, b in zip(v6, banners, strict=True)}
     return {"kind": "mail", "target": domain, "zone": zone, "mx_answer": mx_answer.to_dict(),
             "null_mx": null_mx, "mx": entries, "mx_skipped": [n for _, n in mx[MAX_MX:]],
-            "nameservers": ns,
+            "nameservers": ns, "mail_auth": auth,
             "routing": route_evidence(routing, all_addresses(entries) + all_addresses(ns))}
 
 

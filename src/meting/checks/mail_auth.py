@@ -1,0 +1,141 @@
+"""SPF, DMARC and DKIM (SPF §4: spf, spf_policy, dmarc, dmarc_policy, dkim)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meting.checks.verdict import Status, Verdict, verdict
+from meting.probe.evidence import DnsAnswer, txt_strings
+from meting.records.dmarc import DmarcRecord, parse_dmarc, select_dmarc
+from meting.records.spf import SpfPolicyResult, evaluate_policy, select_spf
+
+STRICT_ALL = ("-", "~")
+STRICT_DMARC = ("quarantine", "reject")
+
+
+def judge(domain: str, evidence: dict[str, Any]) -> dict[str, Verdict]:
+    txt = DnsAnswer.from_dict(evidence["txt"])
+    if not txt.ok:
+        return broken(domain)
+    spf_records = select_spf([txt_strings(r) for r in txt.answers])
+    result = evaluate_policy(domain, evidence["spf_tree"]["records"])
+    spf_v, policy_v = spf(spf_records), spf_policy(result, spf_records)
+    dmarc_found = dmarc_record(evidence["dmarc"])
+    dmarc_v, dmarc_policy_v = dmarc(dmarc_found), dmarc_policy(dmarc_found, domain)
+    dkim_v = dkim(DnsAnswer.from_dict(evidence["domainkey"]), result, dmarc_found)
+    return {"spf": spf_v, "spf_policy": policy_v, "dmarc": dmarc_v,
+            "dmarc_policy": dmarc_policy_v, "dkim": dkim_v}
+
+
+def broken(domain: str) -> dict[str, Verdict]:
+    v = verdict(Status.ERROR, f"De naamservers van {domain} gaven geen antwoord.",
+                f"The name servers of {domain} gave no answer.")
+    return dict.fromkeys(("spf", "spf_policy", "dmarc", "dmarc_policy", "dkim"), v)
+
+
+def spf(records: list[str]) -> Verdict:
+    if len(records) == 1:
+        return verdict(Status.PASSED, f"SPF-record gevonden: {records[0]}",
+                       f"SPF record found: {records[0]}")
+    if not records:
+        return verdict(Status.FAILED, "Geen SPF-record. Publiceer één TXT-record 'v=spf1 …'.",
+                       "No SPF record. Publish one TXT record 'v=spf1 …'.")
+    return verdict(Status.FAILED,
+                   f"{len(records)} SPF-records; er mag er maar één zijn (RFC 7208 §4.5).",
+                   f"{len(records)} SPF records; there must be exactly one (RFC 7208 §4.5).")
+
+
+def spf_policy(result: SpfPolicyResult, records: list[str]) -> Verdict:
+    if len(records) != 1:
+        return verdict(Status.FAILED, "Zonder één geldig SPF-record is er geen SPF-beleid.",
+                       "Without exactly one SPF record there is no SPF policy.")
+    if result.errors:
+        reasons = "; ".join(result.errors)
+        return verdict(Status.FAILED, f"Het SPF-record is ongeldig: {reasons}.",
+                       f"The SPF record is invalid: {reasons}.")
+    if result.lookups > 10:
+        return verdict(Status.FAILED,
+                       f"Het SPF-record vraagt {result.lookups} DNS-opzoekingen; maximaal 10.",
+                       f"The SPF record needs {result.lookups} DNS lookups; at most 10.")
+    if not result.includes_resolve:
+        names = ", ".join(result.unresolved)
+        return verdict(Status.FAILED, f"Includes die niet werken: {names}.",
+                       f"Includes that do not resolve: {names}.")
+    if result.all_qualifier not in STRICT_ALL:
+        shown = f"{result.all_qualifier or ''}all" if result.all_qualifier else "geen all"
+        return verdict(Status.FAILED,
+                       f"Het SPF-beleid eindigt niet in ~all of -all ({shown}).",
+                       "The SPF policy does not end in ~all or -all "
+                       f"({shown.replace('geen all', 'no all')}).")
+    return verdict(Status.PASSED, f"Het SPF-beleid is streng ({result.all_qualifier}all).",
+                   f"The SPF policy is strict ({result.all_qualifier}all).")
+
+
+def dmarc_record(answers: list[dict[str, Any]]) -> tuple[str, DmarcRecord | None, int]:
+    """The first name with DMARC records: (name, the record if exactly one, how many)."""
+    for data in answers:
+        answer = DnsAnswer.from_dict(data)
+        found = select_dmarc([txt_strings(r) for r in answer.answers])
+        if found:
+            record = parse_dmarc(found[0]) if len(found) == 1 else None
+            return answer.name.rstrip("."), record, len(found)
+    return "", None, 0
+
+
+def dmarc(found: tuple[str, DmarcRecord | None, int]) -> Verdict:
+    name, _, count = found
+    if count == 0:
+        return verdict(Status.FAILED, "Geen DMARC-record (_dmarc). Publiceer 'v=DMARC1; p=…'.",
+                       "No DMARC record (_dmarc). Publish 'v=DMARC1; p=…'.")
+    if count > 1:
+        return verdict(Status.FAILED, f"{count} DMARC-records op {name}; er mag er één zijn.",
+                       f"{count} DMARC records at {name}; there must be one.")
+    return verdict(Status.PASSED, f"DMARC-record gevonden op {name}.",
+                   f"DMARC record found at {name}.")
+
+
+def dmarc_policy(found: tuple[str, DmarcRecord | None, int], domain: str) -> Verdict:
+    name, record, _ = found
+    if record is None:
+        return verdict(Status.FAILED, "Zonder één DMARC-record is er geen DMARC-beleid.",
+                       "Without exactly one DMARC record there is no DMARC policy.")
+    if record.errors:
+        reasons = "; ".join(record.errors)
+        return verdict(Status.FAILED, f"Het DMARC-record is ongeldig: {reasons}.",
+                       f"The DMARC record is invalid: {reasons}.")
+    # Found at the organisational domain: a subdomain gets its sp= (or p=).
+    at_org = name.rstrip(".") != f"_dmarc.{domain}"
+    policy = record.subdomain_policy if at_org else record.policy
+    if policy not in STRICT_DMARC:
+        return verdict(Status.FAILED,
+                       f"Het DMARC-beleid is p={policy}; kies quarantine of reject.",
+                       f"The DMARC policy is p={policy}; choose quarantine or reject.")
+    return verdict(Status.PASSED, f"Het DMARC-beleid is streng (p={policy}).",
+                   f"The DMARC policy is strict (p={policy}).")
+
+
+def sends_no_mail(result: SpfPolicyResult, record: DmarcRecord | None) -> bool:
+    """SPF that allows nothing ('v=spf1 -all') and DMARC p=reject (SPEC §4, dkim)."""
+    spf_record = result.record
+    nothing = (spf_record is not None and len(spf_record.mechanisms) == 1
+               and spf_record.all_qualifier == "-" and spf_record.redirect is None)
+    return nothing and record is not None and record.policy == "reject"
+
+
+def dkim(domainkey: DnsAnswer, result: SpfPolicyResult,
+         found: tuple[str, DmarcRecord | None, int]) -> Verdict:
+    if sends_no_mail(result, found[1]):
+        return verdict(Status.NOT_APPLICABLE,
+                       "Het domein verklaart geen mail te versturen (SPF -all, DMARC reject).",
+                       "The domain declares it sends no mail (SPF -all, DMARC reject).")
+    if domainkey.rcode == "NOERROR":
+        return verdict(Status.PASSED, "Er zijn DKIM-sleutels (_domainkey bestaat).",
+                       "DKIM keys exist (_domainkey exists).")
+    if domainkey.rcode == "NXDOMAIN":
+        return verdict(Status.FAILED,
+                       "Geen DKIM: _domainkey bestaat niet. Onderteken uitgaande mail met DKIM "
+                       "en publiceer de sleutel.",
+                       "No DKIM: _domainkey does not exist. Sign outgoing mail with DKIM and "
+                       "publish the key.")
+    return verdict(Status.ERROR, f"DKIM kon niet worden vastgesteld ({domainkey.error}).",
+                   f"DKIM could not be determined ({domainkey.error}).")
