@@ -19,6 +19,9 @@ lab_app = typer.Typer(help="The lab: a small internet of real servers in network
 app.add_typer(lab_app, name="lab")
 check_app = typer.Typer(help="Test one web host or one mail domain now.", no_args_is_help=True)
 app.add_typer(check_app, name="check")
+psl_app = typer.Typer(help="The Public Suffix List used for DMARC's organisational domain.",
+                      no_args_is_help=True)
+app.add_typer(psl_app, name="psl")
 console = Console()
 errors = Console(stderr=True)
 
@@ -136,6 +139,29 @@ def check_mail(domain: str, as_json: Annotated[bool, typer.Option("--json")] = F
                ) -> None:
     """Test a mail domain (e.g. example.nl)."""
     check("mail", domain, as_json, evidence)
+
+
+@psl_app.command("update")
+def psl_update(from_file: Annotated[str | None, typer.Option(
+        "--from", help="a list file to use instead of downloading")] = None) -> None:
+    """Fetch the current Public Suffix List (or take a file) and use it from now on."""
+    from pathlib import Path
+
+    import httpx
+
+    from meting.records.psl import PSL_URL, PslError, install
+
+    try:
+        if from_file:
+            text = Path(from_file).read_text()
+        else:
+            response = httpx.get(PSL_URL, timeout=30, follow_redirects=True)
+            response.raise_for_status()
+            text = response.text
+        path = install(text)
+    except (OSError, httpx.HTTPError, PslError) as exc:
+        fail(f"the Public Suffix List was not updated: {exc}")
+    console.print(f"Public Suffix List saved to {path}")
 
 
 if __name__ == "__main__":
