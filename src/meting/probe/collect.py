@@ -77,7 +77,8 @@ async def collect_web(host: str, settings: Settings, client: DnsClient,
     v6 = addresses(DnsAnswer.from_dict(target["aaaa"]))
     t = settings.connect_timeout
     probes = [(a, p) for a in v4 + v6 for p in WEB_PORTS]
-    results = await asyncio.gather(*(reach.connect(a, p, timeout=t) for a, p in probes))
+    results = await asyncio.gather(*(reach.connect(a, p, timeout=t, settings=settings)
+                                     for a, p in probes))
     ports: dict[str, dict[str, Any]] = {}
     for (a, p), r in zip(probes, results, strict=True):
         ports.setdefault(a, {})[str(p)] = r.to_dict()
@@ -104,7 +105,7 @@ async def collect_mail(domain: str, settings: Settings, client: DnsClient,
     entries = list(await asyncio.gather(*(host_addresses(client, h) for h in hosts)))
     for entry in entries:
         v6 = addresses(DnsAnswer.from_dict(entry["aaaa"]))
-        banners = await asyncio.gather(*(reach.smtp_banner(a, timeout=settings.smtp_banner_timeout)
+        banners = await asyncio.gather(*(reach.smtp_banner(a, settings=settings)
                                          for a in v6))
         entry["smtp6"] = {a: b.to_dict() for a, b in zip(v6, banners, strict=True)}
     return {"kind": "mail", "target": domain, "zone": zone, "mx_answer": mx_answer.to_dict(),
