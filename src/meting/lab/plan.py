@@ -119,29 +119,27 @@ class Planner:
                 zone.records.append(Record(name, "CAA", f'0 issue "{CA_ISSUER}"'))
             z[name] = zone
 
+    def server_fields(self, spec: dict[str, Any]) -> tuple[dict[str, Any], str]:
+        """Constructor fields of a web or mail server from its catalogue entry, and its IPv6."""
+        fields = dict(spec)
+        ipv6 = fields.pop("ipv6", "yes")
+        tls = fields.pop("tls", None)
+        fields["tls"] = self.profiles[tls] if tls else None
+        fields["cert"] = CertSpec(**fields.pop("cert", {}))
+        return fields, ipv6
+
     def add_web_servers(self) -> None:
         for name, spec in self.cat["web_servers"].items():
-            spec = dict(spec)
-            network = spec.pop("network")
-            ipv6 = spec.pop("ipv6", "yes")
-            tls = spec.pop("tls", None)
-            cert = CertSpec(**spec.pop("cert", {}))
-            ws = WebServer(name=name, software=spec.pop("software", "nginx"), network=network,
-                           tls=self.profiles[tls] if tls else None, cert=cert, **spec)
-            fill_addresses(self, ws, WEB_HOST_OF[ws.software], network, ipv6)
+            fields, ipv6 = self.server_fields({"software": "nginx", **spec})
+            ws = WebServer(name=name, **fields)
+            fill_addresses(self, ws, WEB_HOST_OF[ws.software], ws.network, ipv6)
             self.plan.web_servers[name] = ws
 
     def add_mail_servers(self) -> None:
         for name, spec in self.cat["mail_servers"].items():
-            spec = dict(spec)
-            network = spec.pop("network")
-            ipv6 = spec.pop("ipv6", "yes")
-            tls = spec.pop("tls", None)
-            cert = CertSpec(**spec.pop("cert", {}))
-            ms = MailServer(name=name, software=spec.pop("software", "postfix"),
-                            network=network, tls=self.profiles[tls] if tls else None,
-                            cert=cert, **spec)
-            fill_addresses(self, ms, MAIL_HOST_OF[ms.software], network, ipv6)
+            fields, ipv6 = self.server_fields({"software": "postfix", **spec})
+            ms = MailServer(name=name, **fields)
+            fill_addresses(self, ms, MAIL_HOST_OF[ms.software], ms.network, ipv6)
             self.plan.mail_servers[name] = ms
 
     def add_domain(self, s: dict[str, Any], domain: str, category: str | None,
