@@ -48,3 +48,26 @@ def test_scanner_has_no_route_out_of_the_lab(lab: Lab) -> None:
     assert [r.split()[0] for r in v4] == ["198.18.0.0/15"]
     assert [r.split()[0] for r in v6] == ["2001:db8::/32"]
     assert "default" not in " ".join(v4 + v6)
+
+
+def test_check_json_shape(lab: Lab) -> None:
+    """`meting check web|mail X --json` as scripts rely on it (ARCHITECTURE.md)."""
+    for kind, target, column in (("web", "www.perfect.nl", "dnssec"),
+                                 ("mail", "geen-dkim.nl", "dkim")):
+        result = meting("lab", "exec", "--", sys.executable, "-m", "meting.cli", "check", kind,
+                        target, "--json")
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert (data["target"], data["kind"]) == (target, kind)
+        verdict = data["columns"][column]
+        assert set(verdict) == {"status", "explanation"}
+        assert set(verdict["explanation"]) == {"nl", "en"}
+        assert verdict["status"] == ("passed" if kind == "web" else "failed")
+        assert all(set(v) == {"status", "explanation"} for v in data["subtests"].values())
+
+
+def test_check_refuses_a_bad_name(lab: Lab) -> None:
+    result = meting("lab", "exec", "--", sys.executable, "-m", "meting.cli", "check", "web",
+                    "exa mple.nl")
+    assert result.returncode == 2
+    assert "not a valid domain name" in result.stderr
