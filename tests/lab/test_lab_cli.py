@@ -71,3 +71,14 @@ def test_check_refuses_a_bad_name(lab: Lab) -> None:
                     "exa mple.nl")
     assert result.returncode == 2
     assert "not a valid domain name" in result.stderr
+
+
+def test_a_resolver_that_does_not_answer_gives_error_not_failed(lab: Lab) -> None:
+    silent_resolver = lab.plan["scanner"][0]  # nothing listens on 53 there
+    for kind, target in (("web", "www.perfect.nl"), ("mail", "perfect.nl")):
+        result = lab.run("env", f"METING_RESOLVER={silent_resolver}", "METING_DNS_TIMEOUT=1",
+                         sys.executable, "-m", "meting.cli", "check", kind, target, "--json",
+                         timeout=60)
+        assert result.returncode == 0, result.stderr
+        columns = json.loads(result.stdout)["columns"]
+        assert columns and {v["status"] for v in columns.values()} == {"error"}, columns

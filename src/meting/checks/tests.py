@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from meting.checks import dnssec, ipv6, mail_auth, rpki
-from meting.checks.verdict import Verdict
+from meting.checks.verdict import Status, Verdict, verdict
 from meting.probe.evidence import DnsAnswer, Reach
 from meting.probe.http import HttpResponse
 from meting.probe.routing import AddressRouting
@@ -27,9 +27,35 @@ def ips(entry: dict[str, Any], key: str) -> list[str]:
     return list(a.answers) if a.rcode == "NOERROR" else []
 
 
+def dns_failure(answers: list[dict[str, Any]]) -> Verdict | None:
+    """An `error` verdict when the resolver gave no usable answer to every one of these."""
+    found = [answer(a) for a in answers]
+    if found and all(not a.ok for a in found):
+        reason = found[0].error or found[0].rcode or "no answer"
+        return verdict(Status.ERROR,
+                       f"Geen antwoord uit DNS voor {found[0].name} ({reason}); geen resultaat.",
+                       f"No answer from DNS for {found[0].name} ({reason}); no result.")
+    return None
+
+
+def nameserver_failure(evidence: dict[str, Any]) -> Verdict | None:
+    failed = [ns["failed"] for ns in evidence["nameservers"] if "failed" in ns]
+    return dns_failure(failed)
+
+
+def with_errors(results: dict[str, Verdict], keys: tuple[str, ...],
+                error: Verdict | None) -> dict[str, Verdict]:
+    """Replace the verdicts of ``keys`` by ``error`` when there is one."""
+    if error is None:
+        return results
+    return {**results, **dict.fromkeys(keys, error)}
+
+
 def name_servers_ipv6(evidence: dict[str, Any]) -> list[ipv6.ServerIpv6]:
     servers = []
     for ns in evidence["nameservers"]:
+        if "failed" in ns:
+            continue
         v6 = ips(ns, "aaaa")
         answered = {a: bool(answer(r).rcode) for a, r in ns["reach6"].items()}
         servers.append(ipv6.ServerIpv6(ns["name"], tuple(v6), answered))
@@ -64,17 +90,30 @@ def web_server_ipv6(evidence: dict[str, Any]) -> ipv6.ServerIpv6:
 
 
 def routings(evidence: dict[str, Any]) -> list[AddressRouting]:
-    return [AddressRouting.from_dict(r) for r in evidence.get("routing", {}).values()]
+    return [AddressRouting.from_dict(r) for r in (evidence.get("routing") or {}).values()]
+
+
+NS_KEYS = ("ns_aaaa", "ns_reach", "ipv6_nameserver")
+WEB_HOST_KEYS = ("web_aaaa", "web_reach", "web_ipv46", "ipv6_webserver", "ipv6_web",
+                 "rpki_web_exists", "rpki_web_valid", "rpki_web")
+MX_KEYS = ("dnssec_mx_exists", "dnssec_mx_valid", "dnssec_mx", "mx_aaaa", "mx_reach",
+           "ipv6_mailserver", "ipv6_mail", "rpki_mail_exists", "rpki_mail_valid", "rpki_mail")
 
 
 def judge_web(evidence: dict[str, Any]) -> dict[str, Verdict]:
-    results = dnssec.judge_web(evidence["target"], security_of(evidence["host"]))
-    ns = ipv6.judge_nameservers(name_servers_ipv6(evidence))
+    host = evidence["host"]
+    results = dnssec.judge_web(evidence["target"], security_of(host))
+    ns_error = nameserver_failure(evidence)
+    ns = with_errors(ipv6.judge_nameservers(name_servers_ipv6(evidence)), NS_KEYS, ns_error)
     results |= ns
     results |= ipv6.judge_web(web_server_ipv6(evidence), site_distance(evidence["site"]), ns)
-    if evidence.get("routing"):
+    if evidence.get("routing") is not None:
         results |= rpki.judge("web", routings(evidence))
-    return results
+    # No answer from DNS is no result, not a failure (SPEC §3: error)
+    present = tuple(k for k in WEB_HOST_KEYS if k in results)
+    results = with_errors(results, present, dns_failure([host["a"], host["aaaa"]]))
+    return with_errors(results, tuple(k for k in present if k == "ipv6_web" or "rpki" in k),
+                       ns_error)
 
 
 def judge_mail(evidence: dict[str, Any]) -> dict[str, Verdict]:
@@ -82,15 +121,19 @@ def judge_mail(evidence: dict[str, Any]) -> dict[str, Verdict]:
     mx = evidence["mx"]
     results = mail_auth.judge(evidence["target"], evidence["mail_auth"])
     results |= dnssec.judge_mail({e["name"]: security_of(e) for e in mx}, null_mx)
-    ns = ipv6.judge_nameservers(name_servers_ipv6(evidence))
+    ns_error = nameserver_failure(evidence)
+    ns = with_errors(ipv6.judge_nameservers(name_servers_ipv6(evidence)), NS_KEYS, ns_error)
     servers = [ipv6.ServerIpv6(e["name"], tuple(ips(e, "aaaa")),
                                {a: Reach.from_dict(r).ok for a, r in e["smtp6"].items()})
                for e in mx]
     results |= ns
     results |= ipv6.judge_mail(servers, null_mx, ns)
-    if evidence.get("routing"):
+    if evidence.get("routing") is not None:
         results |= rpki.judge("mail", routings(evidence))
-    return results
+    present = tuple(k for k in MX_KEYS if k in results)
+    results = with_errors(results, present, dns_failure([evidence["mx_answer"]]))
+    return with_errors(results, tuple(k for k in present if k == "ipv6_mail" or "rpki" in k),
+                       ns_error)
 
 
 def split(results: dict[str, Verdict], columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:

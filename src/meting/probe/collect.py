@@ -43,6 +43,8 @@ async def host_addresses(client: DnsClient, name: str) -> dict[str, Any]:
 async def nameservers(client: DnsClient, zone: str) -> list[dict[str, Any]]:
     """The zone's name servers, their addresses, and whether each IPv6 address answers."""
     ns = await client.query(zone, "NS")
+    if not ns.ok:
+        return [{"failed": ns.to_dict()}]
     names = sorted({n.rstrip(".") for n in ns.answers})
 
     async def one(name: str) -> dict[str, Any]:
@@ -55,15 +57,17 @@ async def nameservers(client: DnsClient, zone: str) -> list[dict[str, Any]]:
     return list(await asyncio.gather(*(one(n) for n in names)))
 
 
-def route_evidence(routing: RoutingData | None, addrs: list[str]) -> dict[str, Any]:
+def route_evidence(routing: RoutingData | None, addrs: list[str]) -> dict[str, Any] | None:
     if routing is None:
-        return {}
+        return None
     return {a: routing.lookup(a).to_dict() for a in sorted(set(addrs))}
 
 
 def all_addresses(entries: list[dict[str, Any]]) -> list[str]:
     found: list[str] = []
     for e in entries:
+        if "failed" in e:
+            continue
         for key in ("a", "aaaa"):
             found += addresses(DnsAnswer.from_dict(e[key]))
     return found
