@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
 
 import pytest
 
@@ -49,7 +48,7 @@ def judged(lab: Lab) -> dict[tuple[str, str], dict[str, str]]:
     return {(k, t): r for k, t, r in json.loads(out.stdout)}
 
 
-def scenario_ids(lab_plan: dict[str, Any] | None = None) -> list[str]:
+def scenario_ids() -> list[str]:
     from meting.lab.plan import load_catalogue
 
     return [s["name"] for s in load_catalogue()["scenarios"]]

@@ -88,7 +88,7 @@ class DnsLab:
         self.dir = state / "dns"
         self.extra: dict[str, list[Record]] = defaultdict(list)
         self.ksk: dict[str, dns.rdata.Rdata] = {}  # per Knot server
-        self.own_keys: dict[str, tuple[ec.EllipticCurvePrivateKey, dns.rdata.Rdata]] = {}
+        self.expired_ksk: dict[str, dns.rdata.Rdata] = {}  # zones signed here, expired
 
     # -- layout ---------------------------------------------------------------
     def zones_of(self, server: str) -> list[Zone]:
@@ -119,7 +119,7 @@ class DnsLab:
                 continue
             if zone.dnssec not in SIGNED:
                 continue
-            key = (self.own_keys[zone.name][1] if zone.dnssec == "bogus_expired"
+            key = (self.expired_ksk[zone.name] if zone.dnssec == "bogus_expired"
                    else self.ksk[zone.server])
             ds = dns.dnssec.make_ds(fqdn(zone.name), key, "SHA256")
             text = str(ds.to_text())  # type: ignore[no-untyped-call]
@@ -150,7 +150,7 @@ class DnsLab:
         key = ec.generate_private_key(ec.SECP256R1())
         dnskey = dns.dnssec.make_dnskey(key.public_key(), dns.dnssectypes.Algorithm.ECDSAP256SHA256,
                                         flags=257)
-        self.own_keys[zone.name] = (key, dnskey)
+        self.expired_ksk[zone.name] = dnskey
         z = dns.zone.from_text(text, origin=fqdn(zone.name), relativize=False)
         now = time.time()
         with z.writer() as txn:
