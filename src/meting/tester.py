@@ -6,6 +6,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from meting import norms
 from meting.checks import tests
 from meting.probe.collect import collect_mail, collect_web
 from meting.probe.dns import DnsClient
@@ -27,8 +28,12 @@ async def run_test(kind: str, target: str, settings: Settings,
     async with asyncio.timeout(settings.test_budget):
         evidence = await collect(target, settings, client, routing)
     evidence["dns_queries"] = client.queries_sent
+    return evidence, judge(kind, evidence, settings.norm)
+
+
+def judge(kind: str, evidence: dict[str, Any], norm_version: str) -> dict[str, Any]:
+    """Columns and subtests of stored evidence under a norm version (no network)."""
+    norm = norms.load(norm_version)
     if kind == "web":
-        judged = tests.split(tests.judge_web(evidence), tests.WEB_COLUMNS)
-    else:
-        judged = tests.split(tests.judge_mail(evidence), tests.MAIL_COLUMNS)
-    return evidence, judged
+        return tests.split(tests.judge_web(evidence, norm), tests.WEB_COLUMNS)
+    return tests.split(tests.judge_mail(evidence, norm), tests.MAIL_COLUMNS)

@@ -9,6 +9,7 @@ from typing import Any
 
 from meting.checks import dnssec, ipv6, mail_auth, rpki
 from meting.checks.verdict import Status, Verdict, verdict
+from meting.norms import Norm
 from meting.probe.evidence import DnsAnswer, Reach
 from meting.probe.http import HttpResponse
 from meting.probe.routing import AddressRouting
@@ -100,7 +101,7 @@ MX_KEYS = ("dnssec_mx_exists", "dnssec_mx_valid", "dnssec_mx", "mx_aaaa", "mx_re
            "ipv6_mailserver", "ipv6_mail", "rpki_mail_exists", "rpki_mail_valid", "rpki_mail")
 
 
-def judge_web(evidence: dict[str, Any]) -> dict[str, Verdict]:
+def judge_web(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
     host = evidence["host"]
     results = dnssec.judge_web(evidence["target"], security_of(host))
     ns_error = nameserver_failure(evidence)
@@ -116,7 +117,7 @@ def judge_web(evidence: dict[str, Any]) -> dict[str, Verdict]:
                        ns_error)
 
 
-def judge_mail(evidence: dict[str, Any]) -> dict[str, Verdict]:
+def judge_mail(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
     null_mx = bool(evidence["null_mx"])
     mx = evidence["mx"]
     results = mail_auth.judge(evidence["target"], evidence["mail_auth"])
