@@ -1,0 +1,81 @@
+"""Registry list files (CSV and XLSX): one row per domain of an organisation (SPEC §2).
+
+``read_list`` checks every row and reports each problem with the line the user
+sees (the header is line 1; in XLSX the row number), the column and the reason.
+A file with errors gives no entries unless the caller asks for the good rows.
+``write_list`` writes entries so that reading the file gives them back.
+Which words the columns accept is data: ``registry/data/columns.yaml`` and
+``registry/data/categories.yaml``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from meting.registry import vocabulary as words
+from meting.registry.cells import ListFileError, read_table, write_table
+from meting.registry.entry import ListEntry
+from meting.registry.merge import merge_domains, settle_organisations
+from meting.registry.names import display
+from meting.registry.problems import Problem, Problems
+from meting.registry.rows import read_header, read_row
+
+__all__ = ["ListEntry", "ListFile", "ListFileError", "Problem", "read_list", "write_list"]
+
+NO_WEB = "none"  # what write_list puts in the web host column of a domain without web role
+
+
+@dataclass(frozen=True)
+class ListFile:
+    path: Path
+    good: tuple[ListEntry, ...]  # the rows without errors, duplicates merged
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def entries(self) -> tuple[ListEntry, ...]:
+        """Every entry of the list, or none at all when the list has errors."""
+        return self.good if self.ok else ()
+
+    def good_entries(self) -> tuple[ListEntry, ...]:
+        """The entries of the rows without errors, also when other rows have errors."""
+        return self.good
+
+
+def read_list(path: Path | str) -> ListFile:
+    """Read and check a list; ``ListFileError`` when the file is no readable list at all."""
+    path = Path(path)
+    table = read_table(path)
+    problems = Problems()
+    for note in table.notes:
+        problems.warn(0, None, note)
+    if not table.rows:
+        raise ListFileError(f"{path.name} is empty: it needs a header line and a row per domain")
+    (header_line, header_cells), *rows = table.rows
+    header = read_header(header_line, header_cells, problems)
+    drafts = [] if header is None else [read_row(header, line, cells, problems)
+                                        for line, cells in rows]
+    entries = merge_domains(settle_organisations(drafts, problems), problems)
+    return ListFile(path, tuple(entries), ordered(problems.errors), ordered(problems.warnings))
+
+
+def ordered(problems: list[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(problems, key=lambda p: (p.line, p.column or "")))
+
+
+def write_list(entries: Iterable[ListEntry], path: Path | str) -> None:
+    """A CSV or XLSX list (by the suffix) of the entries; domains shown in Unicode."""
+    write_table(Path(path), [list(words.FIELDS), *(list_row(e) for e in entries)])
+
+
+def list_row(entry: ListEntry) -> list[str]:
+    web_host = display(entry.web_host) if entry.web_host else ("" if entry.web else NO_WEB)
+    return [entry.organisation, entry.category, display(entry.domain), web_host,
+            "yes" if entry.mail else "no", entry.umbrella or "", entry.provider or "",
+            ";".join(entry.sets)]

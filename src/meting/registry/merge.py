@@ -1,0 +1,109 @@
+"""Rows that belong together: one organisation over many rows, one domain given twice.
+
+An organisation has one category, umbrella and provider: rows may leave the
+umbrella or provider empty (the value another row gives is used; an empty
+umbrella then falls back to the category's default), but two different values
+are an error. A domain given twice for the same organisation is merged with a
+warning (its sets united) when the rows agree on its roles; a domain given for
+two organisations, or with different roles, is an error naming both lines, and
+none of its rows is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from meting.registry import vocabulary as words
+from meting.registry.entry import ListEntry
+from meting.registry.problems import Problems
+
+
+def organisation_key(name: str) -> str:
+    return name.casefold()
+
+
+def settle_organisations(drafts: list[tuple[ListEntry, bool]],
+                         problems: Problems) -> list[ListEntry]:
+    """The good rows with their organisation's one spelling, category, umbrella and provider.
+
+    Bad rows take part in the comparison with what they could give.
+    """
+    rows: dict[str, list[ListEntry]] = {}
+    good: set[int] = set()
+    for draft, ok in drafts:
+        if draft.organisation:
+            rows.setdefault(organisation_key(draft.organisation), []).append(draft)
+        if ok:
+            good.add(draft.line)
+    settled: list[ListEntry] = []
+    for group in rows.values():
+        try:
+            category, umbrella, provider = (agreed_value(group, attribute, problems)
+                                            for attribute in ("category", "umbrella", "provider"))
+        except Conflict:
+            continue
+        if category is None:  # every row's category was bad (and reported)
+            continue
+        settled += [replace(row, organisation=group[0].organisation, category=category,
+                            umbrella=umbrella or words.default_umbrella(category),
+                            provider=provider)
+                    for row in group if row.line in good]
+    return sorted(settled, key=lambda entry: entry.line)
+
+
+class Conflict(Exception):
+    """Rows of one organisation disagree (already reported)."""
+
+
+def agreed_value(group: list[ListEntry], attribute: str, problems: Problems) -> str | None:
+    """The one value the rows give, None when none gives one."""
+    first: ListEntry | None = None
+    for row in group:
+        value = getattr(row, attribute)
+        if not value:
+            continue
+        if first is None:
+            first = row
+        elif value != getattr(first, attribute):
+            problems.error(row.line, None, f"organisation {row.organisation!r} has {attribute} "
+                           f"{getattr(first, attribute)!r} on line {first.line} and {value!r} "
+                           f"here; an organisation has one {attribute}")
+            raise Conflict
+    return None if first is None else str(getattr(first, attribute))
+
+
+def merge_domains(entries: list[ListEntry], problems: Problems) -> list[ListEntry]:
+    """One entry per domain, in the order of first appearance."""
+    rows: dict[str, list[ListEntry]] = {}
+    for entry in entries:
+        rows.setdefault(entry.domain, []).append(entry)
+    merged = [merge_rows(group, problems) for group in rows.values()]
+    return [entry for entry in merged if entry is not None]
+
+
+def merge_rows(group: list[ListEntry], problems: Problems) -> ListEntry | None:
+    first, sets = group[0], list(group[0].sets)
+    for row in group[1:]:
+        if organisation_key(row.organisation) != organisation_key(first.organisation):
+            problems.error(row.line, None, f"domain {row.domain} is on line {first.line} for "
+                           f"{first.organisation!r} and here for {row.organisation!r}; a "
+                           "domain belongs to one organisation")
+            return None
+        if roles(row) != roles(first):
+            problems.error(row.line, None, f"domain {row.domain} is also on line {first.line} "
+                           f"with other roles ({describe(first)} there, {describe(row)} "
+                           "here); give it once")
+            return None
+        problems.warn(row.line, None, f"domain {row.domain} is also on line {first.line}; "
+                      "the rows are merged (their sets united)")
+        sets += [name for name in row.sets if name not in sets]
+    return replace(first, sets=tuple(sets))
+
+
+def roles(entry: ListEntry) -> tuple[bool, str | None, bool]:
+    return entry.web, entry.web_host, entry.mail
+
+
+def describe(entry: ListEntry) -> str:
+    web = f"web on {entry.web_target}" if entry.web_target else "no web"
+    return f"{web}, {'mail' if entry.mail else 'no mail'}"
