@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
+from meting.probe import politeness
 from meting.probe.evidence import Evidence
 
 HEAD_LIMIT = 64 * 1024
@@ -34,6 +35,9 @@ class HttpResponse(Evidence):
     truncated: bool  # the body went on past the limit
     elapsed_ms: float
     error: str | None
+    # Where it went wrong: "" (an answer came), "refused" (TCP reset), "no_connection"
+    # (no TCP connection: timeout, no route), "tls" (handshake), "http" (no valid answer)
+    failure: str = ""
 
     def header(self, name: str) -> list[str]:
         return [v for k, v in self.headers if k.lower() == name.lower()]
@@ -50,35 +54,51 @@ def insecure_context() -> ssl.SSLContext:
 
 
 async def fetch(address: str, host: str, *, tls: bool, path: str = "/", timeout: float = 10.0,
-                limit: int = 256 * 1024) -> HttpResponse:
+                limit: int = 256 * 1024, port: int | None = None,
+                headers: tuple[tuple[str, str], ...] = ()) -> HttpResponse:
+    """GET ``path``; ``headers`` are added to the request; ``port`` defaults to 80/443."""
     started = time.monotonic()
-    port = 443 if tls else 80
+    port = port or (443 if tls else 80)
+    stage = "connect"
 
     def result(status: int = 0, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"",
-               truncated: bool = False, error: str | None = None) -> HttpResponse:
+               truncated: bool = False, error: str | None = None,
+               failure: str = "") -> HttpResponse:
         return HttpResponse(address, host, port, tls, path, status, headers,
                             body.decode("utf-8", "replace"), len(body), truncated,
-                            round((time.monotonic() - started) * 1000, 1), error)
+                            round((time.monotonic() - started) * 1000, 1), error, failure)
 
     try:
-        async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(
-                address, port, ssl=insecure_context() if tls else None,
-                server_hostname=host if tls else None, limit=HEAD_LIMIT)
+        async with politeness.slot(address), asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(address, port, limit=HEAD_LIMIT)
             try:
-                request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: meting\r\n"
-                           "Accept: */*\r\nConnection: close\r\n\r\n")
+                if tls:
+                    stage = "tls"
+                    await writer.start_tls(insecure_context(), server_hostname=host)
+                stage = "http"
+                extra = "".join(f"{k}: {v}\r\n" for k, v in headers)
+                authority = host if port == (443 if tls else 80) else f"{host}:{port}"
+                request = (f"GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: meting\r\n"
+                           f"Accept: */*\r\n{extra}Connection: close\r\n\r\n")
                 writer.write(request.encode())
                 await writer.drain()
-                status, headers = await read_head(reader)
-                body, truncated = await read_body(reader, headers, limit)
+                status, response_headers = await read_head(reader)
+                body, truncated = await read_body(reader, response_headers, limit)
             finally:
                 writer.close()
     except TimeoutError:
-        return result(error=f"no complete answer within {timeout:g} s")
-    except (OSError, ssl.SSLError, asyncio.IncompleteReadError, ValueError) as exc:
-        return result(error=f"{type(exc).__name__}: {exc}"[:300])
-    return result(status, headers, body, truncated)
+        return result(error=f"no complete answer within {timeout:g} s",
+                      failure=failure_of(stage, None))
+    except (OSError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+            ValueError) as exc:
+        return result(error=f"{type(exc).__name__}: {exc}"[:300], failure=failure_of(stage, exc))
+    return result(status, response_headers, body, truncated)
+
+
+def failure_of(stage: str, exc: BaseException | None) -> str:
+    if stage == "connect":
+        return "refused" if isinstance(exc, ConnectionRefusedError) else "no_connection"
+    return stage
 
 
 async def read_head(reader: asyncio.StreamReader) -> tuple[int, tuple[tuple[str, str], ...]]:

@@ -1,0 +1,174 @@
+"""The HTTP side of the web test, on every address of the web host.
+
+Per address: the first HTTPS answer to ``/`` (its headers: HSTS, security headers,
+HTTP compression — asked with ``Accept-Encoding``), the first answer on port 80 and
+the redirects that follow it, and ``/.well-known/security.txt`` over HTTPS (RFC 9116
+§3, which allows redirects; those are followed over HTTPS only).
+
+Every request has one deadline and reads a bounded body; a redirect chain stops
+after ``MAX_HOPS`` redirects, at a URL it saw before, or when its own deadline
+passes. A hop to another host name is resolved through the scanner's resolver,
+preferring the address family of the address under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ipaddress
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+from meting.probe.dns import DnsClient
+from meting.probe.evidence import Evidence
+from meting.probe.http import HttpResponse, fetch
+
+MAX_HOPS = 10
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+SECURITY_TXT_PATH = "/.well-known/security.txt"
+SECURITY_TXT_LIMIT = 64 * 1024
+ACCEPT_ENCODING = (("Accept-Encoding", "gzip, deflate, br"),)
+
+# A host name and "IPv6?" -> addresses of that name, the preferred family first.
+Resolve = Callable[[str, bool], Awaitable[list[str]]]
+
+
+@dataclass(frozen=True)
+class Hop(Evidence):
+    """One request of a redirect chain and its answer."""
+
+    url: str
+    address: str
+    status: int  # 0: no answer (see failure)
+    location: str | None
+    failure: str  # as HttpResponse.failure
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Chain:
+    hops: tuple[Hop, ...]
+    # "answer" (a non-redirect answer), "failure" (no answer), "loop", "too_many_redirects",
+    # "bad_location", "insecure_redirect", "no_address", "deadline"
+    end: str
+    last: HttpResponse | None  # the last answer, with its headers and bounded body
+
+    def to_dict(self, body: bool) -> dict[str, Any]:
+        data: dict[str, Any] = {"hops": [h.to_dict() for h in self.hops], "end": self.end}
+        if body and self.last is not None:
+            data["status"] = self.last.status
+            data["content_type"] = ", ".join(self.last.header("content-type"))
+            data["body"] = self.last.body
+            data["truncated"] = self.last.truncated
+        return data
+
+
+def is_v6(address: str) -> bool:
+    return ipaddress.ip_address(address).version == 6
+
+
+def hop_of(url: str, response: HttpResponse) -> Hop:
+    location = response.header("location")
+    return Hop(url, response.address, response.status, location[0] if location else None,
+               response.failure, response.error)
+
+
+def target(url: str) -> tuple[str, str, int | None, str] | None:
+    """(scheme, host, port, path?query) of an absolute http(s) URL; None if it is not one."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return parts.scheme, parts.hostname.lower().rstrip("."), port, path
+
+
+async def follow(address: str, url: str, resolve: Resolve, *, timeout: float, limit: int,
+                 https_only: bool = False) -> Chain:
+    """GET ``url`` at ``address`` and follow its redirects, bounded in hops and time."""
+    deadline = time.monotonic() + timeout * 3
+    hops: list[Hop] = []
+    seen: set[str] = set()
+    last: HttpResponse | None = None
+    current = target(url)
+    assert current is not None, url
+    while True:
+        scheme, host, port, path = current
+        seen.add(url)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return Chain(tuple(hops), "deadline", last)
+        last = await fetch(address, host, tls=scheme == "https", path=path, port=port,
+                           timeout=min(timeout, left), limit=limit)
+        hop = hop_of(url, last)
+        hops.append(hop)
+        if last.status not in REDIRECTS or hop.location is None:
+            return Chain(tuple(hops), "failure" if last.status == 0 else "answer", last)
+        end, url = next_url(url, hop.location, seen, https_only)
+        if end:
+            return Chain(tuple(hops), end, last)
+        if len(hops) > MAX_HOPS:
+            return Chain(tuple(hops), "too_many_redirects", last)
+        following = target(url)
+        assert following is not None
+        if following[1] != host:
+            found = await addresses_of(following[1], is_v6(address), resolve)
+            if not found:
+                return Chain(tuple(hops), "no_address", last)
+            address = found[0]
+        current = following
+
+
+async def addresses_of(host: str, v6: bool, resolve: Resolve) -> list[str]:
+    try:
+        return [str(ipaddress.ip_address(host))]  # a literal address in the Location
+    except ValueError:
+        return await resolve(host, v6)
+
+
+def next_url(url: str, location: str, seen: set[str], https_only: bool) -> tuple[str, str]:
+    """("", next URL), or (why the chain ends, "")."""
+    following = urljoin(url, location.strip())
+    found = target(following)
+    if found is None:
+        return "bad_location", ""
+    if https_only and found[0] != "https":
+        return "insecure_redirect", ""
+    if following in seen:
+        return "loop", ""
+    return "", following
+
+
+async def one_address(address: str, host: str, resolve: Resolve,
+                      timeout: float) -> dict[str, Any]:
+    https, plain, security_txt = await asyncio.gather(
+        fetch(address, host, tls=True, timeout=timeout, limit=0, headers=ACCEPT_ENCODING),
+        follow(address, f"http://{host}/", resolve, timeout=timeout, limit=0),
+        follow(address, f"https://{host}{SECURITY_TXT_PATH}", resolve, timeout=timeout,
+               limit=SECURITY_TXT_LIMIT, https_only=True))
+    fetched = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    # The time of the fetch, so that Expires is judged against it when judged again later
+    return {"https": https.to_dict(), "http": plain.to_dict(body=False),
+            "security_txt": security_txt.to_dict(body=True) | {"fetched_at": fetched}}
+
+
+def resolver(client: DnsClient) -> Resolve:
+    async def resolve(name: str, v6: bool) -> list[str]:
+        a, aaaa = await asyncio.gather(client.query(name, "A"), client.query(name, "AAAA"))
+        found = [list(x.answers) if x.rcode == "NOERROR" else [] for x in (a, aaaa)]
+        return found[1] + found[0] if v6 else found[0] + found[1]
+    return resolve
+
+
+async def collect_http(host: str, addresses: list[str], client: DnsClient,
+                       timeout: float) -> dict[str, dict[str, Any]]:
+    """``{address: {"https": ..., "http": ..., "security_txt": ...}}`` for every address."""
+    resolve = resolver(client)
+    found = await asyncio.gather(*(one_address(a, host, resolve, timeout) for a in addresses))
+    return dict(zip(addresses, found, strict=True))
