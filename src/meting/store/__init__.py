@@ -1,1 +1,25 @@
-"""The store layer (see ARCHITECTURE.md)."""
+"""The store layer (see ARCHITECTURE.md): registry, rounds, statuses and evidence in SQL."""
+
+from meting.store.records import (
+    DomainConflict,
+    ImportedStatuses,
+    ImportSummary,
+    PlannedTest,
+    RoundInfo,
+    RoundStateError,
+    StoredResult,
+    StoreError,
+)
+from meting.store.store import Store
+
+__all__ = [
+    "DomainConflict",
+    "ImportSummary",
+    "ImportedStatuses",
+    "PlannedTest",
+    "RoundInfo",
+    "RoundStateError",
+    "Store",
+    "StoreError",
+    "StoredResult",
+]

@@ -1,0 +1,397 @@
+"""The store: the registry, rounds and their tests, statuses and raw evidence in one database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from types import TracebackType
+from typing import Any
+
+from sqlalchemy import Engine, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from meting import settings as meting_settings
+from meting.checks.verdict import Status
+from meting.registry.entry import ListEntry
+from meting.registry.targets import mail_target, web_target
+from meting.store import codec, imported, migrate, registry
+from meting.store.engine import make_engine
+from meting.store.models import (
+    ROUND_STATES,
+    Domain,
+    DomainSet,
+    DomainSetMember,
+    Evidence,
+    Organisation,
+    Reaction,
+    Round,
+    Test,
+)
+from meting.store.records import (
+    ImportedStatuses,
+    ImportSummary,
+    PlannedTest,
+    RoundInfo,
+    RoundStateError,
+    StoredResult,
+    StoreError,
+)
+
+# The order _stored_result takes them in.
+RESULT_FIELDS = (Test.id, Domain.name, Organisation.name, Organisation.category,
+                 Organisation.umbrella, Test.kind, Test.target, Test.columns, Test.explanations,
+                 Test.subtests, Test.finished_at)
+Judge = Callable[[str, dict[str, Any], str], dict[str, Any]]
+
+STREAM_BATCH = 500
+# Which state a round may move to from each state; staying in a state is always allowed
+# (a runner resuming after a crash finds its round still "running").
+TRANSITIONS = {
+    "planned": {"running"},
+    "running": {"interrupted", "finished"},
+    "interrupted": {"running", "finished"},
+    "finished": set(),
+}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Store:
+    """One database. Every method is its own transaction; results are streamed."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str | None = None) -> Store:
+        """Open (creating if need be) the database at `url`, migrated to the newest schema."""
+        engine = make_engine(url or meting_settings.load().database)
+        try:
+            migrate.upgrade(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    # registry
+
+    def import_entries(self, entries: Sequence[ListEntry]) -> ImportSummary:
+        """Upsert organisations, domains and sets in one transaction; nothing on a conflict."""
+        with self._sessions.begin() as session:
+            return registry.import_entries(session, entries)
+
+    def export_entries(self) -> list[ListEntry]:
+        with self._sessions() as session:
+            return registry.export_entries(session)
+
+    def domain_sets(self) -> dict[str, int]:
+        with self._sessions() as session:
+            return registry.domain_sets(session)
+
+    # rounds
+
+    def create_round(self, set_name: str | None, norm: str, label: str | None = None,
+                     date: dt.date | None = None, executor: str = "local") -> int:
+        """A new round in state planned on `set_name` (None: every domain); its id.
+
+        The label defaults to the round's month (``2026-11``), with ``-2``, ``-3`` … when
+        that month already has a round.
+        """
+        day = date or dt.date.today()
+        with self._sessions.begin() as session:
+            if set_name is not None and session.scalar(
+                    select(DomainSet.id).where(DomainSet.name == set_name)) is None:
+                known = ", ".join(registry.domain_sets(session)) or "none yet"
+                raise StoreError(f"no domain set {set_name!r} (known sets: {known})")
+            if label is None:
+                label = _free_label(session, day.strftime("%Y-%m"))
+            elif _label_taken(session, label):
+                raise StoreError(f"there is already a round labelled {label!r}")
+            new = Round(label=label, set_name=set_name, date=day, norm=norm, state="planned",
+                        executor=executor, created_at=_now())
+            session.add(new)
+            session.flush()
+            return new.id
+
+    def plan_round(self, round_id: int) -> int:
+        """Create the round's missing test rows; the number of tests the round has."""
+        with self._sessions.begin() as session:
+            found = _get_round(session, round_id)
+            if found.state == "finished":
+                raise RoundStateError(f"round {found.label} is finished; plan a new round")
+            have = {(domain_id, kind) for domain_id, kind in session.execute(
+                select(Test.domain_id, Test.kind).where(Test.round_id == round_id))}
+            rows = [row for domain in _round_domains(session, found)
+                    for row in _test_rows(round_id, domain) if
+                    (row["domain_id"], row["kind"]) not in have]
+            for start in range(0, len(rows), STREAM_BATCH):
+                session.execute(insert(Test), rows[start:start + STREAM_BATCH])
+            return len(have) + len(rows)
+
+    def round(self, round_id: int) -> RoundInfo:
+        with self._sessions() as session:
+            return _round_info(session, _get_round(session, round_id))
+
+    def round_by_label(self, label: str) -> RoundInfo:
+        with self._sessions() as session:
+            found = session.scalar(select(Round).where(Round.label == label))
+            if found is None:
+                raise StoreError(f"no round labelled {label!r}")
+            return _round_info(session, found)
+
+    def rounds(self) -> list[RoundInfo]:
+        """Every round, oldest first."""
+        with self._sessions() as session:
+            return [_round_info(session, r) for r in
+                    session.scalars(select(Round).order_by(Round.date, Round.id))]
+
+    def set_round_state(self, round_id: int, state: str) -> None:
+        if state not in ROUND_STATES:
+            raise RoundStateError(f"unknown round state {state!r}; one of {ROUND_STATES}")
+        with self._sessions.begin() as session:
+            found = _get_round(session, round_id)
+            if state == found.state:
+                return
+            if state not in TRANSITIONS[found.state]:
+                raise RoundStateError(f"round {found.label} cannot go from {found.state} "
+                                      f"to {state}")
+            found.state = state
+            if state == "running" and found.started_at is None:
+                found.started_at = _now()
+            if state == "finished":
+                found.finished_at = _now()
+
+    # tests
+
+    def pending_tests(self, round_id: int) -> list[PlannedTest]:
+        """The round's tests still to run, in the order they were planned."""
+        query = select(Test.id, Domain.name, Test.kind, Test.target).join(
+            Domain, Domain.id == Test.domain_id).where(
+            Test.round_id == round_id, Test.state == "planned").order_by(Test.id)
+        with self._sessions() as session:
+            return [PlannedTest(*row) for row in session.execute(query)]
+
+    def record_attempt(self, test_id: int) -> int:
+        """Count one more attempt at a test that is still planned; the attempts so far."""
+        with self._sessions.begin() as session:
+            session.connection().execute(update(Test).where(
+                Test.id == test_id, Test.state == "planned").values(
+                attempts=Test.attempts + 1))
+            attempts = session.scalar(select(Test.attempts).where(Test.id == test_id))
+            if attempts is None:
+                raise StoreError(f"no test {test_id}")
+            return attempts
+
+    def save_result(self, test_id: int, evidence: dict[str, Any], judged: dict[str, Any],
+                    *, attempts: int | None = None) -> bool:
+        """Store a test's statuses and evidence in one transaction.
+
+        False, and nothing stored, when the test is already done: a result is saved once.
+        `attempts` is how many attempts it took; without it, the attempts counted with
+        `record_attempt` and this one.
+        """
+        columns, explanations, subtests = _judged_fields(judged)
+        data, size = codec.encode(evidence)
+        values: dict[str, Any] = {"state": "done", "columns": columns,
+                                  "explanations": explanations, "subtests": subtests,
+                                  "finished_at": _now()}
+        values["attempts"] = Test.attempts + 1 if attempts is None else attempts
+        with self._sessions.begin() as session:
+            connection = session.connection()
+            marked = connection.execute(update(Test).where(
+                Test.id == test_id, Test.state == "planned").values(**values))
+            if marked.rowcount == 0:
+                if session.scalar(select(Test.id).where(Test.id == test_id)) is None:
+                    raise StoreError(f"no test {test_id}")
+                return False
+            connection.execute(insert(Evidence).values(
+                test_id=test_id, encoding=codec.ENCODING, data=data, size=size))
+            return True
+
+    def results(self, round_id: int, kind: str | None = None, *,
+                with_evidence: bool = False) -> Iterator[StoredResult]:
+        """The round's done tests, by domain, streamed in batches (memory stays bounded).
+
+        With `with_evidence` each result carries its decoded evidence too (None for
+        imported statuses, which have none).
+        """
+        query = select(*RESULT_FIELDS).join(Domain, Domain.id == Test.domain_id).join(
+            Organisation, Organisation.id == Domain.organisation_id).where(
+            Test.round_id == round_id, Test.state == "done").order_by(Domain.name, Test.kind)
+        query = query.outerjoin(Reaction, (Reaction.round_id == Test.round_id) & (
+            Reaction.organisation_id == Organisation.id)).add_columns(
+            Reaction.round_id.is_not(None))
+        if kind is not None:
+            query = query.where(Test.kind == kind)
+        if with_evidence:
+            query = query.outerjoin(Evidence, Evidence.test_id == Test.id).add_columns(
+                Evidence.data, Evidence.encoding)
+        with self._sessions() as session:
+            for row in session.execute(query.execution_options(yield_per=STREAM_BATCH)):
+                yield _stored_result(*row)
+
+    def import_statuses(self, round_id: int, kind: str,
+                        rows: Sequence[ImportedStatuses]) -> int:
+        """Statuses measured elsewhere as done tests without evidence, in one transaction.
+
+        Every domain must be in the registry and not yet have a result of this kind in the
+        round; otherwise nothing is stored. Returns the number of tests stored.
+        """
+        with self._sessions.begin() as session:
+            _get_round(session, round_id)
+            return imported.import_statuses(session, round_id, kind, rows)
+
+    def set_reaction(self, round_id: int, organisation: str, text: str) -> None:
+        """Record (or replace the text of) an organisation's formal reaction to a round."""
+        with self._sessions.begin() as session:
+            _get_round(session, round_id)
+            imported.set_reaction(session, round_id, organisation, text)
+
+    def reactions(self, round_id: int) -> dict[str, str]:
+        """Organisation -> text of its formal reaction to the round ("" when no text)."""
+        with self._sessions() as session:
+            return imported.reactions(session, round_id)
+
+    def evidence(self, test_id: int) -> dict[str, Any]:
+        with self._sessions() as session:
+            row = session.execute(select(Evidence.data, Evidence.encoding).where(
+                Evidence.test_id == test_id)).first()
+        if row is None:
+            raise KeyError(f"no evidence stored for test {test_id}")
+        return codec.decode(*row)
+
+    def rejudge(self, round_id: int, norm: str, judge: Judge) -> int:
+        """Judge every done test of the round again from its evidence under `norm`.
+
+        All or nothing: one transaction; the round then records `norm`. Tests without
+        evidence (imported statuses) keep theirs. Returns the number of tests judged again.
+        """
+        judged_count = 0
+        with self._sessions.begin() as session:
+            found = _get_round(session, round_id)
+            last = 0
+            while batch := _evidence_batch(session, round_id, last):
+                changes = [_rejudged(test_id, judge(kind, codec.decode(data, encoding), norm))
+                           for test_id, kind, data, encoding in batch]
+                session.connection().execute(REJUDGED, changes)
+                judged_count += len(changes)
+                last = batch[-1][0]
+            found.norm = norm
+        return judged_count
+
+
+def _get_round(session: Session, round_id: int) -> Round:
+    found = session.get(Round, round_id)
+    if found is None:
+        raise StoreError(f"no round {round_id}")
+    return found
+
+
+def _label_taken(session: Session, label: str) -> bool:
+    return session.scalar(select(Round.id).where(Round.label == label)) is not None
+
+
+def _free_label(session: Session, base: str) -> str:
+    label, n = base, 1
+    while _label_taken(session, label):
+        n += 1
+        label = f"{base}-{n}"
+    return label
+
+
+def _round_domains(session: Session, found: Round) -> Sequence[Domain]:
+    query = select(Domain).order_by(Domain.name)
+    if found.set_name is not None:
+        query = query.join(DomainSetMember, DomainSetMember.domain_id == Domain.id).join(
+            DomainSet, DomainSet.id == DomainSetMember.set_id).where(
+            DomainSet.name == found.set_name)
+    return session.scalars(query).all()
+
+
+def _test_rows(round_id: int, domain: Domain) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    common = {"round_id": round_id, "domain_id": domain.id, "state": "planned", "attempts": 0}
+    if domain.web:
+        rows.append({**common, "kind": "web", "target": web_target(domain.name, domain.web_host)})
+    if domain.mail:
+        rows.append({**common, "kind": "mail", "target": mail_target(domain.name)})
+    return rows
+
+
+def _round_info(session: Session, found: Round) -> RoundInfo:
+    per_state = {state: count for state, count in session.execute(
+        select(Test.state, func.count()).where(Test.round_id == found.id).group_by(Test.state))}
+    counts: dict[str, dict[str, dict[str, int]]] = {}
+    query = select(Test.kind, Test.columns).where(Test.round_id == found.id,
+                                                  Test.state == "done")
+    for kind, columns in session.execute(query.execution_options(yield_per=STREAM_BATCH)):
+        for column, status in (columns or {}).items():
+            per_status = counts.setdefault(kind, {}).setdefault(column, {})
+            per_status[status] = per_status.get(status, 0) + 1
+    return RoundInfo(id=found.id, label=found.label, set_name=found.set_name, date=found.date,
+                     norm=found.norm, state=found.state, executor=found.executor,
+                     planned=sum(per_state.values()), done=per_state.get("done", 0),
+                     started_at=found.started_at, finished_at=found.finished_at,
+                     counts=counts)
+
+
+def _stored_result(test_id: int, domain: str, organisation: str, category: str,
+                   umbrella: str | None, kind: str, target: str, columns: dict[str, str] | None,
+                   explanations: dict[str, Any] | None, subtests: dict[str, Any] | None,
+                   finished_at: dt.datetime | None, reaction: bool,
+                   data: bytes | None = None, encoding: str | None = None) -> StoredResult:
+    subtests = subtests or {}
+    return StoredResult(
+        test_id=test_id, domain=domain, organisation=organisation, category=category,
+        umbrella=umbrella, kind=kind, target=target, columns=dict(columns or {}),
+        subtests={name: value["status"] for name, value in subtests.items()},
+        explanations=dict(explanations or {}),
+        subtest_explanations={name: value["explanation"] for name, value in subtests.items()
+                              if value.get("explanation") is not None},
+        finished_at=finished_at, reaction=bool(reaction),
+        evidence=codec.decode(data, encoding) if data is not None and encoding else None)
+
+
+def _evidence_batch(session: Session, round_id: int,
+                    after: int) -> list[tuple[int, str, bytes, str]]:
+    query = select(Test.id, Test.kind, Evidence.data, Evidence.encoding).join(
+        Evidence, Evidence.test_id == Test.id).where(
+        Test.round_id == round_id, Test.state == "done", Test.id > after).order_by(
+        Test.id).limit(STREAM_BATCH)
+    return [(test_id, kind, data, encoding)
+            for test_id, kind, data, encoding in session.execute(query)]
+
+
+REJUDGED = update(Test).where(Test.id == bindparam("test_id")).values(
+    columns=bindparam("new_columns", type_=Test.columns.type),
+    explanations=bindparam("new_explanations", type_=Test.explanations.type),
+    subtests=bindparam("new_subtests", type_=Test.subtests.type))
+
+
+def _rejudged(test_id: int, judged: dict[str, Any]) -> dict[str, Any]:
+    columns, explanations, subtests = _judged_fields(judged)
+    return {"test_id": test_id, "new_columns": columns, "new_explanations": explanations,
+            "new_subtests": subtests}
+
+
+def _judged_fields(judged: dict[str, Any]) -> tuple[dict[str, str], dict[str, Any],
+                                                     dict[str, Any]]:
+    """Statuses, column explanations and subtests of a judged test, statuses checked."""
+    columns = {name: str(Status(value["status"])) for name, value in judged["columns"].items()}
+    explanations = {name: value.get("explanation") for name, value in judged["columns"].items()}
+    subtests = {name: {**value, "status": str(Status(value["status"]))}
+                for name, value in judged.get("subtests", {}).items()}
+    return columns, explanations, subtests
