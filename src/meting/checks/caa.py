@@ -1,0 +1,53 @@
+"""CAA (RFC 8659): web_caa and mail_caa. Optional in the NCSC guidelines: info when absent.
+
+Evidence: ``probe/caa.py`` — the record set found by climbing the tree from the name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meting.checks.verdict import Status, Verdict, verdict
+
+KNOWN_TAGS = frozenset({"issue", "issuewild", "iodef", "contactemail", "contactphone",
+                        "issuemail", "issuevmc"})
+
+
+def parse(rdata: str) -> tuple[int, str, str] | None:
+    parts = rdata.split(None, 2)
+    if len(parts) < 2 or not parts[0].isdigit():
+        return None
+    return int(parts[0]), parts[1].lower(), parts[2].strip('"') if len(parts) > 2 else ""
+
+
+def judge_caa(caa: dict[str, Any] | None, name: str) -> Verdict:
+    """The CAA subtest for one host name."""
+    if not caa:
+        return verdict(Status.INFO, f"CAA van {name} is niet onderzocht.",
+                       f"CAA of {name} was not looked up.")
+    records = [r for r in (parse(x) for x in caa.get("records") or []) if r is not None]
+    if caa.get("error"):
+        return verdict(Status.INFO, f"CAA van {name} kon niet worden opgevraagd "
+                       f"({caa['error']}); CAA is optioneel.",
+                       f"CAA of {name} could not be looked up ({caa['error']}); CAA is "
+                       "optional.")
+    if not records:
+        return verdict(Status.INFO,
+                       f"Geen CAA-records voor {name} (optioneel); met CAA legt u vast welke "
+                       "CA's certificaten mogen uitgeven.",
+                       f"No CAA records for {name} (optional); CAA states which CAs may "
+                       "issue certificates.")
+    unknown_critical = [tag for flags, tag, _ in records if flags & 128 and tag not in KNOWN_TAGS]
+    if unknown_critical:
+        return verdict(Status.INFO,
+                       f"CAA bij {caa['found_at']} heeft een onbekende kritieke tag "
+                       f"({', '.join(unknown_critical)}): geen CA mag uitgeven.",
+                       f"CAA at {caa['found_at']} has an unknown critical tag "
+                       f"({', '.join(unknown_critical)}): no CA may issue.")
+    if not any(tag == "issue" for _, tag, _ in records):
+        return verdict(Status.INFO, f"CAA bij {caa['found_at']} heeft geen 'issue'-record.",
+                       f"CAA at {caa['found_at']} has no 'issue' record.")
+    issuers = sorted({value for _, tag, value in records if tag == "issue"})
+    return verdict(Status.PASSED,
+                   f"CAA bij {caa['found_at']} staat uitgifte toe aan: {', '.join(issuers)}.",
+                   f"CAA at {caa['found_at']} allows issuance by: {', '.join(issuers)}.")

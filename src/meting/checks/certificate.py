@@ -1,0 +1,188 @@
+"""The certificate subtests (cert_trust, cert_pubkey, cert_signature, cert_hostmatch).
+
+Judged from the chain as presented (base64 DER, leaf first) and the trust result the
+probe recorded against the configured trust store. Key sizes, curves and signature
+hashes are classified by the norm (``tls.cert_pubkey``, ``tls.cert_signature_hash``).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+from meting.checks.verdict import Status, Verdict, verdict
+from meting.norms import Norm
+from meting.norms import tls as tls_norm
+from meting.norms.tls import TlsClass
+
+STATUS_OF: dict[TlsClass, Status] = {"good": Status.PASSED, "sufficient": Status.PASSED,
+                                     "phase_out": Status.WARNING,
+                                     "insufficient": Status.FAILED}
+
+
+def load(chain: list[str]) -> list[x509.Certificate]:
+    certs = []
+    for item in chain:
+        try:
+            certs.append(x509.load_der_x509_certificate(base64.b64decode(item)))
+        except ValueError:
+            continue
+    return certs
+
+
+def judged(certs: list[x509.Certificate]) -> list[x509.Certificate]:
+    """The certificates to judge: every presented one except trust anchors (self-signed CAs
+    after the leaf)."""
+    return [c for i, c in enumerate(certs) if i == 0 or c.issuer != c.subject]
+
+
+def label(cert: x509.Certificate) -> str:
+    return cert.subject.rfc4514_string()[:120]
+
+
+def pubkey_class(cert: x509.Certificate, norm: Norm) -> tuple[TlsClass, str]:
+    rules = tls_norm.tls(norm)["cert_pubkey"]
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return tls_norm.by_size(rules["rsa"], key.key_size), f"RSA {key.key_size} bits"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        curve = key.curve.name
+        for cls in ("good", "phase_out"):
+            if curve in rules["ec_curves"].get(cls, []):
+                found: TlsClass = "good" if cls == "good" else "phase_out"
+                return found, f"EC {curve}"
+        other: TlsClass = rules["other"]
+        return other, f"EC {curve}"
+    if isinstance(key, ed25519.Ed25519PublicKey | ed448.Ed448PublicKey):
+        ed: TlsClass = rules["ed"]
+        return ed, "EdDSA"
+    unknown: TlsClass = rules["other"]
+    return unknown, type(key).__name__
+
+
+def signature_class(cert: x509.Certificate, norm: Norm) -> tuple[TlsClass, str]:
+    algorithm = cert.signature_hash_algorithm
+    if algorithm is None:  # EdDSA signs without a separate hash
+        return "good", "EdDSA"
+    name = algorithm.name.upper().replace("-", "")
+    table = tls_norm.tls(norm)["cert_signature_hash"]
+    found: TlsClass = table.get(name, "insufficient")
+    return found, name
+
+
+def cert_pubkey(certs: list[x509.Certificate], norm: Norm) -> Verdict:
+    worst = worst_finding([(pubkey_class(c, norm), label(c)) for c in judged(certs)])
+    if worst is None:
+        return no_chain()
+    (cls, what), who = worst
+    status = STATUS_OF[cls]
+    if status == Status.PASSED:
+        return verdict(status, "Alle publieke sleutels in de certificaatketen zijn sterk genoeg.",
+                       "Every public key in the certificate chain is strong enough.")
+    return verdict(status,
+                   f"Publieke sleutel te zwak ({what}, {who}): gebruik RSA van minstens 2048 "
+                   "(liefst 3072) bits of EC op een goede curve.",
+                   f"Public key too weak ({what}, {who}): use RSA of at least 2048 (preferably "
+                   "3072) bits or EC on a good curve.")
+
+
+def cert_signature(certs: list[x509.Certificate], norm: Norm) -> Verdict:
+    worst = worst_finding([(signature_class(c, norm), label(c)) for c in judged(certs)])
+    if worst is None:
+        return no_chain()
+    (cls, what), who = worst
+    status = STATUS_OF[cls]
+    if status == Status.PASSED:
+        return verdict(status, "De certificaten zijn ondertekend met een veilige hashfunctie "
+                       "(SHA-2).", "The certificates are signed with a secure hash function "
+                       "(SHA-2).")
+    return verdict(status,
+                   f"Certificaat ondertekend met {what} ({who}): laat het opnieuw uitgeven "
+                   "met een SHA-2-handtekening.",
+                   f"Certificate signed with {what} ({who}): have it reissued with a SHA-2 "
+                   "signature.")
+
+
+def worst_finding(items: list[tuple[tuple[TlsClass, str], str]]
+                  ) -> tuple[tuple[TlsClass, str], str] | None:
+    if not items:
+        return None
+    return max(items, key=lambda item: tls_norm.CLASSES.index(item[0][0]))
+
+
+def names_of(cert: x509.Certificate) -> list[str]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [n.lower().rstrip(".") for n in san.get_values_for_type(x509.DNSName)]
+
+
+def name_matches(pattern: str, host: str) -> bool:
+    host = host.lower().rstrip(".")
+    if pattern.startswith("*."):
+        first, _, rest = host.partition(".")
+        return bool(first) and rest == pattern[2:]
+    return pattern == host
+
+
+def cert_hostmatch(certs: list[x509.Certificate], host: str, *, kind: str,
+                   dane_valid: bool) -> Verdict:
+    if kind == "mail" and dane_valid:
+        return dane_instead("naam", "name")
+    if not certs:
+        return no_chain()
+    names = names_of(certs[0])
+    if any(name_matches(n, host) for n in names):
+        return verdict(Status.PASSED, f"Het certificaat is geldig voor {host}.",
+                       f"The certificate is valid for {host}.")
+    shown = ", ".join(names[:5]) or "geen / none"
+    status = Status.INFO if kind == "mail" else Status.FAILED
+    return verdict(status,
+                   f"Het certificaat is niet geldig voor {host} (namen: {shown}); gebruik een "
+                   "certificaat met deze naam" + (" of publiceer DANE." if kind == "mail"
+                                                  else "."),
+                   f"The certificate is not valid for {host} (names: {shown}); use a "
+                   "certificate for this name" + (" or publish DANE." if kind == "mail"
+                                                  else "."))
+
+
+def cert_trust(trust: dict[str, Any] | None, *, kind: str, dane_valid: bool) -> Verdict:
+    if kind == "mail" and dane_valid:
+        return dane_instead("vertrouwensketen", "chain of trust")
+    trust = trust or {}
+    if trust.get("trusted"):
+        return verdict(Status.PASSED, "De certificaatketen leidt naar een vertrouwde root.",
+                       "The certificate chain leads to a trusted root.")
+    reason = trust.get("error") or "unknown"
+    status = Status.INFO if kind == "mail" else Status.FAILED
+    return verdict(status,
+                   f"De certificaatketen is niet vertrouwd ({reason}); gebruik een certificaat "
+                   "van een vertrouwde CA met de volledige tussenketen"
+                   + (", of publiceer DANE." if kind == "mail" else "."),
+                   f"The certificate chain is not trusted ({reason}); use a certificate from a "
+                   "trusted CA and send the complete intermediate chain"
+                   + (", or publish DANE." if kind == "mail" else "."))
+
+
+def dane_instead(nl: str, en: str) -> Verdict:
+    return verdict(Status.NOT_APPLICABLE,
+                   f"De {nl} van het certificaat hoeft niet te kloppen: het is DANE-geldig.",
+                   f"The certificate's {en} need not be checked: it is DANE-valid.")
+
+
+def no_chain() -> Verdict:
+    return verdict(Status.FAILED, "De server toonde geen certificaat.",
+                   "The server presented no certificate.")
+
+
+def judge(scan: dict[str, Any], norm: Norm, *, kind: str, host: str,
+          dane_valid: bool) -> dict[str, Verdict]:
+    certs = load(scan.get("chain") or [])
+    return {"cert_trust": cert_trust(scan.get("trust"), kind=kind, dane_valid=dane_valid),
+            "cert_pubkey": cert_pubkey(certs, norm),
+            "cert_signature": cert_signature(certs, norm),
+            "cert_hostmatch": cert_hostmatch(certs, host, kind=kind, dane_valid=dane_valid)}

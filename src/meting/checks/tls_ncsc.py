@@ -1,0 +1,360 @@
+"""TLS per the NCSC guidelines (SPEC §5): subtests per server, the tls_ncsc_web column.
+
+Every classification comes from the norm's ``tls:`` section; this module maps classes
+to statuses (insufficient → failed, phase-out → warning, good/sufficient → passed,
+an optional part missing → info) and explains each status in Dutch and English.
+The evidence is one scan per address (``probe/tls.py``).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from cryptography import x509
+from cryptography.x509 import ocsp
+
+from meting.checks import caa, certificate
+from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict, worst
+from meting.norms import Norm
+from meting.norms import tls as tls_norm
+from meting.norms.tls import TlsClass
+
+STATUS_OF = certificate.STATUS_OF
+SUBTESTS = ("tls_version", "tls_ciphers", "tls_cipher_order", "fs_params", "kex_hash_func",
+            "tls_compression", "renegotiation_secure", "renegotiation_client", "zero_rtt",
+            "ocsp_stapling", "extended_master_secret", "cert_trust", "cert_pubkey",
+            "cert_signature", "cert_hostmatch")
+CLASS_NL = {"good": "goed", "sufficient": "voldoende", "phase_out": "uit te faseren",
+            "insufficient": "onvoldoende"}
+CLASS_EN = {"good": "good", "sufficient": "sufficient", "phase_out": "phase out",
+            "insufficient": "insufficient"}
+
+
+def passed(nl: str, en: str) -> Verdict:
+    return verdict(Status.PASSED, nl, en)
+
+
+def by_class(cls: TlsClass, found_nl: str, found_en: str, fix_nl: str, fix_en: str) -> Verdict:
+    """A verdict for a finding of this class; the fix is only told when it is needed."""
+    status = STATUS_OF[cls]
+    label = f" ({CLASS_NL[cls]} / {CLASS_EN[cls]})"
+    if status == Status.PASSED:
+        return verdict(status, found_nl + ".", found_en + ".")
+    return verdict(status, f"{found_nl}{label}; {fix_nl}", f"{found_en}{label}; {fix_en}")
+
+
+def listed(items: list[str]) -> str:
+    shown = ", ".join(items[:8])
+    return shown + (f" (+{len(items) - 8})" if len(items) > 8 else "")
+
+
+# --- protocol and suites --------------------------------------------------------------
+
+def tls_version(scan: dict[str, Any], norm: Norm) -> Verdict:
+    accepted = [v for v, ok in (scan.get("versions") or {}).items() if ok]
+    classes = {v: tls_norm.version_class(norm, v) for v in accepted}
+    cls = tls_norm.worst_class(list(classes.values())) or "insufficient"
+    bad = [v for v, c in classes.items() if c == cls]
+    if STATUS_OF[cls] == Status.PASSED:
+        return passed(f"Alleen veilige TLS-versies: {listed(accepted)}",
+                      f"Only secure TLS versions: {listed(accepted)}") if accepted else \
+            verdict(Status.FAILED, "Geen TLS-versie geaccepteerd.", "No TLS version accepted.")
+    return by_class(cls, f"De server accepteert {listed(bad)}",
+                    f"The server accepts {listed(bad)}",
+                    "zet deze versies uit; gebruik TLS 1.3 en 1.2.",
+                    "disable these versions; use TLS 1.3 and 1.2.")
+
+
+def accepted_suites(scan: dict[str, Any]) -> list[str]:
+    found: list[str] = []
+    for per_class in (scan.get("ciphers") or {}).values():
+        for suites in per_class.values():
+            found += [s for s in suites if s not in found]
+    return found
+
+
+def tls_ciphers(scan: dict[str, Any], norm: Norm) -> Verdict:
+    suites = accepted_suites(scan)
+    classes = {s: tls_norm.suite_class(norm, s) for s in suites}
+    cls = tls_norm.worst_class(list(classes.values())) or "sufficient"
+    bad = [s for s, c in classes.items() if c == cls]
+    if STATUS_OF[cls] == Status.PASSED:
+        return passed("Alle geaccepteerde cipher suites zijn goed of voldoende",
+                      "Every accepted cipher suite is good or sufficient")
+    return by_class(cls, f"De server accepteert {listed(bad)}",
+                    f"The server accepts {listed(bad)}",
+                    "schakel deze cipher suites uit.", "disable these cipher suites.")
+
+
+def tls_cipher_order(scan: dict[str, Any], norm: Norm) -> Verdict:
+    order = scan.get("cipher_order") or {}
+    if order.get("enforced", True) and order.get("prescribed", True):
+        return passed("De server kiest zelf de cipher suite, sterkste eerst",
+                      "The server chooses the cipher suite itself, strongest first")
+    if order.get("tls13_only") and tls_norm.tls(norm)["optional"]["cipher_order_tls13_only"]:
+        return verdict(Status.INFO,
+                       "De server (alleen TLS 1.3) volgt de voorkeur van de client; een eigen "
+                       "volgorde is hier optioneel.",
+                       "The server (TLS 1.3 only) follows the client's preference; its own "
+                       "order is optional here.")
+    cls = tls_norm.element_class(norm, "cipher_order_missing")
+    chosen = order.get("chosen") or "?"
+    if not order.get("enforced", True):
+        return by_class(cls, f"De server volgt de voorkeur van de client (koos {chosen})",
+                        f"The server follows the client's preference (chose {chosen})",
+                        "stel een eigen volgorde in (goed, voldoende, uit te faseren).",
+                        "enforce the server's own order (good, sufficient, phase out).")
+    return by_class(cls, f"De server verkiest een zwakkere cipher suite ({chosen})",
+                    f"The server prefers a weaker cipher suite ({chosen})",
+                    "zet goede voor voldoende voor uit te faseren suites.",
+                    "order good before sufficient before phase-out suites.")
+
+
+# --- key exchange --------------------------------------------------------------------
+
+def fs_params(scan: dict[str, Any], norm: Norm) -> Verdict:
+    findings: list[tuple[TlsClass, str]] = []
+    for group in scan.get("groups_seen") or []:
+        findings.append((tls_norm.group_class(norm, group), group))
+    for groups in (scan.get("groups_accepted") or {}).values():
+        findings += [(tls_norm.group_class(norm, g), g) for g in groups]
+    findings += [(tls_norm.ffdhe_class(norm, bits), f"FFDHE {bits} bits")
+                 for bits in scan.get("ffdhe_bits") or []]
+    cls = tls_norm.worst_class([c for c, _ in findings]) or "good"
+    bad = sorted({what for c, what in findings if c == cls})
+    if STATUS_OF[cls] == Status.PASSED:
+        return passed("De sleuteluitwisseling gebruikt sterke parameters"
+                      + (f" ({listed(bad)})" if bad else ""),
+                      "The key exchange uses strong parameters"
+                      + (f" ({listed(bad)})" if bad else ""))
+    return by_class(cls, f"Zwakke parameters voor sleuteluitwisseling: {listed(bad)}",
+                    f"Weak key-exchange parameters: {listed(bad)}",
+                    "gebruik ECDHE op een goede curve of FFDHE van minstens 3072 bits.",
+                    "use ECDHE on a good curve or FFDHE of at least 3072 bits.")
+
+
+def kex_hash_func(scan: dict[str, Any], norm: Norm) -> Verdict:
+    info = scan.get("kex_hash") or {}
+    hashes = list(info.get("accepted") or [])
+    if info.get("default"):
+        hashes.append(info["default"])
+    classes = {h: tls_norm.kex_hash_class(norm, h) for h in hashes}
+    cls = tls_norm.worst_class(list(classes.values())) or "good"
+    bad = sorted(h for h, c in classes.items() if c == cls)
+    if STATUS_OF[cls] == Status.PASSED:
+        return passed("De sleuteluitwisseling wordt met SHA-2 ondertekend",
+                      "The key exchange is signed with SHA-2")
+    return by_class(cls, f"De server ondertekent de sleuteluitwisseling met {listed(bad)}",
+                    f"The server signs the key exchange with {listed(bad)}",
+                    "sta alleen SHA-2 toe (signature algorithms).",
+                    "allow only SHA-2 (signature algorithms).")
+
+
+# --- renegotiation, compression, 0-RTT, EMS ------------------------------------------
+
+def flag(scan: dict[str, Any], key: str, bad_when: bool, element: str, norm: Norm,
+         texts: tuple[str, str, str, str]) -> Verdict:
+    """A yes/no finding: bad when ``scan[key] == bad_when``; None (TLS 1.3 only) passes."""
+    ok_nl, ok_en, bad_nl, bad_en = texts
+    if scan.get(key) is None or scan.get(key) != bad_when:
+        return passed(ok_nl, ok_en)
+    cls = tls_norm.element_class(norm, element)
+    return by_class(cls, bad_nl, bad_en, "pas de serverconfiguratie aan.",
+                    "change the server configuration.")
+
+
+def tls_compression(scan: dict[str, Any], norm: Norm) -> Verdict:
+    return flag(scan, "compression", True, "compression", norm,
+                ("TLS-compressie staat uit", "TLS compression is off",
+                 "TLS-compressie staat aan", "TLS compression is on"))
+
+
+def renegotiation_secure(scan: dict[str, Any], norm: Norm) -> Verdict:
+    return flag(scan, "secure_renegotiation", False, "secure_renegotiation_missing", norm,
+                ("Veilige heronderhandeling wordt ondersteund (of niet nodig: TLS 1.3)",
+                 "Secure renegotiation is supported (or not needed: TLS 1.3)",
+                 "Veilige heronderhandeling wordt niet ondersteund",
+                 "Secure renegotiation is not supported"))
+
+
+def renegotiation_client(scan: dict[str, Any], norm: Norm) -> Verdict:
+    return flag(scan, "client_renegotiation", True, "client_renegotiation", norm,
+                ("Heronderhandeling op initiatief van de client wordt geweigerd",
+                 "Client-initiated renegotiation is refused",
+                 "Heronderhandeling op initiatief van de client is toegestaan",
+                 "Client-initiated renegotiation is allowed"))
+
+
+def extended_master_secret(scan: dict[str, Any], norm: Norm) -> Verdict:
+    return flag(scan, "extended_master_secret", False, "extended_master_secret_missing", norm,
+                ("Extended Master Secret wordt gebruikt (of niet nodig: TLS 1.3)",
+                 "Extended Master Secret is used (or not needed: TLS 1.3)",
+                 "Extended Master Secret (RFC 7627) wordt niet ondersteund",
+                 "Extended Master Secret (RFC 7627) is not supported"))
+
+
+def zero_rtt(scan: dict[str, Any], norm: Norm, kind: str) -> Verdict:
+    info = scan.get("zero_rtt") or {}
+    if not info.get("accepted"):
+        return passed("0-RTT wordt niet geaccepteerd", "0-RTT is not accepted")
+    if kind == "web" and info.get("http_status") == 425:
+        return passed("0-RTT-verzoeken krijgen HTTP 425 (Too Early)",
+                      "0-RTT requests are answered with HTTP 425 (Too Early)")
+    cls = tls_norm.element_class(norm, "zero_rtt")
+    return by_class(cls, "De server accepteert 0-RTT (early data)",
+                    "The server accepts 0-RTT (early data)",
+                    "zet 0-RTT uit of antwoord met HTTP 425.",
+                    "disable 0-RTT or answer with HTTP 425.")
+
+
+# --- OCSP stapling ---------------------------------------------------------------------
+
+def ocsp_problem(scan: dict[str, Any]) -> str | None:
+    """Why a stapled OCSP response is not valid for the leaf at scan time (None: valid)."""
+    try:
+        response = ocsp.load_der_ocsp_response(base64.b64decode(scan["ocsp_response"]))
+        leaf = x509.load_der_x509_certificate(base64.b64decode(scan["chain"][0]))
+    except (ValueError, IndexError, KeyError) as exc:
+        return f"unreadable ({exc})"
+    if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+        return f"status {response.response_status.name}"
+    if response.serial_number != leaf.serial_number:
+        return "for another certificate"
+    if response.certificate_status != ocsp.OCSPCertStatus.GOOD:
+        return f"certificate {response.certificate_status.name}"
+    when = dt.datetime.fromisoformat(scan["scanned_at"])
+    next_update = response.next_update_utc
+    if response.this_update_utc > when or (next_update is not None and next_update < when):
+        return "outside its validity period"
+    return None
+
+
+def ocsp_stapling(scan: dict[str, Any], norm: Norm) -> Verdict:
+    if not scan.get("ocsp_response"):
+        return verdict(Status.INFO, "De server doet niet aan OCSP-stapling (optioneel).",
+                       "The server does not staple an OCSP response (optional).")
+    problem = ocsp_problem(scan)
+    if problem is None:
+        return passed("De server stuurt een geldig OCSP-antwoord mee (stapling)",
+                      "The server staples a valid OCSP response")
+    return verdict(Status.FAILED,
+                   f"Het meegestuurde OCSP-antwoord is niet geldig ({problem}); laat de "
+                   "server een actueel antwoord van de CA meesturen.",
+                   f"The stapled OCSP response is not valid ({problem}); have the server "
+                   "staple a current response from the CA.")
+
+
+# --- one server, many servers, the column ---------------------------------------------
+
+def judge_server(scan: dict[str, Any], norm: Norm, *, kind: str, host: str,
+                 dane_valid: bool = False) -> dict[str, Verdict]:
+    """Every subtest for one scanned address that completed at least one handshake."""
+    results = {
+        "tls_version": tls_version(scan, norm),
+        "tls_ciphers": tls_ciphers(scan, norm),
+        "tls_cipher_order": tls_cipher_order(scan, norm),
+        "fs_params": fs_params(scan, norm),
+        "kex_hash_func": kex_hash_func(scan, norm),
+        "tls_compression": tls_compression(scan, norm),
+        "renegotiation_secure": renegotiation_secure(scan, norm),
+        "renegotiation_client": renegotiation_client(scan, norm),
+        "zero_rtt": zero_rtt(scan, norm, kind),
+        "extended_master_secret": extended_master_secret(scan, norm),
+    }
+    if kind == "web":
+        results["ocsp_stapling"] = ocsp_stapling(scan, norm)
+    results |= certificate.judge(scan, norm, kind=kind, host=host, dane_valid=dane_valid)
+    return results
+
+
+def combine(per_server: dict[str, dict[str, Verdict]]) -> dict[str, Verdict]:
+    """Per subtest the worst verdict over the servers, naming the server when several."""
+    seen = [k for r in per_server.values() for k in r]
+    keys = [k for k in SUBTESTS if k in seen] + sorted({k for k in seen if k not in SUBTESTS})
+    combined: dict[str, Verdict] = {}
+    for key in keys:
+        found = {who: r[key] for who, r in per_server.items() if key in r}
+        status = worst(v.status for v in found.values())
+        matching = [(w, v) for w, v in found.items() if v.status == status]
+        who, chosen = matching[0] if matching else next(iter(found.items()))
+        if matching and len(found) > 1 and status != Status.PASSED:
+            chosen = verdict(status, f"{who}: {chosen.explanation.nl}",
+                             f"{who}: {chosen.explanation.en}")
+        combined[key] = chosen
+    return combined
+
+
+def tls_ncsc_column(subtests: dict[str, Verdict], name: str = "tls_ncsc_web") -> Verdict:
+    """SPEC §5: failed on anything insufficient, warning on phase-out, info when only
+    optional parts are missing, else passed."""
+    status = worst(v.status for v in subtests.values())
+    bad = sorted(k for k, v in subtests.items() if v.status == status)
+    what = ", ".join(bad)
+    texts: dict[Status, Callable[[], Verdict]] = {
+        Status.PASSED: lambda: passed(
+            "De TLS-configuratie voldoet aan de NCSC-richtlijnen.",
+            "The TLS configuration meets the NCSC guidelines."),
+        Status.FAILED: lambda: verdict(
+            status, f"De TLS-configuratie voldoet niet aan de NCSC-richtlijnen ({what}); "
+            "pas deze onderdelen aan.",
+            f"The TLS configuration does not meet the NCSC guidelines ({what}); fix these "
+            "parts."),
+        Status.WARNING: lambda: verdict(
+            status, f"De TLS-configuratie bevat uit te faseren onderdelen ({what}); "
+            "vervang ze.", f"The TLS configuration has parts to phase out ({what}); "
+            "replace them."),
+        Status.INFO: lambda: verdict(
+            status, "De TLS-configuratie voldoet; wat ontbreekt of niet klopt is hier niet "
+            f"verplicht ({what}).",
+            "The TLS configuration complies; what is missing or wrong is not required here "
+            f"({what})."),
+    }
+    if status in texts:
+        return texts[status]()
+    if status in NO_RESULT:
+        first = subtests[bad[0]]
+        return verdict(status, first.explanation.nl, first.explanation.en)
+    return verdict(Status.NOT_TESTED, f"{name}: niets getest.", f"{name}: nothing tested.")
+
+
+# --- the web column ------------------------------------------------------------------
+
+def judge_web_tls(evidence: dict[str, Any], norm: Norm,
+                  tls_available: Verdict | None = None) -> dict[str, Verdict]:
+    """tls_ncsc_web and its subtests over every address of the web host (SPEC §4, §5).
+
+    Cascades: ``tls_available`` error (or any no-result status) gives the same on
+    tls_ncsc_web, failed (no HTTPS) fails it. Without a tls_available verdict the scans
+    decide: no address answers on 443 → failed; a handshake that never completes → error.
+    """
+    scans: dict[str, dict[str, Any]] | None = evidence.get("tls")
+    if scans is None:
+        return {}
+    if tls_available is not None and tls_available.status in NO_RESULT:
+        return {"tls_ncsc_web": verdict(
+            tls_available.status, "HTTPS kon niet getest worden, de TLS-configuratie dus ook "
+            "niet: " + tls_available.explanation.nl,
+            "HTTPS could not be tested, so neither could the TLS configuration: "
+            + tls_available.explanation.en)}
+    connected = {a: s for a, s in scans.items() if s.get("connected")}
+    if (tls_available is not None and tls_available.status == Status.FAILED) or not connected:
+        return {"tls_ncsc_web": verdict(
+            Status.FAILED, "Geen HTTPS: de TLS-configuratie voldoet dus niet; bied HTTPS aan "
+            "volgens de NCSC-richtlijnen.", "No HTTPS, so the TLS configuration does not "
+            "comply; offer HTTPS per the NCSC guidelines.")}
+    broken = {a: s for a, s in connected.items() if s.get("handshake_error")}
+    if broken:
+        address, scan = next(iter(broken.items()))
+        return {"tls_ncsc_web": verdict(
+            Status.ERROR, f"Geen TLS-handshake mogelijk met {address} "
+            f"({scan['handshake_error']}); geen resultaat.",
+            f"No TLS handshake completed with {address} ({scan['handshake_error']}); "
+            "no result.")}
+    host = evidence["target"]
+    subtests = combine({a: judge_server(s, norm, kind="web", host=host)
+                        for a, s in connected.items()})
+    subtests["web_caa"] = caa.judge_caa(evidence.get("caa"), host)
+    return subtests | {"tls_ncsc_web": tls_ncsc_column(subtests)}

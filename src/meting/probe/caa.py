@@ -1,0 +1,31 @@
+"""CAA records (RFC 8659): the relevant record set of a name, found by climbing the tree.
+
+From the name itself up to (not including) its top-level domain, the first name with
+CAA records holds the set that applies. Aliases are followed by the resolver.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from meting.probe.dns import DnsClient
+
+
+async def caa_lookup(client: DnsClient, name: str) -> dict[str, Any]:
+    """``{"name": ..., "found_at": str | None, "records": [...], "queried": [...],
+    "error": str | None}``."""
+    labels = name.rstrip(".").split(".")
+    found: dict[str, Any] = {"name": name, "found_at": None, "records": [], "queried": [],
+                             "error": None}
+    for i in range(len(labels) - 1):
+        candidate = ".".join(labels[i:])
+        answer = await client.query(candidate, "CAA")
+        found["queried"].append(candidate)
+        if not answer.ok:
+            found["error"] = f"{candidate}: {answer.error or answer.rcode or 'no answer'}"
+            return found
+        if answer.rcode == "NOERROR" and answer.answers:
+            found["found_at"] = candidate
+            found["records"] = list(answer.answers)
+            return found
+    return found

@@ -1,0 +1,427 @@
+"""The economical TLS prober (SPEC §5): what a server accepts, by class, in few handshakes.
+
+For one address, port and server name (SNI), optionally behind SMTP STARTTLS, it
+finds the protocol versions, the accepted cipher suites per class of the norm (a
+whole class is offered at once; for phase-out and insufficient classes what the
+server picks is removed until it refuses, so the owner sees every bad suite), the
+server's cipher order, key-exchange groups and FFDHE sizes, the hashes accepted for
+key-exchange signatures, compression, renegotiation, 0-RTT, OCSP stapling, extended
+master secret and the certificate chain as presented. Every handshake is counted.
+
+nassl is blocking: every handshake runs in a thread, one politeness slot of the
+address held for it, with a timeout on every socket step (``tls_conn``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from nassl import _nassl
+from nassl.ephemeral_key_info import OpenSslEvpPkeyEnum
+from nassl.legacy_ssl_client import LegacySslClient
+from nassl.ssl_client import BaseSslClient, OpenSslDigestNidEnum, SslClient
+
+from meting import norms
+from meting.norms import Norm
+from meting.norms import tls as tls_norm
+from meting.probe import politeness
+from meting.probe.caa import caa_lookup
+from meting.probe.dns import DnsClient
+from meting.probe.evidence import DnsAnswer
+from meting.probe.tls_conn import GROUP_NIDS, Offer, ProbeError, Result, Target, handshake
+from meting.probe.tls_trust import verify_chain
+from meting.settings import Settings
+
+TLS13_SUITES = ("TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                "TLS_AES_128_GCM_SHA256", "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256")
+ALL_CIPHERS = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
+FS_CIPHERS = "kECDHE:kDHE:!aNULL:@SECLEVEL=0"
+ECDHE_CIPHERS = "kECDHE:!aNULL:@SECLEVEL=0"
+TLS_VERSIONS = ("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1.0")
+SSL_VERSIONS = ("SSLv3", "SSLv2")
+ENUMERATED = ("phase_out", "insufficient")  # classes listed suite by suite
+# MD5 signatures cannot be offered by nassl's modern OpenSSL (1.1.1 has no such sigalg)
+WEAK_HASHES = (OpenSslDigestNidEnum.SHA1, OpenSslDigestNidEnum.SHA224)
+HASH_OF = {OpenSslDigestNidEnum.SHA1: "SHA1", OpenSslDigestNidEnum.SHA224: "SHA224"}
+SIG_KEYS = (OpenSslEvpPkeyEnum.RSA, OpenSslEvpPkeyEnum.EC)
+READ_MAX = 4096
+TLS12_ONLY = ("GCM", "CCM", "CHACHA", "SHA256", "SHA384")  # suites TLS 1.0/1.1 cannot use
+
+
+@functools.cache
+def tls12_suites() -> list[str]:
+    """Every TLS <= 1.2 suite nassl's modern OpenSSL can offer, in its default order."""
+    client = SslClient()
+    client.set_cipher_list(ALL_CIPHERS)
+    return [c for c in client.get_cipher_list() if not c.startswith("TLS_")]
+
+
+def suites_for(version: str) -> list[str]:
+    if version == "TLSv1.3":
+        return list(TLS13_SUITES)
+    if version == "TLSv1.2":
+        return tls12_suites()
+    return [s for s in tls12_suites() if not any(t in s for t in TLS12_ONLY)]
+
+
+class Prober:
+    """The handshakes of one server, counted; the evidence is built up in ``scan``."""
+
+    def __init__(self, target: Target, kind: str, norm: Norm) -> None:
+        self.target = target
+        self.kind = kind
+        self.norm = norm
+        self.count = 0
+        self.chosen: dict[str, str] = {}  # version -> the suite chosen when offered all
+        self.scan: dict[str, Any] = {
+            "address": target.address, "port": target.port, "server_name": target.server_name,
+            "starttls": target.starttls, "connected": False,
+            "starttls_offered": None,  # web, or no SMTP greeting: nothing known
+            "handshake_error": None, "chain": [], "handshakes": 0, "mode": "economical",
+            "norm": norm["version"], "scanned_at": now_iso()}
+
+    async def run(self, offer: Offer) -> Result:
+        self.count += 1
+        self.scan["handshakes"] = self.count
+        async with politeness.slot(self.target.address):
+            return await asyncio.to_thread(handshake, self.target, offer)
+
+    # --- protocol versions ----------------------------------------------------------
+
+    async def versions(self) -> dict[str, Result] | None:
+        """One handshake per version, best first; None when the server broke the exchange."""
+        results: dict[str, Result] = {}
+        for version in TLS_VERSIONS + SSL_VERSIONS:
+            first = not any(r.ok for r in results.values())
+            offer = Offer(version=version, legacy=version in SSL_VERSIONS, ocsp=first,
+                          ciphers=None if version in SSL_VERSIONS else ALL_CIPHERS,
+                          suites=":".join(TLS13_SUITES),
+                          after=self.after_first(version) if first else None)
+            result = await self.run(offer)
+            if not self.note_connection(result):
+                return None
+            results[version] = result
+            if result.ok and result.cipher:
+                self.chosen[version] = result.cipher
+        return results
+
+    def note_connection(self, result: Result) -> bool:
+        """Record what the connection said about reachability; False: stop probing."""
+        if not result.connected:
+            if self.count == 1:
+                self.scan["connect_error"] = result.error
+                return False
+            return True
+        self.scan["connected"] = True
+        if self.target.starttls is not None:
+            if result.smtp:
+                self.scan["starttls_offered"] = result.smtp["offered"]
+                self.scan.setdefault("banner", result.smtp.get("banner"))
+            elif self.count == 1:
+                self.scan["smtp_error"] = result.error
+                self.scan["starttls_offered"] = None
+                return False
+            if not self.scan["starttls_offered"]:
+                return False
+        if result.broken and self.count == 1:
+            self.scan["handshake_error"] = result.error or "the TLS exchange broke off"
+            return False
+        return True
+
+    def after_first(self, version: str) -> Callable[[BaseSslClient, Target], dict[str, Any]]:
+        request = self.request()
+
+        def after(client: BaseSslClient, target: Target) -> dict[str, Any]:
+            if version != "TLSv1.3" or not isinstance(client, SslClient):
+                return {}
+            try:
+                client.write(request)
+                client.read(READ_MAX)
+                session = client.get_session()
+                return {"session": session, "max_early_data": session.get_max_early_data()}
+            except (OSError, _nassl.OpenSSLError, ProbeError) as exc:
+                return {"ticket_error": str(exc)[:200]}
+
+        return after
+
+    def request(self) -> bytes:
+        if self.target.starttls == "smtp":
+            return b"EHLO meting.invalid\r\n"
+        host = self.target.server_name or self.target.address
+        return f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
+
+    # --- cipher suites --------------------------------------------------------------
+
+    async def ciphers(self, version: str, known: str | None) -> dict[str, list[str]]:
+        """Accepted suites per class at ``version``: one suite proves a good or sufficient
+        class; phase-out and insufficient classes are listed in full."""
+        candidates = suites_for(version)
+        found: dict[str, list[str]] = {}
+        for cls in tls_norm.CLASSES:
+            members = tls_norm.suites_of_class(self.norm, candidates, cls)
+            if not members:
+                continue
+            if known in members and cls not in ENUMERATED:
+                found[cls] = [known]
+                continue
+            found[cls] = await self.enumerate(version, members, stop_at_one=cls not in ENUMERATED)
+        return {cls: suites for cls, suites in found.items() if suites}
+
+    async def enumerate(self, version: str, members: list[str], *,
+                        stop_at_one: bool) -> list[str]:
+        accepted: list[str] = []
+        left = list(members)
+        while left:
+            result = await self.run(self.suite_offer(version, left))
+            if not result.ok or result.cipher not in left:
+                break
+            accepted.append(result.cipher)
+            self.note_kex(result)
+            left.remove(result.cipher)
+            if stop_at_one:
+                break
+        return accepted
+
+    @staticmethod
+    def suite_offer(version: str, suites: list[str]) -> Offer:
+        if version == "TLSv1.3":
+            return Offer(version=version, suites=":".join(suites))
+        return Offer(version=version, ciphers=":".join(suites) + ":@SECLEVEL=0")
+
+    async def cipher_order(self, accepted: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
+        """Does the server choose (good before sufficient before phase-out)? TLS <= 1.2 if
+        there is one, else TLS 1.3 (where a missing order is optional)."""
+        below = [v for v in TLS_VERSIONS[1:] if accepted.get(v)]
+        version = below[0] if below else "TLSv1.3"
+        found = accepted.get(version) or {}
+        order: dict[str, Any] = {"version": version, "tls13_only": not below}
+        classes = [c for c in tls_norm.CLASSES if found.get(c)]
+        if len(classes) >= 2:
+            better, worse = found[classes[0]][0], found[classes[-1]][0]
+            chosen = (await self.run(self.suite_offer(version, [worse, better]))).cipher
+            order["offered"] = [worse, better]
+            order["chosen"] = chosen
+            if chosen == better:
+                order |= {"enforced": True, "prescribed": True}
+                return order
+            again = (await self.run(self.suite_offer(version, [better, worse]))).cipher
+            order["chosen_reversed"] = again
+            order |= {"enforced": again == chosen, "prescribed": False}
+            return order
+        if classes:  # one class: does the server keep its choice when the order flips?
+            members = tls_norm.suites_of_class(self.norm, suites_for(version), classes[0])
+            first = self.chosen.get(version)
+            if first is None:  # not known from a handshake offering everything
+                first = (await self.run(self.suite_offer(version, members))).cipher
+            result = await self.run(self.suite_offer(version, list(reversed(members))))
+            order |= {"offered": list(reversed(members)), "chosen": result.cipher,
+                      "expected": first, "enforced": result.cipher in (first, None),
+                      "prescribed": True}
+        return order
+
+    # --- key exchange ---------------------------------------------------------------
+
+    def note_kex(self, result: Result) -> None:
+        kex = result.kex
+        if not kex:
+            return
+        if kex["type"] == "DH":
+            sizes = self.scan.setdefault("ffdhe_bits", [])
+            if kex["bits"] not in sizes:
+                sizes.append(kex["bits"])
+        elif kex.get("group"):
+            seen = self.scan.setdefault("groups_seen", [])
+            if kex["group"] not in seen:
+                seen.append(kex["group"])
+
+    async def groups(self, version: str) -> dict[str, list[str]]:
+        """Phase-out and insufficient ECDHE groups the server accepts (TLS <= 1.2)."""
+        known = list(GROUP_NIDS)
+        accepted: dict[str, list[str]] = {}
+        for cls in ENUMERATED:
+            left = [g for g in known if tls_norm.group_class(self.norm, g) == cls]
+            while left:
+                result = await self.run(Offer(version=version, ciphers=ECDHE_CIPHERS,
+                                              groups=left))
+                group = (result.kex or {}).get("group")
+                if not result.ok or group not in left:
+                    break
+                accepted.setdefault(cls, []).append(group)
+                left.remove(group)
+        return accepted
+
+    async def kex_hashes(self) -> list[str]:
+        """Insufficient hashes (per the norm) the server signs its TLS 1.2 key exchange with
+        when a client offers only those."""
+        accepted: list[str] = []
+        hashes = [h for h in WEAK_HASHES
+                  if tls_norm.kex_hash_class(self.norm, HASH_OF[h]) == "insufficient"]
+        while hashes:
+            sigalgs = [(h, k) for h in hashes for k in SIG_KEYS]
+            result = await self.run(Offer(version="TLSv1.2", ciphers=FS_CIPHERS,
+                                          sigalgs=sigalgs))
+            used = next((h for h in hashes if HASH_OF[h] == result.sig_hash), None)
+            if not result.ok or used is None:
+                break
+            accepted.append(HASH_OF[used])
+            hashes.remove(used)
+        return accepted
+
+    # --- renegotiation, compression, 0-RTT ------------------------------------------
+
+    async def legacy_features(self, version: str) -> dict[str, Any]:
+        result = await self.run(Offer(version=version, legacy=True, after=renegotiate))
+        if not result.ok:
+            return {"legacy_error": result.error}
+        return result.extra
+
+    async def zero_rtt(self, first: Result) -> dict[str, Any]:
+        info: dict[str, Any] = {"max_early_data": first.extra.get("max_early_data", 0)}
+        session = first.extra.get("session")
+        if not info["max_early_data"] or session is None:
+            info["accepted"] = False
+            return info
+        result = await self.run(Offer(version="TLSv1.3", session=session,
+                                      early_data=self.request(), after=early_data_status))
+        info |= {"accepted": bool(result.extra.get("accepted")),
+                 "http_status": result.extra.get("http_status")}
+        return info
+
+    # --- the whole scan -------------------------------------------------------------
+
+    async def probe(self, trust_store: str) -> dict[str, Any]:
+        versions = await self.versions()
+        if versions is None:
+            return self.scan
+        accepted_versions = [v for v, r in versions.items() if r.ok]
+        self.scan["versions"] = {v: r.ok for v, r in versions.items()}
+        if not accepted_versions:
+            errors = [r.error for r in versions.values() if r.error]
+            self.scan["handshake_error"] = ("no protocol version accepted: "
+                                            + (errors[0] if errors else "no answer"))
+            return self.scan
+        best = versions[accepted_versions[0]]
+        for result in versions.values():
+            if result.ok:
+                self.note_kex(result)
+        self.scan["chain"] = best.chain
+        self.scan["ocsp_response"] = best.ocsp
+        self.scan["trust"] = verify_chain(best.chain, trust_store)
+        ciphers: dict[str, dict[str, list[str]]] = {}
+        for version in accepted_versions:
+            if version in SSL_VERSIONS:
+                continue
+            ciphers[version] = await self.ciphers(version, versions[version].cipher)
+        self.scan["ciphers"] = ciphers
+        self.scan["cipher_order"] = await self.cipher_order(ciphers)
+        await self.below_tls13(versions, ciphers)
+        if versions["TLSv1.3"].ok:
+            self.scan["zero_rtt"] = await self.zero_rtt(versions["TLSv1.3"])
+        else:
+            self.scan["zero_rtt"] = {"max_early_data": 0, "accepted": False}
+        return self.scan
+
+    async def below_tls13(self, versions: dict[str, Result],
+                          ciphers: dict[str, dict[str, list[str]]]) -> None:
+        """Groups, signature hashes, EMS, compression and renegotiation (TLS <= 1.2)."""
+        below = [v for v in (*TLS_VERSIONS[1:], "SSLv3") if versions[v].ok]
+        self.scan |= {"groups_accepted": {}, "kex_hash": {"accepted": [], "default": None},
+                      "extended_master_secret": None, "compression": None,
+                      "secure_renegotiation": None, "client_renegotiation": None}
+        if not below:
+            return
+        top = below[0]
+        suites = [s for per_class in ciphers.get(top, {}).values() for s in per_class]
+        kexes = {tls_norm.suite(s).kex for s in suites}
+        if "ECDHE" in kexes and top != "SSLv3":
+            self.scan["groups_accepted"] = await self.groups(top)
+        if top == "TLSv1.2" and kexes & {"ECDHE", "DHE"}:
+            self.scan["kex_hash"] = {"accepted": await self.kex_hashes(),
+                                     "default": versions[top].sig_hash}
+        elif kexes & {"ECDHE", "DHE"}:  # TLS 1.0/1.1 sign with MD5+SHA-1 or SHA-1
+            self.scan["kex_hash"] = {"accepted": ["SHA1"], "default": "SHA1"}
+        self.scan["extended_master_secret"] = versions[top].ems
+        self.scan |= await self.legacy_features(top)
+
+
+def renegotiate(client: BaseSslClient, target: Target) -> dict[str, Any]:
+    """Compression and secure renegotiation of this session; then a client renegotiation."""
+    if not isinstance(client, LegacySslClient):
+        return {}
+    found: dict[str, Any] = {"compression": client.get_current_compression_method() is not None,
+                             "secure_renegotiation": client.get_secure_renegotiation_support()}
+    try:
+        client.do_renegotiate()
+        found["client_renegotiation"] = True
+    except (OSError, _nassl.OpenSSLError, ValueError, ProbeError) as exc:
+        found["client_renegotiation"] = False
+        found["client_renegotiation_error"] = str(exc)[:200]
+    return found
+
+
+def early_data_status(client: BaseSslClient, target: Target) -> dict[str, Any]:
+    if not isinstance(client, SslClient):
+        return {}
+    accepted = client.get_early_data_status().name == "ACCEPTED"
+    status = None
+    if accepted and target.starttls is None:
+        try:
+            head = client.read(READ_MAX).split(b"\r\n", 1)[0].split()
+            status = int(head[1]) if len(head) > 1 and head[1].isdigit() else None
+        except (OSError, _nassl.OpenSSLError, ProbeError):
+            status = None
+    return {"accepted": accepted, "http_status": status}
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+async def scan_address(address: str, port: int, server_name: str, *, starttls: str | None,
+                       settings: Settings, kind: str) -> dict[str, Any]:
+    """The economical scan of one address (see the module docstring)."""
+    step = settings.smtp_banner_timeout if starttls else settings.connect_timeout
+    target = Target(address, port, server_name, starttls, step, step * 3)
+    prober = Prober(target, kind, norms.load(settings.norm))
+    return await prober.probe(settings.trust_store)
+
+
+async def scan_host(name: str, addresses: list[str], port: int, *, starttls: str | None,
+                    settings: Settings) -> dict[str, dict[str, Any]]:
+    """``{address: scan}`` for every address of a web host (443) or MX (25, STARTTLS)."""
+    kind = "mail" if starttls else "web"
+    scans = await asyncio.gather(*(scan_address(a, port, name, starttls=starttls,
+                                                settings=settings, kind=kind)
+                                   for a in addresses))
+    return dict(zip(addresses, scans, strict=True))
+
+
+
+async def web_tls_evidence(host: str, addresses: list[str], client: DnsClient,
+                           settings: Settings) -> dict[str, Any]:
+    """``{"tls": {address: scan}, "caa": ...}`` for a web host (port 443)."""
+    scans, caa = await asyncio.gather(
+        scan_host(host, addresses, 443, starttls=None, settings=settings),
+        caa_lookup(client, host))
+    return {"tls": scans, "caa": caa}
+
+
+async def mail_tls_evidence(entries: list[dict[str, Any]], client: DnsClient,
+                            settings: Settings) -> None:
+    """Add ``starttls`` ({address: scan}, port 25) and ``caa`` to every MX entry."""
+    async def one(entry: dict[str, Any]) -> None:
+        addrs = [a for key in ("a", "aaaa") for a in address_list(entry[key])]
+        entry["starttls"], entry["caa"] = await asyncio.gather(
+            scan_host(entry["name"], addrs, 25, starttls="smtp", settings=settings),
+            caa_lookup(client, entry["name"]))
+
+    await asyncio.gather(*(one(e) for e in entries))
+
+
+def address_list(answer: dict[str, Any]) -> list[str]:
+    found = DnsAnswer.from_dict(answer)
+    return list(found.answers) if found.rcode == "NOERROR" else []

@@ -1,0 +1,282 @@
+"""One TLS handshake with nassl (blocking; run it in a thread): what was offered, what came back.
+
+Every socket step has a timeout, the whole exchange a deadline, and what is read is
+bounded, so a server that trickles or floods cannot hold a worker. SMTP targets get
+a fresh SMTP session (greeting, EHLO, STARTTLS) before every handshake.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import socket
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from nassl import _nassl
+from nassl.ephemeral_key_info import (
+    _OPENSSL_NID_TO_SECG_ANSI_X9_62,
+    DhEphemeralKeyInfo,
+    EcDhEphemeralKeyInfo,
+    OpenSslEcNidEnum,
+    OpenSslEvpPkeyEnum,
+)
+from nassl.legacy_ssl_client import LegacySslClient
+from nassl.ssl_client import (
+    BaseSslClient,
+    ClientCertificateRequested,
+    ExtendedMasterSecretSupportEnum,
+    OpenSslDigestNidEnum,
+    OpenSslVerifyEnum,
+    OpenSslVersionEnum,
+    SslClient,
+)
+
+MAX_READ = 256 * 1024  # bytes read from one connection at most
+SMTP_LINE_MAX = 4096
+EHLO_NAME = "meting.invalid"
+
+VERSION_ENUM = {"SSLv2": OpenSslVersionEnum.SSLV2, "SSLv3": OpenSslVersionEnum.SSLV3,
+                "TLSv1.0": OpenSslVersionEnum.TLSV1, "TLSv1.1": OpenSslVersionEnum.TLSV1_1,
+                "TLSv1.2": OpenSslVersionEnum.TLSV1_2, "TLSv1.3": OpenSslVersionEnum.TLSV1_3,
+                "any": OpenSslVersionEnum.SSLV23}
+HASH_NAMES = {OpenSslDigestNidEnum.MD5: "MD5", OpenSslDigestNidEnum.SHA1: "SHA1",
+              OpenSslDigestNidEnum.SHA224: "SHA224", OpenSslDigestNidEnum.SHA256: "SHA256",
+              OpenSslDigestNidEnum.SHA384: "SHA384", OpenSslDigestNidEnum.SHA512: "SHA512"}
+GROUP_NIDS: dict[str, OpenSslEcNidEnum] = {name: nid for nid, name
+                                           in _OPENSSL_NID_TO_SECG_ANSI_X9_62.items()}
+
+
+class ProbeError(Exception):
+    """The server broke the exchange (not a TLS refusal): garbage, silence, a bad SMTP reply."""
+
+
+@dataclass(frozen=True)
+class Target:
+    address: str
+    port: int
+    server_name: str
+    starttls: str | None  # "smtp" or None
+    timeout: float  # per socket step
+    deadline: float  # per connection, seconds
+
+
+@dataclass
+class Offer:
+    """What the client offers in one handshake."""
+
+    version: str = "any"  # a key of VERSION_ENUM
+    ciphers: str | None = None  # OpenSSL list for TLS <= 1.2
+    suites: str | None = None  # TLS 1.3 suites
+    groups: list[str] | None = None
+    sigalgs: list[tuple[OpenSslDigestNidEnum, OpenSslEvpPkeyEnum]] | None = None
+    legacy: bool = False  # nassl's legacy OpenSSL (SSLv2/3, compression, renegotiation)
+    ocsp: bool = False
+    after: Callable[[BaseSslClient, Target], dict[str, Any]] | None = None
+    session: Any = None  # an SSL_SESSION to resume (0-RTT)
+    early_data: bytes | None = None
+
+
+@dataclass
+class Result:
+    """What one connection gave: a completed handshake, a refusal, or a broken exchange."""
+
+    ok: bool
+    error: str | None = None
+    broken: bool = False  # garbage, silence or an SMTP failure, not a TLS refusal
+    connected: bool = False
+    version: str | None = None
+    cipher: str | None = None
+    kex: dict[str, Any] | None = None
+    chain: list[str] = field(default_factory=list)
+    ocsp: str | None = None
+    sig_hash: str | None = None
+    ems: bool | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    smtp: dict[str, Any] = field(default_factory=dict)
+
+
+class BoundedSocket:
+    """A socket for nassl: every recv/send within the step timeout and the deadline."""
+
+    def __init__(self, sock: socket.socket, target: Target) -> None:
+        self.sock = sock
+        self.step = target.timeout
+        self.ends = time.monotonic() + target.deadline
+        self.left = MAX_READ
+
+    def _arm(self) -> None:
+        remaining = self.ends - time.monotonic()
+        if remaining <= 0:
+            raise ProbeError("the exchange took longer than its deadline")
+        self.sock.settimeout(min(self.step, remaining))
+
+    def recv(self, size: int) -> bytes:
+        self._arm()
+        try:
+            data = self.sock.recv(min(size, self.left))
+        except TimeoutError as exc:
+            raise ProbeError(f"no answer within {self.step:g} s") from exc
+        self.left -= len(data)
+        if self.left <= 0:
+            raise ProbeError(f"the server sent more than {MAX_READ} bytes")
+        return data
+
+    def send(self, data: bytes) -> int:
+        self._arm()
+        self.sock.sendall(data)
+        return len(data)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def connect(target: Target) -> socket.socket:
+    return socket.create_connection((target.address, target.port), timeout=target.timeout)
+
+
+def smtp_reply(sock: BoundedSocket) -> tuple[int, list[str]]:
+    """One (multi-line) SMTP reply: its code and its lines."""
+    buffer = b""
+    while True:
+        while b"\n" not in buffer:
+            chunk = sock.recv(SMTP_LINE_MAX)
+            if not chunk:
+                raise ProbeError("the SMTP server closed the connection")
+            buffer += chunk
+        line, _, buffer = buffer.partition(b"\n")
+        text = line.decode("utf-8", "replace").rstrip("\r")
+        lines = [text]
+        while len(text) >= 4 and text[3] == "-":
+            while b"\n" not in buffer:
+                chunk = sock.recv(SMTP_LINE_MAX)
+                if not chunk:
+                    raise ProbeError("the SMTP server closed the connection")
+                buffer += chunk
+            line, _, buffer = buffer.partition(b"\n")
+            text = line.decode("utf-8", "replace").rstrip("\r")
+            lines.append(text)
+        if not text[:3].isdigit():
+            raise ProbeError(f"not an SMTP reply: {text[:80]!r}")
+        return int(text[:3]), lines
+
+
+def smtp_starttls(sock: BoundedSocket) -> dict[str, Any]:
+    """Greeting, EHLO and STARTTLS; ``offered`` False when EHLO does not list it."""
+    code, banner = smtp_reply(sock)
+    if code != 220:
+        raise ProbeError(f"SMTP greeting {code}: {' '.join(banner)[:120]}")
+    sock.send(f"EHLO {EHLO_NAME}\r\n".encode())
+    code, ehlo = smtp_reply(sock)
+    if code != 250:
+        raise ProbeError(f"EHLO refused with {code}")
+    offered = any(line[4:].strip().upper() == "STARTTLS" for line in ehlo)
+    info: dict[str, Any] = {"banner": banner[0][:200], "offered": offered}
+    if offered:
+        sock.send(b"STARTTLS\r\n")
+        code, reply = smtp_reply(sock)
+        if code != 220:
+            raise ProbeError(f"STARTTLS answered with {code}: {' '.join(reply)[:120]}")
+    else:
+        with contextlib.suppress(OSError, ProbeError):
+            sock.send(b"QUIT\r\n")
+    return info
+
+
+def make_client(offer: Offer, target: Target) -> BaseSslClient:
+    version = VERSION_ENUM[offer.version]
+    client: BaseSslClient
+    if offer.legacy:
+        client = LegacySslClient(ssl_version=version, ssl_verify=OpenSslVerifyEnum.NONE)
+        if target.server_name and offer.version != "SSLv2":
+            client.set_tlsext_host_name(target.server_name)
+    else:
+        client = SslClient(ssl_version=version, ssl_verify=OpenSslVerifyEnum.NONE,
+                           server_name_indication=target.server_name or None)
+    if offer.ciphers is not None and offer.version != "TLSv1.3":
+        client.set_cipher_list(offer.ciphers)
+    if isinstance(client, SslClient):
+        if offer.suites is not None and offer.version in ("any", "TLSv1.3"):
+            client.set_ciphersuites(offer.suites)
+        if offer.groups:
+            client.set_groups([GROUP_NIDS[g] for g in offer.groups])
+        if offer.sigalgs:
+            client.set_signature_algorithms(offer.sigalgs)
+        if offer.session is not None:
+            client.set_session(offer.session)
+    if offer.ocsp:
+        client.set_tlsext_status_ocsp()
+    return client
+
+
+def handshake(target: Target, offer: Offer) -> Result:
+    """Connect (and STARTTLS), then one handshake as ``offer`` says; never raises."""
+    try:
+        raw = connect(target)
+    except OSError as exc:
+        return Result(False, describe(exc), broken=True)
+    sock = BoundedSocket(raw, target)
+    result = Result(False, connected=True)
+    try:
+        if target.starttls == "smtp":
+            result.smtp = smtp_starttls(sock)
+            if not result.smtp["offered"]:
+                result.error = "STARTTLS not offered"
+                return result
+        client = make_client(offer, target)
+        client.set_underlying_socket(sock)  # type: ignore[arg-type]
+        if offer.early_data is not None and isinstance(client, SslClient):
+            client.write_early_data(offer.early_data)
+        client.do_handshake()
+        read_handshake(client, result)
+        if offer.after is not None:
+            result.extra = offer.after(client, target)
+    except ProbeError as exc:
+        result.error, result.broken = str(exc), True
+    except (OSError, _nassl.OpenSSLError, ValueError, RuntimeError,
+            ClientCertificateRequested) as exc:
+        result.error = describe(exc)
+    finally:
+        with contextlib.suppress(Exception):
+            raw.close()
+    return result
+
+
+def read_handshake(client: BaseSslClient, result: Result) -> None:
+    result.ok = True
+    result.cipher = client.get_current_cipher_name()
+    result.kex = kex_of(client)
+    result.chain = [der_b64(pem) for pem in client.get_received_chain()]
+    ocsp = client.get_tlsext_status_ocsp_resp()
+    result.ocsp = base64.b64encode(ocsp.as_der_bytes()).decode() if ocsp is not None else None
+    if isinstance(client, SslClient):
+        with contextlib.suppress(ValueError, _nassl.OpenSSLError):
+            result.sig_hash = HASH_NAMES.get(client.get_peer_signature_nid())
+        ems = client.get_extended_master_secret_support()
+        result.ems = (None if ems == ExtendedMasterSecretSupportEnum.UNKNOWN
+                      else ems == ExtendedMasterSecretSupportEnum.USED_IN_CURRENT_SESSION)
+
+
+def kex_of(client: BaseSslClient) -> dict[str, Any] | None:
+    key = client.get_ephemeral_key()
+    if isinstance(key, EcDhEphemeralKeyInfo):
+        return {"type": "ECDH", "group": key.curve_name, "bits": key.size}
+    if isinstance(key, DhEphemeralKeyInfo):
+        return {"type": "DH", "group": None, "bits": key.size}
+    return None
+
+
+def der_b64(pem: str) -> str:
+    return base64.b64encode(ssl.PEM_cert_to_DER_cert(pem)).decode()
+
+
+def describe(exc: BaseException) -> str:
+    if isinstance(exc, TimeoutError):
+        return "timeout"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}"[:300]

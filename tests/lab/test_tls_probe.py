@@ -1,0 +1,121 @@
+"""The economical TLS prober against sslyze's full enumeration, on every lab web and mail
+server: the same preconditions, subtest statuses and tls_ncsc column, with fewer
+handshakes; and the economical scan's findings on the servers built to show them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import pytest
+
+from meting import norms
+from meting.checks import tls_ncsc
+from tests.lab.conftest import Lab
+
+pytestmark = pytest.mark.lab
+
+SCRIPT = """
+import asyncio, json, sys
+from meting.settings import load
+from meting.probe.tls import scan_address
+from meting.probe.tls_full import full_scan_address
+
+async def main(servers):
+    settings = load()
+    out = {}
+    for key, (address, port, name) in servers.items():
+        st = "smtp" if port == 25 else None
+        kind = "mail" if st else "web"
+        cheap = await scan_address(address, port, name, starttls=st, settings=settings, kind=kind)
+        full = await full_scan_address(address, port, name, starttls=st, settings=settings,
+                                       kind=kind)
+        out[key] = [cheap, full]
+    return out
+
+print(json.dumps(asyncio.run(main(json.load(sys.stdin)))))
+"""
+PRECONDITIONS = ("connected", "starttls_offered")
+
+
+def servers(plan: dict[str, Any]) -> dict[str, tuple[str, int, str]]:
+    found: dict[str, tuple[str, int, str]] = {}
+    for name, web in plan["web_servers"].items():
+        if web["sites"] and web["ipv4"]:
+            found[f"web:{name}"] = (web["ipv4"][0], 443, web["sites"][0])
+    for name, mx in plan["mail_servers"].items():
+        if mx["ipv4"]:
+            found[f"mail:{name}"] = (mx["ipv4"][0], 25, mx["hostname"])
+    return found
+
+
+@pytest.fixture(scope="module")
+def scans(lab: Lab) -> dict[str, list[dict[str, Any]]]:
+    env = [f"METING_TRUST_STORE={lab.trust_store}", "METING_CONNECT_TIMEOUT=3",
+           "METING_SMTP_BANNER_TIMEOUT=5"]
+    out = lab.run("env", *env, sys.executable, "-c", SCRIPT,
+                  stdin=json.dumps(servers(lab.plan)), timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result: dict[str, list[dict[str, Any]]] = json.loads(out.stdout)
+    return result
+
+
+def statuses(scan: dict[str, Any], kind: str, host: str) -> dict[str, str]:
+    if not scan["connected"] or not scan.get("versions") or scan["handshake_error"]:
+        return {}
+    subtests = tls_ncsc.judge_server(scan, norms.load("current"), kind=kind, host=host)
+    column = tls_ncsc.tls_ncsc_column(subtests)
+    return {k: str(v.status) for k, v in subtests.items()} | {"column": str(column.status)}
+
+
+def test_every_server_was_scanned_both_ways(lab: Lab,
+                                            scans: dict[str, list[dict[str, Any]]]) -> None:
+    assert set(scans) == set(servers(lab.plan))
+    assert all(s["mode"] == m for cheap, full in scans.values()
+               for s, m in ((cheap, "economical"), (full, "full")))
+
+
+def test_economical_and_full_scans_judge_the_same(
+        lab: Lab, scans: dict[str, list[dict[str, Any]]]) -> None:
+    differences = {}
+    for key, (cheap, full) in scans.items():
+        kind, host = key.split(":")[0], cheap["server_name"]
+        pre = ({k: cheap[k] for k in PRECONDITIONS}, bool(cheap["handshake_error"]))
+        pre_full = ({k: full[k] for k in PRECONDITIONS}, bool(full["handshake_error"]))
+        judged = statuses(cheap, kind, host), statuses(full, kind, host)
+        if pre != pre_full or judged[0] != judged[1]:
+            differences[key] = {"economical": (pre, judged[0]), "full": (pre_full, judged[1])}
+    assert differences == {}
+
+
+def test_economical_scan_needs_far_fewer_handshakes(
+        scans: dict[str, list[dict[str, Any]]]) -> None:
+    completed = {k: (c["handshakes"], f["handshakes"]) for k, (c, f) in scans.items()
+                 if c.get("versions") and not c["handshake_error"]}
+    assert completed
+    assert all(cheap * 10 < full for cheap, full in completed.values()), completed
+    assert all(cheap <= 40 for cheap, _ in completed.values()), completed
+
+
+def test_findings_on_the_servers_built_to_show_them(
+        scans: dict[str, list[dict[str, Any]]]) -> None:
+    cheap = {k: c for k, (c, _) in scans.items()}
+    assert cheap["web:legacy-versions"]["versions"]["TLSv1.0"] is True
+    assert cheap["web:rsa-kex"]["ciphers"]["TLSv1.2"]["insufficient"] == [
+        "AES256-GCM-SHA384", "AES128-GCM-SHA256"]
+    assert cheap["web:client-order"]["cipher_order"]["enforced"] is False
+    assert cheap["web:reneg"]["client_renegotiation"] is True
+    assert cheap["web:perfect"]["client_renegotiation"] is False
+    assert cheap["web:perfect"]["ocsp_response"] and not cheap["web:self-signed"]["ocsp_response"]
+    assert cheap["web:self-signed"]["trust"]["trusted"] is False
+    assert cheap["web:expired"]["trust"]["trusted"] is False
+    assert cheap["mail:no-starttls"]["starttls_offered"] is False
+    assert cheap["mail:slow-banner"]["starttls_offered"] is None
+    assert cheap["mail:tls10-only"]["versions"] == {
+        "TLSv1.3": False, "TLSv1.2": False, "TLSv1.1": False, "TLSv1.0": True,
+        "SSLv3": False, "SSLv2": False}
+    assert cheap["web:silent"]["handshake_error"] and cheap["web:tls-garbage"]["handshake_error"]
+    assert cheap["web:no-https"]["connected"] is False
+    assert cheap["web:ffdhe-2048"]["ffdhe_bits"] == [2048]
+    assert cheap["web:ffdhe-2048"]["groups_accepted"] == {"phase_out": ["secp224r1"]}
