@@ -1,0 +1,99 @@
+"""Benchmark: the analysis and the report over a large synthetic history.
+
+Not a test. Builds --domains N synthetic web and mail results per round for --rounds
+earlier rounds plus the current one (and one round of a second domain set), then times
+all figures (analyse + figures JSON), the HTML report and the PDF report.
+
+    .venv/bin/python bench/report.py --domains 10000 --rounds 10 [--pdf/--no-pdf]
+
+Aims (issue 6): figures < 5 s; HTML + PDF < 60 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import random
+import resource
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from meting.analysis.analysis import analyse, analysis_json
+from meting.analysis.model import DomainResult, RoundResults
+from meting.analysis.rules import column_names
+from meting.report.html import render_html
+from meting.report.pdf import render_pdf
+
+T = TypeVar("T")
+CATEGORIES = {"rijk": 0.1, "uitvoering": 0.1, "provincie": 0.03, "gemeente": 0.5,
+              "waterschap": 0.05, "overig": 0.22}
+UMBRELLAS = {"rijk": "CIO Rijk", "uitvoering": "Manifestgroep", "provincie": "IPO",
+             "gemeente": "VNG", "waterschap": "Unie van Waterschappen", "overig": "Klein LEF"}
+MX = ["{d}.mail.protection.outlook.com", "aspmx.l.google.com", "mx1.{d}", "mx.kpnmail.nl",
+      "eu-smtp-inbound-1.mimecast.com", "mx0a.pphosted.com", "mx.hostnet.nl"]
+STATUSES = ["passed", "failed", "warning", "info", "not_tested", "unreachable", "error"]
+
+
+def synthetic_round(index: int, domains: int, set_name: str, rng: random.Random) -> RoundResults:
+    date = datetime.date(2016, 4, 1) + datetime.timedelta(days=182 * index)
+    progress = 0.3 + 0.06 * index  # adoption grows over the rounds
+    cats, weights = zip(*CATEGORIES.items(), strict=True)
+    rows = []
+    for n in range(domains):
+        category = rng.choices(cats, weights)[0]
+        domain = f"{category}-{n:05d}.nl"
+        org = f"Organisatie {category} {n // 3:05d}"
+        for kind in ("web", "mail"):
+            columns = {c: _status(rng, progress) for c in column_names(kind)}
+            mx = (rng.choice(MX).format(d=domain.replace(".", "-") if "outlook" in MX[0]
+                                        else domain),) if kind == "mail" else ()
+            rows.append(DomainResult(domain, org, category, UMBRELLAS[category], kind, columns,
+                                     reaction=n % 97 == 0, mx_hosts=mx,
+                                     nameservers=(f"ns1.{domain}", "ns2.transip.net"),
+                                     web_host=f"www.{domain}" if kind == "web" else None))
+    label = f"{date:%Y-%m}"
+    return RoundResults(f"{set_name}-{label}", label, date, set_name, "current", rows)
+
+
+def _status(rng: random.Random, progress: float) -> str:
+    roll = rng.random()
+    if roll < progress:
+        return "passed"
+    return rng.choices(STATUSES[1:], [70, 8, 6, 6, 5, 5])[0]
+
+
+def timed(name: str, action: Callable[[], T]) -> T:
+    """Wall and CPU time: the CPU time tells the work when other processes share the cores."""
+    started, cpu = time.perf_counter(), time.process_time()
+    result = action()
+    print(f"{name:<28} {time.perf_counter() - started:8.2f} s wall "
+          f"{time.process_time() - cpu:8.2f} s cpu", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--domains", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=10, help="earlier rounds of the set")
+    parser.add_argument("--pdf", action=argparse.BooleanOptionalAction, default=True)
+    args = parser.parse_args()
+    rng = random.Random(2026)
+    history = timed("synthetic rounds", lambda: [
+        synthetic_round(i, args.domains, "kern", rng) for i in range(args.rounds + 1)])
+    other = synthetic_round(args.rounds, args.domains // 4, "breed", rng)
+    current, earlier = history[-1], history[:-1]
+    analysis = timed("figures (analyse)", lambda: analyse(current, earlier, [other]))
+    data = timed("figures JSON", lambda: json.dumps(analysis_json(analysis)))
+    html = timed("HTML", lambda: render_html(analysis, "nl"))
+    print(f"{'':<28} {len(html) / 1e6:8.1f} MB HTML, {len(data) / 1e6:.1f} MB JSON")
+    if args.pdf:
+        pdf = timed("PDF", lambda: render_pdf(analysis, "nl"))
+        print(f"{'':<28} {len(pdf) / 1e6:8.1f} MB PDF")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'peak memory':<28} {peak:8.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Results measured elsewhere: the per-domain status CSV of SPEC §8 and Internet.nl batch
+API results (JSON). Every problem is reported with its line; nothing is half-imported."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from meting.analysis.model import DomainResult, RoundResults
+from meting.analysis.rules import column_names
+from meting.checks.verdict import Status, worst
+from meting.registry import vocabulary
+
+STATUSES = frozenset(s.value for s in Status)
+FIXED = ("category", "domain", "reaction")
+
+
+class ImportProblems(ValueError):
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class ImportedResult:
+    line: int  # the line (CSV) or position (JSON) the user sees
+    category: str  # an identifier of SPEC §2, or "" when the file does not say
+    domain: str
+    reaction: bool
+    columns: dict[str, str]
+
+
+def read_status_csv(text: str, kind: str) -> list[ImportedResult]:
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip().lower() for h in next(reader, [])]
+    problems = _header_problems(header, kind)
+    if problems:
+        raise ImportProblems(problems)
+    found: list[ImportedResult] = []
+    seen: dict[str, int] = {}
+    for number, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        result, wrong = _row(number, dict(zip(header, (c.strip() for c in cells), strict=False)),
+                             len(cells) == len(header))
+        if result and result.domain in seen:
+            wrong.append(f"line {number}: {result.domain} also on line {seen[result.domain]}")
+        problems += wrong
+        if result and not wrong:
+            seen[result.domain] = number
+            found.append(result)
+    if problems:
+        raise ImportProblems(problems)
+    return found
+
+
+def _header_problems(header: list[str], kind: str) -> list[str]:
+    problems = [f"line 1: the header lacks '{f}'" for f in ("category", "domain")
+                if f not in header]
+    allowed = set(column_names(kind))
+    problems += [f"line 1: '{h}' is not a {kind} column (SPEC §4)"
+                 for h in header if h not in FIXED and h not in allowed]
+    problems += [f"line 1: '{h}' appears twice" for h in sorted(set(header))
+                 if header.count(h) > 1]
+    return problems
+
+
+def _row(number: int, cells: dict[str, str],
+         complete: bool) -> tuple[ImportedResult | None, list[str]]:
+    wrong = [] if complete else [f"line {number}: not as many cells as the header"]
+    category = vocabulary.category_of(cells.get("category", ""))
+    if category is None:
+        wrong.append(f"line {number}: unknown category '{cells.get('category', '')}'")
+    domain = cells.get("domain", "").lower().rstrip(".")
+    if not domain or any(c.isspace() for c in domain) or domain.startswith(("=", "+", "-", "@")):
+        wrong.append(f"line {number}: '{cells.get('domain', '')}' is not a domain name")
+    reaction = cells.get("reaction", "")
+    if reaction not in ("", "0", "1"):
+        wrong.append(f"line {number}: reaction is '{reaction}', not 1, 0 or empty")
+    columns = {c: v.lower() for c, v in cells.items() if c not in FIXED and v}
+    wrong += [f"line {number}: {c} has unknown status '{v}'" for c, v in columns.items()
+              if v not in STATUSES]
+    if category is None or not domain:
+        return None, wrong
+    return ImportedResult(number, category, domain, reaction == "1", columns), wrong
+
+
+@cache
+def _batch_map() -> dict[str, Any]:
+    text = (resources.files("meting.analysis") / "data/internetnl-batch.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+def read_batch_json(data: Mapping[str, Any], kind: str) -> list[ImportedResult]:
+    """Internet.nl batch API v2 results: ``{"domains": {name: {"status", "results"}}}``."""
+    domains = data.get("domains")
+    if not isinstance(domains, Mapping):
+        raise ImportProblems(["the file has no 'domains' object (Internet.nl batch results)"])
+    found = []
+    for position, (name, entry) in enumerate(sorted(domains.items()), start=1):
+        columns = _batch_columns(entry, kind)
+        found.append(ImportedResult(position, "", name.lower().rstrip("."), False, columns))
+    return found
+
+
+def _batch_columns(entry: Mapping[str, Any], kind: str) -> dict[str, str]:
+    mapping = _batch_map()
+    if entry.get("status") != "ok":
+        return {column: Status.ERROR.value for column in mapping[kind]}
+    results = entry.get("results", {})
+    tests, categories = results.get("tests", {}), results.get("categories", {})
+    columns = {}
+    for column, source in mapping[kind].items():
+        if "category" in source:
+            found = [_status(categories.get(source["category"]))]
+        else:
+            found = [_status(tests.get(t)) for t in source["tests"]]
+        statuses = [Status(s) for s in found if s is not None]
+        if statuses:
+            columns[column] = worst(statuses).value
+    return columns
+
+
+def _status(result: Any) -> str | None:
+    if not isinstance(result, Mapping):
+        return None
+    status = str(result.get("status", ""))
+    status = _batch_map()["statuses"].get(status, status)
+    return status if status in STATUSES else Status.ERROR.value
+
+
+@dataclass(frozen=True)
+class Owner:
+    organisation: str
+    category: str
+    umbrella: str
+
+
+def to_round(imported: Sequence[ImportedResult], kind: str, round_id: str,
+             date: datetime.date, *, label: str = "", set_name: str = "",
+             owners: Mapping[str, Owner] | None = None,
+             reactions: Mapping[str, str] | None = None) -> RoundResults:
+    """A round of imported results; ``owners`` (domain → organisation) comes from the
+    registry. A domain it does not know is its own organisation in the file's category."""
+    owners = owners or {}
+    rows = []
+    for item in imported:
+        owner = owners.get(item.domain) or _own_owner(item)
+        rows.append(DomainResult(domain=item.domain, organisation=owner.organisation,
+                                 category=item.category or owner.category,
+                                 umbrella=owner.umbrella, kind=kind, columns=item.columns,
+                                 reaction=item.reaction))
+    return RoundResults(round_id, label or round_id, date, set_name, "", rows,
+                        dict(reactions or {}))
+
+
+def _own_owner(item: ImportedResult) -> Owner:
+    category = item.category or "overig"
+    return Owner(item.domain, category, vocabulary.default_umbrella(category) or "")

@@ -1,0 +1,92 @@
+"""From the store to the analysis input: a stored round (statuses, plus the MX, name-server
+and address names of its evidence for the supplier analysis) as ``RoundResults``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from meting.analysis.analysis import Analysis, analyse
+from meting.analysis.model import DomainResult, Finding, RoundResults
+from meting.store import RoundInfo, Store, StoredResult, StoreError
+
+
+def find_round(store: Store, ref: str) -> RoundInfo:
+    """A round by its label (``2021-03``) or its number."""
+    try:
+        return store.round_by_label(ref)
+    except StoreError:
+        if ref.isdigit():
+            return store.round(int(ref))
+        raise
+
+
+def round_results(store: Store, info: RoundInfo, *, evidence_kinds: Iterable[str] = (
+        "web", "mail")) -> RoundResults:
+    """The round's done tests, explanations and reactions; evidence (for supplier data) is
+    read for the kinds named. Imported statuses have no evidence and no explanations."""
+    rows = []
+    for kind in ("web", "mail"):
+        with_evidence = kind in set(evidence_kinds)
+        rows += [_row(r, r.evidence or {}) for r in store.results(
+            info.id, kind, with_evidence=with_evidence)]
+    return RoundResults(round_id=info.label, label=info.label, date=info.date,
+                        set_name=info.set_name or "", norm=info.norm, rows=rows,
+                        reactions=store.reactions(info.id))
+
+
+def load_analysis(store: Store, ref: str) -> Analysis:
+    """The round, the earlier rounds of its set and the latest round of each other set.
+
+    Earlier and other rounds are read without web evidence: only their MX names are
+    needed (mail provider share over time)."""
+    info = find_round(store, ref)
+    current = round_results(store, info)
+    earlier: list[RoundResults] = []
+    others: list[RoundResults] = []
+    for other in store.rounds():
+        if other.id == info.id or other.date > info.date or other.done == 0:
+            continue
+        results = round_results(store, other, evidence_kinds=("mail",)
+                                if other.set_name == info.set_name else ())
+        (earlier if other.set_name == info.set_name else others).append(results)
+    return analyse(current, earlier, others)
+
+
+def _row(result: StoredResult, evidence: Mapping[str, Any]) -> DomainResult:
+    mx = [e for e in evidence.get("mx", []) if isinstance(e, Mapping)]
+    hosts: list[Mapping[str, Any]] = mx if result.kind == "mail" else [evidence.get("host", {})]
+    return DomainResult(
+        domain=result.domain, organisation=result.organisation, category=result.category,
+        umbrella=result.umbrella or "", kind=result.kind, columns=dict(result.columns),
+        mx_hosts=tuple(str(e.get("name", "")) for e in mx),
+        nameservers=tuple(str(n["name"]) for n in evidence.get("nameservers", [])
+                          if isinstance(n, Mapping) and "name" in n),
+        web_host=result.target if result.kind == "web" else None,
+        addresses=tuple(a for h in hosts for a in _addresses(h)),
+        host_aliases=_aliases(evidence.get("host", {})) if result.kind == "web" else (),
+        target=result.target, reaction=result.reaction,
+        details={c: _finding(s, result.explanations.get(c)) for c, s in result.columns.items()},
+        subtests={name: _finding(status, result.subtest_explanations.get(name))
+                  for name, status in result.subtests.items()})
+
+
+def _finding(status: str, explanation: Any) -> Finding:
+    if not isinstance(explanation, Mapping):
+        return Finding(status)
+    return Finding(status, str(explanation.get("nl", "")), str(explanation.get("en", "")))
+
+
+def _aliases(host: Mapping[str, Any]) -> tuple[str, ...]:
+    answer = host.get("a") if isinstance(host, Mapping) else None
+    chain = answer.get("cname_chain", []) if isinstance(answer, Mapping) else []
+    return tuple(str(name) for name in chain)
+
+
+def _addresses(host: Mapping[str, Any]) -> list[str]:
+    found: list[str] = []
+    for key in ("a", "aaaa"):
+        answer = host.get(key)
+        if isinstance(answer, Mapping) and answer.get("rcode") == "NOERROR":
+            found += [str(a) for a in answer.get("answers", [])]
+    return found

@@ -1,0 +1,103 @@
+"""The counting rules (SPEC §6) and the report columns (norms/columns.yaml), loaded from data."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Column:
+    kind: str
+    column: str
+    deadline: int | None  # the agreement holds from the end of this year
+    streefbeeld: bool
+
+    def deadline_date(self) -> datetime.date | None:
+        return None if self.deadline is None else datetime.date(self.deadline, 12, 31)
+
+    def past_deadline(self, on: datetime.date) -> bool:
+        end = self.deadline_date()
+        return end is not None and on > end
+
+
+@dataclass(frozen=True)
+class CountingRules:
+    name: str
+    version: str
+    compliant: frozenset[str]
+    not_compliant: frozenset[str]
+    excluded: tuple[str, ...]
+    no_result: frozenset[str]
+    layer_average: dict[str, tuple[str, ...]]
+    fully_compliant_neutral: frozenset[str]
+    ipv6_headline: dict[str, str]
+    ipv6_mail_column: str
+    receiving_column: str
+    receiving_statuses: frozenset[str]
+    growth_potential: dict[str, tuple[tuple[str, str], ...]]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version}"
+
+    def classify(self, status: str | None) -> str:
+        """'compliant', 'not_compliant' or 'excluded' (an absent column is excluded too)."""
+        if status in self.compliant:
+            return "compliant"
+        if status in self.not_compliant:
+            return "not_compliant"
+        return "excluded"
+
+
+def _data(package: str, name: str) -> Any:
+    return yaml.safe_load((resources.files(package) / name).read_text(encoding="utf-8"))
+
+
+@cache
+def counting_rules() -> CountingRules:
+    raw = _data("meting.analysis", "data/counting-rules.yaml")
+    ipv6 = raw["ipv6_with_mailserver"]
+    rules = CountingRules(
+        name=raw["name"], version=str(raw["version"]),
+        compliant=frozenset(raw["compliant"]), not_compliant=frozenset(raw["not_compliant"]),
+        excluded=tuple(raw["excluded"]), no_result=frozenset(raw["no_result"]),
+        layer_average={k: tuple(v) for k, v in raw["layer_average"].items()},
+        fully_compliant_neutral=frozenset(raw["fully_compliant"]["neutral"]),
+        ipv6_headline=dict(raw["ipv6_headline"]),
+        ipv6_mail_column=ipv6["column"],
+        receiving_column=ipv6["receiving_mail_server"]["column"],
+        receiving_statuses=frozenset(ipv6["receiving_mail_server"]["statuses"]),
+        growth_potential={k: tuple((a, b) for a, b in v)
+                          for k, v in raw["growth_potential"].items()},
+    )
+    _check_partition(rules, raw)
+    return rules
+
+
+def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
+    statuses = set(_data("meting.norms", "columns.yaml")["statuses"])
+    classes = [set(raw["compliant"]), set(raw["not_compliant"]), set(raw["excluded"])]
+    if set().union(*classes) != statuses or sum(map(len, classes)) != len(statuses):
+        raise ValueError(f"counting rules {rules.label}: status classes must partition {statuses}")
+
+
+@cache
+def columns() -> dict[str, tuple[Column, ...]]:
+    """The report columns per kind, in report order."""
+    raw = _data("meting.norms", "columns.yaml")
+    return {kind: tuple(Column(kind, c["column"], c["deadline"], bool(c["streefbeeld"]))
+                        for c in raw[kind]) for kind in ("web", "mail")}
+
+
+def column_names(kind: str) -> tuple[str, ...]:
+    return tuple(c.column for c in columns()[kind])
+
+
+def streefbeeld(kind: str) -> tuple[Column, ...]:
+    return tuple(c for c in columns()[kind] if c.streefbeeld)

@@ -1,0 +1,27 @@
+"""The per-domain status CSV of SPEC §8 (the appendix as data): one file per test kind,
+``category,domain,reaction,<columns>``, with the columns the round measured."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from meting.analysis.figures import measured_columns
+from meting.analysis.model import RoundResults
+from meting.report.safety import spreadsheet_text
+
+CATEGORY_ORDER = ("rijk", "uitvoering", "provincie", "gemeente", "waterschap", "overig")
+
+
+def write_status_csv(results: RoundResults, kind: str) -> str:
+    rows = results.of_kind(kind)
+    columns = measured_columns(rows, kind)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["category", "domain", "reaction", *columns])
+    order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+    for row in sorted(rows, key=lambda r: (order.get(r.category, len(order)), r.domain)):
+        writer.writerow([spreadsheet_text(row.category), spreadsheet_text(row.domain),
+                         "1" if results.has_reaction(row) else "0",
+                         *(row.columns.get(c, "") for c in columns)])
+    return out.getvalue()

@@ -1,0 +1,72 @@
+"""The report's words in Dutch and English (``report/data/texts.yaml``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+LANGUAGES = ("nl", "en")
+
+
+class UnknownLanguage(ValueError):
+    pass
+
+
+@cache
+def _texts() -> dict[str, Any]:
+    text = (resources.files("meting.report") / "data/texts.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    return data
+
+
+@dataclass(frozen=True)
+class Texts:
+    lang: str
+
+    def __post_init__(self) -> None:
+        if self.lang not in LANGUAGES:
+            raise UnknownLanguage(f"unknown language {self.lang!r}; known: nl, en")
+
+    def __call__(self, key: str, **values: Any) -> str:
+        entry = _texts()["text"].get(key)
+        if entry is None:
+            return key
+        text = str(entry[self.lang])
+        return text.format(**values) if values else text
+
+    def column(self, column: str) -> str:
+        return str(_texts()["columns"].get(column, {}).get(self.lang, column))
+
+    def category(self, category: str) -> str:
+        return str(_texts()["categories"].get(category, {}).get(self.lang, category))
+
+    def kind(self, kind: str) -> str:
+        return str(_texts()["kinds"][kind][self.lang])
+
+    def status(self, status: str) -> str:
+        entry = _texts()["statuses"].get(status)
+        return str(entry[self.lang][0]) if entry else status
+
+    def status_meaning(self, status: str) -> str:
+        entry = _texts()["statuses"].get(status)
+        return str(entry[self.lang][1]) if entry else ""
+
+    def mark(self, status: str) -> str:
+        entry = _texts()["statuses"].get(status)
+        return str(entry["mark"]) if entry else status
+
+    def provider(self, name: str) -> str:
+        """Provider names as they are, except the two groups the analysis makes."""
+        return self(name) if name in ("own domain", "other") else name
+
+    @staticmethod
+    def statuses() -> list[str]:
+        return list(_texts()["statuses"])
+
+
+def texts_version() -> str:
+    return f"{_texts()['name']} {_texts()['version']}"

@@ -1,0 +1,74 @@
+"""The PDF report (WeasyPrint): A4, every section in order, page numbers, English too."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from meting.report.pdf import render_pdf
+from tests.unit.report_data import hostile_analysis
+
+SECTIONS = {
+    "nl": ["Managementsamenvatting", "Per standaard", "Per overheidslaag", "IPv6",
+           "Leveranciersafhankelijkheid", "Achtergrond", "Bijlage per domein",
+           "Achterblijvers per koepelorganisatie", "Scorekaart per organisatie",
+           "Gedetailleerde resultaten per domein"],
+    "en": ["Management summary", "Per standard", "Per government layer", "IPv6",
+           "Supplier dependency", "Background", "Appendix per domain",
+           "Laggards per umbrella organisation", "Scorecard per organisation",
+           "Detailed results per domain"],
+}
+
+
+@pytest.fixture(scope="module", params=["nl", "en"])
+def pdf(request: pytest.FixtureRequest) -> tuple[str, PdfReader]:
+    lang: str = request.param
+    return lang, PdfReader(io.BytesIO(render_pdf(hostile_analysis(), lang)))
+
+
+def page_texts(reader: PdfReader) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def test_a4_with_page_numbers(pdf: tuple[str, PdfReader]) -> None:
+    lang, reader = pdf
+    first = reader.pages[0].mediabox
+    assert (round(float(first.width) * 25.4 / 72), round(float(first.height) * 25.4 / 72)) == (
+        210, 297)
+    total = len(reader.pages)
+    word = {"nl": "pagina", "en": "page"}[lang]
+    texts = page_texts(reader)
+    assert all(f"{word} {n} / {total}" in text for n, text in enumerate(texts, start=1))
+
+
+def test_every_section_in_order_after_the_contents(pdf: tuple[str, PdfReader]) -> None:
+    lang, reader = pdf
+    texts = page_texts(reader)
+    body = " ".join(texts[1:])  # page 1 holds the table of contents
+    positions = [body.find(f"{n}. {title}") for n, title in enumerate(SECTIONS[lang], start=1)]
+    assert -1 not in positions, dict(zip(SECTIONS[lang], positions, strict=True))
+    assert positions == sorted(positions)
+    for title in SECTIONS[lang]:
+        assert title in texts[0]  # listed in the table of contents
+
+
+def test_figures_and_laggards_are_in_the_text(pdf: tuple[str, PdfReader]) -> None:
+    _, reader = pdf
+    text = " ".join(page_texts(reader))
+    assert "63% (n=8)" in text  # ipv6_mail 5/8 printed whole, half up
+    assert "gem-b.nl" in text and "ws-b.nl *" in text
+    assert "meting-telregels 2026.1" in text
+
+
+def test_a_large_round_leaves_tables_to_the_html(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("meting.report.pdf.limits", lambda: {
+        "appendix_up_to_domains": 7, "details_up_to_organisations": 4})  # the round has 8, 5
+    reader = PdfReader(io.BytesIO(render_pdf(hostile_analysis(), "en")))
+    text = " ".join(page_texts(reader))
+    assert "The tables per domain (8 domains) are in the HTML version" in text
+    assert "scorecards per organisation and the details per domain are in the HTML" in text
+    assert "Scorecard per organisation" not in text
+    # the laggard lists stay: the umbrellas work from them
+    assert "8. Laggards per umbrella organisation" in text and "gem-c.nl" in text
