@@ -6,6 +6,7 @@ beside it; none is read back from the code under test.
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 
 from meting.analysis.analysis import analyse, analysis_json
 from meting.analysis.figures import figures_json, round_figures, tally
-from meting.analysis.rounding import rate, whole
+from meting.analysis.rounding import Rounding
 from meting.analysis.rules import counting_rules
 from tests.unit.analysis_data import rounds
 
@@ -47,13 +48,30 @@ def test_every_status_has_its_class() -> None:
 
 
 def test_rounding_half_up() -> None:
-    assert rate(Fraction(200, 8)) == 25.0
-    assert rate(Fraction(100, 3)) == 33.3 and whole(Fraction(100, 3)) == 33
-    assert rate(Fraction(500, 8)) == 62.5 and whole(Fraction(500, 8)) == 63
-    assert whole(Fraction(250, 2)) == 125  # 125 exactly stays
-    assert whole(Fraction(89, 2)) == 45  # 44.5 → 45, not banker's 44
-    # whole comes from the exact value, not from the one-decimal rate: 44.45 → 44
-    assert rate(Fraction(4445, 100)) == 44.5 and whole(Fraction(4445, 100)) == 44
+    r = counting_rules().rounding  # the rules file: JSON one decimal, print whole, half up
+    assert r == Rounding(json_decimals=1, print_decimals=0, mode="half_up")
+    assert r.rate(Fraction(200, 8)) == 25.0
+    assert r.rate(Fraction(100, 3)) == 33.3 and r.text(Fraction(100, 3)) == "33"
+    assert r.rate(Fraction(500, 8)) == 62.5 and r.text(Fraction(500, 8)) == "63"
+    assert r.text(Fraction(250, 2)) == "125"  # 125 exactly stays
+    assert r.text(Fraction(89, 2)) == "45"  # 44.5 → 45, not banker's 44
+    # print comes from the exact value, not from the one-decimal rate: 44.45 → 44
+    assert r.rate(Fraction(4445, 100)) == 44.5 and r.text(Fraction(4445, 100)) == "44"
+    assert r.points_text(Fraction(-5, 4), signed=True) == "-1.3"  # half up away from zero
+    assert r.text(None) == "–" and r.rate(None) is None
+
+
+def test_rounding_follows_the_rules_data() -> None:
+    """Another rules version with other rounding changes every figure it rounds."""
+    other = Rounding.from_data({"json_decimals": 2, "print_decimals": 1, "mode": "half_even"})
+    assert other.rate(Fraction(100, 3)) == 33.33
+    assert other.text(Fraction(89, 2)) == "44.5"
+    assert other.text(Fraction(1, 4)) == "0.2"  # 0.25 → 0.2 half even, 0.3 half up
+    rules = dataclasses.replace(counting_rules(), rounding=other)
+    t = tally(["passed", "passed", "failed"], rules)
+    assert t.rate == 66.67 and t.percent == "66.7"
+    with pytest.raises(ValueError, match="rounding mode"):
+        Rounding.from_data({"json_decimals": 1, "print_decimals": 0, "mode": "nearest"})
 
 
 def test_web_adoption_all(data: dict[str, Any]) -> None:

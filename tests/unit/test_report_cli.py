@@ -73,6 +73,23 @@ def test_report_json_of_a_stored_round(database: str, tmp_path: Path,
     assert web == {"Microsoft Azure": 1, "own domain": 7}
 
 
+def test_round_figures_json_for_the_demo(database: str) -> None:
+    """meting.analysis.round_figures_json: the same figures JSON, by round number or label."""
+    from meting.analysis import round_figures_json
+    with Store.open(database) as store:
+        number = store.round_by_label("2021-11").id
+        by_number = round_figures_json(store, number)
+        by_label = round_figures_json(store, "2021-11")
+    assert by_number == by_label
+    assert by_number["round"] == "2021-11" and by_number["rules"] == "meting-telregels 2026.1"
+    # hsts: rijk-c warning counts, gem-b failed, gem-a error left out → 6/7
+    hsts = by_number["adoption"]["web"]["all"]["hsts"]
+    assert (hsts["rate"], hsts["compliant"], hsts["counted"], hsts["excluded"]) == (
+        85.7, 6, 7, 1)
+    assert by_number["layer_average"]["web"]["all"] == 88.6
+    assert set(by_number["fully_compliant"]) == {"web", "mail"}
+
+
 def test_report_csv_writes_one_file_per_kind(database: str, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("METING_DATABASE", database)

@@ -7,7 +7,10 @@ import re
 import pytest
 
 from meting.analysis.analysis import analyse
+from meting.checks.verdict import Status
 from meting.report.html import render_html
+from meting.report.texts import Texts
+from meting.report.view import ReportView
 from tests.unit.analysis_data import rounds
 from tests.unit.report_data import HOSTILE, hostile_analysis
 
@@ -66,3 +69,37 @@ def test_a_round_with_only_ipv6_columns() -> None:
     assert re.findall(r'<h2 id="([a-z0-9]+)"', html) == SECTION_IDS
     assert "IPv6 voor mail (alle maildomeinen)</td><td class=\"num\">25% (n=8)" in html
     assert "Gemiddelde adoptie" not in html  # no layer standards measured: no layer average
+
+
+def test_per_layer_table_puts_the_previous_round_beside_this_one(html: str) -> None:
+    """SPEC §7.3. The previous round (2021-03) measured only the IPv6 mail columns."""
+    table = ReportView(hostile_analysis(), "nl").layer_columns("mail")
+    assert table.previous == "Maart 2021 (IPv6)"
+    cells = dict(zip(table.layers, dict(table.rows)["IPv6 mail"], strict=True))
+    # now (2021-11): gem-b, gem-c, ws-a failed → all 5/8; previous: rijk-a, ws-b passed → 2/8
+    assert cells["Alle domeinen"] == ("63% (n=8)", "25%")
+    assert cells["Rijk"] == ("100% (n=3)", "33%")  # before: rijk-b, rijk-c failed → 1/3
+    assert cells["Gemeenten"] == ("33% (n=3)", "0%")  # before: all three failed
+    assert cells["Waterschappen"] == ("50% (n=2)", "50%")  # ws-a failed both times
+    assert dict(table.rows)["DMARC"][0] == ("88% (n=8)", "–")  # not measured before
+    layers = re.findall(r'<table class="layers">.*?</table>', html, re.S)
+    assert len(layers) == 2  # web and mail
+    assert "<th>November 2021</th><th class=\"prev\">Maart 2021 (IPv6)</th>" in layers[1]
+    assert '<td class="num">63% (n=8)</td><td class="num prev">25%</td>' in layers[1]
+
+
+def test_per_layer_table_without_an_earlier_round_has_no_previous_cells() -> None:
+    alone = analyse(rounds()["2021-11"])
+    assert ReportView(alone, "en").layer_columns("web").previous is None
+    layers = re.findall(r'<table class="layers">.*?</table>', render_html(alone, "en"), re.S)
+    assert len(layers) == 2 and not any("prev" in table for table in layers)
+
+
+def test_legend_gives_every_status_its_own_mark(html: str) -> None:
+    t = Texts("nl")
+    assert set(Texts.statuses()) == {s.value for s in Status}  # every status of SPEC §3
+    marks = [t.mark(s) for s in Texts.statuses()]
+    assert len(set(marks)) == len(marks), marks
+    legend = html.split(f'<h3>{t("legend")}</h3>')[1].split("</table>")[0]
+    for status in Texts.statuses():
+        assert f'<td class="s {status}">{t.mark(status)}</td>' in legend.replace("&#34;", '"')

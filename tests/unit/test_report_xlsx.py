@@ -44,3 +44,12 @@ def test_formulas_from_the_wild_are_neutralised(book: Workbook) -> None:
     assert "'=cmd|' /C calc'!A0 <b>Gemeente B</b>" in organisations
     reaction = book["Formele reacties"]["B2"].value
     assert reaction.startswith("Wij <script>")  # plain text in a cell, kept as written
+
+
+def test_figures_sheet_puts_the_previous_round_beside_this_one(book: Workbook) -> None:
+    rows = {(r[0], r[1], r[2]): r[3:8] for r in book["Cijfers"].iter_rows(values_only=True)
+            if r and r[0] in ("web", "mail")}
+    # previous round 2021-03: ipv6_mail passed on rijk-a and ws-b of 8 → 25.0; rijk 1/3
+    assert rows[("mail", "all", "ipv6_mail")] == (62.5, 5, 8, 0, 25.0)
+    assert rows[("mail", "rijk", "ipv6_mail")] == (100.0, 3, 3, 0, 33.3)
+    assert rows[("mail", "all", "dmarc")][4] is None  # not measured in 2021-03

@@ -11,7 +11,6 @@ import yaml
 
 from meting.analysis.figures import ALL, RoundFigures, Tally
 from meting.analysis.model import RoundResults
-from meting.analysis.rounding import points
 from meting.analysis.rules import Column, CountingRules, streefbeeld
 
 NO_UMBRELLA = ""
@@ -34,7 +33,8 @@ class Agreement:
         return {"kind": self.column.kind, "column": self.column.column,
                 "deadline": end.isoformat() if end else None, "due": self.due, "met": self.met,
                 "rate": self.tally.rate, "compliant": self.tally.compliant,
-                "counted": self.tally.counted, "shortfall_points": points(short),
+                "counted": self.tally.counted,
+                "shortfall_points": self.tally.rounding.points(short),
                 "missing_domains": self.tally.not_compliant}
 
 

@@ -18,7 +18,6 @@ from meting.analysis.agreements import (
 from meting.analysis.figures import ALL, RoundFigures, figures_json, round_figures
 from meting.analysis.model import RoundResults
 from meting.analysis.providers import Dependency, catalogue, dependency, shares_over_time
-from meting.analysis.rounding import rate
 from meting.analysis.rules import CountingRules, counting_rules
 
 SERVICES = ("mail", "dns", "web")
@@ -77,7 +76,8 @@ def trend_point(figures: RoundFigures) -> dict[str, Any]:
         "n": {k: f.n[ALL] for k, f in figures.kinds.items()},
         "adoption": {k: {c: t.rate for c, t in f.adoption[ALL].items()}
                      for k, f in figures.kinds.items()},
-        "layer_average": {k: rate(f.layer_average[ALL]) for k, f in figures.kinds.items()},
+        "layer_average": {k: figures.rules.rounding.rate(f.layer_average[ALL])
+                          for k, f in figures.kinds.items()},
         "fully_compliant": {k: (t.rate if (t := f.fully_compliant[ALL]) else None)
                             for k, f in figures.kinds.items()},
         "ipv6_headline": {k: (t.rate if (t := figures.headline(k)) else None)

@@ -9,7 +9,7 @@ from fractions import Fraction
 from typing import Any
 
 from meting.analysis.model import KINDS, DomainResult, RoundResults
-from meting.analysis.rounding import percentage, points, rate, whole
+from meting.analysis.rounding import Rounding, percentage
 from meting.analysis.rules import CountingRules, column_names, counting_rules, streefbeeld
 from meting.registry import vocabulary
 
@@ -23,6 +23,8 @@ class Tally:
     compliant: int = 0
     not_compliant: int = 0
     excluded_by: Mapping[str, int] = field(default_factory=dict)
+    rounding: Rounding = field(default_factory=lambda: counting_rules().rounding,
+                               compare=False, repr=False)
 
     @property
     def counted(self) -> int:
@@ -38,11 +40,12 @@ class Tally:
 
     @property
     def rate(self) -> float | None:
-        return rate(self.fraction)
+        return self.rounding.rate(self.fraction)
 
     @property
-    def percent(self) -> int | None:
-        return whole(self.fraction)
+    def percent(self) -> str:
+        """The printed percentage (without '%'), '–' when nothing is counted."""
+        return self.rounding.text(self.fraction)
 
     def to_json(self) -> dict[str, Any]:
         return {"rate": self.rate, "compliant": self.compliant, "counted": self.counted,
@@ -58,7 +61,7 @@ def tally_counts(found: Mapping[str, int], rules: CountingRules) -> Tally:
     compliant = sum(n for s, n in found.items() if rules.classify(s) == "compliant")
     failing = sum(n for s, n in found.items() if rules.classify(s) == "not_compliant")
     excluded = {s: n for s, n in found.items() if rules.classify(s) == "excluded"}
-    return Tally(compliant, failing, excluded)
+    return Tally(compliant, failing, excluded, rules.rounding)
 
 
 def groups(rows: Sequence[DomainResult]) -> dict[str, list[DomainResult]]:
@@ -107,19 +110,23 @@ def fully_compliant_by_group(rows: Sequence[DomainResult], kind: str, rules: Cou
         outcome[ALL][found] += 1
         outcome.setdefault(row.category, Counter())[found] += 1
     return {group: Tally(o["compliant"], o["not_compliant"],
-                         {s: n for s, n in o.items() if s not in ("compliant", "not_compliant")})
+                         {s: n for s, n in o.items() if s not in ("compliant", "not_compliant")},
+                         rules.rounding)
             for group, o in outcome.items()}
 
 
 def _fully_compliant_class(row: DomainResult, wanted: Sequence[str], rules: CountingRules) -> str:
     """compliant / not_compliant; a no-result status (or an unmeasured column) when one
-    leaves the domain out; not_applicable when every column is neutral."""
+    leaves the domain out; not_applicable when every column is neutral (the rules'
+    ``fully_compliant.neutral``: such a column counts neither for nor against)."""
     found = "not_applicable"
     columns = row.columns
     for column in wanted:
         status = columns.get(column)
         if status is None:
             return "not_measured"
+        if status in rules.fully_compliant_neutral:
+            continue
         if status in rules.no_result:
             return status
         if status in rules.not_compliant:
@@ -145,10 +152,11 @@ class Growth:
     standard: str
     points: Fraction | None  # rate(precondition) - rate(standard)
     domains: int  # compliant on the precondition, not compliant on the standard
+    rounding: Rounding
 
     def to_json(self) -> dict[str, Any]:
         return {"precondition": self.precondition, "standard": self.standard,
-                "points": points(self.points), "domains": self.domains}
+                "points": self.rounding.points(self.points), "domains": self.domains}
 
 
 def growth_potential(rows: Sequence[DomainResult], per_column: Mapping[str, Tally], kind: str,
@@ -162,7 +170,7 @@ def growth_potential(rows: Sequence[DomainResult], per_column: Mapping[str, Tall
         reachable = sum(1 for r in rows
                         if rules.classify(r.columns.get(first)) == "compliant"
                         and rules.classify(r.columns.get(second)) == "not_compliant")
-        found.append(Growth(first, second, gap, reachable))
+        found.append(Growth(first, second, gap, reachable, rules.rounding))
     return found
 
 
@@ -241,13 +249,14 @@ def figures_json(figures: RoundFigures) -> dict[str, Any]:
     """The figures JSON of SPEC §8 (more keys than the minimum)."""
     r = figures.round
     kinds = figures.kinds
+    rounding = figures.rules.rounding
     return {
         "round": r.round_id, "label": r.label, "date": r.date.isoformat(), "set": r.set_name,
         "norm": r.norm, "rules": figures.rules.label,
         "n": {k: f.n for k, f in kinds.items()},
         "adoption": {k: {g: {c: t.to_json() for c, t in cols.items()}
                          for g, cols in f.adoption.items()} for k, f in kinds.items()},
-        "layer_average": {k: {g: rate(v) for g, v in f.layer_average.items()}
+        "layer_average": {k: {g: rounding.rate(v) for g, v in f.layer_average.items()}
                           for k, f in kinds.items()},
         "fully_compliant": {k: {g: (t.rate if t else None) for g, t in f.fully_compliant.items()}
                             for k, f in kinds.items()},

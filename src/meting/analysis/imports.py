@@ -101,7 +101,9 @@ def _batch_map() -> dict[str, Any]:
 
 
 def read_batch_json(data: Mapping[str, Any], kind: str) -> list[ImportedResult]:
-    """Internet.nl batch API v2 results: ``{"domains": {name: {"status", "results"}}}``."""
+    """Internet.nl batch API v2 results: ``{"domains": {name: {"status", "results"}}}``,
+    ``results`` holding ``categories``, ``tests`` and ``custom`` (interface/batch/openapi.yaml
+    of Internet.nl)."""
     domains = data.get("domains")
     if not isinstance(domains, Mapping):
         raise ImportProblems(["the file has no 'domains' object (Internet.nl batch results)"])
@@ -120,6 +122,8 @@ def _batch_columns(entry: Mapping[str, Any], kind: str) -> dict[str, str]:
     tests, categories = results.get("tests", {}), results.get("categories", {})
     columns = {}
     for column, source in mapping[kind].items():
+        if "columns" in source:
+            continue  # from other columns, below
         if "category" in source:
             found = [_status(categories.get(source["category"]))]
         else:
@@ -127,7 +131,26 @@ def _batch_columns(entry: Mapping[str, Any], kind: str) -> dict[str, str]:
         statuses = [Status(s) for s in found if s is not None]
         if statuses:
             columns[column] = worst(statuses).value
+    columns |= _custom_overrides(results.get("custom"), kind, columns)
+    for column, source in mapping[kind].items():
+        if "columns" in source and all(c in columns for c in source["columns"]):
+            ok = all(columns[c] in allowed for c, allowed in source["columns"].items())
+            columns[column] = (Status.PASSED if ok else Status.FAILED).value
     return columns
+
+
+def _custom_overrides(custom: Any, kind: str, columns: Mapping[str, str]) -> dict[str, str]:
+    """The statuses Internet.nl's custom results give measured columns (data file's
+    ``custom``): e.g. info on the mail-server columns of a domain without MX."""
+    if not isinstance(custom, Mapping):
+        return {}
+    found: dict[str, str] = {}
+    for name, by_value in _batch_map().get("custom", {}).get(kind, {}).items():
+        value = custom.get(name)
+        rule = by_value.get(value) if isinstance(value, (str, bool)) else None
+        if rule:
+            found |= {c: rule["status"] for c in rule["columns"] if c in columns}
+    return found
 
 
 def _status(result: Any) -> str | None:

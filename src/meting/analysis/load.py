@@ -6,13 +6,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from meting.analysis.analysis import Analysis, analyse
+from meting.analysis.analysis import Analysis, analyse, analysis_json
 from meting.analysis.model import DomainResult, Finding, RoundResults
 from meting.store import RoundInfo, Store, StoredResult, StoreError
 
 
-def find_round(store: Store, ref: str) -> RoundInfo:
-    """A round by its label (``2021-03``) or its number."""
+def find_round(store: Store, ref: str | int) -> RoundInfo:
+    """A round by its label (``2021-03``) or its number (an int is always the number)."""
+    if isinstance(ref, int):
+        return store.round(ref)
     try:
         return store.round_by_label(ref)
     except StoreError:
@@ -35,7 +37,7 @@ def round_results(store: Store, info: RoundInfo, *, evidence_kinds: Iterable[str
                         reactions=store.reactions(info.id))
 
 
-def load_analysis(store: Store, ref: str) -> Analysis:
+def load_analysis(store: Store, ref: str | int) -> Analysis:
     """The round, the earlier rounds of its set and the latest round of each other set.
 
     Earlier and other rounds are read without web evidence: only their MX names are
@@ -51,6 +53,14 @@ def load_analysis(store: Store, ref: str) -> Analysis:
                                 if other.set_name == info.set_name else ())
         (earlier if other.set_name == info.set_name else others).append(results)
     return analyse(current, earlier, others)
+
+
+def round_figures_json(store: Store, ref: str | int) -> dict[str, Any]:
+    """The figures JSON of SPEC §8 of a stored round (what ``meting report --format json``
+    writes): adoption per kind, layer and column, layer averages, fully compliant, IPv6
+    with a receiving mail server, with the counting rules' name and version, plus trend,
+    set comparison, agreements, laggards and providers."""
+    return analysis_json(load_analysis(store, ref))
 
 
 def _row(result: StoredResult, evidence: Mapping[str, Any]) -> DomainResult:

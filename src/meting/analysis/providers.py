@@ -18,7 +18,7 @@ import yaml
 
 from meting.analysis.figures import Tally, adoption, has_receiving_mail_server
 from meting.analysis.model import DomainResult, RoundResults
-from meting.analysis.rounding import percentage, rate
+from meting.analysis.rounding import Rounding, percentage
 from meting.analysis.rules import CountingRules
 
 OWN_DOMAIN = "own domain"  # servers under the domain itself: self-run, or a relay hides it
@@ -137,10 +137,11 @@ class ProviderShare:
     domains: int
     share: Fraction | None
     support: dict[str, Tally]
+    rounding: Rounding
 
     def to_json(self) -> dict[str, Any]:
         return {"provider": self.provider, "kind": self.kind, "domains": self.domains,
-                "share": rate(self.share),
+                "share": self.rounding.rate(self.share),
                 "support": {c: t.to_json() for c, t in self.support.items()}}
 
 
@@ -177,7 +178,8 @@ def dependency(results: RoundResults, service: str, rules: CountingRules) -> Dep
     cat = catalogue()
     shares = [ProviderShare(name, cat.kind_of(name), len(members),
                             percentage(len(members), len(rows)),
-                            {c: adoption(members, c, rules) for c in SUPPORT[service]})
+                            {c: adoption(members, c, rules) for c in SUPPORT[service]},
+                            rules.rounding)
               for name, members in by_provider.items()]
     shares.sort(key=lambda s: (s.provider in (OTHER, OWN_DOMAIN), -s.domains, s.provider))
     return Dependency(service, len(rows), shares)
@@ -192,5 +194,6 @@ def mail_shares(results: RoundResults, rules: CountingRules) -> dict[str, Fracti
 
 def shares_over_time(rounds: Sequence[RoundResults], rules: CountingRules) -> list[dict[str, Any]]:
     return [{"round": r.round_id, "date": r.date.isoformat(),
-             "shares": {p: rate(s) for p, s in sorted(mail_shares(r, rules).items())}}
+             "shares": {p: rules.rounding.rate(s)
+                        for p, s in sorted(mail_shares(r, rules).items())}}
             for r in sorted(rounds, key=lambda r: r.date)]

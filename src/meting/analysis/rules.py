@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from meting.analysis.rounding import Rounding
+
 
 @dataclass(frozen=True)
 class Column:
@@ -41,6 +43,7 @@ class CountingRules:
     receiving_column: str
     receiving_statuses: frozenset[str]
     growth_potential: dict[str, tuple[tuple[str, str], ...]]
+    rounding: Rounding
 
     @property
     def label(self) -> str:
@@ -75,6 +78,7 @@ def counting_rules() -> CountingRules:
         receiving_statuses=frozenset(ipv6["receiving_mail_server"]["statuses"]),
         growth_potential={k: tuple((a, b) for a, b in v)
                           for k, v in raw["growth_potential"].items()},
+        rounding=Rounding.from_data(raw["rounding"]),
     )
     _check_partition(rules, raw)
     return rules
@@ -85,6 +89,14 @@ def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
     classes = [set(raw["compliant"]), set(raw["not_compliant"]), set(raw["excluded"])]
     if set().union(*classes) != statuses or sum(map(len, classes)) != len(statuses):
         raise ValueError(f"counting rules {rules.label}: status classes must partition {statuses}")
+    if not rules.no_result <= set(rules.excluded):
+        raise ValueError(f"counting rules {rules.label}: no_result statuses must be excluded")
+    # Fully compliant: an excluded status either leaves the domain out (no result) or is
+    # neutral; none may be both or neither.
+    neutral = rules.fully_compliant_neutral
+    if neutral & rules.no_result or neutral | rules.no_result != set(rules.excluded):
+        raise ValueError(f"counting rules {rules.label}: fully_compliant.neutral and no_result "
+                         "must split the excluded statuses")
 
 
 @cache

@@ -8,9 +8,8 @@ import io
 
 from meting.analysis.figures import measured_columns
 from meting.analysis.model import RoundResults
+from meting.registry import vocabulary
 from meting.report.safety import spreadsheet_text
-
-CATEGORY_ORDER = ("rijk", "uitvoering", "provincie", "gemeente", "waterschap", "overig")
 
 
 def write_status_csv(results: RoundResults, kind: str) -> str:
@@ -19,7 +18,7 @@ def write_status_csv(results: RoundResults, kind: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["category", "domain", "reaction", *columns])
-    order = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+    order = {c: i for i, c in enumerate(vocabulary.categories()["categories"])}
     for row in sorted(rows, key=lambda r: (order.get(r.category, len(order)), r.domain)):
         writer.writerow([spreadsheet_text(row.category), spreadsheet_text(row.domain),
                          "1" if results.has_reaction(row) else "0",

@@ -14,8 +14,9 @@ from meting.analysis.analysis import Analysis, set_comparison
 from meting.analysis.figures import ALL, RoundFigures, Tally, groups
 from meting.analysis.model import DomainResult
 from meting.analysis.providers import catalogue
-from meting.analysis.rounding import points, rate, whole
+from meting.analysis.rounding import Rounding
 from meting.analysis.rules import column_names, streefbeeld
+from meting.registry import vocabulary
 from meting.report.charts import bar_chart, line_chart
 from meting.report.texts import Texts, texts_version
 
@@ -24,22 +25,20 @@ PROVIDERS_OVER_TIME = 6
 
 
 def pct(t: Tally | None) -> str:
-    """'71% (n=7)': whole percentage with the n it is counted over."""
+    """'71% (n=7)': the printed percentage (counting rules' rounding) with its n."""
     if t is None or t.counted == 0:
         return "–"
     return f"{t.percent}% (n={t.counted})"
 
 
-def pct_value(value: Fraction | None) -> str:
-    return "–" if value is None else f"{whole(value)}%"
+def pct_value(value: Fraction | None, rounding: Rounding) -> str:
+    return "–" if value is None else f"{rounding.text(value)}%"
 
 
-def change(now: Fraction | None, before: Fraction | None) -> str:
+def change(now: Fraction | None, before: Fraction | None, rounding: Rounding) -> str:
     if now is None or before is None:
         return "–"
-    diff = points(now - before)
-    assert diff is not None
-    return f"{diff:+.1f}"
+    return rounding.points_text(now - before, signed=True)
 
 
 @dataclass(frozen=True)
@@ -48,6 +47,15 @@ class Headline:
     now: str
     previous: str
     change: str
+
+
+@dataclass(frozen=True)
+class LayerTable:
+    """Standards down, layers across; per layer this round's figure and the previous one."""
+
+    layers: list[str]
+    previous: str | None  # the previous round's label; None: no earlier round of the set
+    rows: list[tuple[str, list[tuple[str, str]]]]  # standard, [(now, previous)] per layer
 
 
 class ReportView:
@@ -64,6 +72,7 @@ class ReportView:
         self.with_details = with_details
         self.with_appendix = with_appendix
         self.rules = analysis.rules
+        self.rounding = analysis.rules.rounding
         self.reaction_orgs = set(self.round.reactions)
         # Table cells are the bulk of a large report: each status's cell is made once here.
         # (Plain string building with escape(): Markup.format is too slow for 10,000 domains.)
@@ -153,8 +162,9 @@ class ReportView:
 
     def _headline(self, key: str, now: Fraction | None, before: Fraction | None,
                   n: int) -> Headline:
-        shown = "–" if now is None else f"{whole(now)}% (n={n})"
-        return Headline(self.t(key), shown, pct_value(before), change(now, before))
+        shown = "–" if now is None else f"{pct_value(now, self.rounding)} (n={n})"
+        return Headline(self.t(key), shown, pct_value(before, self.rounding),
+                        change(now, before, self.rounding))
 
     def agreements(self, which: str) -> list[Any]:
         due = [a for a in self.a.agreements if a.due]
@@ -163,6 +173,11 @@ class ReportView:
         if which == "not_met":
             return [a for a in due if not a.met]
         return [a for a in self.a.agreements if not a.due]
+
+    def shortfall(self, agreement: Any) -> str:
+        """Percentage points short of every counted domain complying."""
+        fraction = agreement.tally.fraction
+        return self.rounding.points_text(None if fraction is None else 100 - fraction)
 
     # -- 2. per standard -------------------------------------------------------------------
     def standards_chart(self, kind: str) -> Markup:
@@ -176,7 +191,7 @@ class ReportView:
     def earlier_rate(self, figures: RoundFigures, kind: str, column: str) -> str:
         kf = figures.kinds.get(kind)
         tally = kf.adoption[ALL].get(column) if kf else None
-        return pct_value(tally.fraction if tally else None)
+        return pct_value(tally.fraction if tally else None, self.rounding)
 
     def excluded_text(self, t: Tally) -> str:
         if not t.excluded:
@@ -195,7 +210,8 @@ class ReportView:
 
     def growth_lines(self, kind: str) -> list[str]:
         return [self.t("growth_text", precondition=self.t.column(g.precondition),
-                       standard=self.t.column(g.standard), points=_fmt_points(g.points),
+                       standard=self.t.column(g.standard),
+                       points=self.rounding.points_text(g.points),
                        domains=g.domains)
                 for g in self.figures.kinds[kind].growth[ALL]]
 
@@ -209,23 +225,36 @@ class ReportView:
             before = prev.layer_average.get(group) if prev else None
             rows.append({"group": group, "label": self.t.category(group), "n": kf.n[group],
                          "now": kf.layer_average[group], "now_text":
-                         f"{pct_value(kf.layer_average[group])} (n={kf.n[group]})",
-                         "previous": pct_value(before),
-                         "change": change(kf.layer_average[group], before),
+                         f"{pct_value(kf.layer_average[group], self.rounding)} (n={kf.n[group]})",
+                         "previous": pct_value(before, self.rounding),
+                         "change": change(kf.layer_average[group], before, self.rounding),
                          "fully": pct(fc)})
         head, rest = rows[:1], rows[1:]
         rest.sort(key=lambda r: (r["now"] is None, -(r["now"] or 0), r["label"]))
         return head + rest
 
     def layer_chart(self, kind: str) -> Markup:
-        bars = [(r["label"], rate(r["now"]), r["now_text"]) for r in self.layer_rows(kind)]
+        bars = [(r["label"], self.rounding.rate(r["now"]), r["now_text"])
+                for r in self.layer_rows(kind)]
         return bar_chart(f"{self.t('layer')} — {self.t.kind(kind)}", bars)
 
-    def layer_columns(self, kind: str) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    def layer_columns(self, kind: str) -> LayerTable:
+        """Every standard per layer, this round beside the previous one (SPEC §7.3); the
+        layers in the order of ``layer_rows`` (all first, then high to low)."""
         kf = self.figures.kinds[kind]
+        before = self.a.previous
+        prev = before.kinds.get(kind) if before else None
         order = [r["group"] for r in self.layer_rows(kind)]
-        return kf.columns, [(self.t.category(g), [pct(kf.adoption[g][c]) for c in kf.columns])
-                            for g in order]
+        rows = []
+        for column in kf.columns:
+            cells = []
+            for group in order:
+                earlier = prev.adoption.get(group, {}).get(column) if prev else None
+                cells.append((pct(kf.adoption[group][column]),
+                              pct_value(earlier.fraction if earlier else None, self.rounding)))
+            rows.append((self.t.column(column), cells))
+        label = (before.round.label or before.round.round_id) if before else None
+        return LayerTable([self.t.category(g) for g in order], label, rows)
 
     # -- 4. IPv6 ---------------------------------------------------------------------------
     def ipv6_chart(self) -> Markup:
@@ -267,8 +296,8 @@ class ReportView:
     def comparison_cell(self, figure: dict[str, Any] | None) -> str:
         if not figure or not figure["counted"]:
             return "–"
-        return f"{whole(Fraction(100 * figure['compliant'], figure['counted']))}% " \
-               f"(n={figure['counted']})"
+        exact = Fraction(100 * figure["compliant"], figure["counted"])
+        return f"{pct_value(exact, self.rounding)} (n={figure['counted']})"
 
     # -- 5. suppliers ----------------------------------------------------------------------
     def dependency(self, service: str) -> Any:
@@ -283,7 +312,7 @@ class ReportView:
         return line_chart(self.t("share_over_time"), labels, series)
 
     def share(self, s: Any) -> str:
-        return f"{pct_value(s.share)} (n={s.domains})"
+        return f"{pct_value(s.share, self.rounding)} (n={s.domains})"
 
     def catalogue_version(self) -> str:
         c = catalogue()
@@ -307,6 +336,9 @@ class ReportView:
             (self.t("rules_excluded"), ", ".join(self.t.status(s) for s in r.excluded)),
             *[(f"{self.t('rules_layer')} ({self.t.kind(k)})",
                ", ".join(self.t.column(c) for c in cols)) for k, cols in r.layer_average.items()],
+            (self.t("rules_rounding"), self.t(
+                "rules_rounding_text", print=r.rounding.print_decimals,
+                json=r.rounding.json_decimals, mode=r.rounding.mode.replace("_", " "))),
         ]
 
     def counts(self) -> dict[str, int]:
@@ -371,11 +403,7 @@ def _rate_of(figures: RoundFigures, kind: str, column: str) -> float | None:
     return t.rate if t else None
 
 
-def _fmt_points(value: Fraction | None) -> str:
-    shown = points(value)
-    return "–" if shown is None else f"{shown:.1f}"
-
-
 def _layer_order(category: str) -> int:
-    order = ["rijk", "uitvoering", "provincie", "gemeente", "waterschap", "overig"]
+    """The registry's order of the categories (registry/data/categories.yaml)."""
+    order = list(vocabulary.categories()["categories"])
     return order.index(category) if category in order else len(order)

@@ -15,7 +15,6 @@ from openpyxl.styles import Font
 from meting.analysis.agreements import advice_for
 from meting.analysis.analysis import Analysis
 from meting.analysis.figures import ALL, groups
-from meting.analysis.rounding import rate
 from meting.report.safety import spreadsheet_text
 from meting.report.texts import Texts
 
@@ -44,16 +43,21 @@ def render_xlsx(analysis: Analysis, lang: str = "nl") -> bytes:
 
 
 def _figure_rows(analysis: Analysis, t: Texts) -> list[list[Any]]:
+    before = analysis.previous
     rows: list[list[Any]] = [[t("round"), analysis.current.round.round_id],
+                             [t("previous"), before.round.round_id if before else ""],
                              [t("counting_rules"), analysis.rules.label], [],
                              [t.kind("web") + "/" + t.kind("mail"), t("layer"), t("standard"),
-                              "rate", "compliant", "counted", "excluded"]]
+                              "rate", "compliant", "counted", "excluded", "previous_rate"]]
     for kind, kf in analysis.current.kinds.items():
+        earlier = before.kinds.get(kind) if before else None
         for group, columns in kf.adoption.items():
             for column, tally in columns.items():
+                then = earlier.adoption.get(group, {}).get(column) if earlier else None
                 rows.append([kind, group, column, tally.rate, tally.compliant, tally.counted,
-                             tally.excluded])
-            rows.append([kind, group, "layer_average", rate(kf.layer_average[group])])
+                             tally.excluded, then.rate if then else None])
+            rows.append([kind, group, "layer_average",
+                         analysis.rules.rounding.rate(kf.layer_average[group])])
             fc = kf.fully_compliant[group]
             if fc:
                 rows.append([kind, group, "fully_compliant", fc.rate, fc.compliant, fc.counted,
