@@ -20,7 +20,7 @@ GOOD_HEADERS = (("Strict-Transport-Security", "max-age=31536000; includeSubDomai
                 ("Content-Security-Policy", "default-src 'self'"),
                 ("Referrer-Policy", "no-referrer"))
 GOOD_TXT = "Contact: mailto:security@example.nl\nExpires: 2027-06-01T00:00:00Z\n"
-CURRENT, OLD = norms.load("current"), norms.load("2021")
+CURRENT, OLD = norms.load("current"), norms.load("2019")  # HSTS: one year, six months
 
 
 def response(status: int = 200, headers: tuple[tuple[str, str], ...] = GOOD_HEADERS,
@@ -86,11 +86,26 @@ def test_handshake_or_http_garbage_is_error_and_cascades(failure: str) -> None:
 
 
 @pytest.mark.parametrize("failure", ["no_connection", "refused"])
-def test_address_without_a_web_server_is_left_to_the_ipv6_columns(failure: str) -> None:
+def test_address_without_a_web_server_fails_only_tls_available(failure: str) -> None:
     dead = entry(response(0, (), failure=failure, error="x"),
                  hop(f"http://{HOST}/", 0, failure=failure, error="x"))
-    assert set(statuses({V4: entry(), V6: dead}).values()) == {"passed"}
+    judged = https.judge({V4: entry(), V6: dead}, HOST, CURRENT)
+    assert {k: str(judged[k].status) for k in https.COLUMNS} == {
+        "tls_available": "failed", "https_redirect": "passed", "hsts": "passed",
+        "security_txt": "passed", "security_headers": "passed"}
+    assert V6 in judged["tls_available"].explanation.en
     assert set(statuses({V6: dead}).values()) == {"unreachable"}
+    # tls_ncsc_web is then judged on the addresses that answer, not failed as "no HTTPS"
+    assert https.tls_gate({V4: entry(), V6: dead}, judged["tls_available"]) is None
+
+
+def test_no_https_on_one_address_beside_a_broken_one_fails() -> None:
+    refused = response(0, (), failure="refused", error="ConnectionRefusedError")
+    garbage = response(0, (), failure="tls", error="garbage")
+    evidence = {V4: entry(refused), V6: entry(garbage)}
+    judged = https.judge(evidence, HOST, CURRENT)
+    assert judged["tls_available"].status == Status.FAILED
+    assert https.tls_gate(evidence, judged["tls_available"]) == judged["tls_available"]
 
 
 def test_no_addresses_is_not_tested() -> None:
@@ -143,6 +158,7 @@ def test_hsts_six_months_under_both_norms() -> None:
     evidence = {V4: entry(response(headers=six_months))}
     assert statuses(evidence, OLD)["hsts"] == "passed"
     assert statuses(evidence, CURRENT)["hsts"] == "failed"
+    assert statuses(evidence, norms.load("2021"))["hsts"] == "failed"  # one year from 2021
     assert "31536000" in https.judge(evidence, HOST, CURRENT)["hsts"].explanation.nl
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meting.checks.ipv6 import (
+    SameSite,
     ServerIpv6,
     distance,
     judge_mail,
@@ -69,3 +70,36 @@ def test_mail_servers_and_the_ipv6_mail_rule() -> None:
     assert null_mx["ipv6_mailserver"].status == Status.NOT_TESTED
     assert null_mx["ipv6_mail"].status == Status.PASSED
     assert judge_mail([], True, judge_nameservers([]))["ipv6_mail"].status == Status.FAILED
+
+
+def test_an_aaaa_lookup_without_an_answer_is_an_error_not_no_ipv6() -> None:
+    timed_out = ServerIpv6("ns2.x.nl", (), {}, aaaa_error="timeout")
+    result = judge_nameservers([GOOD_NS[0], timed_out])
+    assert result["ns_aaaa"].status == result["ipv6_nameserver"].status == Status.ERROR
+    assert "ns2.x.nl (timeout)" in result["ipv6_nameserver"].explanation.en
+    # a certain failure elsewhere still fails the column
+    dead = server("ns1.x.nl", {"2001:db8::1": False})
+    assert judge_nameservers([dead, timed_out])["ipv6_nameserver"].status == Status.FAILED
+    ns = judge_nameservers(GOOD_NS)
+    web = judge_web(ServerIpv6("www.x.nl", (), {}, aaaa_error="SERVFAIL"), None, ns)
+    assert web["web_aaaa"].status == web["ipv6_webserver"].status == Status.ERROR
+    assert web["ipv6_web"].status == Status.ERROR
+    mx = judge_mail([server("mx1.x.nl", {"2001:db8::25": True}),
+                     ServerIpv6("mx2.x.nl", (), {}, aaaa_error="timeout")], False, ns)
+    assert mx["mx_aaaa"].status == mx["ipv6_mailserver"].status == Status.ERROR
+    assert mx["ipv6_mail"].status == Status.ERROR
+    no_v6 = judge_mail([server("mx1.x.nl", {}), ServerIpv6("mx2.x.nl", (), {}, "timeout")],
+                       False, ns)
+    assert no_v6["ipv6_mailserver"].status == Status.FAILED
+
+
+def test_an_ipv6_only_web_host_is_not_compared_with_ipv4() -> None:
+    ns = judge_nameservers(GOOD_NS)
+    only_v6 = server("www.x.nl", {"2001:db8::10": True})
+    for site in (None, SameSite(no_ipv4=("geen A-record", "no A record")),
+                 SameSite(no_ipv4=("IPv4 mislukt", "IPv4 fetch failed"))):
+        result = judge_web(only_v6, site, ns)
+        assert result["web_ipv46"].status == Status.NOT_TESTED
+        assert result["ipv6_webserver"].status == result["ipv6_web"].status == Status.PASSED
+    broken_v6 = judge_web(only_v6, SameSite(error="IPv6: timeout"), ns)
+    assert broken_v6["web_ipv46"].status == broken_v6["ipv6_webserver"].status == Status.ERROR

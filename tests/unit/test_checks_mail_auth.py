@@ -91,7 +91,41 @@ def test_dkim() -> None:
     assert statuses(evidence(spf=("v=spf1 mx -all",), dkim="NXDOMAIN"))["dkim"] == "failed"
 
 
-def test_no_answer_is_an_error_not_a_failure() -> None:
+def test_no_answer_at_the_domain_is_an_error_for_spf_only() -> None:
     ev = evidence()
     ev["txt"] = answer(DOMAIN, "SERVFAIL", security="error")
-    assert set(statuses(ev).values()) == {"error"}
+    assert statuses(ev) == {"spf": "error", "spf_policy": "error", "dmarc": "passed",
+                            "dmarc_policy": "passed", "dkim": "passed"}
+    ev = evidence(dkim="NXDOMAIN")  # p=reject: without SPF a non-sending domain is possible
+    ev["txt"] = answer(DOMAIN, "SERVFAIL", security="error")
+    assert statuses(ev)["dkim"] == "error"
+    ev = evidence(dmarc={f"_dmarc.{DOMAIN}": ("v=DMARC1; p=none",)}, dkim="NXDOMAIN")
+    ev["txt"] = answer(DOMAIN, "SERVFAIL", security="error")
+    assert statuses(ev)["dkim"] == "failed"
+
+
+def test_no_answer_at_dmarc_is_an_error_and_the_organisational_domain_is_not_asked() -> None:
+    org = "_dmarc.nl-org.nl"
+    ev = evidence(spf=("v=spf1 -all",), dkim="NXDOMAIN")
+    ev["dmarc"] = [answer(f"_dmarc.{DOMAIN}", "SERVFAIL", security="error"),
+                   answer(org, txt=("v=DMARC1; p=none",))]
+    judged = judge(DOMAIN, ev)
+    assert {k: str(judged[k].status) for k in ("dmarc", "dmarc_policy", "dkim")} == {
+        "dmarc": "error", "dmarc_policy": "error", "dkim": "error"}
+    assert f"_dmarc.{DOMAIN}" in judged["dmarc"].explanation.en
+    ev["dmarc"] = [answer(f"_dmarc.{DOMAIN}", "", security="error")]
+    assert statuses(ev)["dmarc"] == "error"
+
+
+def test_an_include_without_an_answer_is_an_error_not_a_missing_include() -> None:
+    ev = evidence()
+    ev["spf_tree"]["records"]["spf.host.nl"] = []
+    ev["spf_tree"]["answers"]["spf.host.nl"] = answer("spf.host.nl", "", security="error")
+    judged = judge(DOMAIN, ev)
+    assert (str(judged["spf"].status), str(judged["spf_policy"].status)) == ("passed", "error")
+    assert "spf.host.nl" in judged["spf_policy"].explanation.en
+    # a policy that fails whatever the include says still fails
+    ev = evidence(spf=("v=spf1 include:spf.host.nl ?all",))
+    ev["spf_tree"]["records"]["spf.host.nl"] = []
+    ev["spf_tree"]["answers"]["spf.host.nl"] = answer("spf.host.nl", "", security="error")
+    assert statuses(ev)["spf_policy"] == "failed"

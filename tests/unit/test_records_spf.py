@@ -426,3 +426,14 @@ def test_follow_targets_iterates_to_completion() -> None:
     result = evaluate_policy("example.nl", records)
     assert result.all_qualifier == "-"
     assert result.void_lookups == 1
+
+
+def test_a_target_without_an_answer_is_unanswered_not_void() -> None:
+    records = {"example.nl": ["v=spf1 include:_spf.host.nl redirect=_r.example.nl"],
+               "_spf.host.nl": [], "_r.example.nl": []}
+    result = evaluate_policy("example.nl", records, no_answer=["_spf.host.nl.", "_R.example.nl"])
+    assert result.unanswered == ("_spf.host.nl", "_r.example.nl")
+    assert (result.void_lookups, result.errors, result.includes_resolve) == (0, (), True)
+    assert result.all_qualifier is None
+    void = evaluate_policy("example.nl", records)
+    assert void.unanswered == () and void.void_lookups == 2 and not void.includes_resolve

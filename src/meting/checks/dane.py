@@ -30,12 +30,10 @@ from meting.checks.dane_match import (
     matches_chain,
     split_records,
 )
-from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict
+from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict, worst
 from meting.probe.evidence import DnsAnswer
 
 SUBTESTS = ("dane_exists", "dane_valid", "dane_rollover", "dane")
-ORDER = (Status.ERROR, Status.UNREACHABLE, Status.NOT_TESTABLE, Status.FAILED, Status.WARNING,
-         Status.NOT_TESTED, Status.INFO, Status.PASSED)
 
 
 @dataclass(frozen=True)
@@ -255,7 +253,8 @@ def has_rollover_scheme(mx: MxDane) -> bool:
 
 
 def combine(verdicts: list[Verdict]) -> Verdict:
-    """One verdict over every MX: the worst, with every MX's explanation."""
-    status = next(s for s in (*ORDER, verdicts[0].status) if any(v.status == s for v in verdicts))
+    """One verdict over every MX (verdict.worst: a failure wins over no result), with every
+    MX's explanation."""
+    status = worst(v.status for v in verdicts)
     return verdict(status, " ".join(v.explanation.nl for v in verdicts),
                    " ".join(v.explanation.en for v in verdicts))

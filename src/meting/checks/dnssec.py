@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from meting.checks.verdict import Status, Verdict, verdict
+from meting.checks.verdict import Status, Verdict, verdict, worst
 
 Security = str  # "secure" | "insecure" | "bogus" | "error"
 
@@ -80,8 +80,8 @@ def judge_mail(mx_security: Mapping[str, Security], null_mx: bool) -> dict[str, 
 
 
 def combine(verdicts: list[Verdict]) -> Verdict:
-    """One verdict for several servers: the worst, with every server's explanation."""
-    order = [Status.ERROR, Status.FAILED, Status.NOT_TESTED, Status.PASSED]
-    status = next((s for s in order if any(v.status == s for v in verdicts)), Status.PASSED)
+    """One verdict for several servers (verdict.worst: a failure wins over no result),
+    with every server's explanation."""
+    status = worst(v.status for v in verdicts)
     return verdict(status, " ".join(v.explanation.nl for v in verdicts),
                    " ".join(v.explanation.en for v in verdicts))

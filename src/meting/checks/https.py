@@ -8,11 +8,13 @@ Per address (evidence of probe/web_http.py) the HTTPS answer to ``/`` is one of:
 - ``https``: an HTTP answer came over TLS;
 - ``no_https``: port 443 refused the connection or gave none, while port 80 answered;
 - ``unreachable``: no web server at all — ports 443 and 80 both refused or gave no TCP
-  connection. The address is left out here (the IPv6 columns judge whether every
-  address serves the site, as Internet.nl marks such a server unreachable instead of
-  failing its HTTPS tests); when no address is left every column is ``unreachable``;
+  connection. HTTPS must answer on every address (SPEC §4), so such an address fails
+  tls_available when another address answers; when no address answers at all every
+  column is ``unreachable``. The other columns (and tls_ncsc_web) are judged on the
+  addresses that answer;
 - ``error``: a TCP connection but no TLS handshake or no HTTP answer (silence, garbage):
-  no result, and ``error`` cascades to every column read over HTTPS (SPEC §4).
+  no result, and ``error`` cascades to every column read over HTTPS (SPEC §4), unless
+  another address certainly fails (verdict.worst).
 
 Choices where SPEC is silent (as Internet.nl does): HSTS and the security headers are
 read from the first HTTPS answer to ``/``, redirects not followed; only the first
@@ -66,13 +68,15 @@ def https_exists(states: dict[str, str], evidence: dict[str, Any]) -> Verdict:
     if not states:
         return verdict(Status.NOT_TESTED, "De webserver heeft geen IP-adres; niets te testen.",
                        "The web host has no IP address; nothing to test.")
-    tested = {a: s for a, s in states.items() if s != "unreachable"}
-    if not tested:
+    if all(s == "unreachable" for s in states.values()):
         return verdict(Status.UNREACHABLE,
                        "Geen enkel adres van de webserver antwoordt op poort 80 of 443.",
                        "No address of the web host answers on port 80 or 443.")
-    errors = {a: broken(evidence[a]) for a, s in tested.items() if s == "error"}
-    absent = [a for a, s in tested.items() if s == "no_https"]
+    absent = [a for a, s in states.items() if s == "no_https"]
+    dead = [a for a, s in states.items() if s == "unreachable"]
+    if absent or dead:
+        return without_https(absent, dead)
+    errors = {a: broken(evidence[a]) for a, s in states.items() if s == "error"}
     if errors:
         nl = "; ".join(f"{a}: {e[0]}" for a, e in errors.items())
         en = "; ".join(f"{a}: {e[1]}" for a, e in errors.items())
@@ -81,12 +85,32 @@ def https_exists(states: dict[str, str], evidence: dict[str, Any]) -> Verdict:
                        "of de server een TLS-handshake voltooit en over HTTPS antwoordt.",
                        f"HTTPS gave no usable answer ({en}); no result. Check that the "
                        "server completes a TLS handshake and answers over HTTPS.")
-    if absent:
-        return verdict(Status.FAILED,
-                       f"Geen HTTPS op {', '.join(absent)}. Bied HTTPS aan op elk adres.",
-                       f"No HTTPS on {', '.join(absent)}. Offer HTTPS on every address.")
     return verdict(Status.PASSED, "HTTPS is beschikbaar op elk adres.",
                    "HTTPS is available on every address.")
+
+
+def without_https(absent: list[str], dead: list[str]) -> Verdict:
+    """Failed: some address answers, but not over HTTPS on every address."""
+    nl, en = [], []
+    if absent:
+        nl.append(f"Geen HTTPS op {', '.join(absent)}.")
+        en.append(f"No HTTPS on {', '.join(absent)}.")
+    if dead:
+        nl.append(f"Geen webserver bereikbaar op {', '.join(dead)} (poort 80 en 443).")
+        en.append(f"No web server reachable on {', '.join(dead)} (ports 80 and 443).")
+    return verdict(Status.FAILED, " ".join(nl) + " Bied HTTPS aan op elk adres.",
+                   " ".join(en) + " Offer HTTPS on every address.")
+
+
+def tls_gate(http: dict[str, dict[str, Any]], tls_available: Verdict | None) -> Verdict | None:
+    """The tls_available verdict tls_ncsc_web cascades from; None (judge the addresses
+    that answer on 443) when HTTPS is missing only where no web server answers at all,
+    as the other HTTPS columns are judged on the addresses that answer."""
+    if tls_available is None or tls_available.status != Status.FAILED:
+        return tls_available
+    if any(state(e) == "no_https" for e in http.values()):
+        return tls_available
+    return None
 
 
 NO_HTTPS = {  # subtest -> what missing HTTPS means for it (nl, en)
@@ -105,6 +129,12 @@ NO_HTTPS = {  # subtest -> what missing HTTPS means for it (nl, en)
 
 def no_https(subtest: str) -> Verdict:
     return verdict(Status.FAILED, *NO_HTTPS[subtest])
+
+
+def no_result(entry: dict[str, Any]) -> Verdict:
+    nl, en = broken(entry)
+    return verdict(Status.ERROR, f"HTTPS gaf geen bruikbaar antwoord ({nl}); geen resultaat.",
+                   f"HTTPS gave no usable answer ({en}); no result.")
 
 
 def cascade(exists: Verdict) -> dict[str, Verdict]:
@@ -222,7 +252,8 @@ def judge(evidence: dict[str, dict[str, Any]], host: str, norm: Norm) -> dict[st
               if states[a] == "https"}
 
     def per_address(subtest: str, judged: dict[str, Verdict]) -> Verdict:
-        return combine({a: judged.get(a) or no_https(subtest) for a in tested})
+        return combine({a: judged.get(a) or (no_result(evidence[a]) if states[a] == "error"
+                                             else no_https(subtest)) for a in tested})
 
     results = {"https_exists": exists,
                "https_forced": per_address("https_forced", {

@@ -1,7 +1,14 @@
 """IPv6 of name servers, web server and mail servers (SPEC §4: ipv6_* columns).
 
 Inputs are recorded facts, not network calls: per server name its IPv6 addresses
-and, per address, whether it answered.
+(or why its AAAA lookup got no answer) and, per address, whether it answered.
+
+Choices (also in the scenario catalogue's header): an AAAA lookup without an answer
+(timeout, SERVFAIL; NXDOMAIN and NODATA are answers) is `error` for the column, not "no
+IPv6", unless another part certainly fails; the same-site comparison (web_ipv46) is
+skipped, and does not fail ipv6_webserver, when there is no IPv4 site to compare (no A
+record, or the IPv4 fetch failed); an IPv6 fetch that fails, or an A lookup without an
+answer, is `error`.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from meting.checks.verdict import Status, Verdict, verdict
+from meting.checks.verdict import Status, Verdict, verdict, worst
 
 SAME_SITE_MAX_DISTANCE = 10  # simhash bits that may differ for "the same site"
 MAIL_OK_FOR_IPV6_MAIL = frozenset({Status.PASSED, Status.WARNING, Status.INFO,
@@ -24,14 +31,38 @@ class ServerIpv6:
     name: str
     addresses: tuple[str, ...]
     answered: Mapping[str, bool]  # address -> answered (DNS, HTTP ports or SMTP banner)
+    aaaa_error: str | None = None  # why the AAAA lookup got no answer (then no addresses)
 
     @property
     def silent(self) -> list[str]:
         return [a for a in self.addresses if not self.answered.get(a, False)]
 
 
+@dataclass(frozen=True)
+class SameSite:
+    """The site over IPv4 and over IPv6: their simhash distance when both were fetched,
+    else why not."""
+
+    distance: int | None = None
+    no_ipv4: tuple[str, str] | None = None  # why no IPv4 page to compare (nl, en): skipped
+    error: str | None = None  # why there is no result: the IPv6 fetch failed, no A answer
+
+
 def names(servers: list[ServerIpv6]) -> str:
     return ", ".join(s.name for s in servers)
+
+
+def unanswered(servers: list[ServerIpv6]) -> str:
+    return ", ".join(f"{s.name} ({s.aaaa_error})" for s in servers if s.aaaa_error)
+
+
+def no_aaaa_answer(servers: list[ServerIpv6]) -> Verdict:
+    which = unanswered(servers)
+    return verdict(Status.ERROR,
+                   f"Geen antwoord uit DNS op de AAAA-vraag voor {which}; of er IPv6 is, is "
+                   "niet vast te stellen; geen resultaat.",
+                   f"No answer from DNS to the AAAA query for {which}; whether there is IPv6 "
+                   "cannot be told; no result.")
 
 
 def ns_aaaa(servers: list[ServerIpv6]) -> Verdict:
@@ -39,6 +70,8 @@ def ns_aaaa(servers: list[ServerIpv6]) -> Verdict:
     if len(with_v6) >= 2:
         return verdict(Status.PASSED, f"Minstens twee naamservers hebben IPv6: {names(with_v6)}.",
                        f"At least two name servers have IPv6: {names(with_v6)}.")
+    if unanswered(servers):
+        return no_aaaa_answer(servers)
     return verdict(Status.FAILED,
                    f"Slechts {len(with_v6)} naamserver(s) met een IPv6-adres (AAAA); er zijn er "
                    "minstens twee nodig.",
@@ -48,36 +81,57 @@ def ns_aaaa(servers: list[ServerIpv6]) -> Verdict:
 
 def reach(servers: list[ServerIpv6], what_nl: str, what_en: str) -> Verdict:
     silent = [f"{s.name} ({a})" for s in servers for a in s.silent]
-    if not any(s.addresses for s in servers):
-        return verdict(Status.NOT_TESTED, f"Geen IPv6-adressen van {what_nl} om te testen.",
-                       f"No IPv6 addresses of {what_en} to test.")
     if silent:
         return verdict(Status.FAILED, f"Niet bereikbaar over IPv6: {', '.join(silent)}.",
                        f"Not reachable over IPv6: {', '.join(silent)}.")
+    if unanswered(servers):
+        return no_aaaa_answer(servers)
+    if not any(s.addresses for s in servers):
+        return verdict(Status.NOT_TESTED, f"Geen IPv6-adressen van {what_nl} om te testen.",
+                       f"No IPv6 addresses of {what_en} to test.")
     return verdict(Status.PASSED, f"Alle IPv6-adressen van {what_nl} zijn bereikbaar.",
                    f"Every IPv6 address of the {what_en} is reachable.")
 
 
-def both(first: Verdict, second: Verdict, nl: str, en: str) -> Verdict:
-    """A column that needs two subtests passed; the explanation says which one failed."""
-    for v in (first, second):
-        if v.status != Status.PASSED:
-            status = Status.FAILED if v.status == Status.NOT_TESTED else v.status
-            return verdict(status, v.explanation.nl, v.explanation.en)
-    return verdict(Status.PASSED, nl, en)
+def all_of(parts: list[Verdict], nl: str, en: str) -> Verdict:
+    """A column that needs every part passed (a part not tested counts as failed): a
+    failure wins over no result (verdict.worst); the explanation is the deciding part's."""
+    def status(v: Verdict) -> Status:
+        return Status.FAILED if v.status == Status.NOT_TESTED else v.status
+    decisive = worst(status(v) for v in parts)
+    if decisive == Status.PASSED:
+        return verdict(Status.PASSED, nl, en)
+    chosen = next(v for v in parts if status(v) == decisive)
+    return verdict(decisive, chosen.explanation.nl, chosen.explanation.en)
+
+
+def addresses_and_reach(aaaa: Verdict, server_reach: Verdict, nl: str, en: str) -> Verdict:
+    """AAAA and reachability: reach is not tested only when there is no address, which the
+    AAAA verdict already says (failed, or error when the lookup got no answer)."""
+    parts = [aaaa] + ([server_reach] if server_reach.status != Status.NOT_TESTED else [])
+    return all_of(parts, nl, en)
 
 
 def judge_nameservers(servers: list[ServerIpv6]) -> dict[str, Verdict]:
     aaaa, ns_reach = ns_aaaa(servers), reach(servers, "de naamservers", "name servers")
-    column = both(aaaa, ns_reach, "De naamservers zijn bereikbaar over IPv6.",
-                  "The name servers are reachable over IPv6.")
+    column = addresses_and_reach(aaaa, ns_reach, "De naamservers zijn bereikbaar over IPv6.",
+                                 "The name servers are reachable over IPv6.")
     return {"ns_aaaa": aaaa, "ns_reach": ns_reach, "ipv6_nameserver": column}
 
 
-def web_ipv46(distance: int | None) -> Verdict:
+def web_ipv46(site: SameSite) -> Verdict:
+    if site.error is not None:
+        return verdict(Status.ERROR,
+                       f"De site kon niet over IPv4 en IPv6 vergeleken worden ({site.error}); "
+                       "geen resultaat.",
+                       f"The site could not be compared over IPv4 and IPv6 ({site.error}); "
+                       "no result.")
+    distance = site.distance
     if distance is None:
-        return verdict(Status.NOT_TESTED, "De site kon niet over IPv4 én IPv6 worden opgehaald.",
-                       "The site could not be fetched over both IPv4 and IPv6.")
+        nl, en = site.no_ipv4 or ("niet opgehaald", "not fetched")
+        return verdict(Status.NOT_TESTED,
+                       f"Geen IPv4-site om mee te vergelijken ({nl}); vergelijking overgeslagen.",
+                       f"No IPv4 site to compare with ({en}); comparison skipped.")
     if distance <= SAME_SITE_MAX_DISTANCE:
         return verdict(Status.PASSED, "Over IPv6 is dezelfde site te zien als over IPv4.",
                        "IPv6 shows the same site as IPv4.")
@@ -87,23 +141,28 @@ def web_ipv46(distance: int | None) -> Verdict:
                    f"IPv6 shows a different site than IPv4 (simhash distance {distance}).")
 
 
-def judge_web(web: ServerIpv6, distance: int | None,
+def judge_web(web: ServerIpv6, site: SameSite | int | None,
               nameservers: dict[str, Verdict]) -> dict[str, Verdict]:
+    """``site``: the same-site comparison; an int is a simhash distance, None: not compared."""
+    if not isinstance(site, SameSite):
+        site = SameSite(distance=site)
     if web.addresses:
         aaaa = verdict(Status.PASSED, f"{web.name} heeft een IPv6-adres.",
                        f"{web.name} has an IPv6 address.")
+    elif web.aaaa_error:
+        aaaa = no_aaaa_answer([web])
     else:
         aaaa = verdict(Status.FAILED, f"{web.name} heeft geen IPv6-adres (AAAA).",
                        f"{web.name} has no IPv6 address (AAAA).")
     web_reach = reach([web], "de webserver", "web server")
-    same = web_ipv46(distance) if web.addresses and not web.silent else web_ipv46(None)
-    column = aaaa
-    for v in (web_reach, same):
-        if column.status == Status.PASSED and v.status != Status.PASSED:
-            column = verdict(Status.FAILED, v.explanation.nl, v.explanation.en)
-    ipv6_web = both(nameservers["ipv6_nameserver"], column,
-                    "Naamservers en webserver zijn bereikbaar over IPv6.",
-                    "Name servers and web server are reachable over IPv6.")
+    same = web_ipv46(site if web.addresses and not web.silent else SameSite(
+        no_ipv4=("IPv6 niet bereikbaar", "IPv6 not reachable")))
+    parts = [aaaa] + [v for v in (web_reach, same) if v.status != Status.NOT_TESTED]
+    column = all_of(parts, f"De webserver is bereikbaar over IPv6. {same.explanation.nl}",
+                    f"The web server is reachable over IPv6. {same.explanation.en}")
+    ipv6_web = all_of([nameservers["ipv6_nameserver"], column],
+                      "Naamservers en webserver zijn bereikbaar over IPv6.",
+                      "Name servers and web server are reachable over IPv6.")
     return {"web_aaaa": aaaa, "web_reach": web_reach, "web_ipv46": same,
             "ipv6_webserver": column, "ipv6_web": ipv6_web}
 
@@ -117,24 +176,24 @@ def judge_mail(mx: list[ServerIpv6], null_mx: bool,
                     "No mail server to test" + (" (Null MX)." if null_mx else "."))
         subtests = {"mx_aaaa": v, "mx_reach": v, "ipv6_mailserver": v}
     else:
-        missing = [s.name for s in mx if not s.addresses]
+        missing = [s.name for s in mx if not s.addresses and not s.aaaa_error]
         if missing:
             aaaa = verdict(Status.FAILED, f"Mailserver(s) zonder IPv6-adres: {', '.join(missing)}.",
                            f"Mail server(s) without an IPv6 address: {', '.join(missing)}.")
+        elif unanswered(mx):
+            aaaa = no_aaaa_answer(mx)
         else:
             aaaa = verdict(Status.PASSED, "Alle mailservers hebben een IPv6-adres.",
                            "Every mail server has an IPv6 address.")
         mx_reach = reach(mx, "de mailservers", "mail servers")
-        column = both(aaaa, mx_reach, "De mailservers zijn bereikbaar over IPv6.",
-                      "The mail servers are reachable over IPv6.")
+        column = addresses_and_reach(aaaa, mx_reach, "De mailservers zijn bereikbaar over IPv6.",
+                                     "The mail servers are reachable over IPv6.")
         subtests = {"mx_aaaa": aaaa, "mx_reach": mx_reach, "ipv6_mailserver": column}
-    ns_ok = nameservers["ipv6_nameserver"].status == Status.PASSED
-    mail_ok = subtests["ipv6_mailserver"].status in MAIL_OK_FOR_IPV6_MAIL
-    if ns_ok and mail_ok:
-        ipv6_mail = verdict(Status.PASSED, "IPv6 voor mail is in orde.", "IPv6 for mail is fine.")
-    else:
-        bad = nameservers["ipv6_nameserver"] if not ns_ok else subtests["ipv6_mailserver"]
-        ipv6_mail = verdict(Status.FAILED, bad.explanation.nl, bad.explanation.en)
+    mail = subtests["ipv6_mailserver"]
+    if mail.status in MAIL_OK_FOR_IPV6_MAIL:
+        mail = verdict(Status.PASSED, mail.explanation.nl, mail.explanation.en)
+    ipv6_mail = all_of([nameservers["ipv6_nameserver"], mail], "IPv6 voor mail is in orde.",
+                       "IPv6 for mail is fine.")
     return {**subtests, "ipv6_mail": ipv6_mail}
 
 

@@ -1,7 +1,16 @@
-"""SPF, DMARC and DKIM (SPF §4: spf, spf_policy, dmarc, dmarc_policy, dkim)."""
+"""SPF, DMARC and DKIM (SPF §4: spf, spf_policy, dmarc, dmarc_policy, dkim).
+
+Each is judged on its own lookups: a lookup without an answer (timeout, SERVFAIL) is
+`error` for what depends on it, never a missing record. SPF and spf_policy read the
+domain's TXT; spf_policy also every include/redirect target (one without an answer
+makes it `error`, unless the policy already certainly fails); DMARC reads
+``_dmarc.<domain>``, then the organisational domain only when that answered without a
+DMARC record; DKIM reads ``_domainkey.<domain>``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from meting.checks.verdict import Status, Verdict, verdict
@@ -13,24 +22,43 @@ STRICT_ALL = ("-", "~")
 STRICT_DMARC = ("quarantine", "reject")
 
 
+@dataclass(frozen=True)
+class DmarcFound:
+    """The first name with DMARC records, or the lookup that got no answer before it."""
+
+    name: str = ""
+    record: DmarcRecord | None = None  # when there is exactly one
+    count: int = 0
+    unanswered: DnsAnswer | None = None
+
+
 def judge(domain: str, evidence: dict[str, Any]) -> dict[str, Verdict]:
     txt = DnsAnswer.from_dict(evidence["txt"])
-    if not txt.ok:
-        return broken(domain)
-    spf_records = select_spf([txt_strings(r) for r in txt.answers])
-    result = evaluate_policy(domain, evidence["spf_tree"]["records"])
-    spf_v, policy_v = spf(spf_records), spf_policy(result, spf_records)
+    tree = evidence["spf_tree"]
+    no_answer = [n for n, a in (tree.get("answers") or {}).items()
+                 if not DnsAnswer.from_dict(a).ok]
+    result = evaluate_policy(domain, tree["records"], no_answer)
+    if txt.ok:
+        spf_records = select_spf([txt_strings(r) for r in txt.answers])
+        spf_v, policy_v = spf(spf_records), spf_policy(result, spf_records)
+    else:
+        spf_v = policy_v = no_answer_for(txt)
     dmarc_found = dmarc_record(evidence["dmarc"])
     dmarc_v, dmarc_policy_v = dmarc(dmarc_found), dmarc_policy(dmarc_found, domain)
-    dkim_v = dkim(DnsAnswer.from_dict(evidence["domainkey"]), result, dmarc_found)
+    dkim_v = dkim(DnsAnswer.from_dict(evidence["domainkey"]), result, dmarc_found,
+                  spf_known=txt.ok)
     return {"spf": spf_v, "spf_policy": policy_v, "dmarc": dmarc_v,
             "dmarc_policy": dmarc_policy_v, "dkim": dkim_v}
 
 
-def broken(domain: str) -> dict[str, Verdict]:
-    v = verdict(Status.ERROR, f"De naamservers van {domain} gaven geen antwoord.",
-                f"The name servers of {domain} gave no answer.")
-    return dict.fromkeys(("spf", "spf_policy", "dmarc", "dmarc_policy", "dkim"), v)
+def no_answer_for(answer: DnsAnswer) -> Verdict:
+    name = answer.name.rstrip(".")
+    reason = answer.error or answer.rcode or "no answer"
+    return verdict(Status.ERROR,
+                   f"De naamservers gaven geen antwoord voor {name} ({reason}); geen "
+                   "resultaat. Controleer of de naamservers van het domein werken.",
+                   f"The name servers gave no answer for {name} ({reason}); no result. "
+                   "Check that the domain's name servers work.")
 
 
 def spf(records: list[str]) -> Verdict:
@@ -57,6 +85,18 @@ def spf_policy(result: SpfPolicyResult, records: list[str]) -> Verdict:
         return verdict(Status.FAILED,
                        f"Het SPF-record vraagt {result.lookups} DNS-opzoekingen; maximaal 10.",
                        f"The SPF record needs {result.lookups} DNS lookups; at most 10.")
+    redirected = result.record is not None and result.record.effective_redirect is not None
+    if result.unanswered and (redirected or result.all_qualifier in STRICT_ALL):
+        names = ", ".join(result.unanswered)
+        return verdict(Status.ERROR,
+                       f"Geen antwoord uit DNS voor {names} (include/redirect); het SPF-beleid "
+                       "is niet vast te stellen; geen resultaat.",
+                       f"No answer from DNS for {names} (include/redirect); the SPF policy "
+                       "cannot be determined; no result.")
+    return spf_all(result)
+
+
+def spf_all(result: SpfPolicyResult) -> Verdict:
     if not result.includes_resolve:
         names = ", ".join(result.unresolved)
         return verdict(Status.FAILED, f"Includes die niet werken: {names}.",
@@ -71,19 +111,24 @@ def spf_policy(result: SpfPolicyResult, records: list[str]) -> Verdict:
                    f"The SPF policy is strict ({result.all_qualifier}all).")
 
 
-def dmarc_record(answers: list[dict[str, Any]]) -> tuple[str, DmarcRecord | None, int]:
-    """The first name with DMARC records: (name, the record if exactly one, how many)."""
+def dmarc_record(answers: list[dict[str, Any]]) -> DmarcFound:
+    """The first name with DMARC records; a lookup without an answer stops the search
+    (the organisational domain is asked only when the domain has no record)."""
     for data in answers:
         answer = DnsAnswer.from_dict(data)
+        if not answer.ok:
+            return DmarcFound(unanswered=answer)
         found = select_dmarc([txt_strings(r) for r in answer.answers])
         if found:
             record = parse_dmarc(found[0]) if len(found) == 1 else None
-            return answer.name.rstrip("."), record, len(found)
-    return "", None, 0
+            return DmarcFound(answer.name.rstrip("."), record, len(found))
+    return DmarcFound()
 
 
-def dmarc(found: tuple[str, DmarcRecord | None, int]) -> Verdict:
-    name, _, count = found
+def dmarc(found: DmarcFound) -> Verdict:
+    name, count = found.name, found.count
+    if found.unanswered is not None:
+        return no_answer_for(found.unanswered)
     if count == 0:
         return verdict(Status.FAILED, "Geen DMARC-record (_dmarc). Publiceer 'v=DMARC1; p=…'.",
                        "No DMARC record (_dmarc). Publish 'v=DMARC1; p=…'.")
@@ -94,8 +139,10 @@ def dmarc(found: tuple[str, DmarcRecord | None, int]) -> Verdict:
                    f"DMARC record found at {name}.")
 
 
-def dmarc_policy(found: tuple[str, DmarcRecord | None, int], domain: str) -> Verdict:
-    name, record, _ = found
+def dmarc_policy(found: DmarcFound, domain: str) -> Verdict:
+    name, record = found.name, found.record
+    if found.unanswered is not None:
+        return no_answer_for(found.unanswered)
     if record is None:
         return verdict(Status.FAILED, "Zonder één DMARC-record is er geen DMARC-beleid.",
                        "Without exactly one DMARC record there is no DMARC policy.")
@@ -114,23 +161,36 @@ def dmarc_policy(found: tuple[str, DmarcRecord | None, int], domain: str) -> Ver
                    f"The DMARC policy is strict (p={policy}).")
 
 
-def sends_no_mail(result: SpfPolicyResult, record: DmarcRecord | None) -> bool:
-    """SPF that allows nothing ('v=spf1 -all') and DMARC p=reject (SPEC §4, dkim)."""
+def declares_no_mail(result: SpfPolicyResult, found: DmarcFound, spf_known: bool) -> bool | None:
+    """SPF that allows nothing ('v=spf1 -all') and DMARC p=reject (SPEC §4, dkim); None
+    when a lookup without an answer leaves it open."""
     spf_record = result.record
     nothing = (spf_record is not None and len(spf_record.mechanisms) == 1
                and spf_record.all_qualifier == "-" and spf_record.redirect is None)
-    return nothing and record is not None and record.policy == "reject"
+    reject = found.record is not None and found.record.policy == "reject"
+    if (spf_known and not nothing) or (found.unanswered is None and not reject):
+        return False
+    return True if spf_known and found.unanswered is None else None
 
 
-def dkim(domainkey: DnsAnswer, result: SpfPolicyResult,
-         found: tuple[str, DmarcRecord | None, int]) -> Verdict:
-    if sends_no_mail(result, found[1]):
+def dkim(domainkey: DnsAnswer, result: SpfPolicyResult, found: DmarcFound,
+         spf_known: bool = True) -> Verdict:
+    no_mail = declares_no_mail(result, found, spf_known)
+    if no_mail:
         return verdict(Status.NOT_APPLICABLE,
                        "Het domein verklaart geen mail te versturen (SPF -all, DMARC reject).",
                        "The domain declares it sends no mail (SPF -all, DMARC reject).")
     if domainkey.rcode == "NOERROR":
         return verdict(Status.PASSED, "Er zijn DKIM-sleutels (_domainkey bestaat).",
                        "DKIM keys exist (_domainkey exists).")
+    if domainkey.rcode == "NXDOMAIN" and no_mail is None:
+        return verdict(Status.ERROR,
+                       "_domainkey bestaat niet, maar zonder antwoord voor SPF of DMARC is niet "
+                       "vast te stellen of het domein verklaart geen mail te versturen; geen "
+                       "resultaat.",
+                       "_domainkey does not exist, but without an answer for SPF or DMARC it "
+                       "cannot be told whether the domain declares it sends no mail; no "
+                       "result.")
     if domainkey.rcode == "NXDOMAIN":
         return verdict(Status.FAILED,
                        "Geen DKIM: _domainkey bestaat niet. Onderteken uitgaande mail met DKIM "

@@ -14,13 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from meting.checks import caa, tls_ncsc
-from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict
+from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict, worst
 from meting.norms import Norm
 from meting.probe.evidence import DnsAnswer
 
 COLUMNS = ("starttls_exists", "starttls", "starttls_ncsc")
-PRECEDENCE = (Status.FAILED, Status.ERROR, Status.UNREACHABLE, Status.NOT_TESTABLE,
-              Status.PASSED)
 
 
 def no_mail_servers(null_mx: bool) -> dict[str, Verdict]:
@@ -82,18 +80,19 @@ def ncsc_of_mx(entry: dict[str, Any], scans: dict[str, dict[str, Any]], norm: No
     subtests = tls_ncsc.combine({
         a: tls_ncsc.judge_server(s, norm, kind="mail", host=name, dane_valid=dane_valid)
         for a, s in scans.items()})
-    subtests["mail_caa"] = caa.judge_caa(entry.get("caa"), name)
+    subtests["mail_caa"] = caa.judge_caa(entry.get("caa"), name, norm)
     return subtests
 
 
 def pick(verdicts: dict[str, Verdict]) -> Verdict:
-    """The verdict that decides a column over MX hosts (a failure wins over no result)."""
-    for status in PRECEDENCE:
-        for name, v in verdicts.items():
-            if v.status == status:
-                return v if len(verdicts) == 1 or status == Status.PASSED else verdict(
-                    status, f"{name}: {v.explanation.nl}", f"{name}: {v.explanation.en}")
-    return next(iter(verdicts.values()))
+    """The verdict that decides a column over MX hosts (verdict.worst: a failure wins over
+    no result), named by its MX when there are several."""
+    status = worst(v.status for v in verdicts.values())
+    name, v = next(((n, v) for n, v in verdicts.items() if v.status == status),
+                   next(iter(verdicts.items())))
+    if len(verdicts) == 1 or status == Status.PASSED:
+        return v
+    return verdict(status, f"{name}: {v.explanation.nl}", f"{name}: {v.explanation.en}")
 
 
 def judge_mail_tls(mx_entries: list[dict[str, Any]], norm: Norm, dane_valid_hosts: set[str],

@@ -49,12 +49,16 @@ def verdict(status: Status, nl: str, en: str) -> Verdict:
 
 
 def worst(statuses: Iterable[Status]) -> Status:
-    """The worst judged status (failed < warning < info < passed); no-result statuses win."""
+    """One status for an "every X" rule over several servers, addresses or subtests.
+
+    A certain failure anywhere wins (a missing result elsewhere cannot hide it); else a
+    no-result status (error, unreachable, not_testable), since "every X" is then not
+    established; else warning, info, passed. Nothing judged: the one status they share
+    (e.g. not_applicable everywhere), else not_tested.
+    """
     found = set(statuses)
-    for status in (Status.ERROR, Status.UNREACHABLE, Status.NOT_TESTABLE):
+    for status in (Status.FAILED, Status.ERROR, Status.UNREACHABLE, Status.NOT_TESTABLE,
+                   *SEVERITY[1:]):
         if status in found:
             return status
-    for status in SEVERITY:
-        if status in found:
-            return status
-    return Status.NOT_TESTED
+    return found.pop() if len(found) == 1 else Status.NOT_TESTED

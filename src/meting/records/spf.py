@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -352,6 +352,7 @@ class SpfPolicyResult:
     includes_resolve: bool  # every include/redirect target has exactly one valid record
     skipped: tuple[str, ...] = ()  # targets with macros that cannot be expanded statically
     unresolved: tuple[str, ...] = ()  # include/redirect targets that did not resolve
+    unanswered: tuple[str, ...] = ()  # targets whose lookup got no answer (timeout, SERVFAIL)
 
     @property
     def permerror(self) -> bool:
@@ -367,12 +368,14 @@ class _Walk:
     records: Mapping[str, list[str]]
     top: str
     collect: bool  # True: missing keys are "still to fetch", not void
+    no_answer: frozenset[str] = frozenset()  # names whose TXT lookup got no answer
     lookups: int = 0
     voids: int = 0
     nodes: int = 0
     errors: list[str] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    unanswered: list[str] = field(default_factory=list)
     pending: set[str] = field(default_factory=set)
 
     def error(self, reason: str) -> None:
@@ -388,6 +391,10 @@ class _Walk:
         """The single valid SPF record at an include/redirect target, or None."""
         if name not in self.records and self.collect:
             self.pending.add(name)
+            return None
+        if name in self.no_answer:  # unknown, not void: the policy cannot be judged
+            if name not in self.unanswered:
+                self.unanswered.append(name)
             return None
         txts = self.records.get(name, [])
         if not txts:
@@ -443,11 +450,10 @@ class _Walk:
         return record.all_qualifier
 
 
-def _start(domain: str, records: Mapping[str, list[str]], collect: bool) -> tuple[
-    _Walk, int, SpfRecord | None, str | None
-]:
+def _start(domain: str, records: Mapping[str, list[str]], collect: bool,
+           no_answer: Collection[str] = ()) -> tuple[_Walk, int, SpfRecord | None, str | None]:
     domain = _normalise(domain)
-    walk = _Walk(records, domain, collect)
+    walk = _Walk(records, domain, collect, frozenset(_normalise(n) for n in no_answer))
     if domain not in records:
         if collect:
             walk.pending.add(domain)
@@ -465,13 +471,16 @@ def _start(domain: str, records: Mapping[str, list[str]], collect: bool) -> tupl
     return walk, 1, record, walk.walk(domain, record, (domain,))
 
 
-def evaluate_policy(domain: str, records: Mapping[str, list[str]]) -> SpfPolicyResult:
+def evaluate_policy(domain: str, records: Mapping[str, list[str]],
+                    no_answer: Collection[str] = ()) -> SpfPolicyResult:
     """Evaluate the SPF policy of `domain` over recorded TXT lookups.
 
     `records` maps names to their TXT strings; a missing key or an empty list
-    is a name without TXT records (a void lookup for include/redirect targets).
+    is a name without TXT records (a void lookup for include/redirect targets),
+    except for the names in `no_answer`, whose lookup got no answer at all: they
+    are listed in `unanswered`, neither void nor unresolved.
     """
-    walk, count, record, all_qualifier = _start(domain, records, collect=False)
+    walk, count, record, all_qualifier = _start(domain, records, False, no_answer)
     return SpfPolicyResult(
         domain=_normalise(domain),
         record_count=count,
@@ -483,6 +492,7 @@ def evaluate_policy(domain: str, records: Mapping[str, list[str]]) -> SpfPolicyR
         includes_resolve=not walk.unresolved,
         skipped=tuple(walk.skipped),
         unresolved=tuple(walk.unresolved),
+        unanswered=tuple(walk.unanswered),
     )
 
 
