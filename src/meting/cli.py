@@ -106,6 +106,8 @@ def check(kind: str, target: str, as_json: bool, show_evidence: bool) -> None:
         evidence, judged = asyncio.run(run_test(kind, name, settings, routing))
     except TimeoutError:
         fail(f"the {kind} test of {name} did not finish within {settings.test_budget:g} s")
+    except Exception as exc:  # a bug in one probe or check: a clear message, no traceback
+        fail(f"the {kind} test of {name} broke ({type(exc).__name__}: {exc}); please report it")
     result = {"target": name, "kind": kind, **judged}
     if show_evidence:
         result["evidence"] = evidence
@@ -162,6 +164,156 @@ def psl_update(from_file: Annotated[str | None, typer.Option(
     except (OSError, httpx.HTTPError, PslError) as exc:
         fail(f"the Public Suffix List was not updated: {exc}")
     console.print(f"Public Suffix List saved to {path}")
+
+
+@app.command("import")
+def import_list(path: Annotated[str, typer.Argument(help="a registry list, .csv or .xlsx")],
+                good_rows: Annotated[bool, typer.Option(
+                    "--good-rows", help="import the rows without errors, leave out the others")
+                ] = False) -> None:
+    """Import organisations and domains from a list; a list with errors imports nothing."""
+    from pathlib import Path
+
+    from meting import cli_registry
+
+    cli_registry.import_list(Path(path), good_rows, console, errors)
+
+
+@app.command("export")
+def export_list(path: Annotated[str, typer.Argument(help="the list to write, .csv or .xlsx")],
+                set_name: Annotated[str | None, typer.Option(
+                    "--set", help="only the domains of this domain set")] = None) -> None:
+    """Write the registry's organisations and domains as a list."""
+    from pathlib import Path
+
+    from meting import cli_registry
+
+    cli_registry.export_list(Path(path), set_name, console, errors)
+
+
+@app.command("run")
+def run_round(
+        set_name: Annotated[str | None, typer.Option("--set", help="domain set (default: all)")]
+        = None,
+        round_id: Annotated[int | None, typer.Option("--round", help="continue this round")]
+        = None,
+        norm: Annotated[str | None, typer.Option(help="norm version to judge by")] = None,
+        label: Annotated[str | None, typer.Option(help="label of a new round")] = None,
+        concurrency: Annotated[int | None, typer.Option(help="tests at once")] = None,
+        part: Annotated[str | None, typer.Option(
+            help="I/P: only tests with id mod P = I (P processes on one round, "
+            "each with 1/P of per_address)")] = None,
+        executor: Annotated[str, typer.Option(
+            help="local (this process) or celery (meting worker processes)")] = "local",
+        watch: Annotated[bool, typer.Option(
+            "--watch", help="only show the progress of --round ID until it is done")] = False,
+) -> None:
+    """Run a round over a domain set, or continue one (--round); resumable after a stop."""
+    from meting.run import command
+
+    try:
+        if watch:
+            from meting.run.distributed import watch_round
+
+            if round_id is None:
+                raise command.CommandError("--watch needs the round to watch: --round ID")
+            raise typer.Exit(watch_round(console, round_id, {}))
+        code = command.run(console, set_name, round_id,
+                           {"norm": norm, "concurrency": concurrency}, label, part, executor)
+    except command.CommandError as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
+
+
+@app.command("worker")
+def worker(concurrency: Annotated[int | None, typer.Option(
+        help="tests at once in this worker (default: the concurrency setting)")] = None) -> None:
+    """A Celery worker for distributed rounds (meting run --executor celery); Ctrl-C stops it."""
+    from meting import settings
+    from meting.run.celery_app import DistributedError, run_worker
+
+    try:
+        run_worker(settings.load(), concurrency)
+    except DistributedError as exc:
+        fail(str(exc))
+
+
+@app.command("import-results")
+def import_results(
+        path: Annotated[str, typer.Argument(help="status CSV (SPEC §8) or Internet.nl JSON")],
+        kind: Annotated[str, typer.Option("--kind", help="web or mail")],
+        label: Annotated[str, typer.Option("--round", help="round label (made when new)")],
+        date: Annotated[str | None, typer.Option(help="date of a new round, YYYY-MM-DD")]
+        = None,
+        set_name: Annotated[str | None, typer.Option("--set", help="domain set of a new round")]
+        = None,
+        reactions: Annotated[str | None, typer.Option(
+            help="CSV of formal reactions: organisation,text")] = None) -> None:
+    """Store statuses measured elsewhere as a round; a file with errors imports nothing."""
+    import datetime
+    from pathlib import Path
+
+    from meting import settings
+    from meting.cli_results import ImportResultsError
+    from meting.cli_results import import_results as store_results
+
+    day = None
+    try:
+        day = datetime.date.fromisoformat(date) if date else None
+    except ValueError:
+        fail(f"--date {date!r} is not a date (YYYY-MM-DD)")
+    try:
+        info, stored = store_results(settings.load().database, Path(path), kind, label, day,
+                                     set_name, Path(reactions) if reactions else None)
+    except ImportResultsError as exc:
+        fail(str(exc))
+    console.print(f"{stored} {kind} results stored in round {info.label} ({info.date})")
+
+
+@app.command("report")
+def report(round_ref: Annotated[str, typer.Option("--round", help="round label or number")],
+           fmt: Annotated[str, typer.Option("--format", help="html, pdf, xlsx, csv or json")]
+           = "html",
+           lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
+           out: Annotated[str | None, typer.Option("--out", help="file to write")] = None) -> None:
+    """A round's report: figures, trends, laggards, suppliers and the appendix."""
+    from pathlib import Path
+
+    from meting import settings
+    from meting.report.command import ReportError, write_report
+
+    try:
+        paths = write_report(settings.load().database, round_ref, fmt, lang,
+                             Path(out) if out else None)
+    except ReportError as exc:
+        fail(str(exc))
+    for path in paths:
+        console.print(f"report written to {path}")
+
+
+@app.command("rejudge")
+def rejudge_round(round_id: Annotated[int, typer.Option("--round", help="the round")],
+                  norm: Annotated[str | None, typer.Option(help="norm version")] = None) -> None:
+    """Judge a round's stored evidence again under a norm version (no network)."""
+    from meting.run import command
+
+    try:
+        command.rejudge(console, round_id, norm)
+    except command.CommandError as exc:
+        fail(str(exc))
+
+
+@app.command("demo")
+def demo(domains: Annotated[int, typer.Option(help="generated lab domains")] = 300) -> None:
+    """Lab up with generated domains, a round over it in the lab, its report (meting-demo.*)."""
+    from meting.demo import demo as run_demo
+    from meting.run import command
+
+    try:
+        code = run_demo(console, domains)
+    except (LabError, command.CommandError) as exc:
+        fail(str(exc))
+    raise typer.Exit(code)
 
 
 if __name__ == "__main__":

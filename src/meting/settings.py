@@ -27,6 +27,11 @@ class Settings:
     connect_timeout: float = 5.0
     smtp_banner_timeout: float = 10.0
     test_budget: float = 120.0  # seconds for one whole web or mail test
+    retries: int = 2  # a test that raises or overruns its budget is run again
+    retry_backoff: float = 5.0  # seconds before the first retry; doubles each time
+    # Celery broker of `meting run --executor celery` and `meting worker`; it also keeps
+    # the politeness limits shared by all workers (redis://HOST:PORT/DB or unix:///PATH)
+    broker: str = "redis://127.0.0.1:6379/0"
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

@@ -8,6 +8,7 @@ from typing import Any
 
 from meting import norms
 from meting.checks import tests
+from meting.probe import politeness
 from meting.probe.collect import collect_mail, collect_web
 from meting.probe.dns import DnsClient
 from meting.probe.routing import RoutingData
@@ -20,13 +21,17 @@ def routing_data(settings: Settings) -> RoutingData | None:
     return None
 
 
-async def run_test(kind: str, target: str, settings: Settings,
-                   routing: RoutingData | None) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Evidence and the judged columns/subtests of one test, within the test budget."""
-    client = DnsClient(settings)
+async def run_test(kind: str, target: str, settings: Settings, routing: RoutingData | None,
+                   client: DnsClient | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Evidence and the judged columns/subtests of one test, within the test budget.
+
+    ``client``: a fresh DnsClient for this test (the runner's shares answers round-wide).
+    """
+    client = client or DnsClient(settings)
     collect = collect_web if kind == "web" else collect_mail
-    async with asyncio.timeout(settings.test_budget):
-        evidence = await collect(target, settings, client, routing)
+    async with asyncio.timeout(settings.test_budget) as budget:
+        with politeness.counting(budget):  # waiting for a busy server is not the test's time
+            evidence = await collect(target, settings, client, routing)
     evidence["dns_queries"] = client.queries_sent
     return evidence, judge(kind, evidence, settings.norm)
 

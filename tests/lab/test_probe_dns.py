@@ -240,7 +240,8 @@ def test_silence_is_retried_once_then_an_error(fake_server: int) -> None:
     assert (silent.security, silent.error, silent.attempts) == ("error", "timeout", 2)
     assert (refused.security, refused.rcode) == ("error", "REFUSED")
     assert (servfail.security, servfail.cd_used, servfail.attempts) == ("error", True, 2)
-    assert sent == 2 + 1 + 2
+    assert servfail.cname_chain == () and servfail.error == "SERVFAIL, also with checking disabled"
+    assert sent == 2 + 1 + 2 + 2  # a SERVFAIL is explained: its CNAME asked, again with CD
 
 
 def test_concurrent_same_questions_send_one_query(fake_server: int) -> None:

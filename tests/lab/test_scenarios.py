@@ -39,6 +39,7 @@ def judged(lab: Lab) -> dict[tuple[str, str], dict[str, str]]:
     for d in lab.plan["domains"]:
         targets += [["web", d["web_host"]], ["mail", d["mail_domain"]]]
     env = [f"METING_RESOLVER={lab.info['resolver']}",
+           f"METING_TRUST_STORE={lab.info['trust_store']}",
            f"METING_RPKI_VRPS={lab.info['rpki_vrps']}",
            f"METING_RPKI_ROUTES={lab.info['rpki_routes']}",
            "METING_DNS_TIMEOUT=2", "METING_CONNECT_TIMEOUT=3", "METING_SMTP_BANNER_TIMEOUT=5"]

@@ -28,7 +28,7 @@ def _evidence_rows(store: Store) -> int:
 
 def _planned(store: Store, domains: list[str]) -> int:
     store.import_entries([entry(name, line=i + 2) for i, name in enumerate(domains)])
-    round_id = store.create_round("kerndomeinen", "2021")
+    round_id = store.create_round("kerndomeinen", "2019")
     store.plan_round(round_id)
     return round_id
 
@@ -151,8 +151,8 @@ def test_round_counts_statuses_per_kind_and_column(store: Store) -> None:
 
 
 def _stand_in_judge(kind: str, evidence: dict[str, Any], norm: str) -> dict[str, Any]:
-    """HSTS judged as the norms differ: six months (2021) or one year (current)."""
-    minimum = {"2021": 15_768_000, "current": 31_536_000}[norm]
+    """HSTS judged as the norms differ: six months (2019) or one year (current)."""
+    minimum = {"2019": 15_768_000, "current": 31_536_000}[norm]
     status = "passed" if evidence["hsts_max_age"] >= minimum else "failed"
     return judged({"hsts": status}, {"https_hsts": status})
 
@@ -163,7 +163,7 @@ def test_rejudge_recomputes_statuses_from_evidence_under_the_new_norm(store: Sto
     for test in store.pending_tests(round_id):
         if test.kind == "web" and test.domain in max_age:
             evidence = {"hsts_max_age": max_age[test.domain]}
-            store.save_result(test.test_id, evidence, _stand_in_judge("web", evidence, "2021"))
+            store.save_result(test.test_id, evidence, _stand_in_judge("web", evidence, "2019"))
     before = {r.domain: r.columns["hsts"] for r in store.results(round_id)}
     assert before == {"kort.nl": "passed", "lang.nl": "passed"}
 
@@ -184,7 +184,7 @@ def test_a_failing_rejudge_changes_nothing(store: Store) -> None:
         store.save_result(test.test_id, evidence, judged({"hsts": "passed"}))
     with pytest.raises(KeyError):
         store.rejudge(round_id, "current", _stand_in_judge)
-    assert store.round(round_id).norm == "2021"
+    assert store.round(round_id).norm == "2019"
     assert {r.columns["hsts"] for r in store.results(round_id)} == {"passed"}
 
 

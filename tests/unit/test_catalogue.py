@@ -53,7 +53,7 @@ def test_scenario_names_and_domains_are_unique() -> None:
     "mx-no-starttls", "starttls-tls10-only", "dane-mismatch", "dane-unsigned-zone",
     "cloud-mail-provider", "shared-hosting-a", "shared-hosting-b", "hostile-silent-port",
     "hostile-tls-garbage", "hostile-slow-smtp-banner", "hostile-redirect-loop",
-    "hostile-huge-body",
+    "hostile-huge-body", "mx-fifty", "txt-64k", "cname-loop",
 ])
 def test_catalogue_has_the_required_scenario(name: str) -> None:
     assert name in {s["name"] for s in load_catalogue()["scenarios"]}

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from meting.checks import dnssec, ipv6, mail_auth, rpki
+from meting.checks import dane, dnssec, https, ipv6, mail_auth, mx_limit, rpki, starttls, tls_ncsc
 from meting.checks.verdict import Status, Verdict, verdict
 from meting.norms import Norm
 from meting.probe.evidence import DnsAnswer, Reach
 from meting.probe.http import HttpResponse
 from meting.probe.routing import AddressRouting
 
-WEB_COLUMNS = ("dnssec", "ipv6_nameserver", "ipv6_webserver", "ipv6_web", "rpki_web")
-MAIL_COLUMNS = ("dmarc", "dkim", "spf", "dmarc_policy", "spf_policy", "dnssec_mx",
-                "ipv6_nameserver", "ipv6_mailserver", "ipv6_mail", "rpki_mail")
+WEB_COLUMNS = ("dnssec", "tls_available", "tls_ncsc_web", "https_redirect", "hsts",
+               "ipv6_nameserver", "ipv6_webserver", "ipv6_web", "rpki_web", "security_txt",
+               "security_headers")
+MAIL_COLUMNS = ("dmarc", "dkim", "spf", "dmarc_policy", "spf_policy", "starttls", "starttls_ncsc",
+                "dnssec_mx", "dane", "ipv6_nameserver", "ipv6_mailserver", "ipv6_mail",
+                "rpki_mail")
 
 
 def answer(data: dict[str, Any]) -> DnsAnswer:
@@ -26,6 +29,13 @@ def answer(data: dict[str, Any]) -> DnsAnswer:
 def ips(entry: dict[str, Any], key: str) -> list[str]:
     a = answer(entry[key])
     return list(a.answers) if a.rcode == "NOERROR" else []
+
+
+def lookup_error(entry: dict[str, Any], key: str) -> str | None:
+    """Why this lookup got no usable answer (timeout, SERVFAIL); None when it was answered
+    (NXDOMAIN and NODATA are answers: no addresses)."""
+    a = answer(entry[key])
+    return None if a.ok else a.error or a.rcode or "no answer"
 
 
 def dns_failure(answers: list[dict[str, Any]]) -> Verdict | None:
@@ -59,7 +69,8 @@ def name_servers_ipv6(evidence: dict[str, Any]) -> list[ipv6.ServerIpv6]:
             continue
         v6 = ips(ns, "aaaa")
         answered = {a: bool(answer(r).rcode) for a, r in ns["reach6"].items()}
-        servers.append(ipv6.ServerIpv6(ns["name"], tuple(v6), answered))
+        servers.append(ipv6.ServerIpv6(ns["name"], tuple(v6), answered,
+                                       lookup_error(ns, "aaaa")))
     return servers
 
 
@@ -68,15 +79,22 @@ def security_of(entry: dict[str, Any]) -> str:
     return a.security if a.answers or not aaaa.answers else aaaa.security
 
 
-def site_distance(site: dict[str, Any]) -> int | None:
-    if "v4" not in site or "v6" not in site:
-        return None
-    v4, v6 = HttpResponse.from_dict(site["v4"]), HttpResponse.from_dict(site["v6"])
-    if v4.error or v6.error:
-        return None
+def same_site(evidence: dict[str, Any]) -> ipv6.SameSite:
+    site, a_error = evidence["site"], lookup_error(evidence["host"], "a")
+    if "v6" not in site:  # no IPv6 address: web_aaaa says so
+        return ipv6.SameSite(no_ipv4=("IPv6 niet opgehaald", "IPv6 not fetched"))
+    v6 = HttpResponse.from_dict(site["v6"])
+    if v6.error or a_error:
+        return ipv6.SameSite(error=f"IPv6: {v6.error}" if v6.error else f"A: {a_error}")
+    if "v4" not in site:
+        return ipv6.SameSite(no_ipv4=("geen A-record", "no A record"))
+    v4 = HttpResponse.from_dict(site["v4"])
+    if v4.error:
+        return ipv6.SameSite(no_ipv4=(f"ophalen over IPv4 mislukte: {v4.error}",
+                                      f"the IPv4 fetch failed: {v4.error}"))
     text4 = f"{v4.status} {' '.join(v4.header('location'))} {v4.body}"
     text6 = f"{v6.status} {' '.join(v6.header('location'))} {v6.body}"
-    return ipv6.distance(ipv6.simhash(text4), ipv6.simhash(text6))
+    return ipv6.SameSite(distance=ipv6.distance(ipv6.simhash(text4), ipv6.simhash(text6)))
 
 
 def web_server_ipv6(evidence: dict[str, Any]) -> ipv6.ServerIpv6:
@@ -87,7 +105,7 @@ def web_server_ipv6(evidence: dict[str, Any]) -> ipv6.ServerIpv6:
     needed = {p for a in v4 for p, ok in ports[a].items() if ok} or {"80", "443"}
     answered = {a: all(ports[a].get(p, False) for p in needed) if needed != {"80", "443"}
                 or v4 else any(ports[a].values()) for a in v6}
-    return ipv6.ServerIpv6(evidence["target"], tuple(v6), answered)
+    return ipv6.ServerIpv6(evidence["target"], tuple(v6), answered, lookup_error(host, "aaaa"))
 
 
 def routings(evidence: dict[str, Any]) -> list[AddressRouting]:
@@ -95,19 +113,26 @@ def routings(evidence: dict[str, Any]) -> list[AddressRouting]:
 
 
 NS_KEYS = ("ns_aaaa", "ns_reach", "ipv6_nameserver")
-WEB_HOST_KEYS = ("web_aaaa", "web_reach", "web_ipv46", "ipv6_webserver", "ipv6_web",
-                 "rpki_web_exists", "rpki_web_valid", "rpki_web")
+WEB_HOST_KEYS = ("tls_ncsc_web", "web_aaaa", "web_reach", "web_ipv46", "ipv6_webserver",
+                 "ipv6_web", "rpki_web_exists", "rpki_web_valid", "rpki_web", *https.KEYS,
+                 "dnssec_exists", "dnssec_valid", "dnssec")
 MX_KEYS = ("dnssec_mx_exists", "dnssec_mx_valid", "dnssec_mx", "mx_aaaa", "mx_reach",
-           "ipv6_mailserver", "ipv6_mail", "rpki_mail_exists", "rpki_mail_valid", "rpki_mail")
+           "ipv6_mailserver", "ipv6_mail", "rpki_mail_exists", "rpki_mail_valid", "rpki_mail",
+           "starttls_exists", "starttls", "starttls_ncsc", "dane_exists", "dane_valid",
+           "dane_rollover", "dane")
 
 
 def judge_web(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
     host = evidence["host"]
     results = dnssec.judge_web(evidence["target"], security_of(host))
+    if "http" in evidence:  # HTTP evidence (older evidence may lack it)
+        results |= https.judge(evidence["http"], evidence["target"], norm)
+    gate = https.tls_gate(evidence.get("http") or {}, results.get("tls_available"))
+    results |= tls_ncsc.judge_web_tls(evidence, norm, gate)
     ns_error = nameserver_failure(evidence)
     ns = with_errors(ipv6.judge_nameservers(name_servers_ipv6(evidence)), NS_KEYS, ns_error)
     results |= ns
-    results |= ipv6.judge_web(web_server_ipv6(evidence), site_distance(evidence["site"]), ns)
+    results |= ipv6.judge_web(web_server_ipv6(evidence), same_site(evidence), ns)
     if evidence.get("routing") is not None:
         results |= rpki.judge("web", routings(evidence))
     # No answer from DNS is no result, not a failure (SPEC §3: error)
@@ -122,19 +147,27 @@ def judge_mail(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
     mx = evidence["mx"]
     results = mail_auth.judge(evidence["target"], evidence["mail_auth"])
     results |= dnssec.judge_mail({e["name"]: security_of(e) for e in mx}, null_mx)
+    results |= starttls.judge_mail_tls(mx, norm, dane.dane_valid_hosts(mx), null_mx=null_mx)
+    if all("tlsa" in e and "starttls" in e for e in mx):  # older evidence may lack them
+        results |= dane.judge(mx, null_mx, results.get("starttls"))
     ns_error = nameserver_failure(evidence)
     ns = with_errors(ipv6.judge_nameservers(name_servers_ipv6(evidence)), NS_KEYS, ns_error)
     servers = [ipv6.ServerIpv6(e["name"], tuple(ips(e, "aaaa")),
-                               {a: Reach.from_dict(r).ok for a, r in e["smtp6"].items()})
+                               {a: Reach.from_dict(r).ok for a, r in e["smtp6"].items()},
+                               lookup_error(e, "aaaa"))
                for e in mx]
     results |= ns
     results |= ipv6.judge_mail(servers, null_mx, ns)
     if evidence.get("routing") is not None:
         results |= rpki.judge("mail", routings(evidence))
     present = tuple(k for k in MX_KEYS if k in results)
-    results = with_errors(results, present, dns_failure([evidence["mx_answer"]]))
-    return with_errors(results, tuple(k for k in present if k == "ipv6_mail" or "rpki" in k),
-                       ns_error)
+    mx_dns = [e[key] for e in mx for key in ("a", "aaaa")]
+    results = with_errors(results, present,
+                          dns_failure([evidence["mx_answer"]]) or dns_failure(mx_dns))
+    results = with_errors(results, tuple(k for k in present if k == "ipv6_mail" or "rpki" in k),
+                          ns_error)
+    return mx_limit.note_untested(results, [e["name"] for e in mx],
+                                  list(evidence.get("mx_skipped") or []))
 
 
 def split(results: dict[str, Verdict], columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:

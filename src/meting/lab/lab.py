@@ -85,9 +85,9 @@ def build(state: Path, domains: int, progress: Callable[[str], None]) -> LabPlan
     web.configure(webs, state, ca)
     for ms in mails:
         if ms.software == "postfix":
-            ms.certs = ca.issue([ms.hostname], ms.cert, state / "pki" / "mail", ms.name,
+            ms.certs = ca.issue(ms.names, ms.cert, state / "pki" / "mail", ms.name,
                                 ocsp=False)
-    add_tlsa(plan, mails)
+    add_tlsa(plan, mails, pki.ca_tlsa_rdata(ca.intermediate))
     mail.configure(mails, state)
     save_plan(plan, state)
     progress(f"signing and serving {len(plan.zones)} zones (Knot), starting Unbound")
@@ -110,17 +110,19 @@ def dkim_spki(key_pem: bytes) -> bytes:
                                          serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
-def add_tlsa(plan: LabPlan, mails: list[MailServer]) -> None:
+def add_tlsa(plan: LabPlan, mails: list[MailServer], ca_rdata: str) -> None:
     from meting.lab.pki import tlsa_rdata
 
     for ms in mails:
         if ms.tlsa == "none" or ms.certs is None:
             continue
-        rdata = tlsa_rdata(ms.certs)
-        if ms.tlsa == "mismatch":
-            rdata = "3 1 1 " + hashlib.sha256(ms.hostname.encode()).hexdigest()
-        zone = plan.zones[owning_zone(ms.hostname, plan.zones)]
-        zone.records.append(Record(f"_25._tcp.{ms.hostname}", "TLSA", rdata))
+        leaf = tlsa_rdata(ms.certs)
+        mismatch = "3 1 1 " + hashlib.sha256(ms.hostname.encode()).hexdigest()
+        records = {"match": [leaf], "mismatch": [mismatch], "ta": [ca_rdata],
+                   "rollover": [leaf, ca_rdata]}[ms.tlsa]
+        for name in ms.names:
+            zone = plan.zones[owning_zone(name, plan.zones)]
+            zone.records += [Record(f"_25._tcp.{name}", "TLSA", r) for r in records]
 
 
 def save_plan(plan: LabPlan, state: Path) -> None:
@@ -192,7 +194,7 @@ def endpoints_of(plan: dict[str, Any], domain: dict[str, Any]) -> list[str]:
     mx_hosts = {r["rdata"].split()[-1].rstrip(".") for r in zone["records"]
                 if r["rtype"] == "MX" and r["owner"] == domain["domain"]}
     for server in plan["mail_servers"].values():
-        if server["hostname"] in mx_hosts:
+        if mx_hosts & {server["hostname"], *server.get("aliases", [])}:
             keys += [f"tcp:{a}:25" for a in server["ipv4"] + server["ipv6"]]
     return keys
 

@@ -138,6 +138,9 @@ def cipher_setting(tls: TlsProfile) -> str:
     old = {"TLSv1", "TLSv1.1", "SSLv3"} & set(tls.protocols)
     if old and "@SECLEVEL" not in ciphers:
         ciphers += ":@SECLEVEL=0"
+    elif "@SECLEVEL" not in ciphers:
+        # As nginx gets from the system's openssl.cnf: no SHA-1 key-exchange signatures
+        ciphers += ":@SECLEVEL=2"
     if tls.dhparam_bits is None:
         ciphers += ":!kDHE"
     return ciphers

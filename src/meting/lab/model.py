@@ -14,7 +14,7 @@ DnssecMode = Literal["signed", "unsigned", "bogus_expired", "bogus_ds"]
 CertKind = Literal["valid", "expired", "self_signed", "wrong_name", "sha1"]
 KeyKind = Literal["ec256", "rsa2048", "rsa3072"]
 HttpMode = Literal["redirect", "redirect_other_host", "content", "none", "loop"]
-SecurityTxt = Literal["valid", "expired", "missing"]
+SecurityTxt = Literal["valid", "expired", "missing", "redirected"]
 WebSoftware = Literal["nginx", "openssl", "silent", "tls_garbage"]
 MailSoftware = Literal["postfix", "slow_banner"]
 Ipv6Mode = Literal["yes", "no", "dead"]
@@ -123,8 +123,15 @@ class MailServer:
     starttls: bool = True
     tls: TlsProfile | None = None
     cert: CertSpec = field(default_factory=CertSpec)
-    tlsa: Literal["match", "mismatch", "none"] = "match"
+    # match: 3 1 1 of the leaf; ta: 2 1 1 of the intermediate CA; rollover: both
+    tlsa: Literal["match", "mismatch", "none", "ta", "rollover"] = "match"
     certs: CertFiles | None = None  # filled by pki
+    aliases: list[str] = field(default_factory=list)  # more MX names of the same server
+
+    @property
+    def names(self) -> list[str]:
+        """Every MX name the server answers as: its host name, then its aliases."""
+        return [self.hostname, *self.aliases]
 
 
 @dataclass

@@ -227,6 +227,11 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def ca_tlsa_rdata(ca_cert: x509.Certificate) -> str:
+    """DANE-TA record data (2 1 1) for a CA certificate the servers present."""
+    return f"2 1 1 {_sha256(_spki_der(ca_cert))}"
+
+
 def tlsa_rdata(cert: CertFiles, usage: int = 3, selector: int = 1, mtype: int = 1) -> str:
     """TLSA record data for a leaf (SHA-256 only: matching type 1)."""
     if mtype != 1:

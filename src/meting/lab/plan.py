@@ -26,12 +26,14 @@ from meting.lab.model import (
     Zone,
 )
 from meting.lab.netns import LabError
+from meting.lab.records import check_zone, scenario_records
 
 HOSTS = ("scan", "res", "root", "tld", "auth", "web", "mail", "hostile")
 WEB_HOST_OF = {"nginx": "web", "openssl": "web", "silent": "hostile", "tls_garbage": "hostile"}
 MAIL_HOST_OF = {"postfix": "mail", "slow_banner": "hostile"}
 CA_ISSUER = "lab-ca.meting.test"
 DKIM_SELECTOR = "selector1"
+NO_WEB_SERVER = "none"  # `web: none`: the web host is in DNS only (a CNAME loop, no address)
 
 
 def load_catalogue(path: Path | None = None) -> dict[str, Any]:
@@ -138,7 +140,10 @@ class Planner:
     def add_mail_servers(self) -> None:
         for name, spec in self.cat["mail_servers"].items():
             fields, ipv6 = self.server_fields({"software": "postfix", **spec})
+            count = fields.pop("names", None)
             ms = MailServer(name=name, **fields)
+            if count is not None:
+                ms.hostname, *ms.aliases = numbered_names(name, ms.hostname, count)
             fill_addresses(self, ms, MAIL_HOST_OF[ms.software], ms.network, ipv6)
             self.plan.mail_servers[name] = ms
 
@@ -146,14 +151,17 @@ class Planner:
                    generated: bool) -> None:
         d = {**self.cat["defaults"], **s}
         zone = Zone(domain, "auth", d["dnssec"], self.ns_set(d["nameservers"]))
-        web = self.plan.web_servers[d["web"]]
         web_host = f"{d['web_host']}.{domain}" if d.get("web_host") else f"www.{domain}"
-        for host in (web_host, domain):
-            zone.records += address_records(host, web)
-            web.sites.append(host)
+        if d["web"] != NO_WEB_SERVER:
+            web = self.plan.web_servers[d["web"]]
+            for host in (web_host, domain):
+                zone.records += address_records(host, web)
+                web.sites.append(host)
         zone.records += self.mail_records(domain, d)
         if d.get("caa"):
             zone.records.append(Record(domain, "CAA", f'0 issue "{CA_ISSUER}"'))
+        zone.records += scenario_records(s["name"], domain, d.get("records"))
+        check_zone(s["name"], domain, zone.records)
         self.plan.zones[domain] = zone
         self.plan.domains.append(ScenarioDomain(
             scenario=s["name"], domain=domain, category=category or d["category"],
@@ -166,8 +174,8 @@ class Planner:
         if d["mx"] == "null_mx":
             records.append(Record(domain, "MX", "0 ."))
         else:
-            for pref, key in enumerate(d["mx"], start=1):
-                host = self.plan.mail_servers[key].hostname
+            hosts = [h for key in d["mx"] for h in self.plan.mail_servers[key].names]
+            for pref, host in enumerate(hosts, start=1):
                 records.append(Record(domain, "MX", f"{10 * pref} {host}."))
         spf = d.get("spf")
         for value in [spf] if isinstance(spf, str) else (spf or []):
@@ -204,8 +212,19 @@ class Planner:
     def mail_host_records(self) -> None:
         """A/AAAA of every MX host name, in the zone that holds it."""
         for ms in self.plan.mail_servers.values():
-            zone = self.plan.zones[owning_zone(ms.hostname, self.plan.zones)]
-            zone.records += address_records(ms.hostname, ms)
+            for name in ms.names:
+                zone = self.plan.zones[owning_zone(name, self.plan.zones)]
+                zone.records += address_records(name, ms)
+
+
+def numbered_names(server: str, pattern: str, count: Any) -> list[str]:
+    """``names: N`` of a mail server: its host name pattern with ``{n}`` = 1..N."""
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1 or "{n" not in pattern:
+        raise LabError(f"mail server {server}: names needs a count >= 1 and {{n}} in hostname")
+    names = [pattern.format(n=n) for n in range(1, count + 1)]
+    if len(set(names)) != count:
+        raise LabError(f"mail server {server}: {pattern} does not give {count} distinct names")
+    return names
 
 
 def within(name: str, zone: str) -> bool:

@@ -168,10 +168,13 @@ def security_txt_lines(server: WebServer) -> list[str]:
     if server.security_txt == "missing":
         return [f"{where} {{ return 404; }}"]
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    expires = now + (dt.timedelta(days=365) if server.security_txt == "valid"
-                     else -dt.timedelta(days=30))
+    expires = now + (dt.timedelta(days=-30) if server.security_txt == "expired"
+                     else dt.timedelta(days=365))
     stamp = expires.strftime("%Y-%m-%dT%H:%M:%SZ")
     body = f"Contact: mailto:security@$host\\nExpires: {stamp}\\n"
+    if server.security_txt == "redirected":  # RFC 9116 §3 allows a redirect
+        return [f'{where} {{ return 301 "https://$host/security.txt"; }}',
+                f'location = /security.txt {{ default_type text/plain; return 200 "{body}"; }}']
     return [f'{where} {{ default_type text/plain; return 200 "{body}"; }}']
 
 

@@ -14,6 +14,8 @@ from meting.probe.evidence import DnsAnswer
 from meting.probe.http import fetch
 from meting.probe.mail_auth import collect_mail_auth
 from meting.probe.routing import RoutingData
+from meting.probe.tls import mail_tls_evidence, web_tls_evidence
+from meting.probe.web_http import collect_http
 from meting.settings import Settings
 
 WEB_PORTS = (80, 443)
@@ -92,8 +94,10 @@ async def collect_web(host: str, settings: Settings, client: DnsClient,
         if addrs:
             response = await fetch(addrs[0], host, tls=https, timeout=t * 2)
             site[family] = response.to_dict()
+    http = await collect_http(host, v4 + v6, client, t * 2)
+    tls = await web_tls_evidence(host, v4 + v6, client, settings)  # "tls" and "caa"
     return {"kind": "web", "target": host, "zone": zone, "host": target, "nameservers": ns,
-            "ports": ports, "site": site,
+            "ports": ports, "site": site, "http": http, **tls,
             "routing": route_evidence(routing, v4 + v6 + all_addresses(ns))}
 
 
@@ -107,11 +111,15 @@ async def collect_mail(domain: str, settings: Settings, client: DnsClient,
     null_mx = mx == [(0, "")]
     hosts = [] if null_mx else [name for _, name in mx[:MAX_MX]]
     entries = list(await asyncio.gather(*(host_addresses(client, h) for h in hosts)))
+    tlsa = await asyncio.gather(*(client.query(f"_25._tcp.{h}", "TLSA") for h in hosts))
+    for entry, answer in zip(entries, tlsa, strict=True):
+        entry["tlsa"] = answer.to_dict()  # DANE (RFC 7672 §2.2)
     for entry in entries:
         v6 = addresses(DnsAnswer.from_dict(entry["aaaa"]))
         banners = await asyncio.gather(*(reach.smtp_banner(a, settings=settings)
                                          for a in v6))
         entry["smtp6"] = {a: b.to_dict() for a, b in zip(v6, banners, strict=True)}
+    await mail_tls_evidence(entries, client, settings)  # "starttls" and "caa" per MX
     return {"kind": "mail", "target": domain, "zone": zone, "mx_answer": mx_answer.to_dict(),
             "null_mx": null_mx, "mx": entries, "mx_skipped": [n for _, n in mx[MAX_MX:]],
             "nameservers": ns, "mail_auth": auth,

@@ -22,6 +22,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
+from meting.probe import cname, politeness
 from meting.probe.evidence import DnsAnswer, Security
 from meting.settings import Settings, load
 
@@ -108,12 +109,16 @@ class DnsClient:
             sent += again.sent
             if again.response is not None:
                 reply, cd_used = again, True
-        return _answer(name, rtype, self.resolver, reply, sent, cd_used, started,
-                       authoritative=False)
+        answer = _answer(name, rtype, self.resolver, reply, sent, cd_used, started,
+                         authoritative=False)
+        if answer.rcode == "SERVFAIL" and rtype != "CNAME":
+            return await cname.explain_servfail(self, answer)
+        return answer
 
     async def _direct(self, name: str, rtype: str, server: str) -> DnsAnswer:
         started = time.monotonic()
-        reply = await self._exchange(_make(name, rtype, recurse=False, cd=False), server)
+        async with politeness.slot(server):
+            reply = await self._exchange(_make(name, rtype, recurse=False, cd=False), server)
         return _answer(name, rtype, server, reply, reply.sent, False, started,
                        authoritative=True)
 

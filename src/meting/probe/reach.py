@@ -7,6 +7,7 @@ import contextlib
 import re
 import time
 
+from meting.probe import politeness
 from meting.probe.evidence import Reach
 from meting.settings import Settings, load
 
@@ -18,13 +19,14 @@ async def connect(address: str, port: int, timeout: float | None = None,
                   settings: Settings | None = None) -> Reach:
     """Open a TCP connection to (address, port) and close it again."""
     timeout = _timeout(timeout, settings, "connect_timeout")
-    started = time.monotonic()
-    try:
-        _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
-    except (OSError, TimeoutError) as exc:
-        return Reach(address, port, False, None, _ms(started), _describe(exc))
-    await _close(writer)
-    return Reach(address, port, True, None, _ms(started), None)
+    async with politeness.slot(address):
+        started = time.monotonic()
+        try:
+            _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+        except (OSError, TimeoutError) as exc:
+            return Reach(address, port, False, None, _ms(started), _describe(exc))
+        await _close(writer)
+        return Reach(address, port, True, None, _ms(started), None)
 
 
 async def smtp_banner(address: str, timeout: float | None = None, port: int = 25,
@@ -38,6 +40,12 @@ async def smtp_banner(address: str, timeout: float | None = None, port: int = 25
     """
     timeout = _timeout(timeout, settings, "smtp_banner_timeout")
     connect_timeout = _timeout(connect_timeout, settings, "connect_timeout")
+    async with politeness.slot(address):
+        return await _smtp_banner(address, port, timeout, connect_timeout)
+
+
+async def _smtp_banner(address: str, port: int, timeout: float,
+                       connect_timeout: float) -> Reach:
     started = time.monotonic()
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port),

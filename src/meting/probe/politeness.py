@@ -1,0 +1,116 @@
+"""Politeness towards the servers we measure: at most N exchanges with one address at once.
+
+A round runs hundreds of tests at once, and thousands of domains share a few hosting
+addresses, mail platforms and name servers. The planner only knows target names, so the
+limit is enforced where the address is finally known: in the probe primitives (TCP
+connect, SMTP greeting, HTTP fetch, TLS handshakes, direct DNS queries), each of which
+holds one slot of the address for the length of one exchange.
+
+Holding a slot per exchange, not per test, means a test never holds one address while
+waiting for another, so tests that share servers cannot deadlock on each other.
+
+The runner makes one ``AddressLimiter`` per round and installs it with ``use``; it
+reaches every probe through the context that asyncio tasks inherit, so the collectors
+need not pass it along. Without one installed (``meting check``) nothing is limited.
+
+Waiting for a slot is politeness, not slowness of the server: a test that registered
+its budget (``counting``) gets its deadline moved on by the time it waited, so tests
+queued behind a big hosting address are not failed for waiting their turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+from collections.abc import AsyncIterator, Iterator
+
+
+class KeyedLimiter:
+    """At most ``limit`` holders per key at once; keys are independent.
+
+    A key's semaphore exists only while someone holds or waits for it, so memory stays
+    bounded by the work in flight, not by the number of keys ever seen.
+    """
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"a limit per key must be at least 1, not {limit}")
+        self.limit = limit
+        self._slots: dict[str, tuple[asyncio.Semaphore, list[int]]] = {}
+
+    @contextlib.asynccontextmanager
+    async def slot(self, key: str) -> AsyncIterator[None]:
+        semaphore, users = self._slots.setdefault(key, (asyncio.Semaphore(self.limit), [0]))
+        users[0] += 1
+        try:
+            async with semaphore:
+                yield
+        finally:
+            users[0] -= 1
+            if users[0] == 0:
+                del self._slots[key]
+
+    def busy(self, key: str) -> int:
+        """Holders and waiters of a key right now."""
+        entry = self._slots.get(key)
+        return entry[1][0] if entry else 0
+
+    @property
+    def keys(self) -> int:
+        return len(self._slots)
+
+
+class AddressLimiter(KeyedLimiter):
+    """A ``KeyedLimiter`` on server addresses (IPv4 or IPv6, as text)."""
+
+
+_current: contextvars.ContextVar[AddressLimiter | None] = contextvars.ContextVar(
+    "meting_address_limiter", default=None)
+
+
+@contextlib.contextmanager
+def use(limiter: AddressLimiter | None) -> Iterator[None]:
+    """Install a limiter for the probes run in this context (and tasks started from it)."""
+    token = _current.set(limiter)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+_budget: contextvars.ContextVar[asyncio.Timeout | None] = contextvars.ContextVar(
+    "meting_test_budget", default=None)
+
+
+@contextlib.contextmanager
+def counting(budget: asyncio.Timeout) -> Iterator[None]:
+    """Let slot waits in this context move ``budget``'s deadline on by the time waited."""
+    token = _budget.set(budget)
+    try:
+        yield
+    finally:
+        _budget.reset(token)
+
+
+def _move_deadline(waited: float) -> None:
+    budget = _budget.get()
+    deadline = budget.when() if budget is not None else None
+    if budget is None or deadline is None or waited <= 0:
+        return
+    with contextlib.suppress(RuntimeError):  # the budget has already run out
+        budget.reschedule(deadline + waited)
+
+
+@contextlib.asynccontextmanager
+async def slot(address: str) -> AsyncIterator[None]:
+    """Hold one slot of ``address`` for one exchange (no limit when none is installed)."""
+    limiter = _current.get()
+    if limiter is None:
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    asked = loop.time()
+    async with limiter.slot(address):
+        _move_deadline(loop.time() - asked)
+        yield

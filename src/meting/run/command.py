@@ -1,0 +1,133 @@
+"""`meting run` and `meting rejudge`: rounds from the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from rich.console import Console
+
+from meting import norms
+from meting.run.console import RoundProgress, summary_table
+from meting.run.executor import AsyncioExecutor
+from meting.run.round import Part, RoundInterrupted, judge_stored, run_to_end
+from meting.settings import Settings, load
+from meting.store import RoundInfo, Store, StoreError
+from meting.tester import routing_data
+
+INTERRUPTED_EXIT = 130
+EXECUTORS = ("local", "celery")  # in this process; on Celery workers (meting.run.distributed)
+
+
+class CommandError(Exception):
+    """A request that cannot be carried out; the message says what to do."""
+
+
+def checked_settings(overrides: dict[str, Any]) -> Settings:
+    try:
+        settings = load(overrides)
+        norms.load(settings.norm)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    return settings
+
+
+def start_or_resume(store: Store, console: Console, set_name: str | None, round_id: int | None,
+                    norm: str, label: str | None, executor: str = "local") -> RoundInfo:
+    """A new round of the set, planned; or the round to continue, checked."""
+    if round_id is None:
+        new = store.create_round(set_name, norm, label, executor=executor)
+        planned = store.plan_round(new)
+        info = store.round(new)
+        console.print(f"round {info.label} (id {info.id}): {planned} tests planned on "
+                      f"{'set ' + set_name if set_name else 'every domain'}, norm {norm}")
+        return info
+    info = store.round(round_id)
+    if set_name is not None and set_name != info.set_name:
+        raise CommandError(f"round {info.label} runs on set {info.set_name or '(all)'}, "
+                           f"not {set_name}")
+    if info.planned == 0:  # the run that created it stopped before planning it
+        store.plan_round(round_id)
+        info = store.round(round_id)
+    going = "continuing" if info.done else "starting"
+    console.print(f"round {info.label} (id {info.id}, {info.state}): {info.done} of "
+                  f"{info.planned} tests done; {going}")
+    if info.state == "running":
+        console.print("[yellow]note[/]: the round is marked running (its runner was killed, "
+                      "or still runs); a runner that still runs would do the same tests "
+                      "again (each result is stored once): stop it first.")
+    return info
+
+
+def run(console: Console, set_name: str | None, round_id: int | None,
+        overrides: dict[str, Any], label: str | None = None, part: str | None = None,
+        executor: str = "local") -> int:
+    """Run (or continue) a round to its end; the exit code."""
+    settings = checked_settings(overrides)
+    if executor not in EXECUTORS:
+        raise CommandError(f"unknown executor {executor!r}: one of {', '.join(EXECUTORS)}")
+    if executor == "celery":
+        from meting.run.distributed import check_cluster
+        check_cluster(settings)
+    try:
+        which = Part.parse(part) if part else Part()
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    with Store.open(settings.database) as store:
+        try:
+            info = start_or_resume(store, console, set_name, round_id, settings.norm, label,
+                                   executor)
+        except StoreError as exc:
+            raise CommandError(str(exc)) from exc
+        if round_id is not None and overrides.get("norm") not in (None, info.norm):
+            raise CommandError(f"round {info.label} is judged under norm {info.norm}; "
+                               f"judge it again with: meting rejudge --round {info.id} "
+                               f"--norm {overrides['norm']}")
+        settings = dataclasses.replace(settings, norm=info.norm)
+        try:
+            info = execute(store, console, info, settings, which, executor)
+        except RoundInterrupted as stop:
+            console.print(summary_table(stop.info))
+            console.print(f"[yellow]round {stop.info.label} interrupted[/]: {stop.info.done} "
+                          f"of {stop.info.planned} tests done and stored.")
+            console.print(f"Resume with: [bold]meting run --round {stop.info.id}[/]",
+                          soft_wrap=True)
+            return INTERRUPTED_EXIT
+    console.print(summary_table(info))
+    return 0
+
+
+def execute(store: Store, console: Console, info: RoundInfo, settings: Settings,
+            part: Part, executor_name: str = "local") -> RoundInfo:
+    if executor_name == "celery":
+        from meting.run.distributed import execute_distributed
+        return execute_distributed(store, console, info, settings, part)
+    if part.of > 1:  # the P processes of one round share its politeness limits
+        settings = dataclasses.replace(settings,
+                                       per_address=max(1, settings.per_address // part.of))
+    executor = AsyncioExecutor(settings, routing_data(settings))
+    progress = RoundProgress(console, info)
+    with progress.shown():
+        done = run_to_end(store, info.id, executor, progress.stored, part)
+    note = f", {progress.not_testable} not testable after retries" if progress.not_testable \
+        else ""
+    console.print(f"round {done.label}: {progress.new} tests run now{note}; "
+                  f"{done.done} of {done.planned} done, {done.state}; "
+                  f"{executor.shared_dns.hits:,} DNS answers shared between tests")
+    return done
+
+
+def rejudge(console: Console, round_id: int, norm: str | None) -> int:
+    """Judge a round's stored evidence again under a norm; no network."""
+    settings = checked_settings({"norm": norm})
+    with Store.open(settings.database) as store:
+        try:
+            before = store.round(round_id)
+            judged = store.rejudge(round_id, settings.norm, judge_stored)
+        except StoreError as exc:
+            raise CommandError(str(exc)) from exc
+        after = store.round(round_id)
+    console.print(f"round {after.label}: {judged} tests judged again under norm "
+                  f"{settings.norm} (was {before.norm})")
+    console.print(summary_table(after))
+    return 0

@@ -1,0 +1,103 @@
+"""A round run to its end: its pending tests executed, each result stored the moment it is in.
+
+Nothing finished is redone (only pending tests are handed to the executor), nothing is
+lost (every outcome is committed on its own before the next is reported), nothing is
+stored twice (the store takes one result per test). Stopped by Ctrl-C or SIGTERM, the
+round is marked ``interrupted``; killed outright, it stays ``running``. Either way
+``meting run --round ID`` continues it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from meting.run.executor import Executor, Outcome
+from meting.run.retry import is_not_testable, judge_not_testable
+from meting.store import PlannedTest, RoundInfo, Store
+from meting.tester import judge
+
+Stored = Callable[[Outcome, bool], None]  # an outcome, and whether it was newly stored
+
+
+class RoundInterrupted(Exception):
+    """The round was stopped before every test was done; it can be resumed."""
+
+    def __init__(self, info: RoundInfo) -> None:
+        self.info = info
+        super().__init__(f"round {info.label} interrupted with {info.done} of "
+                         f"{info.planned} tests done")
+
+
+@dataclass(frozen=True)
+class Part:
+    """One of ``of`` processes sharing a round: it takes the tests with id ≡ index (mod of)."""
+
+    index: int = 0
+    of: int = 1
+
+    @classmethod
+    def parse(cls, text: str) -> Part:
+        index, _, of = text.partition("/")
+        try:
+            part = cls(int(index), int(of))
+        except ValueError:
+            raise ValueError(f"a part is I/P, e.g. 0/2, not {text!r}") from None
+        if not 0 <= part.index < part.of:
+            raise ValueError(f"part {text}: I must be from 0 to P-1")
+        return part
+
+    def select(self, tests: list[PlannedTest]) -> list[PlannedTest]:
+        return [t for t in tests if t.test_id % self.of == self.index]
+
+
+def _quiet(outcome: Outcome, stored: bool) -> None:
+    """Default: say nothing about a stored outcome."""
+
+
+async def run_round(store: Store, round_id: int, executor: Executor,
+                    on_stored: Stored = _quiet, part: Part = Part()) -> RoundInfo:
+    """Run the round's pending tests (of this part) and store each outcome at once."""
+    info = store.round(round_id)
+    if info.state == "finished":
+        return info
+    pending = part.select(store.pending_tests(round_id))
+    store.set_round_state(round_id, "running")
+
+    def report(outcome: Outcome) -> None:
+        stored = outcome.saved or store.save_result(
+            outcome.test.test_id, outcome.evidence, outcome.judged, attempts=outcome.attempts)
+        on_stored(outcome, stored)
+
+    main = asyncio.current_task()
+    loop = asyncio.get_running_loop()
+    if main is not None:
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signal.SIGTERM, main.cancel)
+    await executor.run(pending, report)
+    info = store.round(round_id)
+    if info.pending == 0:
+        store.set_round_state(round_id, "finished")
+        info = store.round(round_id)
+    return info
+
+
+def run_to_end(store: Store, round_id: int, executor: Executor, on_stored: Stored = _quiet,
+               part: Part = Part()) -> RoundInfo:
+    """``run_round`` in a fresh event loop; RoundInterrupted after Ctrl-C or SIGTERM."""
+    try:
+        return asyncio.run(run_round(store, round_id, executor, on_stored, part))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        store.set_round_state(round_id, "interrupted")
+        raise RoundInterrupted(store.round(round_id)) from None
+
+
+def judge_stored(kind: str, evidence: dict[str, Any], norm: str) -> dict[str, Any]:
+    """Judge stored evidence again (``meting rejudge``); a not_testable test stays so."""
+    if is_not_testable(evidence):
+        return judge_not_testable(kind, evidence)
+    return judge(kind, evidence, norm)

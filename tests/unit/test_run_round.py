@@ -1,0 +1,30 @@
+"""Pieces of a round that need no network: parts, judging stored evidence again."""
+
+from __future__ import annotations
+
+import pytest
+
+from meting.checks.tests import WEB_COLUMNS
+from meting.run.retry import judge_not_testable, not_testable_evidence
+from meting.run.round import Part, judge_stored
+from meting.store import PlannedTest
+
+
+def test_parts_split_a_round_without_overlap_or_gaps() -> None:
+    tests = [PlannedTest(i, f"d{i}.nl", "web", f"www.d{i}.nl") for i in range(1, 11)]
+    parts = [Part.parse(f"{i}/3").select(tests) for i in range(3)]
+    ids = sorted(t.test_id for part in parts for t in part)
+    assert ids == list(range(1, 11))
+    assert {t.test_id for t in parts[1]} == {1, 4, 7, 10}
+    for bad in ("3/3", "x/2", "1"):
+        with pytest.raises(ValueError):
+            Part.parse(bad)
+
+
+def test_stored_not_testable_evidence_is_judged_not_testable_again() -> None:
+    evidence = not_testable_evidence("web", "www.a.nl", ["reset", "timeout"])
+    judged = judge_stored("web", evidence, "2021")
+    assert judged == judge_not_testable("web", evidence)
+    assert {c: v["status"] for c, v in judged["columns"].items()} == dict.fromkeys(
+        WEB_COLUMNS, "not_testable")
+    assert "2 attempt(s)" in judged["columns"]["dnssec"]["explanation"]["en"]
