@@ -223,5 +223,12 @@ def exec_in_scanner(argv: list[str]) -> int:
     env = {**os.environ, "METING_RESOLVER": info["resolver"],
            "METING_TRUST_STORE": info["trust_store"], "METING_RPKI_VRPS": info["rpki_vrps"],
            "METING_RPKI_ROUTES": info["rpki_routes"]}
-    return subprocess.run(netns.exec_argv(info["scanner_namespace"], argv), env=env,
-                          check=False).returncode
+    child = subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv), env=env)
+    while True:
+        # Ctrl-C reaches the child too (same process group); let it finish its own
+        # shutdown (a round marks itself interrupted) instead of killing it as
+        # subprocess.run would after a quarter second.
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue
