@@ -117,5 +117,5 @@ def test_findings_on_the_servers_built_to_show_them(
         "SSLv3": False, "SSLv2": False}
     assert cheap["web:silent"]["handshake_error"] and cheap["web:tls-garbage"]["handshake_error"]
     assert cheap["web:no-https"]["connected"] is False
-    assert cheap["web:ffdhe-2048"]["ffdhe_bits"] == [2048]
+    assert cheap["web:ffdhe-2048"]["ffdhe"] == [{"group": "ffdhe2048", "bits": 2048}]
     assert cheap["web:ffdhe-2048"]["groups_accepted"] == {"phase_out": ["secp224r1"]}

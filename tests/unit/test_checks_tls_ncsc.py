@@ -141,9 +141,13 @@ def test_suite_classes(suite: str, expected: str) -> None:
                        "prescribed": True}}, "tls_cipher_order", Status.INFO),
     ({"groups_accepted": {"phase_out": ["secp224r1"]}}, "fs_params", Status.WARNING),
     ({"groups_accepted": {"insufficient": ["secp192r1"]}}, "fs_params", Status.FAILED),
-    ({"ffdhe_bits": [3072]}, "fs_params", Status.PASSED),
-    ({"ffdhe_bits": [2048]}, "fs_params", Status.WARNING),
-    ({"ffdhe_bits": [1024]}, "fs_params", Status.FAILED),
+    ({"ffdhe": [{"group": "ffdhe3072", "bits": 3072}]}, "fs_params", Status.PASSED),
+    ({"ffdhe": [{"group": "ffdhe8192", "bits": 8192}]}, "fs_params", Status.PASSED),
+    ({"ffdhe": [{"group": "ffdhe2048", "bits": 2048}]}, "fs_params", Status.WARNING),
+    ({"ffdhe": [{"group": None, "bits": 4096}]}, "fs_params", Status.FAILED),  # custom prime
+    ({"ffdhe": [{"group": None, "bits": 2048}]}, "fs_params", Status.FAILED),
+    ({"ffdhe": [{"group": None, "bits": 1024}]}, "fs_params", Status.FAILED),
+    ({"ffdhe_bits": [2048]}, "fs_params", Status.FAILED),  # old evidence: group unknown
     ({"kex_hash": {"accepted": ["SHA1"], "default": "SHA256"}}, "kex_hash_func", Status.FAILED),
     ({"kex_hash": {"accepted": [], "default": "SHA224"}}, "kex_hash_func", Status.WARNING),
     ({"compression": True}, "tls_compression", Status.FAILED),
@@ -178,10 +182,14 @@ def test_certificate_names_keys_and_mail_rules() -> None:
     assert judged(good_scan(), host="foo.example.nl")["cert_hostmatch"] == Status.PASSED
     assert judged(good_scan(), host="a.b.example.nl")["cert_hostmatch"] == Status.FAILED
     untrusted = good_scan(trust={"trusted": False, "error": "unknown CA"})
-    mail = judged(untrusted, kind="mail", host="mx.other.nl")
+    mail = judged(untrusted, kind="mail", host=HOST)
     assert (mail["cert_trust"], mail["cert_hostmatch"], mail["column"]) == (
-        Status.INFO, Status.INFO, Status.INFO)
+        Status.INFO, Status.PASSED, Status.INFO)
     assert "ocsp_stapling" not in mail
+    # SPEC §5: only a DANE-valid mail certificate is excused from the name match
+    other_name = judged(untrusted, kind="mail", host="mx.other.nl")
+    assert (other_name["cert_trust"], other_name["cert_hostmatch"], other_name["column"]) == (
+        Status.INFO, Status.FAILED, Status.FAILED)
     dane = judged(untrusted, kind="mail", host="mx.other.nl", dane_valid=True)
     assert (dane["cert_trust"], dane["cert_hostmatch"], dane["column"]) == (
         Status.NOT_APPLICABLE, Status.NOT_APPLICABLE, Status.PASSED)
@@ -263,7 +271,46 @@ def test_mail_columns() -> None:
 
 def test_caa() -> None:
     found = {"found_at": "example.nl", "records": ['0 issue "ca.example"'], "error": None}
-    assert caa.judge_caa(found, HOST).status == Status.PASSED
-    assert caa.judge_caa({**found, "records": []}, HOST).status == Status.INFO
+    assert caa.judge_caa(found, HOST, CURRENT).status == Status.PASSED
+    assert caa.judge_caa({**found, "records": []}, HOST, CURRENT).status == Status.INFO
     critical = {**found, "records": ['128 unknowntag "x"']}
-    assert caa.judge_caa(critical, HOST).status == Status.INFO
+    assert caa.judge_caa(critical, HOST, CURRENT).status == Status.INFO
+
+
+def test_mail_certificate_rules_without_dane_come_from_the_norm() -> None:
+    lenient = copy.deepcopy(CURRENT)
+    lenient["tls"]["mail"] = {"cert_trust_without_dane": "failed",
+                              "cert_hostmatch_without_dane": "info"}
+    untrusted = good_scan(trust={"trusted": False, "error": "unknown CA"})
+    mail = judged(untrusted, lenient, kind="mail", host="mx.other.nl")
+    assert (mail["cert_trust"], mail["cert_hostmatch"]) == (Status.FAILED, Status.INFO)
+    web = judged(untrusted, lenient, kind="web", host="mx.other.nl")
+    assert (web["cert_trust"], web["cert_hostmatch"]) == (Status.FAILED, Status.FAILED)
+
+
+def test_the_status_of_missing_optional_parts_comes_from_the_norm() -> None:
+    no_staple = good_scan(ocsp_response=None)
+    tls13_order = good_scan(cipher_order={"version": "TLSv1.3", "tls13_only": True,
+                                          "enforced": False, "prescribed": True})
+    no_caa = {"found_at": None, "records": [], "error": None}
+    stricter = copy.deepcopy(CURRENT)
+    stricter["tls"]["optional"]["missing"] = "warning"
+    assert judged(no_staple, stricter)["ocsp_stapling"] == Status.WARNING
+    assert judged(tls13_order, stricter)["tls_cipher_order"] == Status.WARNING
+    assert caa.judge_caa(no_caa, HOST, stricter).status == Status.WARNING
+    required = copy.deepcopy(CURRENT)
+    required["tls"]["optional"]["parts"] = []
+    assert judged(no_staple, required)["ocsp_stapling"] == Status.FAILED
+    assert judged(tls13_order, required)["tls_cipher_order"] == Status.FAILED
+    assert caa.judge_caa(no_caa, HOST, required).status == Status.FAILED
+    assert caa.judge_caa(no_caa, HOST, CURRENT).status == Status.INFO
+
+
+def test_custom_dh_primes_are_judged_by_the_norm_table() -> None:
+    custom = good_scan(ffdhe=[{"group": None, "bits": 4096}])
+    tolerant = copy.deepcopy(CURRENT)
+    tolerant["tls"]["ffdhe"]["custom"] = [{"min_bits": 3072, "class": "phase_out"},
+                                         {"min_bits": 0, "class": "insufficient"}]
+    assert judged(custom, tolerant)["fs_params"] == Status.WARNING
+    assert judged(custom)["fs_params"] == Status.FAILED
+    assert "DH-4096" in tls_ncsc.fs_params(custom, CURRENT).explanation.en

@@ -129,7 +129,7 @@ def name_matches(pattern: str, host: str) -> bool:
     return pattern == host
 
 
-def cert_hostmatch(certs: list[x509.Certificate], host: str, *, kind: str,
+def cert_hostmatch(certs: list[x509.Certificate], host: str, norm: Norm, *, kind: str,
                    dane_valid: bool) -> Verdict:
     if kind == "mail" and dane_valid:
         return dane_instead("naam", "name")
@@ -140,7 +140,7 @@ def cert_hostmatch(certs: list[x509.Certificate], host: str, *, kind: str,
         return verdict(Status.PASSED, f"Het certificaat is geldig voor {host}.",
                        f"The certificate is valid for {host}.")
     shown = ", ".join(names[:5]) or "geen / none"
-    status = Status.INFO if kind == "mail" else Status.FAILED
+    status = without_dane(norm, "cert_hostmatch", kind)
     return verdict(status,
                    f"Het certificaat is niet geldig voor {host} (namen: {shown}); gebruik een "
                    "certificaat met deze naam" + (" of publiceer DANE." if kind == "mail"
@@ -150,7 +150,8 @@ def cert_hostmatch(certs: list[x509.Certificate], host: str, *, kind: str,
                                                   else "."))
 
 
-def cert_trust(trust: dict[str, Any] | None, *, kind: str, dane_valid: bool) -> Verdict:
+def cert_trust(trust: dict[str, Any] | None, norm: Norm, *, kind: str,
+               dane_valid: bool) -> Verdict:
     if kind == "mail" and dane_valid:
         return dane_instead("vertrouwensketen", "chain of trust")
     trust = trust or {}
@@ -158,7 +159,7 @@ def cert_trust(trust: dict[str, Any] | None, *, kind: str, dane_valid: bool) -> 
         return verdict(Status.PASSED, "De certificaatketen leidt naar een vertrouwde root.",
                        "The certificate chain leads to a trusted root.")
     reason = trust.get("error") or "unknown"
-    status = Status.INFO if kind == "mail" else Status.FAILED
+    status = without_dane(norm, "cert_trust", kind)
     return verdict(status,
                    f"De certificaatketen is niet vertrouwd ({reason}); gebruik een certificaat "
                    "van een vertrouwde CA met de volledige tussenketen"
@@ -166,6 +167,12 @@ def cert_trust(trust: dict[str, Any] | None, *, kind: str, dane_valid: bool) -> 
                    f"The certificate chain is not trusted ({reason}); use a certificate from a "
                    "trusted CA and send the complete intermediate chain"
                    + (", or publish DANE." if kind == "mail" else "."))
+
+
+def without_dane(norm: Norm, subtest: str, kind: str) -> Status:
+    """The status of a failed trust or name check: failed on web; for mail (no DANE here)
+    as the norm says (``tls.mail``)."""
+    return Status(tls_norm.mail_cert_status(norm, subtest)) if kind == "mail" else Status.FAILED
 
 
 def dane_instead(nl: str, en: str) -> Verdict:
@@ -182,7 +189,8 @@ def no_chain() -> Verdict:
 def judge(scan: dict[str, Any], norm: Norm, *, kind: str, host: str,
           dane_valid: bool) -> dict[str, Verdict]:
     certs = load(scan.get("chain") or [])
-    return {"cert_trust": cert_trust(scan.get("trust"), kind=kind, dane_valid=dane_valid),
+    return {"cert_trust": cert_trust(scan.get("trust"), norm, kind=kind, dane_valid=dane_valid),
             "cert_pubkey": cert_pubkey(certs, norm),
             "cert_signature": cert_signature(certs, norm),
-            "cert_hostmatch": cert_hostmatch(certs, host, kind=kind, dane_valid=dane_valid)}
+            "cert_hostmatch": cert_hostmatch(certs, host, norm, kind=kind,
+                                             dane_valid=dane_valid)}

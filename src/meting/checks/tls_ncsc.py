@@ -94,8 +94,9 @@ def tls_cipher_order(scan: dict[str, Any], norm: Norm) -> Verdict:
     if order.get("enforced", True) and order.get("prescribed", True):
         return passed("De server kiest zelf de cipher suite, sterkste eerst",
                       "The server chooses the cipher suite itself, strongest first")
-    if order.get("tls13_only") and tls_norm.tls(norm)["optional"]["cipher_order_tls13_only"]:
-        return verdict(Status.INFO,
+    optional = tls_norm.missing_optional(norm, "cipher_order_tls13_only")
+    if order.get("tls13_only") and optional is not None:
+        return verdict(Status(optional),
                        "De server (alleen TLS 1.3) volgt de voorkeur van de client; een eigen "
                        "volgorde is hier optioneel.",
                        "The server (TLS 1.3 only) follows the client's preference; its own "
@@ -115,14 +116,27 @@ def tls_cipher_order(scan: dict[str, Any], norm: Norm) -> Verdict:
 
 # --- key exchange --------------------------------------------------------------------
 
+def dh_groups(scan: dict[str, Any]) -> list[dict[str, Any]]:
+    """The finite-field DH groups seen. Evidence from before groups were named has only
+    sizes (``ffdhe_bits``): those are judged as custom primes of that size."""
+    if "ffdhe" in scan:
+        found: list[dict[str, Any]] = scan["ffdhe"] or []
+        return found
+    return [{"group": None, "bits": bits} for bits in scan.get("ffdhe_bits") or []]
+
+
+def ffdhe_label(dh: dict[str, Any]) -> str:
+    return dh["group"] or f"DH-{dh['bits']} (non-RFC 7919)"
+
+
 def fs_params(scan: dict[str, Any], norm: Norm) -> Verdict:
     findings: list[tuple[TlsClass, str]] = []
     for group in scan.get("groups_seen") or []:
         findings.append((tls_norm.group_class(norm, group), group))
     for groups in (scan.get("groups_accepted") or {}).values():
         findings += [(tls_norm.group_class(norm, g), g) for g in groups]
-    findings += [(tls_norm.ffdhe_class(norm, bits), f"FFDHE {bits} bits")
-                 for bits in scan.get("ffdhe_bits") or []]
+    findings += [(tls_norm.ffdhe_class(norm, dh["group"], dh["bits"]), ffdhe_label(dh))
+                 for dh in dh_groups(scan)]
     cls = tls_norm.worst_class([c for c, _ in findings]) or "good"
     bad = sorted({what for c, what in findings if c == cls})
     if STATUS_OF[cls] == Status.PASSED:
@@ -132,8 +146,10 @@ def fs_params(scan: dict[str, Any], norm: Norm) -> Verdict:
                       + (f" ({listed(bad)})" if bad else ""))
     return by_class(cls, f"Zwakke parameters voor sleuteluitwisseling: {listed(bad)}",
                     f"Weak key-exchange parameters: {listed(bad)}",
-                    "gebruik ECDHE op een goede curve of FFDHE van minstens 3072 bits.",
-                    "use ECDHE on a good curve or FFDHE of at least 3072 bits.")
+                    "gebruik ECDHE op een goede curve of een RFC 7919-groep van minstens "
+                    "3072 bits (ffdhe3072 of groter).",
+                    "use ECDHE on a good curve or an RFC 7919 group of at least 3072 bits "
+                    "(ffdhe3072 or larger).")
 
 
 def kex_hash_func(scan: dict[str, Any], norm: Norm) -> Verdict:
@@ -234,8 +250,15 @@ def ocsp_problem(scan: dict[str, Any]) -> str | None:
 
 def ocsp_stapling(scan: dict[str, Any], norm: Norm) -> Verdict:
     if not scan.get("ocsp_response"):
-        return verdict(Status.INFO, "De server doet niet aan OCSP-stapling (optioneel).",
-                       "The server does not staple an OCSP response (optional).")
+        optional = tls_norm.missing_optional(norm, "ocsp_stapling")
+        if optional is not None:
+            return verdict(Status(optional), "De server doet niet aan OCSP-stapling "
+                           "(optioneel).", "The server does not staple an OCSP response "
+                           "(optional).")
+        return by_class("insufficient", "De server doet niet aan OCSP-stapling",
+                        "The server does not staple an OCSP response",
+                        "laat de server een OCSP-antwoord van de CA meesturen.",
+                        "have the server staple an OCSP response from the CA.")
     problem = ocsp_problem(scan)
     if problem is None:
         return passed("De server stuurt een geldig OCSP-antwoord mee (stapling)",
@@ -326,13 +349,18 @@ def judge_web_tls(evidence: dict[str, Any], norm: Norm,
                   tls_available: Verdict | None = None) -> dict[str, Verdict]:
     """tls_ncsc_web and its subtests over every address of the web host (SPEC §4, §5).
 
-    Cascades: ``tls_available`` error (or any no-result status) gives the same on
-    tls_ncsc_web, failed (no HTTPS) fails it. Without a tls_available verdict the scans
-    decide: no address answers on 443 → failed; a handshake that never completes → error.
+    Cascades: ``tls_available`` error (or any no-result status, or not_tested: no
+    address) gives the same on tls_ncsc_web, failed (no HTTPS) fails it. Without a
+    tls_available verdict the scans decide: no address answers on 443 → failed; a
+    handshake that never completes → error.
     """
     scans: dict[str, dict[str, Any]] | None = evidence.get("tls")
     if scans is None:
         return {}
+    if tls_available is not None and tls_available.status == Status.NOT_TESTED:
+        return {"tls_ncsc_web": verdict(
+            Status.NOT_TESTED, "Niet getest: " + tls_available.explanation.nl,
+            "Not tested: " + tls_available.explanation.en)}
     if tls_available is not None and tls_available.status in NO_RESULT:
         return {"tls_ncsc_web": verdict(
             tls_available.status, "HTTPS kon niet getest worden, de TLS-configuratie dus ook "
@@ -356,5 +384,5 @@ def judge_web_tls(evidence: dict[str, Any], norm: Norm,
     host = evidence["target"]
     subtests = combine({a: judge_server(s, norm, kind="web", host=host)
                         for a, s in connected.items()})
-    subtests["web_caa"] = caa.judge_caa(evidence.get("caa"), host)
+    subtests["web_caa"] = caa.judge_caa(evidence.get("caa"), host, norm)
     return subtests | {"tls_ncsc_web": tls_ncsc_column(subtests)}

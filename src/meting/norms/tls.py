@@ -119,8 +119,11 @@ def by_size(rows: list[dict[str, Any]], bits: int) -> TlsClass:
     return "insufficient"
 
 
-def ffdhe_class(norm: Norm, bits: int) -> TlsClass:
-    return by_size(tls(norm)["ffdhe"], bits)
+def ffdhe_class(norm: Norm, group: str | None, bits: int) -> TlsClass:
+    """A finite-field DH group: a named (RFC 7919) group by name, any other prime by size."""
+    table = tls(norm)["ffdhe"]
+    named: TlsClass | None = table["groups"].get(group) if group else None
+    return named if named is not None else by_size(table["custom"], bits)
 
 
 def kex_hash_class(norm: Norm, hash_name: str) -> TlsClass:
@@ -131,6 +134,21 @@ def kex_hash_class(norm: Norm, hash_name: str) -> TlsClass:
 def element_class(norm: Norm, element: str) -> TlsClass:
     """The class of a single finding such as ``compression`` or ``client_renegotiation``."""
     found: TlsClass = tls(norm)[element]
+    return found
+
+
+def missing_optional(norm: Norm, part: str) -> str | None:
+    """The status of an absent optional part (the norm's ``optional.missing``), or None
+    when the norm makes the part required: absent, it is then insufficient."""
+    optional = tls(norm)["optional"]
+    found: str | None = optional["missing"] if part in optional["parts"] else None
+    return found
+
+
+def mail_cert_status(norm: Norm, subtest: str) -> str:
+    """The status of a mail certificate without DANE that fails ``subtest``
+    (cert_trust or cert_hostmatch)."""
+    found: str = tls(norm)["mail"][f"{subtest}_without_dane"]
     return found
 
 

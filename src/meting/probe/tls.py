@@ -230,9 +230,10 @@ class Prober:
         if not kex:
             return
         if kex["type"] == "DH":
-            sizes = self.scan.setdefault("ffdhe_bits", [])
-            if kex["bits"] not in sizes:
-                sizes.append(kex["bits"])
+            dh_groups = self.scan.setdefault("ffdhe", [])
+            found = {"group": kex["group"], "bits": kex["bits"]}
+            if found not in dh_groups:
+                dh_groups.append(found)
         elif kex.get("group"):
             seen = self.scan.setdefault("groups_seen", [])
             if kex["group"] not in seen:

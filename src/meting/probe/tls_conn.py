@@ -35,6 +35,8 @@ from nassl.ssl_client import (
     SslClient,
 )
 
+from meting.probe import ffdhe
+
 MAX_READ = 256 * 1024  # bytes read from one connection at most
 SMTP_LINE_MAX = 4096
 EHLO_NAME = "meting.invalid"
@@ -264,8 +266,9 @@ def kex_of(client: BaseSslClient) -> dict[str, Any] | None:
     key = client.get_ephemeral_key()
     if isinstance(key, EcDhEphemeralKeyInfo):
         return {"type": "ECDH", "group": key.curve_name, "bits": key.size}
-    if isinstance(key, DhEphemeralKeyInfo):
-        return {"type": "DH", "group": None, "bits": key.size}
+    if isinstance(key, DhEphemeralKeyInfo):  # group: the RFC 7919 name, None for a custom prime
+        return {"type": "DH", "group": ffdhe.group_name(key.prime, key.generator),
+                "bits": key.size}
     return None
 
 

@@ -34,6 +34,7 @@ from sslyze.server_setting import ServerNetworkConfiguration, ServerNetworkLocat
 from meting import norms
 from meting.norms import Norm
 from meting.norms import tls as tls_norm
+from meting.probe import ffdhe
 from meting.probe.tls import Prober, now_iso
 from meting.probe.tls_conn import Target
 from meting.probe.tls_trust import verify_chain
@@ -95,7 +96,7 @@ def convert(raw: ServerScanResult, scan: dict[str, Any], norm: Norm,
     assert results is not None
     versions: dict[str, bool] = {}
     ciphers: dict[str, dict[str, list[str]]] = {}
-    ffdhe: list[int] = []
+    dh_groups: list[dict[str, Any]] = []
     for version, command in VERSION_COMMANDS.items():
         found = result_of(getattr(results, command.value))
         accepted = list(found.accepted_cipher_suites) if found else []
@@ -105,11 +106,13 @@ def convert(raw: ServerScanResult, scan: dict[str, Any], norm: Norm,
             for suite in accepted:
                 name = suite.cipher_suite.openssl_name
                 per_class.setdefault(tls_norm.suite_class(norm, name), []).append(name)
-                if isinstance(suite.ephemeral_key, DhEphemeralKeyInfo):
-                    bits = suite.ephemeral_key.size
-                    ffdhe += [bits] if bits not in ffdhe else []
+                key = suite.ephemeral_key
+                if isinstance(key, DhEphemeralKeyInfo):
+                    group = {"group": ffdhe.group_name(key.prime, key.generator),
+                             "bits": key.size}
+                    dh_groups += [group] if group not in dh_groups else []
             ciphers[version] = per_class
-    scan |= {"versions": versions, "ciphers": ciphers, "ffdhe_bits": ffdhe}
+    scan |= {"versions": versions, "ciphers": ciphers, "ffdhe": dh_groups}
     curves(result_of(results.elliptic_curves), scan, norm)
     below = any(versions[v] for v in BELOW_TLS13)
     compression = result_of(results.tls_compression)
