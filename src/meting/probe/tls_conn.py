@@ -142,28 +142,26 @@ def connect(target: Target) -> socket.socket:
 
 def smtp_reply(sock: BoundedSocket) -> tuple[int, list[str]]:
     """One (multi-line) SMTP reply: its code and its lines."""
-    buffer = b""
+    buffer, lines = b"", []
     while True:
-        while b"\n" not in buffer:
-            chunk = sock.recv(SMTP_LINE_MAX)
-            if not chunk:
-                raise ProbeError("the SMTP server closed the connection")
-            buffer += chunk
-        line, _, buffer = buffer.partition(b"\n")
-        text = line.decode("utf-8", "replace").rstrip("\r")
-        lines = [text]
-        while len(text) >= 4 and text[3] == "-":
-            while b"\n" not in buffer:
-                chunk = sock.recv(SMTP_LINE_MAX)
-                if not chunk:
-                    raise ProbeError("the SMTP server closed the connection")
-                buffer += chunk
-            line, _, buffer = buffer.partition(b"\n")
-            text = line.decode("utf-8", "replace").rstrip("\r")
-            lines.append(text)
-        if not text[:3].isdigit():
-            raise ProbeError(f"not an SMTP reply: {text[:80]!r}")
-        return int(text[:3]), lines
+        text, buffer = smtp_line(sock, buffer)
+        lines.append(text)
+        if not (len(text) >= 4 and text[3] == "-"):
+            break
+    if not text[:3].isdigit():
+        raise ProbeError(f"not an SMTP reply: {text[:80]!r}")
+    return int(text[:3]), lines
+
+
+def smtp_line(sock: BoundedSocket, buffer: bytes) -> tuple[str, bytes]:
+    """The next line of a reply, and what was read past it."""
+    while b"\n" not in buffer:
+        chunk = sock.recv(SMTP_LINE_MAX)
+        if not chunk:
+            raise ProbeError("the SMTP server closed the connection")
+        buffer += chunk
+    line, _, rest = buffer.partition(b"\n")
+    return line.decode("utf-8", "replace").rstrip("\r"), rest
 
 
 def smtp_starttls(sock: BoundedSocket) -> dict[str, Any]:
