@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from meting.checks import no_mx
 from meting.checks.dane_match import (
     DANE_EE,
     DANE_TA,
@@ -106,16 +107,7 @@ def judge(mx_entries: list[dict[str, Any]], null_mx: bool,
 
 
 def no_mail_servers(null_mx: bool) -> dict[str, Verdict]:
-    if null_mx:
-        v = verdict(Status.NOT_TESTED, "Het domein heeft een Null MX: het ontvangt geen mail; "
-                    "DANE is niet getest.",
-                    "The domain has a Null MX: it receives no mail; DANE not tested.")
-    else:
-        v = verdict(Status.INFO, "Het domein heeft geen mailserver (MX); DANE is niet getest. "
-                    "Een Null MX (RFC 7505) wordt aangeraden als het domein geen mail ontvangt.",
-                    "The domain has no mail server (MX); DANE not tested. A Null MX "
-                    "(RFC 7505) is recommended when the domain receives no mail.")
-    return dict.fromkeys(SUBTESTS, v)
+    return dict.fromkeys(SUBTESTS, no_mx.no_mail_servers(null_mx, "DANE", "DANE"))
 
 
 def judge_mx(mx: MxDane) -> dict[str, Verdict]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from meting.checks import no_mx
 from meting.checks.verdict import Status, Verdict, verdict, worst
 
 Security = str  # "secure" | "insecure" | "bogus" | "error"
@@ -61,16 +62,9 @@ def judge_web(host: str, security: Security) -> dict[str, Verdict]:
 
 def judge_mail(mx_security: Mapping[str, Security], null_mx: bool) -> dict[str, Verdict]:
     """Subtests and the `dnssec_mx` column over every MX host."""
-    if null_mx:
-        v = verdict(Status.NOT_TESTED, "Het domein heeft een Null MX: het ontvangt geen mail.",
-                    "The domain has a Null MX: it receives no mail.")
-        return {"dnssec_mx_exists": v, "dnssec_mx_valid": v, "dnssec_mx": v}
-    if not mx_security:
-        v = verdict(Status.INFO,
-                    "Het domein heeft geen mailserver (MX). Een Null MX (RFC 7505) wordt "
-                    "aangeraden als het domein geen mail ontvangt.",
-                    "The domain has no mail server (MX). A Null MX (RFC 7505) is recommended "
-                    "when the domain receives no mail.")
+    if null_mx or not mx_security:
+        v = no_mx.no_mail_servers(null_mx, "DNSSEC van de mailservers",
+                                  "DNSSEC of the mail servers")
         return {"dnssec_mx_exists": v, "dnssec_mx_valid": v, "dnssec_mx": v}
     exists = [dnssec_exists(mx, sec) for mx, sec in sorted(mx_security.items())]
     valid = [dnssec_valid(mx, sec) for mx, sec in sorted(mx_security.items())]

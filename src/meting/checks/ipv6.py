@@ -17,6 +17,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from meting.checks import no_mx
 from meting.checks.verdict import Status, Verdict, verdict, worst
 
 SAME_SITE_MAX_DISTANCE = 10  # simhash bits that may differ for "the same site"
@@ -170,10 +171,7 @@ def judge_web(web: ServerIpv6, site: SameSite | int | None,
 def judge_mail(mx: list[ServerIpv6], null_mx: bool,
                nameservers: dict[str, Verdict]) -> dict[str, Verdict]:
     if null_mx or not mx:
-        status = Status.NOT_TESTED if null_mx else Status.INFO
-        v = verdict(status,
-                    "Geen mailserver om te testen" + (" (Null MX)." if null_mx else "."),
-                    "No mail server to test" + (" (Null MX)." if null_mx else "."))
+        v = no_mx.no_mail_servers(null_mx, "IPv6 van de mailservers", "IPv6 of the mail servers")
         subtests = {"mx_aaaa": v, "mx_reach": v, "ipv6_mailserver": v}
     else:
         missing = [s.name for s in mx if not s.addresses and not s.aaaa_error]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meting.checks import caa, tls_ncsc
+from meting.checks import caa, no_mx, tls_ncsc
 from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict, worst
 from meting.norms import Norm
 from meting.probe.evidence import DnsAnswer
@@ -22,16 +22,7 @@ COLUMNS = ("starttls_exists", "starttls", "starttls_ncsc")
 
 
 def no_mail_servers(null_mx: bool) -> dict[str, Verdict]:
-    if null_mx:
-        v = verdict(Status.NOT_TESTED, "Het domein heeft een Null MX: het ontvangt geen mail; "
-                    "STARTTLS is niet getest.",
-                    "The domain has a Null MX: it receives no mail; STARTTLS was not tested.")
-    else:
-        v = verdict(Status.INFO, "Het domein heeft geen MX; een Null MX (RFC 7505) wordt "
-                    "aanbevolen als het geen mail ontvangt.",
-                    "The domain has no MX; a Null MX (RFC 7505) is recommended if it "
-                    "receives no mail.")
-    return dict.fromkeys(COLUMNS, v)
+    return dict.fromkeys(COLUMNS, no_mx.no_mail_servers(null_mx, "STARTTLS", "STARTTLS"))
 
 
 def dns_error(entry: dict[str, Any]) -> str | None:
