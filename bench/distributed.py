@@ -33,20 +33,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.service
 os.environ.setdefault("METING_LAB_PREFIX", "mtd-")
 os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-distributed")
 
+from proc import cpu_seconds
 from tests.services import postgres_database, postgres_server, redis_server
 
 from meting.lab import lab, netns
 from meting.registry.lists import read_list
 from meting.store import Store
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far, 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass

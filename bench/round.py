@@ -27,6 +27,8 @@ from typing import Any
 os.environ.setdefault("METING_LAB_PREFIX", "mtr-")
 os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-round")
 
+from proc import cpu_seconds, high_water_mib
+
 from meting.lab import lab, netns
 from meting.registry.lists import read_list
 from meting.store import Store
@@ -52,25 +54,6 @@ def plan(url: str, registry: str) -> tuple[int, int]:
         round_id = store.create_round("generated", "current", label="bench")
         tests = store.plan_round(round_id)
     return round_id, tests // 2
-
-
-def high_water_mib(pid: int) -> float:
-    """A process's peak resident memory so far (VmHWM), 0 once it is gone."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    line = next((x for x in status.splitlines() if x.startswith("VmHWM:")), "VmHWM: 0 kB")
-    return int(line.split()[1]) / 1024
-
-
-def cpu_seconds(pid: int) -> float:
-    """User and system CPU time a process has used so far, 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(info: dict[str, Any], url: str, round_id: int, processes: int,
