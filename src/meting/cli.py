@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from meting import cli_errors as error_path
+from meting import cli_store
 from meting.lab.netns import LabError
 
 app = typer.Typer(help="Measure how government domains apply the mandatory security standards.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, cls=error_path.MetingGroup)
 lab_app = typer.Typer(help="The lab: a small internet of real servers in network namespaces.",
                       no_args_is_help=True)
 app.add_typer(lab_app, name="lab")
@@ -23,12 +25,19 @@ psl_app = typer.Typer(help="The Public Suffix List used for DMARC's organisation
                       no_args_is_help=True)
 app.add_typer(psl_app, name="psl")
 console = Console()
-errors = Console(stderr=True)
+errors = error_path.stderr()
 
 
-def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(2)
+@app.callback()
+def main(debug: Annotated[bool, typer.Option(
+        "--debug", envvar=error_path.DEBUG_ENV,
+        help="show the traceback of a failure (for developers)")] = False) -> None:
+    """Measure how government domains apply the mandatory security standards."""
+    error_path.set_debug(debug)
+
+
+def fail(message: str, code: int = error_path.EXIT_INPUT) -> NoReturn:
+    error_path.stop(message, code)
 
 
 @lab_app.command("up")
@@ -40,7 +49,7 @@ def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")
         with console.status("building the lab…") as spinner:
             info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"))
     except LabError as exc:
-        fail(str(exc))
+        fail(str(exc), error_path.EXIT_FAILED)
     console.print(f"lab up in {info['seconds_to_start']} s; resolver {info['resolver']}, "
                   f"trust store {info['trust_store']}, registry {info['registry']}")
 
@@ -84,7 +93,7 @@ def lab_exec(ctx: typer.Context) -> None:
     try:
         code = lab.exec_in_scanner(list(ctx.args))
     except LabError as exc:
-        fail(str(exc))
+        fail(str(exc), error_path.EXIT_FAILED)
     sys.exit(code)
 
 
@@ -105,9 +114,11 @@ def check(kind: str, target: str, as_json: bool, show_evidence: bool) -> None:
     try:
         evidence, judged = asyncio.run(run_test(kind, name, settings, routing))
     except TimeoutError:
-        fail(f"the {kind} test of {name} did not finish within {settings.test_budget:g} s")
+        fail(f"the {kind} test of {name} did not finish within {settings.test_budget:g} s",
+             error_path.EXIT_FAILED)
     except Exception as exc:  # a bug in one probe or check: a clear message, no traceback
-        fail(f"the {kind} test of {name} broke ({type(exc).__name__}: {exc}); please report it")
+        fail(f"the {kind} test of {name} broke ({type(exc).__name__}: {exc}); please report it",
+             error_path.EXIT_FAILED)
     result = {"target": name, "kind": kind, **judged}
     if show_evidence:
         result["evidence"] = evidence
@@ -162,7 +173,7 @@ def psl_update(from_file: Annotated[str | None, typer.Option(
             text = response.text
         path = install(text)
     except (OSError, httpx.HTTPError, PslError) as exc:
-        fail(f"the Public Suffix List was not updated: {exc}")
+        fail(f"the Public Suffix List was not updated: {exc}", error_path.EXIT_FAILED)
     console.print(f"Public Suffix List saved to {path}")
 
 
@@ -170,13 +181,16 @@ def psl_update(from_file: Annotated[str | None, typer.Option(
 def import_list(path: Annotated[str, typer.Argument(help="a registry list, .csv or .xlsx")],
                 good_rows: Annotated[bool, typer.Option(
                     "--good-rows", help="import the rows without errors, leave out the others")
-                ] = False) -> None:
+                ] = False,
+                encoding: Annotated[str | None, typer.Option(
+                    help="encoding of a CSV list (default UTF-8; UTF-16 by its BOM)")] = None,
+                ) -> None:
     """Import organisations and domains from a list; a list with errors imports nothing."""
     from pathlib import Path
 
     from meting import cli_registry
 
-    cli_registry.import_list(Path(path), good_rows, console, errors)
+    cli_registry.import_list(Path(path), good_rows, console, errors, encoding)
 
 
 @app.command("export")
@@ -195,8 +209,8 @@ def export_list(path: Annotated[str, typer.Argument(help="the list to write, .cs
 def run_round(
         set_name: Annotated[str | None, typer.Option("--set", help="domain set (default: all)")]
         = None,
-        round_id: Annotated[int | None, typer.Option("--round", help="continue this round")]
-        = None,
+        round_ref: Annotated[str | None, typer.Option(
+            "--round", help="continue this round (id or label)")] = None,
         norm: Annotated[str | None, typer.Option(help="norm version to judge by")] = None,
         label: Annotated[str | None, typer.Option(help="label of a new round")] = None,
         concurrency: Annotated[int | None, typer.Option(help="tests at once")] = None,
@@ -209,8 +223,10 @@ def run_round(
             "--watch", help="only show the progress of --round ID until it is done")] = False,
 ) -> None:
     """Run a round over a domain set, or continue one (--round); resumable after a stop."""
+    from meting.cli_store import round_id as find_round
     from meting.run import command
 
+    round_id = find_round(round_ref) if round_ref is not None else None
     try:
         if watch:
             from meting.run.distributed import watch_round
@@ -272,8 +288,9 @@ def import_results(
 
 @app.command("report")
 def report(round_ref: Annotated[str, typer.Option("--round", help="round label or number")],
-           fmt: Annotated[str, typer.Option("--format", help="html, pdf, xlsx, csv or json")]
-           = "html",
+           fmt: Annotated[str | None, typer.Option(
+               "--format", help="html, pdf, xlsx, csv or json (default: --out's suffix, "
+               "else html)")] = None,
            lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
            out: Annotated[str | None, typer.Option("--out", help="file to write")] = None) -> None:
     """A round's report: figures, trends, laggards, suppliers and the appendix."""
@@ -292,13 +309,15 @@ def report(round_ref: Annotated[str, typer.Option("--round", help="round label o
 
 
 @app.command("rejudge")
-def rejudge_round(round_id: Annotated[int, typer.Option("--round", help="the round")],
+def rejudge_round(round_ref: Annotated[str, typer.Option(
+                      "--round", help="the round (id or label)")],
                   norm: Annotated[str | None, typer.Option(help="norm version")] = None) -> None:
     """Judge a round's stored evidence again under a norm version (no network)."""
+    from meting.cli_store import round_id
     from meting.run import command
 
     try:
-        command.rejudge(console, round_id, norm)
+        command.rejudge(console, round_id(round_ref), norm)
     except command.CommandError as exc:
         fail(str(exc))
 
@@ -312,9 +331,12 @@ def demo(domains: Annotated[int, typer.Option(help="generated lab domains")] = 3
     try:
         code = run_demo(console, domains)
     except (LabError, command.CommandError) as exc:
-        fail(str(exc))
+        fail(str(exc), error_path.EXIT_FAILED)
     raise typer.Exit(code)
 
+
+app.command("rounds")(cli_store.rounds)
+app.command("doctor")(cli_store.doctor)
 
 if __name__ == "__main__":
     app()

@@ -32,6 +32,13 @@ class Settings:
     # Celery broker of `meting run --executor celery` and `meting worker`; it also keeps
     # the politeness limits shared by all workers (redis://HOST:PORT/DB or unix:///PATH)
     broker: str = "redis://127.0.0.1:6379/0"
+    # a running round without a new result for this long is shown as abandoned (its
+    # runner is gone); longer than one test with all its retries
+    abandoned_after: float = 900.0
+    # what reading a file may cost (docs/errors-and-limits.md)
+    max_file_bytes: int = 256 * 2**20  # a CSV or JSON file, or an XLSX file as stored
+    max_xlsx_bytes: int = 256 * 2**20  # a workbook's parts, uncompressed
+    max_xlsx_cells: int = 10_000_000  # cells read from a workbook's sheet
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -14,8 +15,8 @@ from meting import settings as meting_settings
 from meting.checks.verdict import Status
 from meting.registry.entry import ListEntry
 from meting.registry.targets import mail_target, web_target
-from meting.store import codec, imported, migrate, registry
-from meting.store.engine import make_engine
+from meting.store import codec, doctor, imported, migrate, registry
+from meting.store.engine import make_engine, sqlite_file
 from meting.store.models import (
     ROUND_STATES,
     Domain,
@@ -35,6 +36,7 @@ from meting.store.records import (
     RoundStateError,
     StoredResult,
     StoreError,
+    StoreUnusable,
 )
 
 # The order _stored_result takes them in.
@@ -66,10 +68,21 @@ class Store:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
-        """Open (creating if need be) the database at `url`, migrated to the newest schema."""
-        engine = make_engine(url or meting_settings.load().database)
+    def open(cls, url: str | None = None, *, create: bool = True,
+             verify: bool = False) -> Store:
+        """Open the database at `url`, migrated to the newest schema; a SQLite file is made
+        when it does not exist, unless `create` is False (commands that only read).
+        `verify` first checks a SQLite file's pages (before a command writes to it)."""
+        url = url or meting_settings.load().database
+        path = sqlite_file(url)
+        if not create and path is not None and not path.exists():
+            raise StoreError(f"there is no database {path}: nothing is stored there yet; "
+                             "set the database (METING_DATABASE) or import a list first "
+                             "(meting import)")
+        engine = make_engine(url)
         try:
+            if verify and path is not None and path.exists():
+                _verify(engine, path)
             migrate.upgrade(engine)
         except BaseException:
             engine.dispose()
@@ -145,6 +158,18 @@ class Store:
         with self._sessions() as session:
             return _round_info(session, _get_round(session, round_id))
 
+    def find_round(self, ref: str | int) -> RoundInfo:
+        """A round by its label (``2021-03``) or its id; a label wins over an id."""
+        if isinstance(ref, int):
+            return self.round(ref)
+        try:
+            return self.round_by_label(ref)
+        except StoreError:
+            if ref.strip().isdigit():
+                return self.round(int(ref))
+            raise StoreError(f"no round {ref!r}; `meting rounds` lists the rounds by id "
+                             "and label") from None
+
     def round_by_label(self, label: str) -> RoundInfo:
         with self._sessions() as session:
             found = session.scalar(select(Round).where(Round.label == label))
@@ -157,6 +182,14 @@ class Store:
         with self._sessions() as session:
             return [_round_info(session, r) for r in
                     session.scalars(select(Round).order_by(Round.date, Round.id))]
+
+    def last_results(self) -> dict[int, dt.datetime]:
+        """Round id -> when its last test result was stored (rounds with results only)."""
+        query = select(Test.round_id, func.max(Test.finished_at)).where(
+            Test.state == "done").group_by(Test.round_id)
+        with self._sessions() as session:
+            return {round_id: _aware(last) for round_id, last in session.execute(query)
+                    if last is not None}
 
     def set_round_state(self, round_id: int, state: str) -> None:
         if state not in ROUND_STATES:
@@ -291,6 +324,19 @@ class Store:
                 last = batch[-1][0]
             found.norm = norm
         return judged_count
+
+
+def _verify(engine: Engine, path: Path) -> None:
+    with engine.connect() as connection:
+        problems = doctor.quick_check(connection)
+    if problems:
+        raise StoreUnusable(f"the database file {path} is damaged ({problems[0]}); nothing "
+                            "was changed; run `meting doctor` for what to do")
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; the store writes UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _get_round(session: Session, round_id: int) -> Round:
