@@ -227,6 +227,13 @@ def run_round(
     from meting.run import command
 
     round_id = find_round(round_ref) if round_ref is not None else None
+    if label is not None:
+        from meting import limits
+        from meting.textfile import name_problem
+
+        problem = name_problem(label, limits.ROUND_LABEL, "round label")
+        if problem:
+            fail(f"--label: {problem}")
     try:
         if watch:
             from meting.run.distributed import watch_round
@@ -264,7 +271,9 @@ def import_results(
         set_name: Annotated[str | None, typer.Option("--set", help="domain set of a new round")]
         = None,
         reactions: Annotated[str | None, typer.Option(
-            help="CSV of formal reactions: organisation,text")] = None) -> None:
+            help="CSV of formal reactions: organisation,text")] = None,
+        encoding: Annotated[str | None, typer.Option(
+            help="encoding of the files (default UTF-8; UTF-16 by its BOM)")] = None) -> None:
     """Store statuses measured elsewhere as a round; a file with errors imports nothing."""
     import datetime
     from pathlib import Path
@@ -280,7 +289,8 @@ def import_results(
         fail(f"--date {date!r} is not a date (YYYY-MM-DD)")
     try:
         info, stored = store_results(settings.load().database, Path(path), kind, label, day,
-                                     set_name, Path(reactions) if reactions else None)
+                                     set_name, Path(reactions) if reactions else None,
+                                     encoding)
     except ImportResultsError as exc:
         fail(str(exc))
     console.print(f"{stored} {kind} results stored in round {info.label} ({info.date})")

@@ -37,7 +37,10 @@ def stderr() -> Console:
 
 
 def say(message: str) -> None:
-    stderr().print(f"[bold red]error:[/] {escape(message)}")
+    """Each line of the message as an error line (a list of problems, then a summary)."""
+    console = stderr()
+    for line in message.splitlines() or [""]:
+        console.print(f"[bold red]error:[/] {escape(line.strip())}")
 
 
 def stop(message: str, code: int = EXIT_INPUT) -> NoReturn:

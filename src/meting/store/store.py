@@ -46,6 +46,7 @@ RESULT_FIELDS = (Test.id, Domain.name, Organisation.name, Organisation.category,
 Judge = Callable[[str, dict[str, Any], str], dict[str, Any]]
 
 STREAM_BATCH = 500
+IMPORTED_NORM = ""  # statuses judged elsewhere: no norm version of ours judged them
 # Which state a round may move to from each state; staying in a state is always allowed
 # (a runner resuming after a crash finds its round still "running").
 TRANSITIONS = {
@@ -123,21 +124,8 @@ class Store:
         The label defaults to the round's month (``2026-11``), with ``-2``, ``-3`` … when
         that month already has a round.
         """
-        day = date or dt.date.today()
         with self._sessions.begin() as session:
-            if set_name is not None and session.scalar(
-                    select(DomainSet.id).where(DomainSet.name == set_name)) is None:
-                known = ", ".join(registry.domain_sets(session)) or "none yet"
-                raise StoreError(f"no domain set {set_name!r} (known sets: {known})")
-            if label is None:
-                label = _free_label(session, day.strftime("%Y-%m"))
-            elif _label_taken(session, label):
-                raise StoreError(f"there is already a round labelled {label!r}")
-            new = Round(label=label, set_name=set_name, date=day, norm=norm, state="planned",
-                        executor=executor, created_at=_now())
-            session.add(new)
-            session.flush()
-            return new.id
+            return _new_round(session, set_name, norm, label, date, executor).id
 
     def plan_round(self, round_id: int) -> int:
         """Create the round's missing test rows; the number of tests the round has."""
@@ -287,6 +275,24 @@ class Store:
             _get_round(session, round_id)
             return imported.import_statuses(session, round_id, kind, rows)
 
+    def import_round(self, label: str, date: dt.date | None, set_name: str | None,
+                     kind: str, rows: Sequence[ImportedStatuses],
+                     reactions: dict[str, str]) -> tuple[RoundInfo, int]:
+        """Statuses measured elsewhere, with formal reactions, into the round labelled
+        `label` (made, finished, when new): all in one transaction, so a refusal leaves
+        no round and no statuses behind. The round and the number of tests stored."""
+        with self._sessions.begin() as session:
+            found = session.scalar(select(Round).where(Round.label == label))
+            if found is None:
+                found = _new_round(session, set_name, IMPORTED_NORM, label, date, "local")
+                found.state, found.started_at = "finished", _now()
+                found.finished_at = found.started_at
+            stored = imported.import_statuses(session, found.id, kind, rows)
+            for organisation, text in reactions.items():
+                imported.set_reaction(session, found.id, organisation, text)
+            session.flush()
+            return _round_info(session, found), stored
+
     def set_reaction(self, round_id: int, organisation: str, text: str) -> None:
         """Record (or replace the text of) an organisation's formal reaction to a round."""
         with self._sessions.begin() as session:
@@ -344,6 +350,24 @@ def _get_round(session: Session, round_id: int) -> Round:
     if found is None:
         raise StoreError(f"no round {round_id}")
     return found
+
+
+def _new_round(session: Session, set_name: str | None, norm: str, label: str | None,
+               date: dt.date | None, executor: str) -> Round:
+    day = date or dt.date.today()
+    if set_name is not None and session.scalar(
+            select(DomainSet.id).where(DomainSet.name == set_name)) is None:
+        known = ", ".join(registry.domain_sets(session)) or "none yet"
+        raise StoreError(f"no domain set {set_name!r} (known sets: {known})")
+    if label is None:
+        label = _free_label(session, day.strftime("%Y-%m"))
+    elif _label_taken(session, label):
+        raise StoreError(f"there is already a round labelled {label!r}")
+    new = Round(label=label, set_name=set_name, date=day, norm=norm, state="planned",
+                executor=executor, created_at=_now())
+    session.add(new)
+    session.flush()
+    return new
 
 
 def _label_taken(session: Session, label: str) -> bool:
