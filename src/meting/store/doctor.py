@@ -21,7 +21,9 @@ from meting.store.engine import make_engine, sqlite_file
 from meting.store.models import Evidence, Round, Test
 from meting.store.records import StoreError
 
-QUICK_CHECK_SHOWN = 5  # problems of quick_check named; the rest are counted
+QUICK_CHECK_SHOWN = 5
+RECOVER = ("restore it from a backup, or save what is still readable into a new file with "
+           "`sqlite3 FILE .recover | sqlite3 NEW` (Debian package sqlite3) and check that")  # problems of quick_check named; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,12 @@ def _diagnose(engine: Engine) -> list[Finding]:
             if findings[-1].ok:
                 findings += _invariants(connection)
     except DBAPIError as exc:
-        findings.append(Finding("open", False, explain(exc)[1]))
+        detail = str(exc.orig or exc).splitlines()[0]
+        if engine.dialect.name == "sqlite" and "damaged" in explain(exc)[1]:
+            findings.append(Finding("pages", False, f"the file is damaged ({detail}); "
+                                    f"{RECOVER}"))
+        else:
+            findings.append(Finding("open", False, explain(exc)[1]))
     return findings
 
 
@@ -70,9 +77,7 @@ def _sqlite_file(connection: Connection) -> list[Finding]:
         shown = "; ".join(problems[:QUICK_CHECK_SHOWN])
         more = f" and {len(problems) - QUICK_CHECK_SHOWN} more" \
             if len(problems) > QUICK_CHECK_SHOWN else ""
-        return [Finding("pages", False, f"the file is damaged ({shown}{more}); restore it "
-                        "from a backup, or save what is readable with `sqlite3 FILE .recover`"
-                        " into a new file")]
+        return [Finding("pages", False, f"the file is damaged ({shown}{more}); {RECOVER}")]
     journal = connection.exec_driver_sql("PRAGMA journal_mode").scalar()
     return [Finding("pages", True, "every page reads (PRAGMA quick_check)"),
             Finding("journal", journal == "wal",
