@@ -21,9 +21,9 @@ from meting.store.engine import make_engine, sqlite_file
 from meting.store.models import Evidence, Round, Test
 from meting.store.records import StoreError
 
-QUICK_CHECK_SHOWN = 5
+QUICK_CHECK_SHOWN = 5  # problems of quick_check named; the rest are counted
 RECOVER = ("restore it from a backup, or save what is still readable into a new file with "
-           "`sqlite3 FILE .recover | sqlite3 NEW` (Debian package sqlite3) and check that")  # problems of quick_check named; the rest are counted
+           "`sqlite3 FILE .recover | sqlite3 NEW` (Debian package sqlite3) and check that")
 
 
 @dataclass(frozen=True)
