@@ -39,6 +39,11 @@ class Settings:
     max_file_bytes: int = 256 * 2**20  # a CSV or JSON file, or an XLSX file as stored
     max_xlsx_bytes: int = 256 * 2**20  # a workbook's parts, uncompressed
     max_xlsx_cells: int = 10_000_000  # cells read from a workbook's sheet
+    # records kept of one DNS answer: so at most this many addresses of a host (A and
+    # AAAA each) are tested, as Internet.nl tests at most 10 MX hosts
+    max_answers: int = 32
+    # a test whose evidence (compressed) is larger than this is stored not_testable
+    max_evidence_bytes: int = 2 * 2**20
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:
