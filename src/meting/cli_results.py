@@ -17,7 +17,7 @@ from meting.limits import file_limits
 from meting.registry.merge import organisation_key
 from meting.store import ImportedStatuses, RoundInfo, Store, StoreError
 from meting.store.store import IMPORTED_NORM
-from meting.textfile import name_problem, read_text, text_problem
+from meting.textfile import TextError, name_problem, read_text, text_problem
 
 __all__ = ["IMPORTED_NORM", "ImportResultsError", "import_results"]
 
@@ -36,8 +36,11 @@ def import_results(database: str, path: Path, kind: str, label: str,
     if kind not in ("web", "mail"):
         raise ImportResultsError(f"unknown test kind {kind!r}; web or mail")
     label = _label(label)
-    items = _read(path, kind, encoding)
-    texts = _read_reactions(reactions, encoding) if reactions else {}
+    try:
+        items = _read(path, kind, encoding)
+        texts = _read_reactions(reactions, encoding) if reactions else {}
+    except TextError as exc:
+        raise ImportResultsError(f"nothing imported: {exc}") from None
     with Store.open(database, verify=True) as store:
         try:
             rows = _in_registry(store, items, kind)

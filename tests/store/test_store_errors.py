@@ -221,7 +221,7 @@ CASES = [
     Case("Latin-1 in a status CSV", results_file("s.csv", STATUS_HEADER.encode()
                                                   + "gemeente,goed.nl,,passé,\n".encode(
                                                       "latin-1")), 2,
-         r"s\.csv line 2, byte 23: not valid utf-8 \(byte 0xe9\).*--encoding"),
+         r"nothing imported: .*s\.csv line 2, byte 23: not valid utf-8 \(byte 0xe9\).*--encoding"),
     Case("Latin-1 in batch JSON", results_file("b.json", '{"domains": {"goed.nl": '
                                                 '{"status": "é"}}}'.encode("latin-1")), 2,
          r"b\.json line 1, byte 37: not valid utf-8"),
@@ -243,7 +243,7 @@ CASES = [
          r"list\.xlsx unpacks to [\d,]+ bytes, more than the 20,000 allowed "
          r"\(setting max_xlsx_bytes\)", env=(("METING_MAX_XLSX_BYTES", "20000"),)),
     Case("XLSX over the cell limit", workbook(ROWS), 2,
-         r"list\.xlsx has more than 1,000 cells \(setting max_xlsx_cells\)",
+         r"nothing imported: list\.xlsx has more than 1,000 cells \(setting max_xlsx_cells\)",
          env=(("METING_MAX_XLSX_CELLS", "1000"),)),
     Case("a list over the size limit", list_file(LIST * 50), 2,
          r"list\.csv has [\d,]+ bytes, more than the 100 allowed",
@@ -262,6 +262,9 @@ CASES = [
     Case("a round label with NUL", lambda tmp, url: [*results_file("s.csv", STATUS.encode())(
         tmp, url)[:-1], "nieuw\x00"], 2,
          r"--round: the round label holds a NUL character"),
+    Case("a round label longer than the column", lambda tmp, url: [*results_file(
+        "s.csv", STATUS.encode())(tmp, url)[:-1], "x" * 101], 2,
+         r"--round: the round label has 101 characters, more than the 100 allowed"),
     # report and the command line
     Case("report into a missing directory", report("--out", "TMP/nowhere/r.html"), 2,
          r"--out .*nowhere/r\.html: there is no directory .*nowhere; make it first"),

@@ -140,6 +140,8 @@ def read_xlsx(path: Path, limits: FileLimits | None = None) -> Table:
         if len(book.worksheets) > 1:
             table.notes.append(f"only the first sheet ({book.worksheets[0].title!r}) is read")
         read_rows(book.worksheets[0].iter_rows(), table, path, limits)
+    except ListFileError:
+        raise
     except (ParseError, ValueError) as exc:  # defusedxml's refusals are ValueErrors
         raise ListFileError(f"{path.name}: the sheet's XML is refused ({exc})") from exc
     finally:
