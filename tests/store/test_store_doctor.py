@@ -66,6 +66,12 @@ def test_round_by_label_or_id_in_every_command(store_url: str, tmp_path: Path) -
     by_id = meting(store_url, "report", "--round", "1", "--out", str(tmp_path / "r.json"))
     assert by_id.exit_code == 0, by_id.stderr
     assert json.loads((tmp_path / "r.json").read_text())  # format from the suffix
+    (tmp_path / "mail.csv").write_text("category,domain,dmarc\ngemeente,goed.nl,passed\n")
+    into = meting(store_url, "import-results", str(tmp_path / "mail.csv"), "--kind", "mail",
+                  "--round", "1")
+    assert into.exit_code == 0, into.stderr
+    with Store.open(store_url) as store:
+        assert [(r.label, r.done) for r in store.rounds()] == [("2021-03", 2), ("najaar", 0)]
     unknown = meting(store_url, "run", "--round", "voorjaar")
     assert unknown.exit_code == 2 and "no round 'voorjaar'" in unknown.stderr
 

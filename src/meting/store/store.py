@@ -279,10 +279,12 @@ class Store:
                      kind: str, rows: Sequence[ImportedStatuses],
                      reactions: dict[str, str]) -> tuple[RoundInfo, int]:
         """Statuses measured elsewhere, with formal reactions, into the round labelled
-        `label` (made, finished, when new): all in one transaction, so a refusal leaves
-        no round and no statuses behind. The round and the number of tests stored."""
+        `label` or with that id (made, finished, when new): all in one transaction, so a
+        refusal leaves no round and no statuses behind. The round and the tests stored."""
         with self._sessions.begin() as session:
             found = session.scalar(select(Round).where(Round.label == label))
+            if found is None and label.isdigit():  # --round takes an id too
+                found = session.get(Round, int(label))
             if found is None:
                 found = _new_round(session, set_name, IMPORTED_NORM, label, date, "local")
                 found.state, found.started_at = "finished", _now()
