@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from meting.checks.not_testable import is_not_testable, judge_not_testable
 from meting.run.executor import Executor, Outcome
-from meting.run.retry import is_not_testable, judge_not_testable
 from meting.store import PlannedTest, RoundInfo, Store
 from meting.tester import judge
 
