@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 
 from meting import norms
+from meting.evidence import EvidenceError
 from meting.run.console import RoundProgress, summary_table
 from meting.run.executor import AsyncioExecutor
 from meting.run.round import Part, RoundInterrupted, judge_stored, run_to_end
@@ -124,7 +125,7 @@ def rejudge(console: Console, round_id: int, norm: str | None) -> int:
         try:
             before = store.round(round_id)
             judged = store.rejudge(round_id, settings.norm, judge_stored)
-        except StoreError as exc:
+        except (StoreError, EvidenceError) as exc:
             raise CommandError(str(exc)) from exc
         after = store.round(round_id)
     console.print(f"round {after.label}: {judged} tests judged again under norm "
