@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from meting.cli_evidence import evidence_app
@@ -29,18 +31,22 @@ errors = Console(stderr=True)
 
 
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}")
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(2)
 
 
 @lab_app.command("up")
-def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0) -> None:
-    """Build the lab (a healthy lab of the same size is left as it is)."""
+def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0,
+           catalogue: Annotated[Path | None, typer.Option(
+               help="a file of your own scenarios to add (docs/lab-scenarios.md)")] = None,
+           ) -> None:
+    """Build the lab (a healthy lab of the same size and scenarios is left as it is)."""
     from meting.lab import lab
 
     try:
         with console.status("building the lab…") as spinner:
-            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"))
+            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"),
+                          catalogue=catalogue)
     except LabError as exc:
         fail(str(exc))
     console.print(f"lab up in {info['seconds_to_start']} s; resolver {info['resolver']}, "
@@ -149,7 +155,6 @@ def check_mail(domain: str, as_json: Annotated[bool, typer.Option("--json")] = F
 def psl_update(from_file: Annotated[str | None, typer.Option(
         "--from", help="a list file to use instead of downloading")] = None) -> None:
     """Fetch the current Public Suffix List (or take a file) and use it from now on."""
-    from pathlib import Path
 
     import httpx
 
@@ -174,7 +179,6 @@ def import_list(path: Annotated[str, typer.Argument(help="a registry list, .csv 
                     "--good-rows", help="import the rows without errors, leave out the others")
                 ] = False) -> None:
     """Import organisations and domains from a list; a list with errors imports nothing."""
-    from pathlib import Path
 
     from meting import cli_registry
 
