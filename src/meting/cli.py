@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from meting import cli_errors as error_path
 from meting import cli_store
+from meting.cli_evidence import evidence_app
 from meting.lab.netns import LabError
 
 app = typer.Typer(help="Measure how government domains apply the mandatory security standards.",
@@ -24,6 +26,7 @@ app.add_typer(check_app, name="check")
 psl_app = typer.Typer(help="The Public Suffix List used for DMARC's organisational domain.",
                       no_args_is_help=True)
 app.add_typer(psl_app, name="psl")
+app.add_typer(evidence_app, name="evidence")
 console = Console()
 errors = error_path.stderr()
 
@@ -41,13 +44,17 @@ def fail(message: str, code: int = error_path.EXIT_INPUT) -> NoReturn:
 
 
 @lab_app.command("up")
-def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0) -> None:
-    """Build the lab (a healthy lab of the same size is left as it is)."""
+def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0,
+           catalogue: Annotated[Path | None, typer.Option(
+               help="a file of your own scenarios to add (docs/lab-scenarios.md)")] = None,
+           ) -> None:
+    """Build the lab (a healthy lab of the same size and scenarios is left as it is)."""
     from meting.lab import lab
 
     try:
         with console.status("building the lab…") as spinner:
-            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"))
+            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"),
+                          catalogue=catalogue)
     except LabError as exc:
         fail(str(exc), error_path.EXIT_FAILED)
     console.print(f"lab up in {info['seconds_to_start']} s; resolver {info['resolver']}, "
@@ -158,7 +165,6 @@ def check_mail(domain: str, as_json: Annotated[bool, typer.Option("--json")] = F
 def psl_update(from_file: Annotated[str | None, typer.Option(
         "--from", help="a list file to use instead of downloading")] = None) -> None:
     """Fetch the current Public Suffix List (or take a file) and use it from now on."""
-    from pathlib import Path
 
     import httpx
 
@@ -186,7 +192,6 @@ def import_list(path: Annotated[str, typer.Argument(help="a registry list, .csv 
                     help="encoding of a CSV list (default UTF-8; UTF-16 by its BOM)")] = None,
                 ) -> None:
     """Import organisations and domains from a list; a list with errors imports nothing."""
-    from pathlib import Path
 
     from meting import cli_registry
 

@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from meting.checks.not_testable import is_not_testable, judge_not_testable
 from meting.errors import OperationError, explain
 from meting.run.executor import Executor, Outcome
-from meting.run.retry import is_not_testable, judge_not_testable
 from meting.store import PlannedTest, RoundInfo, Store
 from meting.tester import judge
 
