@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from meting import cli_norms
 from meting.lab.netns import LabError
 
 app = typer.Typer(help="Measure how government domains apply the mandatory security standards.",
@@ -22,6 +23,7 @@ app.add_typer(check_app, name="check")
 psl_app = typer.Typer(help="The Public Suffix List used for DMARC's organisational domain.",
                       no_args_is_help=True)
 app.add_typer(psl_app, name="psl")
+app.add_typer(cli_norms.app, name="norms")
 console = Console()
 errors = Console(stderr=True)
 
