@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from meting import norms
+from meting.checks import judgeable
 from meting.run.executor import Executor, Outcome
 from meting.run.retry import is_not_testable, judge_not_testable
 from meting.store import PlannedTest, RoundInfo, Store
@@ -97,7 +99,9 @@ def run_to_end(store: Store, round_id: int, executor: Executor, on_stored: Store
 
 
 def judge_stored(kind: str, evidence: dict[str, Any], norm: str) -> dict[str, Any]:
-    """Judge stored evidence again (``meting rejudge``); a not_testable test stays so."""
+    """Judge stored evidence again (``meting rejudge``); a not_testable test stays so.
+    ``judgeable.CannotJudge`` when the evidence cannot answer the norm's questions."""
     if is_not_testable(evidence):
         return judge_not_testable(kind, evidence)
+    judgeable.check(kind, evidence, norms.load(norm))
     return judge(kind, evidence, norm)
