@@ -13,7 +13,6 @@ from rich.console import Console
 from meting import norms
 from meting.checks import judgeable
 from meting.norms import Norm, NormFile, resolution
-from meting.norms import tls as tls_norm
 from meting.registry.lists import ListEntry
 from meting.run import command
 from meting.store import Store
@@ -44,15 +43,14 @@ def test_every_group_is_in_one_named_bucket() -> None:
 
 @pytest.mark.parametrize("version", norms.versions())
 def test_no_shipped_norm_splits_a_bucket(version: str) -> None:
-    norm = norms.load(version)
-    for tls_version in ("TLSv1.3", "TLSv1.2"):
-        for bucket in {resolution.suite_bucket(s) for s in resolution.usable_at(tls_version)}:
-            classes = {tls_norm.suite_class(norm, s)
-                       for s in resolution.suites_in(bucket, tls_version)}
-            assert len(classes) == 1, (version, bucket, classes)
-    for bucket in resolution.buckets().groups:
-        classes = {tls_norm.group_class(norm, g) for g in resolution.groups_in(bucket)}
-        assert len(classes) == 1, (version, bucket, classes)
+    assert resolution.splits(norms.load(version)) == []
+
+
+def test_a_norm_that_splits_a_bucket_is_found_out() -> None:
+    found = resolution.splits(norm_file("split-bucket"))
+    assert len(found) == 1 and found[0].startswith("group bucket nist-p")
+    assert "different classes (good, phase_out)" in found[0]
+    assert resolution.splits(norm_file("split-class")) == []
 
 
 def test_buckets_tell_apart_what_the_2025_norm_tells_apart() -> None:
@@ -171,3 +169,23 @@ def test_rejudge_refuses_the_whole_round_and_changes_nothing(
     with Store.open(url) as store:
         assert store.round(round_id).norm == "current"
         assert [r.columns for r in store.results(round_id)] == [{"tls_ncsc_web": "passed"}]
+
+
+def test_a_round_is_not_started_under_a_norm_that_splits_a_bucket(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shipped = norms.model
+
+    def with_test_norm(version: str) -> NormFile:
+        return norms.load_file(DATA / "split-bucket.yaml") if version == "test-split-bucket" \
+            else shipped(version)
+
+    monkeypatch.setattr(norms, "model", with_test_norm)
+    monkeypatch.setenv("METING_CONFIG", str(tmp_path / "absent.toml"))
+    norms.load.cache_clear()
+    try:
+        with pytest.raises(command.CommandError, match=r"norm test-split-bucket asks finer "
+                           r"questions .* group bucket nist-p"):
+            command.checked_settings({"norm": "test-split-bucket"})
+        assert command.checked_settings({"norm": "2025"}).norm == "2025"
+    finally:
+        norms.load.cache_clear()

@@ -93,6 +93,18 @@ def _split(what: str, members: tuple[str, ...], classify: Any, example: str) -> 
             f"puts in different classes ({', '.join(classes)})")
 
 
+def splits(norm: Norm) -> list[str]:
+    """The buckets this norm splits: the probe cannot judge fresh scans under it there."""
+    found = [_split(f"{version}: suite bucket {bucket}", suites_in(bucket, version),
+                    lambda s: tls_norm.suite_class(norm, s), suites_in(bucket, version)[0])
+             for version in ("TLSv1.3", "TLSv1.2")
+             for bucket in dict.fromkeys(suite_bucket(s) for s in usable_at(version))]
+    found += [_split(f"group bucket {bucket}", groups_in(bucket),
+                     lambda g: tls_norm.group_class(norm, g), groups_in(bucket)[0])
+              for bucket in buckets().groups]
+    return [f for f in found if f]
+
+
 def problems(scan: dict[str, Any], norm: Norm) -> list[str]:
     """Where ``norm`` cannot judge this scan of one server (empty: it can)."""
     if not scan.get("versions") or scan.get("mode") == "full":

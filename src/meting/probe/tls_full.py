@@ -3,11 +3,12 @@
 sslyze tries every cipher suite of every version, every elliptic curve, compression,
 renegotiation, early data, extended master secret and the certificate. What it does
 not measure — the server's cipher order and the hashes accepted for key-exchange
-signatures — is added with the economical prober's own handshakes. Connections are
-counted by wrapping sslyze's socket opener (one full scan at a time, so the count is
-exact). When sslyze cannot connect at all, the economical prober supplies the
-preconditions (connected, STARTTLS offered, handshake error): there is nothing to
-enumerate then.
+signatures, and Extended Master Secret where TLS 1.3 is also offered (sslyze then
+reports it supported without asking) — is added with the economical prober's own
+handshakes. Connections are counted by wrapping sslyze's socket opener (one full scan at
+a time, so the count is exact). When sslyze cannot connect at all, the economical prober
+supplies the preconditions (connected, STARTTLS offered, handshake error): there is
+nothing to enumerate then.
 """
 
 from __future__ import annotations
@@ -34,8 +35,8 @@ from sslyze.server_setting import ServerNetworkConfiguration, ServerNetworkLocat
 from meting.norms import resolution
 from meting.norms import tls as tls_norm
 from meting.probe import ffdhe
-from meting.probe.tls import TLS_VERSIONS, Prober, now_iso
-from meting.probe.tls_conn import Target
+from meting.probe.tls import ALL_CIPHERS, TLS_VERSIONS, Prober, now_iso
+from meting.probe.tls_conn import Offer, Target
 from meting.probe.tls_trust import verify_chain
 from meting.settings import Settings
 
@@ -176,6 +177,10 @@ async def full_scan_address(address: str, port: int, server_name: str, *,
         scan["kex_hash"]["accepted"] = await prober.kex_hashes()
     elif kexes & {"ECDHE", "DHE"}:  # TLS 1.0/1.1 sign with MD5+SHA-1 or SHA-1
         scan["kex_hash"] = {"accepted": ["SHA1"], "default": "SHA1"}
+    if top is not None and top != "SSLv3" and scan["versions"]["TLSv1.3"]:
+        # sslyze 6.3.1 reports EMS as supported whenever TLS 1.3 is (ems_extension_plugin)
+        result = await prober.run(Offer(version=top, ciphers=ALL_CIPHERS))
+        scan["extended_master_secret"] = result.ems if result.ok else None
     scan["handshakes"] = opened + prober.count
     return scan
 

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from meting import norms
 from meting.checks.judgeable import CannotJudge
+from meting.norms import resolution
 from meting.run.console import RoundProgress, summary_table
 from meting.run.executor import AsyncioExecutor
 from meting.run.round import Part, RoundInterrupted, judge_stored, run_to_end
@@ -27,9 +28,13 @@ class CommandError(Exception):
 def checked_settings(overrides: dict[str, Any]) -> Settings:
     try:
         settings = load(overrides)
-        norms.load(settings.norm)
+        split = resolution.splits(norms.load(settings.norm))
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
+    if split:
+        raise CommandError(f"norm {settings.norm} asks finer questions than the TLS probe "
+                           f"answers: {split[0]}; split that bucket in "
+                           "norms/tls-buckets.yaml (see docs/norms.md)")
     return settings
 
 
