@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from meting import cli_errors as error_path
-from meting import cli_store
+from meting import cli_norms, cli_store
 from meting.cli_evidence import evidence_app
 from meting.lab.netns import LabError
 
@@ -27,6 +27,7 @@ psl_app = typer.Typer(help="The Public Suffix List used for DMARC's organisation
                       no_args_is_help=True)
 app.add_typer(psl_app, name="psl")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(cli_norms.app, name="norms")
 console = Console()
 errors = error_path.stderr()
 

@@ -20,7 +20,7 @@ class Settings:
     rpki_vrps: str = ""  # VRP JSON (rpki-client / Routinator export)
     rpki_routes: str = ""  # RIS whois dump of prefix-to-origin routes
     database: str = "sqlite:///meting.db"
-    norm: str = "current"
+    norm: str = "2025"  # new rounds: NCSC TLS guidelines 2025-05 (norms/versions/2025.yaml)
     concurrency: int = 200
     per_address: int = 4  # concurrent tests per server address
     dns_timeout: float = 3.0
