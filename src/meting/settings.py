@@ -32,6 +32,10 @@ class Settings:
     # Celery broker of `meting run --executor celery` and `meting worker`; it also keeps
     # the politeness limits shared by all workers (redis://HOST:PORT/DB or unix:///PATH)
     broker: str = "redis://127.0.0.1:6379/0"
+    # Networks the probes may connect to although they are special-purpose addresses
+    # (loopback, private, documentation, ...; see probe/guard.py), comma-separated CIDRs.
+    # Empty: none. The lab sets its own ranges; nothing else should need this.
+    allowed_networks: str = ""
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

@@ -222,7 +222,8 @@ def exec_in_scanner(argv: list[str]) -> int:
         raise netns.LabError("the lab is not up: run `meting lab up` first")
     env = {**os.environ, "METING_RESOLVER": info["resolver"],
            "METING_TRUST_STORE": info["trust_store"], "METING_RPKI_VRPS": info["rpki_vrps"],
-           "METING_RPKI_ROUTES": info["rpki_routes"]}
+           "METING_RPKI_ROUTES": info["rpki_routes"],
+           "METING_ALLOWED_NETWORKS": netns.LAB_NETWORKS}
     child = subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv), env=env)
     while True:
         # Ctrl-C reaches the child too (same process group); let it finish its own
