@@ -5,12 +5,11 @@ from __future__ import annotations
 from meting.checks.ipv6 import (
     SameSite,
     ServerIpv6,
-    distance,
     judge_mail,
     judge_nameservers,
     judge_web,
-    simhash,
 )
+from meting.checks.same_site import page_distance
 from meting.checks.verdict import Status
 
 
@@ -37,7 +36,7 @@ def test_name_servers() -> None:
 
 def test_web_server() -> None:
     ns = judge_nameservers(GOOD_NS)
-    same = distance(simhash(PAGE), simhash(PAGE + " extra"))
+    same = page_distance(PAGE, PAGE + " extra")
     ok = judge_web(server("www.x.nl", {"2001:db8::10": True}), same, ns)
     assert ok["ipv6_webserver"].status == ok["ipv6_web"].status == Status.PASSED
     none = judge_web(server("www.x.nl", {}), None, ns)
@@ -46,7 +45,7 @@ def test_web_server() -> None:
     dead = judge_web(server("www.x.nl", {"2001:db8::10": False}), None, ns)
     assert dead["web_reach"].status == Status.FAILED
     assert dead["ipv6_webserver"].status == Status.FAILED
-    other = distance(simhash(PAGE), simhash("Another site entirely, about something else. " * 9))
+    other = page_distance(PAGE, "<html><body>Elders</body></html>")
     assert other > 10
     assert judge_web(server("www.x.nl", {"2001:db8::10": True}), other, ns)[
         "web_ipv46"].status == Status.FAILED
@@ -103,3 +102,15 @@ def test_an_ipv6_only_web_host_is_not_compared_with_ipv4() -> None:
         assert result["ipv6_webserver"].status == result["ipv6_web"].status == Status.PASSED
     broken_v6 = judge_web(only_v6, SameSite(error="IPv6: timeout"), ns)
     assert broken_v6["web_ipv46"].status == broken_v6["ipv6_webserver"].status == Status.ERROR
+
+
+def test_pages_compared_as_internet_nl_compares_them() -> None:
+    """Per-request nonces and ASP.NET view state do not make two pages different; a page
+    of other text does (difflib quick ratio, limit 10 of 100: checks/data/same_site.yaml)."""
+    v4 = ('<script nonce="a1b2c3">x()</script><form><input type="hidden" name="__VIEWSTATE" '
+          'value="AAAA' + "x" * 400 + '"></form>' + PAGE)
+    v6 = ('<script nonce="zz99yy">x()</script><form><input type="hidden" name="__VIEWSTATE" '
+          'value="BBBB' + "q" * 400 + '"></form>' + PAGE)
+    assert page_distance(v4, v6) == 0
+    assert page_distance(PAGE, PAGE[: len(PAGE) * 95 // 100]) <= 10
+    assert page_distance(PAGE, PAGE[: len(PAGE) * 70 // 100]) > 10

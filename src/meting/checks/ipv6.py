@@ -13,14 +13,12 @@ answer, is `error`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from meting.checks import no_mx
+from meting.checks import no_mx, same_site
 from meting.checks.verdict import Status, Verdict, verdict, worst
 
-SAME_SITE_MAX_DISTANCE = 10  # simhash bits that may differ for "the same site"
 MAIL_OK_FOR_IPV6_MAIL = frozenset({Status.PASSED, Status.WARNING, Status.INFO,
                                    Status.NOT_TESTED})
 
@@ -41,10 +39,10 @@ class ServerIpv6:
 
 @dataclass(frozen=True)
 class SameSite:
-    """The site over IPv4 and over IPv6: their simhash distance when both were fetched,
-    else why not."""
+    """The site over IPv4 and over IPv6: their distance (0-100, same_site.py) when both
+    were fetched, else why not."""
 
-    distance: int | None = None
+    distance: float | None = None
     no_ipv4: tuple[str, str] | None = None  # why no IPv4 page to compare (nl, en): skipped
     error: str | None = None  # why there is no result: the IPv6 fetch failed, no A answer
 
@@ -133,18 +131,25 @@ def web_ipv46(site: SameSite) -> Verdict:
         return verdict(Status.NOT_TESTED,
                        f"Geen IPv4-site om mee te vergelijken ({nl}); vergelijking overgeslagen.",
                        f"No IPv4 site to compare with ({en}); comparison skipped.")
-    if distance <= SAME_SITE_MAX_DISTANCE:
-        return verdict(Status.PASSED, "Over IPv6 is dezelfde site te zien als over IPv4.",
-                       "IPv6 shows the same site as IPv4.")
+    limit = same_site.max_distance()
+    if distance <= limit:
+        return verdict(Status.PASSED,
+                       f"Over IPv6 is dezelfde site te zien als over IPv4 (verschil {distance:g} "
+                       f"van 100; de grens is {limit:g}).",
+                       f"IPv6 shows the same site as IPv4 (difference {distance:g} of 100; the "
+                       f"limit is {limit:g}).")
     return verdict(Status.FAILED,
-                   f"Over IPv6 is een andere site te zien dan over IPv4 (simhash-afstand "
-                   f"{distance}).",
-                   f"IPv6 shows a different site than IPv4 (simhash distance {distance}).")
+                   f"Over IPv6 is een andere site te zien dan over IPv4: de pagina's verschillen "
+                   f"{distance:g} van 100, meer dan de grens van {limit:g}. Laat de webserver "
+                   "over IPv6 dezelfde site geven als over IPv4.",
+                   f"IPv6 shows a different site than IPv4: the pages differ by {distance:g} "
+                   f"of 100, more than the limit of {limit:g}. Make the web server give the "
+                   "same site over IPv6 as over IPv4.")
 
 
-def judge_web(web: ServerIpv6, site: SameSite | int | None,
+def judge_web(web: ServerIpv6, site: SameSite | float | None,
               nameservers: dict[str, Verdict]) -> dict[str, Verdict]:
-    """``site``: the same-site comparison; an int is a simhash distance, None: not compared."""
+    """``site``: the same-site comparison; a number is its distance, None: not compared."""
     if not isinstance(site, SameSite):
         site = SameSite(distance=site)
     if web.addresses:
@@ -193,17 +198,3 @@ def judge_mail(mx: list[ServerIpv6], null_mx: bool,
     ipv6_mail = all_of([nameservers["ipv6_nameserver"], mail], "IPv6 voor mail is in orde.",
                        "IPv6 for mail is fine.")
     return {**subtests, "ipv6_mail": ipv6_mail}
-
-
-def simhash(text: str, bits: int = 64) -> int:
-    """A 64-bit simhash of the words of a page (Charikar), for the same-site comparison."""
-    weights = [0] * bits
-    for word in text.lower().split():
-        h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
-        for i in range(bits):
-            weights[i] += 1 if h >> i & 1 else -1
-    return sum(1 << i for i, w in enumerate(weights) if w > 0)
-
-
-def distance(a: int, b: int) -> int:
-    return (a ^ b).bit_count()

@@ -7,7 +7,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from meting.checks import dane, dnssec, https, ipv6, mail_auth, mx_limit, rpki, starttls, tls_ncsc
+from meting.checks import (
+    dane,
+    dnssec,
+    https,
+    ipv6,
+    mail_auth,
+    mx_limit,
+    rpki,
+    starttls,
+    tls_ncsc,
+)
+from meting.checks.same_site import page_distance
 from meting.checks.verdict import Status, Verdict, verdict
 from meting.norms import Norm
 from meting.probe.evidence import DnsAnswer, Reach
@@ -92,9 +103,7 @@ def same_site(evidence: dict[str, Any]) -> ipv6.SameSite:
     if v4.error:
         return ipv6.SameSite(no_ipv4=(f"ophalen over IPv4 mislukte: {v4.error}",
                                       f"the IPv4 fetch failed: {v4.error}"))
-    text4 = f"{v4.status} {' '.join(v4.header('location'))} {v4.body}"
-    text6 = f"{v6.status} {' '.join(v6.header('location'))} {v6.body}"
-    return ipv6.SameSite(distance=ipv6.distance(ipv6.simhash(text4), ipv6.simhash(text6)))
+    return ipv6.SameSite(distance=page_distance(v4.body, v6.body))
 
 
 def web_server_ipv6(evidence: dict[str, Any]) -> ipv6.ServerIpv6:
