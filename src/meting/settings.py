@@ -21,6 +21,7 @@ class Settings:
     rpki_routes: str = ""  # RIS whois dump of prefix-to-origin routes
     database: str = "sqlite:///meting.db"
     norm: str = "current"
+    lang: str = "nl"  # language of `meting check` (nl or en)
     concurrency: int = 200
     per_address: int = 4  # concurrent tests per server address
     dns_timeout: float = 3.0

@@ -90,14 +90,16 @@ def _fill(text: str, norm: Norm) -> str:
     return text.format(norm=norm.get("version", "?"), hsts_days=days)
 
 
-def guidance(key: str, status: Status, lang: str, norm: Norm) -> str:
+def guidance(key: str, status: Status, lang: str, norm: Norm, found_text: str = "") -> str:
     """The sentences added after a finding of this status: rule, advice, source."""
     found = entry(key)
     if found is None:
         return ""
     labels = _data("explanations.yaml")["labels"]
     parts = []
-    if status in NEEDS_ADVICE:
+    if labels["advice"][lang] in found_text:  # the finding says what to do itself
+        pass
+    elif status in NEEDS_ADVICE:
         parts.append(f"{labels['rule'][lang]} {_fill(found['rule'][lang], norm)}")
         parts.append(f"{labels['advice'][lang]} {found['advice'][lang]}")
     elif status in NO_RESULT_STATUSES:
@@ -114,7 +116,8 @@ def complete(results: dict[str, Verdict], norm: Norm) -> dict[str, Verdict]:
     """Every verdict with its guidance added (the finding first, unchanged)."""
     done = {}
     for key, v in results.items():
-        extra = {lang: guidance(key, v.status, lang, norm) for lang in LANGS}
+        extra = {lang: guidance(key, v.status, lang, norm, getattr(v.explanation, lang))
+                 for lang in LANGS}
         if not extra["nl"]:
             done[key] = v
             continue

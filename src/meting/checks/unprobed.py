@@ -23,18 +23,18 @@ def missing_name(evidence: dict[str, Any]) -> Verdict | None:
     name, registered = missing["name"], missing["registered_domain"]
     if missing["registered_rcode"] == "NXDOMAIN" or registered == name:
         nl = (f"{name} bestaat niet: DNS antwoordt NXDOMAIN, ook voor het geregistreerde "
-              f"domein {registered}. Er is niets getest. Controleer de spelling of de "
-              "registratie van het domein.")
+              f"domein {registered}. Er is niets getest. Wat te doen: controleer de spelling of "
+              "de registratie van het domein.")
         en = (f"{name} does not exist: DNS answers NXDOMAIN, for the registered domain "
-              f"{registered} too. Nothing was tested. Check the spelling or the domain's "
-              "registration.")
+              f"{registered} too. Nothing was tested. What to do: check the spelling or the "
+              "domain's registration.")
     else:
         nl = (f"{name} bestaat niet: DNS antwoordt NXDOMAIN, al bestaat het geregistreerde "
-              f"domein {registered} wel. Er is niets getest. Controleer de naam, of maak "
-              "het DNS-record aan.")
+              f"domein {registered} wel. Er is niets getest. Wat te doen: controleer de naam, of "
+              "maak het DNS-record aan.")
         en = (f"{name} does not exist: DNS answers NXDOMAIN, although the registered domain "
-              f"{registered} does. Nothing was tested. Check the name, or create its DNS "
-              "record.")
+              f"{registered} does. Nothing was tested. What to do: check the name, or create "
+              "its DNS record.")
     return verdict(Status.ERROR, nl, en)
 
 
@@ -65,22 +65,23 @@ def refused_addresses(evidence: dict[str, Any], results: dict[str, Verdict]
     refused: dict[str, str] = evidence.get("refused") or {}
     if not refused:
         return results
-    server_addresses = set(_server_addresses(evidence))
-    hit_servers = {a: k for a, k in refused.items() if a in server_addresses}
+    servers = set(_server_addresses(evidence))
+    server_hit = any(a in servers for a in refused)
+    ns_hit = any(a not in servers for a in refused)
     shown = ", ".join(f"{a} ({kind_of_address(k).nl})" for a, k in refused.items())
     shown_en = ", ".join(f"{a} ({kind_of_address(k).en})" for a, k in refused.items())
     why = verdict(Status.NOT_TESTABLE,
                   f"Niet getest: DNS geeft {shown}. meting maakt geen verbinding met zulke "
                   "adressen, zodat niemand het via een naam op interne systemen kan richten. "
-                  "Publiceer voor deze naam alleen adressen die vanaf het internet bereikbaar "
-                  "zijn.",
+                  "Wat te doen: publiceer voor deze naam alleen adressen die vanaf het internet "
+                  "bereikbaar zijn.",
                   f"Not tested: DNS gives {shown_en}. meting does not connect to such "
                   "addresses, so that nobody can aim it at internal systems through a name. "
-                  "Publish only addresses that can be reached from the internet for this name.")
-    if hit_servers:
-        keys = [k for k in results if k not in DNS_ONLY]
-    else:  # only name servers
-        keys = [k for k in results if k in NAME_SERVER_KEYS or "rpki" in k]
+                  "What to do: publish only addresses that can be reached from the internet "
+                  "for this name.")
+    keys = [k for k in results
+            if (server_hit and k not in DNS_ONLY and k not in ("ns_reach", "ipv6_nameserver"))
+            or (ns_hit and (k in NAME_SERVER_KEYS or "rpki" in k))]
     return {**results, **dict.fromkeys(keys, why)}
 
 
