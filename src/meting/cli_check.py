@@ -42,18 +42,23 @@ def fail(message: str, lang: str = "en") -> None:
 
 
 def check(kind: str, typed: str, as_json: bool, show_evidence: bool,
-          lang: str | None) -> None:
+          lang: str | None, norm: str | None = None) -> None:
     import asyncio
 
+    from meting import norms
+    from meting.probe.guard import parse_networks
     from meting.probe.routing import RoutingDataError
     from meting.registry.names import BadDomainName, display, target_from
     from meting.settings import load
     from meting.tester import routing_data, run_test
 
     try:
-        settings = load({"lang": lang})
+        settings = load({"lang": lang, "norm": norm})
         if settings.lang not in WORDS:
             raise ValueError(f"--lang {settings.lang!r}: choose nl or en")
+        parse_networks(settings.allowed_networks)
+        if settings.norm not in norms.versions():
+            raise ValueError(f"--norm {settings.norm!r}: choose {', '.join(norms.versions())}")
         target = target_from(typed, kind)
         routing = routing_data(settings)
     except (BadDomainName, ValueError, RoutingDataError) as exc:
@@ -144,9 +149,11 @@ def check_web(
         as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
         evidence: Annotated[bool, typer.Option(help="show the evidence too")] = False,
         lang: Annotated[str | None, typer.Option(
-            "--lang", help="nl or en (default: the lang setting, nl)")] = None) -> None:
+            "--lang", help="nl or en (default: the lang setting, nl)")] = None,
+        norm: Annotated[str | None, typer.Option(help="norm version to judge by")] = None,
+) -> None:
     """Test a web host (e.g. www.example.nl)."""
-    check("web", host, as_json, evidence, lang)
+    check("web", host, as_json, evidence, lang, norm)
 
 
 @app.command("mail")
@@ -156,6 +163,8 @@ def check_mail(
         as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
         evidence: Annotated[bool, typer.Option(help="show the evidence too")] = False,
         lang: Annotated[str | None, typer.Option(
-            "--lang", help="nl or en (default: the lang setting, nl)")] = None) -> None:
+            "--lang", help="nl or en (default: the lang setting, nl)")] = None,
+        norm: Annotated[str | None, typer.Option(help="norm version to judge by")] = None,
+) -> None:
     """Test a mail domain (e.g. example.nl)."""
-    check("mail", domain, as_json, evidence, lang)
+    check("mail", domain, as_json, evidence, lang, norm)

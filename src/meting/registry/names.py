@@ -69,7 +69,9 @@ def target_from(text: str, kind: str) -> TypedTarget:
     else:
         host = re.split(r"[/?#]", raw, maxsplit=1)[0]
         how = "name"
-        if re.fullmatch(r"[^:]+:\d+", host):
+        if host.startswith("[") and "]" in host:  # [IPv6]:port
+            host = host[1:host.index("]")]
+        elif re.fullmatch(r"[^:]+:\d+", host):
             host = host.rsplit(":", 1)[0]
         if host != raw:
             how = "host_port_path"
