@@ -41,6 +41,10 @@ KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+_KIND_NETWORKS: tuple[tuple[str, tuple[Network, ...]], ...] = tuple(
+    (kind, tuple(ipaddress.ip_network(n) for n in networks)) for kind, networks in KINDS)
+
+
 class AddressRefused(OSError):
     """A connection to an address that must not be probed was not attempted."""
 
@@ -94,9 +98,8 @@ def kind_of(address: str) -> str | None:
         ip = ip.ipv4_mapped
     if any(ip in net for net in allowed_networks() if net.version == ip.version):
         return None
-    for kind, networks in KINDS:
-        if any(ip in ipaddress.ip_network(n) for n in networks if
-               ipaddress.ip_network(n).version == ip.version):
+    for kind, networks in _KIND_NETWORKS:
+        if any(ip in net for net in networks if net.version == ip.version):
             return kind
     if ip.is_multicast:
         return "multicast"
