@@ -11,8 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from meting import cli_check, cli_norms, cli_store
 from meting import cli_errors as error_path
-from meting import cli_norms, cli_store
 from meting.cli_evidence import evidence_app
 from meting.lab.netns import LabError
 
@@ -21,8 +21,7 @@ app = typer.Typer(help="Measure how government domains apply the mandatory secur
 lab_app = typer.Typer(help="The lab: a small internet of real servers in network namespaces.",
                       no_args_is_help=True)
 app.add_typer(lab_app, name="lab")
-check_app = typer.Typer(help="Test one web host or one mail domain now.", no_args_is_help=True)
-app.add_typer(check_app, name="check")
+app.add_typer(cli_check.app, name="check")
 psl_app = typer.Typer(help="The Public Suffix List used for DMARC's organisational domain.",
                       no_args_is_help=True)
 app.add_typer(psl_app, name="psl")
@@ -103,63 +102,6 @@ def lab_exec(ctx: typer.Context) -> None:
     except LabError as exc:
         fail(str(exc), error_path.EXIT_FAILED)
     sys.exit(code)
-
-
-def check(kind: str, target: str, as_json: bool, show_evidence: bool) -> None:
-    import asyncio
-
-    from meting.probe.routing import RoutingDataError
-    from meting.registry.names import BadDomainName, display, normalise
-    from meting.settings import load
-    from meting.tester import routing_data, run_test
-
-    try:
-        name = normalise(target)
-        settings = load()
-        routing = routing_data(settings)
-    except (BadDomainName, ValueError, RoutingDataError) as exc:
-        fail(str(exc))
-    try:
-        evidence, judged = asyncio.run(run_test(kind, name, settings, routing))
-    except TimeoutError:
-        fail(f"the {kind} test of {name} did not finish within {settings.test_budget:g} s",
-             error_path.EXIT_FAILED)
-    except Exception as exc:  # a bug in one probe or check: a clear message, no traceback
-        fail(f"the {kind} test of {name} broke ({type(exc).__name__}: {exc}); please report it",
-             error_path.EXIT_FAILED)
-    result = {"target": name, "kind": kind, **judged}
-    if show_evidence:
-        result["evidence"] = evidence
-    if as_json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-        return
-    table = Table("", "status", "explanation", title=f"{kind} test of {display(name)}")
-    for group in ("columns", "subtests"):
-        for key, v in result[group].items():
-            label = key if group == "columns" else f"  {key}"
-            table.add_row(label, STATUS_STYLE.get(v["status"], v["status"]),
-                          v["explanation"]["en"])
-    console.print(table)
-
-
-STATUS_STYLE = {"passed": "[green]passed[/]", "failed": "[red]failed[/]",
-                "warning": "[yellow]warning[/]", "info": "[cyan]info[/]"}
-
-
-@check_app.command("web")
-def check_web(host: str, as_json: Annotated[bool, typer.Option("--json")] = False,
-              evidence: Annotated[bool, typer.Option(help="include the evidence")] = False,
-              ) -> None:
-    """Test a web host (e.g. www.example.nl)."""
-    check("web", host, as_json, evidence)
-
-
-@check_app.command("mail")
-def check_mail(domain: str, as_json: Annotated[bool, typer.Option("--json")] = False,
-               evidence: Annotated[bool, typer.Option(help="include the evidence")] = False,
-               ) -> None:
-    """Test a mail domain (e.g. example.nl)."""
-    check("mail", domain, as_json, evidence)
 
 
 @psl_app.command("update")

@@ -244,7 +244,8 @@ def exec_in_scanner(argv: list[str]) -> int:
         raise netns.LabError("the lab is not up: run `meting lab up` first")
     env = {**os.environ, "METING_RESOLVER": info["resolver"],
            "METING_TRUST_STORE": info["trust_store"], "METING_RPKI_VRPS": info["rpki_vrps"],
-           "METING_RPKI_ROUTES": info["rpki_routes"]}
+           "METING_RPKI_ROUTES": info["rpki_routes"],
+           "METING_ALLOWED_NETWORKS": netns.LAB_NETWORKS}
     # Ctrl-C reaches the child itself (same process group); a signal sent to this
     # process is passed on, so the child finishes its own shutdown (a round marks
     # itself interrupted) and is never orphaned.
