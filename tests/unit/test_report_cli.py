@@ -62,7 +62,7 @@ def test_report_json_of_a_stored_round(database: str, tmp_path: Path,
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
-    assert data["round"] == "2021-11" and data["rules"] == "meting-telregels 2026.1"
+    assert data["round"] == "2021-11" and data["rules"] == "meting-telregels 2026.2"
     dnssec = data["adoption"]["web"]["all"]["dnssec"]
     assert (dnssec["rate"], dnssec["compliant"], dnssec["counted"], dnssec["excluded"]) == (
         71.4, 5, 7, 1)
@@ -81,7 +81,7 @@ def test_round_figures_json_for_the_demo(database: str) -> None:
         by_number = round_figures_json(store, number)
         by_label = round_figures_json(store, "2021-11")
     assert by_number == by_label
-    assert by_number["round"] == "2021-11" and by_number["rules"] == "meting-telregels 2026.1"
+    assert by_number["round"] == "2021-11" and by_number["rules"] == "meting-telregels 2026.2"
     # hsts: rijk-c warning counts, gem-b failed, gem-a error left out → 6/7
     hsts = by_number["adoption"]["web"]["all"]["hsts"]
     assert (hsts["rate"], hsts["compliant"], hsts["counted"], hsts["excluded"]) == (
