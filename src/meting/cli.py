@@ -248,7 +248,10 @@ def import_results(
         set_name: Annotated[str | None, typer.Option("--set", help="domain set of a new round")]
         = None,
         reactions: Annotated[str | None, typer.Option(
-            help="CSV of formal reactions: organisation,text")] = None) -> None:
+            help="CSV of formal reactions: organisation,text")] = None,
+        register: Annotated[bool, typer.Option(
+            help="register domains the registry lacks, from the file's category")] = True,
+) -> None:
     """Store statuses measured elsewhere as a round; a file with errors imports nothing."""
     import datetime
     from pathlib import Path
@@ -263,11 +266,13 @@ def import_results(
     except ValueError:
         fail(f"--date {date!r} is not a date (YYYY-MM-DD)")
     try:
-        info, stored = store_results(settings.load().database, Path(path), kind, label, day,
-                                     set_name, Path(reactions) if reactions else None)
+        info, stored, added = store_results(settings.load().database, Path(path), kind, label,
+                                            day, set_name, Path(reactions) if reactions else None,
+                                            register)
     except ImportResultsError as exc:
         fail(str(exc))
-    console.print(f"{stored} {kind} results stored in round {info.label} ({info.date})")
+    console.print(f"{stored} {kind} results stored in round {info.label} ({info.date}); "
+                  f"{added} domains added to the registry")
 
 
 @app.command("report")

@@ -10,7 +10,14 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from meting.analysis.imports import ImportedResult, ImportProblems, read_batch_json, read_status_csv
+from meting.analysis.imports import (
+    ImportedResult,
+    ImportProblems,
+    read_batch_json,
+    read_status_csv,
+    registry_entries,
+)
+from meting.registry.entry import ListEntry
 from meting.store import ImportedStatuses, RoundInfo, Store, StoreError
 from meting.store.records import RoundStateError
 
@@ -23,26 +30,30 @@ class ImportResultsError(Exception):
 
 def import_results(database: str, path: Path, kind: str, label: str,
                    date: datetime.date | None, set_name: str | None,
-                   reactions: Path | None = None) -> tuple[RoundInfo, int]:
+                   reactions: Path | None = None,
+                   register: bool = True) -> tuple[RoundInfo, int, int]:
     """Store the file's statuses in the round labelled ``label`` (made, finished, when new);
-    the round and the number of tests stored. Nothing is stored when anything is wrong."""
+    the round, the number of tests stored and of domains added to the registry. Domains
+    the registry lacks are registered from the file (``register``), else refused. Nothing
+    is stored when anything is wrong."""
     if kind not in ("web", "mail"):
         raise ImportResultsError(f"unknown test kind {kind!r}; web or mail")
     items = _read(path, kind)
     texts = _read_reactions(reactions) if reactions else {}
     with Store.open(database) as store:
         try:
-            rows = _in_registry(store, items, kind)
+            rows, new = _in_registry(store, items, kind, register)
             organisations = {e.organisation for e in store.export_entries()}
+            organisations |= {e.organisation for e in new}
             unknown = sorted(set(texts) - organisations)
             if unknown:
                 raise ImportResultsError("nothing imported: reactions of organisations not in "
                                          f"the registry: {', '.join(unknown)}")
             info = _round(store, label, date, set_name)
-            stored = store.import_statuses(info.id, kind, rows)
+            stored = store.import_statuses(info.id, kind, rows, register=new)
             for organisation, text in texts.items():
                 store.set_reaction(info.id, organisation, text)
-            return store.round(info.id), stored
+            return store.round(info.id), stored, len(new)
         except StoreError as exc:
             raise ImportResultsError(str(exc)) from exc
 
@@ -77,13 +88,25 @@ def _read_reactions(path: Path) -> dict[str, str]:
     return found
 
 
-def _in_registry(store: Store, items: Sequence[ImportedResult],
-                 kind: str) -> list[ImportedStatuses]:
-    """Registry domains for the file's names; for web, a web host names its domain too
-    (Internet.nl batch results name the host tested, e.g. www.example.nl)."""
+def _in_registry(store: Store, items: Sequence[ImportedResult], kind: str,
+                 register: bool) -> tuple[list[ImportedStatuses], list[ListEntry]]:
+    """Registry domains for the file's names (for web, a web host names its domain too:
+    Internet.nl batch results name the host tested, e.g. www.example.nl), and the entries
+    that register the domains the registry lacks (none unless ``register``)."""
     entries = store.export_entries()
     known = {e.domain for e in entries}
     hosts = {e.web_target: e.domain for e in entries if e.web_target} if kind == "web" else {}
+    unknown = [i for i in items if hosts.get(i.domain, i.domain) not in known]
+    new = registry_entries(unknown, kind) if register else []
+    uncategorised = [e.domain for e in new if not e.category]
+    if uncategorised:
+        raise ImportResultsError(
+            f"nothing imported: {len(uncategorised)} domains are not in the registry and the "
+            f"file gives no category for them ({', '.join(uncategorised[:20])}); import a "
+            "registry list with them first (meting import), or a status CSV with categories")
+    if new:
+        hosts |= {i.domain: e.domain for i, e in zip(unknown, new, strict=True)}
+    known |= {e.domain for e in new}
     rows = [ImportedStatuses(hosts.get(i.domain, i.domain), dict(i.columns), i.reaction)
             for i in items]
     missing = sorted(r.domain for r in rows if r.domain not in known)
@@ -92,8 +115,8 @@ def _in_registry(store: Store, items: Sequence[ImportedResult],
                                            if len(missing) > 20 else "")
         raise ImportResultsError(f"nothing imported: {len(missing)} domains are not in the "
                                  f"registry: {shown}; import a registry list with them first "
-                                 "(meting import)")
-    return rows
+                                 "(meting import), or leave out --no-register")
+    return rows, new
 
 
 def _round(store: Store, label: str, date: datetime.date | None,

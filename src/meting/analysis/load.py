@@ -75,7 +75,7 @@ def _row(result: StoredResult, evidence: Mapping[str, Any]) -> DomainResult:
         web_host=result.target if result.kind == "web" else None,
         addresses=tuple(a for h in hosts for a in _addresses(h)),
         host_aliases=_aliases(evidence.get("host", {})) if result.kind == "web" else (),
-        target=result.target, reaction=result.reaction,
+        target=result.target, reaction=result.reaction, parent=result.parent,
         details={c: _finding(s, result.explanations.get(c)) for c, s in result.columns.items()},
         subtests={name: _finding(status, result.subtest_explanations.get(name))
                   for name, status in result.subtests.items()})

@@ -98,10 +98,12 @@ def read_row(header: Header, line: int, cells: list[str],
         problems.error(line, header.names.get("web_host"), "the domain has neither a web "
                        "nor a mail role, so nothing would be tested; leave the web host "
                        "empty or set mail to yes")
-    return ListEntry(line=line, organisation=organisation, category=category, domain=domain,
-                     web=web, web_host=web_host, mail=mail, umbrella=umbrella,
-                     provider=" ".join(cell("provider").split()) or None,
-                     sets=set_names(cell("sets"))), len(problems.errors) == before
+    entry = ListEntry(line=line, organisation=organisation, category=category, domain=domain,
+                      web=web, web_host=web_host, mail=mail, umbrella=umbrella,
+                      provider=" ".join(cell("provider").split()) or None,
+                      sets=set_names(cell("sets")),
+                      parent=" ".join(cell("parent").split()) or None)
+    return entry, len(problems.errors) == before
 
 
 def organisation_name(text: str) -> str:
