@@ -280,13 +280,25 @@ def report(round_ref: Annotated[str, typer.Option("--round", help="round label o
            fmt: Annotated[str, typer.Option("--format", help="html, pdf, xlsx, csv or json")]
            = "html",
            lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
-           out: Annotated[str | None, typer.Option("--out", help="file to write")] = None) -> None:
-    """A round's report: figures, trends, laggards, suppliers and the appendix."""
+           out: Annotated[str | None, typer.Option("--out", help="file to write")] = None,
+           organisation: Annotated[str | None, typer.Option(
+               help="only this organisation's domains")] = None,
+           umbrella: Annotated[str | None, typer.Option(
+               help="only this umbrella's organisations")] = None,
+           parent: Annotated[str | None, typer.Option(
+               help="only this parent organisation (e.g. a ministry) and those under it")]
+           = None) -> None:
+    """A round's report: figures, trends, laggards, suppliers and the appendix; or the
+    report for one organisation, umbrella or parent organisation."""
     from pathlib import Path
 
     from meting import settings
+    from meting.cli_report_scope import scoped_report
     from meting.report.command import ReportError, write_report
 
+    if organisation or umbrella or parent:
+        scoped_report(round_ref, fmt, lang, out, organisation, umbrella, parent)
+        return
     try:
         paths = write_report(settings.load().database, round_ref, fmt, lang,
                              Path(out) if out else None)

@@ -2,16 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from meting.analysis.load import load_analysis
+from meting.analysis.load import load_analysis, load_scope
+from meting.analysis.scope import Scope, ScopeError
 from meting.report.render import FORMATS, render
+from meting.report.scoped import render_scope
 from meting.report.texts import LANGUAGES
 from meting.store import Store, StoreError
 
 
 class ReportError(Exception):
     pass
+
+
+SCOPE_FORMATS = ("html", "pdf", "xlsx", "ods")
+
+
+def write_scope_report(database: str, round_ref: str, scope: Scope, fmt: str, lang: str,
+                       out: Path | None) -> Path:
+    """One organisation's, umbrella's or parent's report; default file name
+    ``report-<round>-<name>.<format>`` in the current directory."""
+    if fmt not in SCOPE_FORMATS:
+        raise ReportError(f"a report for one {scope.level} is {', '.join(SCOPE_FORMATS)}, "
+                          f"not {fmt!r}")
+    if lang not in LANGUAGES:
+        raise ReportError(f"unknown language {lang!r}; one of {', '.join(LANGUAGES)}")
+    with Store.open(database) as store:
+        try:
+            scoped = load_scope(store, round_ref, scope)
+        except (StoreError, KeyError, ScopeError) as exc:
+            raise ReportError(str(exc).strip("'\"")) from exc
+    slug = re.sub(r"[^a-z0-9]+", "-", scope.name.lower()).strip("-") or scope.level
+    path = out or Path(f"report-{scoped.current.round.round_id}-{slug}.{fmt}")
+    path.write_bytes(render_scope(scoped, fmt, lang))
+    return path
 
 
 def write_report(database: str, round_ref: str, fmt: str, lang: str,

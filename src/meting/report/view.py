@@ -222,13 +222,26 @@ class ReportView:
 
     # -- 3. per layer ----------------------------------------------------------------------
     def layer_rows(self, kind: str) -> list[dict[str, Any]]:
-        kf = self.figures.kinds[kind]
-        prev = self.a.previous.kinds.get(kind) if self.a.previous else None
+        return self._group_rows(self.figures, self.a.previous, kind, self.t.category)
+
+    def parent_rows(self, kind: str) -> list[dict[str, Any]]:
+        """The Rijk layer per ministry (parent organisation), high to low; none without
+        parents in the registry."""
+        now = self.a.per_parent
+        if now is None or kind not in now.kinds:
+            return []
+        rows = self._group_rows(now, self.a.per_parent_previous, kind, str)
+        return [r for r in rows if r["group"] != ALL]
+
+    def _group_rows(self, now: RoundFigures, previous: RoundFigures | None, kind: str,
+                    label: Any) -> list[dict[str, Any]]:
+        kf = now.kinds[kind]
+        prev = previous.kinds.get(kind) if previous else None
         rows: list[dict[str, Any]] = []
         for group in kf.adoption:
-            fc = kf.fully_compliant[group]
+            fc = kf.fully_compliant.get(group)
             before = prev.layer_average.get(group) if prev else None
-            rows.append({"group": group, "label": self.t.category(group), "n": kf.n[group],
+            rows.append({"group": group, "label": label(group), "n": kf.n[group],
                          "now": kf.layer_average[group],
                          "now_text": self.num.rate_n(kf.layer_average[group], kf.n[group]),
                          "previous": self.num.percent(before),
