@@ -277,7 +277,7 @@ def import_results(
 
 @app.command("report")
 def report(round_ref: Annotated[str, typer.Option("--round", help="round label or number")],
-           fmt: Annotated[str, typer.Option("--format", help="html, pdf, xlsx, csv or json")]
+           fmt: Annotated[str, typer.Option("--format", help="html, pdf, xlsx, ods, csv or json")]
            = "html",
            lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
            out: Annotated[str | None, typer.Option("--out", help="file to write")] = None,

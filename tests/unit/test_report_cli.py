@@ -97,8 +97,12 @@ def test_report_csv_writes_one_file_per_kind(database: str, tmp_path: Path,
     result = CliRunner().invoke(app, ["report", "--round", "2021-11", "--format", "csv",
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
-    web = (tmp_path / "appendix-web.csv").read_text().splitlines()
+    data = (tmp_path / "appendix-web.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM: spreadsheets read UTF-8
+    web = data.decode("utf-8-sig").splitlines()
     assert web[0].startswith("category,domain,reaction,dnssec,tls_available")
+    assert web[0].endswith(",security_txt,organisation,umbrella,parent")
+    assert "rijk,rijk-a.nl,0,passed," in web[1] and web[1].endswith(",Ministerie A,CIO Rijk,")
     assert len(web) == 1 + 8
 
 
@@ -171,5 +175,6 @@ def test_import_internet_nl_batch_results_by_web_host(database: str, tmp_path: P
     assert result.exit_code == 0, result.output
     assert run("report", "--round", "batch", "--format", "csv", "--out",
                str(tmp_path / "batch.csv")).exit_code == 0
-    assert (tmp_path / "batch-web.csv").read_text().splitlines() == [
-        "category,domain,reaction,tls_available,hsts", "rijk,rijk-a.nl,0,passed,failed"]
+    assert (tmp_path / "batch-web.csv").read_text("utf-8-sig").splitlines() == [
+        "category,domain,reaction,tls_available,hsts,organisation,umbrella,parent",
+        "rijk,rijk-a.nl,0,passed,failed,Ministerie A,CIO Rijk,"]

@@ -7,9 +7,9 @@ import json
 from meting.analysis.analysis import Analysis, analysis_json
 from meting.report.html import render_html
 from meting.report.status_csv import write_status_csv
-from meting.report.xlsx import render_xlsx
+from meting.report.xlsx import render_ods, render_xlsx
 
-FORMATS = ("html", "pdf", "xlsx", "csv", "json")
+FORMATS = ("html", "pdf", "xlsx", "ods", "csv", "json")
 
 
 class UnknownFormat(ValueError):
@@ -26,9 +26,11 @@ def render(analysis: Analysis, fmt: str, lang: str = "nl") -> dict[str, bytes]:
         return {".pdf": render_pdf(analysis, lang)}
     if fmt == "xlsx":
         return {".xlsx": render_xlsx(analysis, lang)}
-    if fmt == "csv":
+    if fmt == "ods":
+        return {".ods": render_ods(analysis, lang)}
+    if fmt == "csv":  # with a byte order mark: spreadsheets then read it as UTF-8
         results = analysis.current.round
-        return {f"-{kind}.csv": write_status_csv(results, kind).encode()
+        return {f"-{kind}.csv": write_status_csv(results, kind).encode("utf-8-sig")
                 for kind in analysis.current.kinds}
     if fmt == "json":
         text = json.dumps(analysis_json(analysis), ensure_ascii=False, indent=1)
