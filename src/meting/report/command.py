@@ -18,6 +18,7 @@ class ReportError(Exception):
 
 
 SCOPE_FORMATS = ("html", "pdf", "xlsx", "ods")
+DETAILS = "-details/"
 
 
 def write_scope_report(database: str, round_ref: str, scope: Scope, fmt: str, lang: str,
@@ -55,16 +56,17 @@ def write_report(database: str, round_ref: str, fmt: str, lang: str,
             raise ReportError(str(exc)) from exc
     if not analysis.current.round.rows:
         raise ReportError(f"round {round_ref} has no finished tests yet")
-    files = render(analysis, fmt, lang)
-    default = Path(f"report-{analysis.current.round.round_id}")
+    stem = out.with_suffix("") if out else Path(f"report-{analysis.current.round.round_id}")
+    files = render(analysis, fmt, lang, stem.name)
     written = []
     for suffix, data in files.items():
-        if out is None:
-            path = Path(f"{default}{suffix}")
-        elif fmt == "csv":  # two files: <out>-web.csv and <out>-mail.csv
-            path = Path(f"{out.with_suffix('')}{suffix}")
-        else:
-            path = out
+        # CSV: <out>-web.csv and <out>-mail.csv; HTML: <out>.html and <out>-details/…
+        path = out if out and suffix == f".{fmt}" else Path(f"{stem}{suffix}")
+        if suffix.startswith(DETAILS):
+            path.parent.mkdir(exist_ok=True)
+        elif path not in written:
+            written.append(path)
         path.write_bytes(data)
-        written.append(path)
+    if any(suffix.startswith(DETAILS) for suffix in files):
+        written.append(Path(f"{stem}{DETAILS}"))  # the folder, not its thousands of pages
     return written

@@ -25,6 +25,9 @@ from meting.report.texts import Texts, texts_version
 
 EARLIER_SHOWN = 4  # earlier rounds beside this one in the per-standard tables
 PROVIDERS_OVER_TIME = 6
+SHORT = {"passed": "p", "failed": "f", "warning": "w", "info": "i", "not_tested": "nt",
+         "not_applicable": "na", "no_mx": "nm", "unreachable": "u", "not_testable": "tt",
+         "error": "e"}
 LAYERS_PER_TABLE = 3  # layers side by side in the per-layer table (each this and last round)
 
 
@@ -54,15 +57,17 @@ class ReportView:
     """Built once per report; the templates read its attributes and call its methods."""
 
     def __init__(self, analysis: Analysis, lang: str, *, with_details: bool = True,
-                 with_appendix: bool = True) -> None:
+                 with_appendix: bool = True, details_href: str | None = None) -> None:
         self.a = analysis
         self.t = Texts(lang)
         self.lang = lang
         self.round = analysis.current.round
         self.figures = analysis.current
         self.kinds = list(analysis.current.kinds)
-        self.with_details = with_details
+        self.with_details = with_details  # scorecards (and, in one document, the details)
         self.with_appendix = with_appendix
+        # the folder of the per-domain pages, relative to the report; None: in this document
+        self.details_href = details_href
         self.rules = analysis.rules
         self.rounding = analysis.rules.rounding
         self.num = Numbers(lang, self.rounding)
@@ -70,8 +75,10 @@ class ReportView:
         # Table cells are the bulk of a large report: each status's cell is made once here.
         # (Plain string building with escape(): Markup.format is too slow for 10,000 domains.)
         self._labels = {s: str(escape(self.t.status(s))) for s in Texts.statuses()}
-        self._cells = {s: Markup(f'<td class="s {s}" title="{self._labels[s]}">'
-                                 f'{escape(self.t.mark(s))}</td>') for s in Texts.statuses()}
+        # Short classes (style.css.j2) keep a 10,000-domain appendix small; the legend
+        # says what each mark means.
+        self._cells = {s: Markup(f'<td class="{SHORT[s]}">{escape(self.t.mark(s))}</td>')
+                       for s in Texts.statuses()}
 
     # -- helpers for templates --------------------------------------------------------------
     def pct(self, t: Tally | None) -> str:
@@ -115,9 +122,20 @@ class ReportView:
     def domain_cell(self, row: DomainResult) -> Markup:
         star = " *" if self.reacted(row) else ""
         domain = escape(row.domain)
+        if self.details_href is not None:
+            page = f"{self.details_href}/{detail_file(row.domain)}#{row.kind}"
+            return Markup(f'<td><a href="{escape(page)}">{domain}</a>{star}</td>')
         if not self.with_details:
             return Markup(f"<td>{domain}{star}</td>")
         return Markup(f'<td><a href="#{escape(self.anchor(row))}">{domain}</a>{star}</td>')
+
+    def appendix_row(self, row: DomainResult, columns: Sequence[str]) -> Markup:
+        """A row of the appendix; its organisation in data-o for the search field."""
+        return Markup(f'<tr data-o="{escape(row.organisation)}">'
+                      f"{self.domain_cell(row)}{self.status_cells(row, columns)}</tr>")
+
+    def short(self, status: str) -> str:
+        return SHORT.get(status, "")
 
     def finding_rows(self, findings: Sequence[tuple[str, str, str]]) -> Markup:
         """(name, status, explanation) as table rows: the detail pages' columns and subtests."""
@@ -405,6 +423,11 @@ class ReportView:
 
     def columns_of(self, kind: str) -> tuple[str, ...]:
         return column_names(kind)
+
+
+def detail_file(domain: str) -> str:
+    """The file of a domain's detail page (names are punycode; anything else is replaced)."""
+    return "".join(c if c.isalnum() or c in ".-" else "_" for c in domain) + ".html"
 
 
 def _n(figures: RoundFigures, kind: str) -> int:

@@ -13,30 +13,27 @@ from meting.analysis.figures import Tally
 from meting.report.numbers import Numbers
 from meting.report.sheets import Table, write_ods, write_xlsx
 from meting.report.texts import Texts
+from meting.report.view import detail_file
 
 
-def details_folder(analysis: Analysis) -> str:
-    """Where the HTML report puts its per-domain pages, relative to the report's files."""
+def default_folder(analysis: Analysis) -> str:
+    """Where ``meting report --format html`` puts the per-domain pages by default."""
     return f"report-{analysis.current.round.round_id}-details"
 
 
-def detail_page(domain: str) -> str:
-    return f"{domain}.html"
+def render_xlsx(analysis: Analysis, lang: str = "nl", details: str | None = None) -> bytes:
+    """``details``: the folder of the HTML report's per-domain pages, relative to the file."""
+    return write_xlsx(workbook_tables(analysis, lang, details or default_folder(analysis)))
 
 
-def render_xlsx(analysis: Analysis, lang: str = "nl") -> bytes:
-    return write_xlsx(workbook_tables(analysis, lang))
+def render_ods(analysis: Analysis, lang: str = "nl", details: str | None = None) -> bytes:
+    return write_ods(workbook_tables(analysis, lang, details or default_folder(analysis)))
 
 
-def render_ods(analysis: Analysis, lang: str = "nl") -> bytes:
-    return write_ods(workbook_tables(analysis, lang))
-
-
-def workbook_tables(analysis: Analysis, lang: str) -> list[Table]:
+def workbook_tables(analysis: Analysis, lang: str, folder: str) -> list[Table]:
     t = Texts(lang)
     results = analysis.current.round
     tables = [_figures(analysis, t)]
-    folder = details_folder(analysis)
     for kind, kf in analysis.current.kinds.items():
         rows = sorted(results.of_kind(kind), key=lambda r: (r.domain))
         tables.append(Table(
@@ -47,7 +44,7 @@ def workbook_tables(analysis: Analysis, lang: str) -> list[Table]:
               t("word_yes") if results.has_reaction(r) else "",
               *[r.columns.get(c) for c in kf.columns]] for r in rows],
             status_from=6, texts=t,
-            links=[f"{folder}/{detail_page(r.domain)}" for r in rows]))
+            links=[f"{folder}/{detail_file(r.domain)}" for r in rows]))
     tables.append(_laggards(analysis, t))
     tables.append(Table(t("reactions"), [t("organisation"), t("reactions")],
                         [list(item) for item in sorted(results.reactions.items())]))
