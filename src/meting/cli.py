@@ -221,7 +221,10 @@ def import_results(
         reactions: Annotated[str | None, typer.Option(
             help="CSV of formal reactions: organisation,text")] = None,
         encoding: Annotated[str | None, typer.Option(
-            help="encoding of the files (default UTF-8; UTF-16 by its BOM)")] = None) -> None:
+            help="encoding of the files (default UTF-8; UTF-16 by its BOM)")] = None,
+        register: Annotated[bool, typer.Option(
+            help="register domains the registry lacks, from the file's category")] = True,
+) -> None:
     """Store statuses measured elsewhere as a round; a file with errors imports nothing."""
     import datetime
     from pathlib import Path
@@ -236,27 +239,40 @@ def import_results(
     except ValueError:
         fail(f"--date {date!r} is not a date (YYYY-MM-DD)")
     try:
-        info, stored = store_results(settings.load().database, Path(path), kind, label, day,
-                                     set_name, Path(reactions) if reactions else None,
-                                     encoding)
+        info, stored, added = store_results(settings.load().database, Path(path), kind, label,
+                                            day, set_name, Path(reactions) if reactions else None,
+                                            encoding, register)
     except ImportResultsError as exc:
         fail(str(exc))
-    console.print(f"{stored} {kind} results stored in round {info.label} ({info.date})")
+    console.print(f"{stored} {kind} results stored in round {info.label} ({info.date}); "
+                  f"{added} domains added to the registry")
 
 
 @app.command("report")
 def report(round_ref: Annotated[str, typer.Option("--round", help="round label or number")],
            fmt: Annotated[str | None, typer.Option(
-               "--format", help="html, pdf, xlsx, csv or json (default: --out's suffix, "
+               "--format", help="html, pdf, xlsx, ods, csv or json (default: --out's suffix, "
                "else html)")] = None,
            lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
-           out: Annotated[str | None, typer.Option("--out", help="file to write")] = None) -> None:
-    """A round's report: figures, trends, laggards, suppliers and the appendix."""
+           out: Annotated[str | None, typer.Option("--out", help="file to write")] = None,
+           organisation: Annotated[str | None, typer.Option(
+               help="only this organisation's domains")] = None,
+           umbrella: Annotated[str | None, typer.Option(
+               help="only this umbrella's organisations")] = None,
+           parent: Annotated[str | None, typer.Option(
+               help="only this parent organisation (e.g. a ministry) and those under it")]
+           = None) -> None:
+    """A round's report: figures, trends, laggards, suppliers and the appendix; or the
+    report for one organisation, umbrella or parent organisation."""
     from pathlib import Path
 
     from meting import settings
+    from meting.cli_report_scope import scoped_report
     from meting.report.command import ReportError, write_report
 
+    if organisation or umbrella or parent:
+        scoped_report(round_ref, fmt, lang, out, organisation, umbrella, parent)
+        return
     try:
         paths = write_report(settings.load().database, round_ref, fmt, lang,
                              Path(out) if out else None)

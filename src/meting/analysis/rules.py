@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -49,6 +49,9 @@ class CountingRules:
     receiving_statuses: frozenset[str]
     growth_potential: dict[str, tuple[tuple[str, str], ...]]
     rounding: Rounding
+    per_parent_categories: frozenset[str] = frozenset()
+    own_parent: frozenset[str] = frozenset()
+    successors: dict[str, str] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -84,6 +87,9 @@ def counting_rules() -> CountingRules:
         growth_potential={k: tuple((a, b) for a, b in v)
                           for k, v in raw["growth_potential"].items()},
         rounding=Rounding.from_data(raw["rounding"]),
+        per_parent_categories=frozenset(raw.get("per_parent", {}).get("categories", ())),
+        own_parent=frozenset(raw.get("per_parent", {}).get("own_parent", ())),
+        successors=dict(raw.get("per_parent", {}).get("successors") or {}),
     )
     _check_partition(rules, raw)
     return rules
