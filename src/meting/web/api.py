@@ -1,0 +1,5 @@
+"""/api/v1."""
+
+from fastapi import APIRouter
+
+router = APIRouter()
