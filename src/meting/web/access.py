@@ -69,7 +69,7 @@ RULES: dict[str, Rule] = {
     "api_organisation": Rule(MEMBERS, "organisation_id"),
     "api_domain": Rule(MEMBERS, "domain"),
     "api_compare": Rule(MEMBERS),
-    "api_openapi": Rule(MEMBERS),
+    "api_openapi": Rule(ANYONE),
 }
 
 

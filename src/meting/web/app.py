@@ -4,6 +4,9 @@ and the security headers on every response."""
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -43,14 +46,21 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     )
     from meting.web.worker import RoundWorker
 
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        _app.state.worker.stop()  # a running round is marked interrupted, to be continued
+
     app = FastAPI(title="meting", version="1", openapi_url=None, docs_url=None,
-                  redoc_url=None, dependencies=[Depends(authorise), Depends(security.check_csrf)])
+                  redoc_url=None, lifespan=lifespan,
+                  dependencies=[Depends(authorise), Depends(security.check_csrf)])
     app.state.store = store
     app.state.settings = settings
     app.state.sessions = sessionmaker(store.engine, expire_on_commit=False)
     app.state.accounts = Accounts(store)
     app.state.figures = Figures(store)
     app.state.worker = RoundWorker(store, settings, app.state.figures)
+    app.state.share_secret = secrets.token_bytes(32)  # unlocked shared links, this process
     for area in (auth, overview, organisations, domains, compare, monitor, registry,
                  downloads, shares):
         app.include_router(area.router)

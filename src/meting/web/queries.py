@@ -91,8 +91,10 @@ def tests(sessions: sessionmaker[Session], round_ids: Sequence[int], *,
     if domain is not None:
         query = query.where(Domain.name == domain)
     with sessions() as session:
-        return [TestRow(*row[:6], dict(row[6] or {}), dict(row[7] or {}), dict(row[8] or {}))
-                for row in session.execute(query)]
+        return [TestRow(test_id, round_id, name, owner, kind, target, dict(columns or {}),
+                        dict(explanations or {}), dict(subtests or {}))
+                for test_id, round_id, name, owner, kind, target, columns, explanations,
+                subtests in session.execute(query)]
 
 
 def domain_owner(sessions: sessionmaker[Session], domain: str) -> OrganisationInfo | None:
@@ -110,3 +112,27 @@ def test_round(sessions: sessionmaker[Session], test_id: int) -> tuple[int, str,
         row = session.execute(select(Test.round_id, Domain.name, Test.kind).join(
             Domain, Domain.id == Test.domain_id).where(Test.id == test_id)).first()
     return None if row is None else (row[0], row[1], row[2])
+
+
+def progress(sessions: sessionmaker[Session], round_id: int,
+             minutes: int = 5) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+    """Tests finished in the last minutes, and per no-result status (not_testable, error)
+    its most frequent explanations with their numbers."""
+    import datetime as dt
+    from collections import Counter
+
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)
+    reasons: dict[str, Counter[str]] = {"not_testable": Counter(), "error": Counter()}
+    recent = 0
+    query = select(Test.finished_at, Test.columns, Test.explanations).where(
+        Test.round_id == round_id, Test.state == "done")
+    with sessions() as session:
+        for finished, columns, explanations in session.execute(
+                query.execution_options(yield_per=500)):
+            if finished is not None and finished >= since:
+                recent += 1
+            for column, status in (columns or {}).items():
+                if status in reasons:
+                    text = (explanations or {}).get(column) or {}
+                    reasons[status][str(text.get("en") or text.get("nl") or "")[:200]] += 1
+    return recent, {s: c.most_common(5) for s, c in reasons.items()}

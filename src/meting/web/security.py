@@ -11,6 +11,10 @@ from starlette.responses import Response
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+# A report (HTML download, shared link) is one self-contained file with its own stylesheet
+# and no script: inline style, nothing else.
+REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+              "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Frame-Options": "DENY",

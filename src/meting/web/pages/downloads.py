@@ -21,6 +21,7 @@ from meting.web import queries
 from meting.web.access import viewer
 from meting.web.render import page
 from meting.web.results import as_results
+from meting.web.security import REPORT_CSP
 
 router = APIRouter()
 MEDIA = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf",
@@ -54,8 +55,11 @@ def _file(files: dict[str, bytes], stem: str, inline: bool) -> Response:
         suffix, data = ".zip", buffer.getvalue()
     how = "inline" if inline and suffix == ".html" else "attachment"
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in stem)
+    headers = {"Content-Disposition": f'{how}; filename="{safe}{suffix}"'}
+    if suffix == ".html":  # one self-contained file: its own stylesheet, no script
+        headers["Content-Security-Policy"] = REPORT_CSP
     return Response(data, media_type=MEDIA.get(suffix, "application/octet-stream"),
-                    headers={"Content-Disposition": f'{how}; filename="{safe}{suffix}"'})
+                    headers=headers)
 
 
 @router.get("/rounds/{round_id}/report", name="round_report")
