@@ -80,6 +80,8 @@ def token(email: str) -> None:
 
 def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
           port: Annotated[int, typer.Option(help="port to listen on")] = 8080,
+          uds: Annotated[str | None, typer.Option(
+              help="listen on this Unix socket instead (for a reverse proxy)")] = None,
           forwarded_allow_ips: Annotated[str, typer.Option(
               help="proxies whose X-Forwarded-For/-Proto are trusted")] = "127.0.0.1") -> None:
     """The dashboard: a web application on the store (Ctrl-C stops it)."""
@@ -90,8 +92,8 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     settings = load()
     with Store.open(settings.database) as store:
         app = create_app(store, settings)
-        out.print(f"dashboard on http://{host}:{port}/ (database {settings.database})",
-                  soft_wrap=True)
-        uvicorn.run(app, host=host, port=port, proxy_headers=True,
+        where = f"unix:{uds}" if uds else f"http://{host}:{port}/"
+        out.print(f"dashboard on {where} (database {settings.database})", soft_wrap=True)
+        uvicorn.run(app, host=host, port=port, uds=uds, proxy_headers=True,
                     forwarded_allow_ips=forwarded_allow_ips, log_level="warning",
                     server_header=False)
