@@ -98,14 +98,15 @@ class Server:
         self._wait()
 
     def _wait(self) -> None:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240  # a loaded machine starts it slowly
         while time.monotonic() < deadline:
             assert self.process.poll() is None, (self.socket.parent / "serve.log").read_text()
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/login", timeout=2).status_code == 200:
                     return
             time.sleep(0.3)
-        raise AssertionError("meting serve did not answer within a minute")
+        raise AssertionError("meting serve did not answer within four minutes: "
+                             + (self.socket.parent / "serve.log").read_text()[-2000:])
 
     def stop(self) -> None:
         self.process.terminate()

@@ -30,13 +30,14 @@ def _round_json(info: RoundInfo) -> dict[str, Any]:
 def api_rounds(request: Request) -> list[dict[str, Any]]:
     """Every round, oldest first."""
     store: Store = request.app.state.store
-    return [_round_json(r) for r in store.rounds()]
+    return [_round_json(r) for r in queries.all_rounds(store)]
 
 
 @router.get("/rounds/{round_id}", name="api_round")
 def api_round(request: Request, round_id: int) -> dict[str, Any]:
     """A round with its number of done tests per kind, column and status."""
-    info = queries.round_or_404(request.app.state.store, round_id)
+    store: Store = request.app.state.store
+    info = store.round(queries.round_or_404(store, round_id).id)
     return {**_round_json(info), "counts": info.counts}
 
 

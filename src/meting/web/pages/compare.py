@@ -45,8 +45,8 @@ def comparison(request: Request, a: int | None, b: int | None,
     if a is not None:
         before = queries.round_or_404(store, a)
     else:
-        before = queries.previous(store.rounds(), after) or (rounds[1] if len(rounds) > 1
-                                                              else after)
+        earlier = queries.previous(queries.all_rounds(store), after)
+        before = earlier or (rounds[1] if len(rounds) > 1 else after)
     owners = {o.id: o for o in queries.organisations(sessions, viewer(request))}
     rows = [r for r in queries.tests(sessions, [before.id, after.id])
             if r.organisation_id in owners]

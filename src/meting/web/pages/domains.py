@@ -28,7 +28,7 @@ def domain(request: Request, domain: str, round: int | None = None) -> Response:
     if owner is None:
         raise HTTPException(404)
     every = queries.tests(sessions, [], domain=name)
-    rounds = {r.id: r for r in store.rounds()}
+    rounds = {r.id: r for r in queries.all_rounds(store)}
     tested = sorted({t.round_id for t in every}, key=lambda i: (rounds[i].date, i))
     if not tested:
         return page(request, "domains/domain.html.j2", name=name, owner=owner, info=None,

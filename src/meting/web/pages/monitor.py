@@ -14,12 +14,14 @@ from starlette.concurrency import run_in_threadpool
 
 from meting.store import RoundInfo, Store, StoreError
 from meting.web import queries
+from meting.web.kept import Figures
 from meting.web.render import page
 from meting.web.worker import RoundWorker
 
 router = APIRouter()
 WINDOW_MINUTES = 5
 SHOWN = 10  # most recent rounds on the monitor
+NO_RESULT = ("not_testable", "error")
 
 
 @dataclass(frozen=True)
@@ -35,19 +37,32 @@ class RoundProgress:
 def round_progress(request: Request) -> list[RoundProgress]:
     store: Store = request.app.state.store
     worker: RoundWorker = request.app.state.worker
+    figures: Figures = request.app.state.figures
     found = []
-    for info in list(reversed(store.rounds()))[:SHOWN]:
-        recent, reasons = (queries.progress(request.app.state.sessions, info.id, WINDOW_MINUTES)
-                           if info.done else (0, {}))
+    for light in list(reversed(queries.all_rounds(store)))[:SHOWN]:
+        if light.state == "finished" and light.done:
+            info, no_result = light, _no_result_kept(figures.of(light))
+            recent, reasons = 0, dict[str, list[tuple[str, int]]]()
+        else:  # counted afresh: it changes
+            info = store.round(light.id)
+            no_result = {s: sum(per.get(s, 0) for cols in info.counts.values()
+                                for per in cols.values()) for s in NO_RESULT}
+            recent, reasons = queries.progress(request.app.state.sessions, info.id,
+                                               WINDOW_MINUTES)
         per_minute = recent / WINDOW_MINUTES
         end = None
         if info.state == "running" and per_minute > 0:
             end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=info.pending / per_minute)
-        no_result = {s: sum(per.get(s, 0) for cols in info.counts.values()
-                            for per in cols.values()) for s in ("not_testable", "error")}
         found.append(RoundProgress(info, per_minute, end, no_result, reasons,
                                    worker.state.round_id == info.id))
     return found
+
+
+def _no_result_kept(data: dict[str, Any]) -> dict[str, int]:
+    """Column results without a result, from a finished round's kept figures."""
+    adoption = data["figures"]["adoption"]
+    return {s: sum(t["excluded_by"].get(s, 0) for kind in adoption.values()
+                   for t in kind["all"].values()) for s in NO_RESULT}
 
 
 def _context(request: Request) -> dict[str, Any]:

@@ -41,7 +41,7 @@ def organisation(request: Request, organisation_id: int, round: int | None = Non
 def organisation_view(store: Store, sessions: Any, owner: queries.OrganisationInfo,
                       info: RoundInfo, lang: str) -> dict[str, Any]:
     rules = counting_rules()
-    before = queries.previous(store.rounds(), info)
+    before = queries.previous(queries.all_rounds(store), info)
     every = queries.tests(sessions, [], organisation_id=owner.id)
     now = [r for r in every if r.round_id == info.id]
     earlier = {(r.domain, r.kind): r.columns for r in every
@@ -61,7 +61,7 @@ def organisation_view(store: Store, sessions: Any, owner: queries.OrganisationIn
     results = as_results(info, now, {owner.id: owner})
     late = [(d, [(m, advice_for(m.kind, m.column, lang)) for m in d.misses])
             for orgs in laggards(results, rules).values() for o in orgs for d in o.domains]
-    rounds = {r.id: r for r in store.rounds()}
+    rounds = {r.id: r for r in queries.all_rounds(store)}
     history = []
     for round_id in sorted({r.round_id for r in every}, key=lambda i: (rounds[i].date, i)):
         rows_then = [r for r in every if r.round_id == round_id]

@@ -35,7 +35,7 @@ def round_overview(request: Request, round_id: int) -> Response:
     store: Store = request.app.state.store
     figures: Figures = request.app.state.figures
     info = queries.round_or_404(store, round_id)
-    all_rounds = store.rounds()
+    all_rounds = queries.all_rounds(store)
     data = figures.of(info) if info.done else None
     if data is None:
         return page(request, "overview/empty.html.j2", info=info)
