@@ -87,8 +87,9 @@ def build(path: Path) -> Dashboard:
         accounts = Accounts(store)
         passwords, tokens = {}, {}
         for name, (email, role, organisation, umbrella) in ACCOUNTS.items():
-            passwords[name] = accounts.add(email, role, [organisation] if organisation else [],
-                                           umbrella)
+            once = accounts.add(email, role, [organisation] if organisation else [], umbrella)
+            passwords[name] = f"eigen wachtwoord van {name}"
+            accounts.set_password(email, once, passwords[name])
             tokens[name] = accounts.new_token(email)
         with accounts.sessions.begin() as session:
             session.add(Share(key_hash=digest(SHARE_KEY), round_id=second,
