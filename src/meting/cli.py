@@ -275,13 +275,25 @@ def report(round_ref: Annotated[str, typer.Option("--round", help="round label o
            fmt: Annotated[str, typer.Option("--format", help="html, pdf, xlsx, csv or json")]
            = "html",
            lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
-           out: Annotated[str | None, typer.Option("--out", help="file to write")] = None) -> None:
+           out: Annotated[str | None, typer.Option("--out", help="file to write")] = None,
+           changes: Annotated[bool, typer.Option(
+               "--changes", help="what improved, regressed or is new since the previous "
+               "round (a table; or --format json, csv or xlsx)")] = False,
+           organisation: Annotated[str | None, typer.Option(
+               "--organisation", help="--changes of one organisation")] = None,
+           umbrella: Annotated[str | None, typer.Option(
+               "--umbrella", help="--changes of one umbrella's organisations")] = None) -> None:
     """A round's report: figures, trends, laggards, suppliers and the appendix."""
     from pathlib import Path
 
     from meting import settings
     from meting.report.command import ReportError, write_report
 
+    if changes or organisation or umbrella:
+        from meting.cli_review import change_report
+
+        change_report(round_ref, fmt, lang, out, organisation, umbrella, changes)
+        return
     try:
         paths = write_report(settings.load().database, round_ref, fmt, lang,
                              Path(out) if out else None)
@@ -315,6 +327,10 @@ def demo(domains: Annotated[int, typer.Option(help="generated lab domains")] = 3
         fail(str(exc))
     raise typer.Exit(code)
 
+
+from meting import cli_review  # noqa: E402  (the review cycle's commands)
+
+cli_review.register(app)
 
 if __name__ == "__main__":
     app()

@@ -32,6 +32,16 @@ class Settings:
     # Celery broker of `meting run --executor celery` and `meting worker`; it also keeps
     # the politeness limits shared by all workers (redis://HOST:PORT/DB or unix:///PATH)
     broker: str = "redis://127.0.0.1:6379/0"
+    # Mail of the review cycle (meting.review): the SMTP relay that takes it, how to talk
+    # to it (security: none, starttls or tls), who it is from, and the dashboard it links to
+    smtp_host: str = ""  # empty: mails are queued and recorded, not sent
+    smtp_port: int = 25
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_sender: str = "meting@localhost"
+    mail_interval: float = 0.0  # seconds between two mails (a relay's rate limit)
+    dashboard_url: str = "http://localhost:8000"
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

@@ -21,7 +21,7 @@ def test_sheets_per_kind_and_layer(book: Workbook) -> None:
     assert book.sheetnames == [
         "Cijfers", "Web Rijk", "Web Gemeenten", "Web Waterschappen", "Mail Rijk",
         "Mail Gemeenten", "Mail Waterschappen", "Achterblijvers per koepelorganisatie"[:31],
-        "Formele reacties"]
+        "Formele reacties", "Veranderingen"]
 
 
 def test_figures_sheet_holds_the_json_figures(book: Workbook) -> None:

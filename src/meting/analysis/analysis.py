@@ -107,6 +107,8 @@ def analysis_json(analysis: Analysis) -> dict[str, Any]:
     data["set_comparison"] = set_comparison(analysis)
     data["agreements"] = [a.to_json() for a in analysis.agreements]
     data["laggards"] = laggards_json(analysis.laggards)
+    review = analysis.current.round.review
+    data["review"] = review.to_json() if review else None
     cat = catalogue()
     data["providers"] = {"catalogue": f"{cat.name} {cat.version}",
                          **{s: d.to_json() for s, d in analysis.dependency.items()},

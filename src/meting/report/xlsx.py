@@ -14,7 +14,10 @@ from openpyxl.styles import Font
 
 from meting.analysis.agreements import advice_for
 from meting.analysis.analysis import Analysis
+from meting.analysis.changes import changes
 from meting.analysis.figures import ALL, groups
+from meting.analysis.model import DomainResult
+from meting.report.changes import change_rows
 from meting.report.safety import spreadsheet_text
 from meting.report.texts import Texts
 
@@ -31,15 +34,23 @@ def render_xlsx(analysis: Analysis, lang: str = "nl") -> bytes:
             header = [t("domain"), t("organisation"), t("reactions"),
                       *[t.column(c) for c in kf.columns]]
             body = [[r.domain, r.organisation, "*" if results.has_reaction(r) else "",
-                     *[r.columns.get(c, "") for c in kf.columns]]
+                     *[_status(r, c) for c in kf.columns]]
                     for r in sorted(rows, key=lambda r: r.domain)]
             _sheet(book, f"{t.kind(kind)} {t.category(group)}", [header, *body])
     _sheet(book, t("s_laggards"), _laggard_rows(analysis, t))
     _sheet(book, t("reactions"), [[t("organisation"), t("reactions")],
                                   *sorted(map(list, results.reactions.items()))])
+    previous = analysis.previous.round if analysis.previous else None
+    _sheet(book, t("changes"), change_rows(changes(results, previous, analysis.rules), t))
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _status(row: DomainResult, column: str) -> str:
+    """The status, with an accepted explanation's mark and reason beside it."""
+    status = row.columns.get(column, "")
+    return f"{status} † {row.explained[column]}" if column in row.explained else status
 
 
 def _figure_rows(analysis: Analysis, t: Texts) -> list[list[Any]]:
