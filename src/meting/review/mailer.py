@@ -71,9 +71,12 @@ def deliver_due(review: ReviewStore, settings: Settings,
         return Delivery(uncertain=uncertain)
     sent = failed = 0
     rules = config()
-    while (mail := review.claim_mail(now(), rules.mail_attempts)) is not None:
+    while True:
         if sent + failed and settings.mail_interval > 0:
-            sleep(settings.mail_interval)
+            sleep(settings.mail_interval)  # before claiming: a stop here leaves it queued
+        mail = review.claim_mail(now(), rules.mail_attempts)
+        if mail is None:
+            break
         try:
             send(message(mail, settings.mail_sender), settings)
         except (OSError, smtplib.SMTPException) as exc:

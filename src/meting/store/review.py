@@ -85,7 +85,7 @@ class ReviewStore:
         with self._sessions() as session:
             query = select(Round, ReviewWindow).join(
                 ReviewWindow, ReviewWindow.round_id == Round.id).order_by(Round.date)
-            return [_window_info(r, w, today) for r, w in session.execute(query).tuples()]
+            return [_window_info(r, w, today) for r, w in session.execute(query)]
 
     # formal reactions
 
@@ -130,7 +130,7 @@ class ReviewStore:
             query = select(Organisation, ReactionDraft).join(
                 ReactionDraft, ReactionDraft.organisation_id == Organisation.id).where(
                 ReactionDraft.round_id == round_id)
-            listed = [_reaction_info(found, o, d) for o, d in session.execute(query).tuples()]
+            listed = [_reaction_info(found, o, d) for o, d in session.execute(query)]
             seen = {r.organisation for r in listed}
             listed += [ReactionInfo(found.label, name, text, "approved", None, None, None)
                        for name, text in imported.reactions(session, round_id).items()
@@ -270,7 +270,7 @@ class ReviewStore:
                 explanations=dict(r.explanations or {}),
                 subtests={k: v["status"] for k, v in (r.subtests or {}).items()},
                 attempts=r.attempts)
-                for r, name, org in session.execute(query).tuples()]
+                for r, name, org in session.execute(query)]
 
     def original_statuses(self, round_id: int, domain: str) -> list[tuple[str, str, str]]:
         """(kind, column, status) of the domain's results in the round as measured."""
