@@ -32,19 +32,31 @@ from meting.store import RoundInfo, Store, StoreError
 from meting.store.review_records import ScheduleInfo
 
 Now = Callable[[], dt.datetime]
+# Runs (or continues) a round to its end: the store, console, round, settings, executor.
+Runner = Callable[[Store, Console, RoundInfo, Settings, str], RoundInfo]
 
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def run_round(store: Store, console: Console, info: RoundInfo, settings: Settings,
+              executor: str) -> RoundInfo:
+    """A scheduled round run as ``meting run`` runs it (in this process or on Celery)."""
+    settings = dataclasses.replace(settings, norm=info.norm)
+    try:
+        return execute(store, console, info, settings, Part(), executor)
+    except RoundInterrupted as stop:
+        return stop.info
+
+
 def tick(store: Store, settings: Settings, console: Console, now: Now = utc_now,
-         executor: str = "local") -> list[str]:
+         executor: str = "local", runner: Runner = run_round) -> list[str]:
     """One pass over everything that is due; what was done, in words."""
     cycle = Cycle(store, settings, now().date())
     done: list[str] = []
     for schedule in cycle.review.schedules():
-        done += _schedule(cycle, schedule, console, now, executor)
+        done += _schedule(cycle, schedule, console, now, executor, runner)
     stale = now() - dt.timedelta(seconds=2 * settings.test_budget * (settings.retries + 1))
     pending = cycle.review.pending_retests(stale)
     if pending:
@@ -60,13 +72,13 @@ def tick(store: Store, settings: Settings, console: Console, now: Now = utc_now,
 
 
 def _schedule(cycle: Cycle, schedule: ScheduleInfo, console: Console, now: Now,
-              executor: str) -> list[str]:
+              executor: str, runner: Runner) -> list[str]:
     done = []
     store, settings = cycle.store, cycle.settings
     if schedule.last_round_id is not None:
         last = store.round(schedule.last_round_id)
         if last.state != "finished":
-            _run(store, console, last, settings, executor)
+            runner(store, console, last, settings, executor)
             done.append(f"schedule {schedule.id}: round {last.label} continued")
     due = Cron.parse(schedule.cron).due(schedule.last_due or schedule.created_at, now())
     if due is not None:
@@ -75,21 +87,12 @@ def _schedule(cycle: Cycle, schedule: ScheduleInfo, console: Console, now: Now,
         store.plan_round(round_id)
         # recorded before running: a restart continues this round instead of starting one
         cycle.review.schedule_acted(schedule.id, due=due, round_id=round_id)
-        info = _run(store, console, store.round(round_id), settings, executor)
+        info = runner(store, console, store.round(round_id), settings, executor)
         done.append(f"schedule {schedule.id}: round {info.label} for {due:%Y-%m-%d %H:%M} "
                     f"({info.state})")
     if schedule.retest_laggards:
         done += _laggard_retests(cycle, schedule, now())
     return done
-
-
-def _run(store: Store, console: Console, info: RoundInfo, settings: Settings,
-         executor: str) -> RoundInfo:
-    settings = dataclasses.replace(settings, norm=info.norm)
-    try:
-        return execute(store, console, info, settings, Part(), executor)
-    except RoundInterrupted as stop:
-        return stop.info
 
 
 def _label(store: Store, due: dt.datetime, pattern: str | None) -> str | None:
