@@ -90,7 +90,7 @@ def test_an_explanation_names_a_measured_column_and_holds_until_it_expires(
         review.submit_explanation(round_id, "ander.nl", "web", "dane", "r", expiry, TODAY)
     with pytest.raises(StoreError, match="must be after today"):
         review.submit_explanation(round_id, "ander.nl", "web", "hsts", "r", TODAY, TODAY)
-    with pytest.raises(StoreError, match="no web result for buiten.nl"):
+    with pytest.raises(StoreError, match=r"no web result for buiten\.nl"):
         review.submit_explanation(round_id, "buiten.nl", "web", "hsts", "r", expiry, TODAY)
     given = review.submit_explanation(round_id, "ander.nl", "web", "hsts", "portaal",
                                       expiry, TODAY)
@@ -111,7 +111,7 @@ def test_retests_only_of_the_rounds_domains_while_open_and_within_the_limit(
     with pytest.raises(StoreError, match="has not been opened"):
         review.plan_retests(round_id, "ander.nl", "Gemeente Ander", TODAY, LIMIT)
     review.open_window(round_id, TODAY + dt.timedelta(days=14), TODAY)
-    with pytest.raises(StoreError, match="buiten.nl is not in round 2026-11"):
+    with pytest.raises(StoreError, match=r"buiten\.nl is not in round 2026-11"):
         review.plan_retests(round_id, "buiten.nl", "Gemeente Buiten", TODAY, LIMIT)
     planned = review.plan_retests(round_id, "ander.nl", "Gemeente Ander", TODAY, LIMIT)
     assert sorted(p.kind for p in planned) == ["mail", "web"]
