@@ -304,3 +304,42 @@ def test_figures_follow_the_counting_rules_and_the_closed_review_is_final(
                             "--umbrella", "IPO", "--format", "json", "--out", "/dev/stdout"
                             ).stdout.split("changes written")[0])
     assert {c["organisation"] for c in one["changes"]} == {PROVINCIE}
+
+
+def test_a_missed_schedule_runs_one_real_round_and_a_refused_mail_is_recorded(
+        lab: Lab, tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from meting.store.review_models import Schedule
+
+    os.chmod(tmp_path, 0o755)
+    listed = tmp_path / "registry.csv"
+    with listed.open("w", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["organisation", "category", "domain", "umbrella", "sets"])
+        writer.writerows([[org, cat, dom, umb, "review"] for org, cat, dom, umb in REGISTRY])
+    db = tmp_path / "scheduled.db"
+    with Store.open(f"sqlite:///{db}") as store:
+        store.import_entries(read_list(listed).entries)
+    added = meting(lab, db, "schedule", "add", "--set", "review", "--every", "monthly",
+                   "--label-pattern", "gepland-%Y-%m")
+    assert added.returncode == 0, added.stderr
+    with Store.open(f"sqlite:///{db}") as store:
+        with store.engine.begin() as connection:
+            # the scheduler was down for a hundred days: three or four monthly times missed
+            connection.execute(update(Schedule).values(
+                created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=100)))
+        ReviewStore(store).queue_mail("test:weigeren", "published", "weigeren@perfect.nl",
+                                      "nl", "onderwerp", "tekst", "<p>tekst</p>", "<t@lab>")
+    first = meting(lab, db, "scheduler", "--once", timeout=300)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    again = meting(lab, db, "scheduler", "--once", timeout=300)
+    assert again.returncode == 0, again.stderr
+    with Store.open(f"sqlite:///{db}") as store:
+        rounds = store.rounds()
+        [mail] = ReviewStore(store).mails()
+    assert len(rounds) == 1 and rounds[0].label.startswith("gepland-")
+    assert rounds[0].state == "finished" and rounds[0].done == rounds[0].planned == 6
+    assert mail.state == "failed" and "5.1.1" in (mail.last_error or "")
+    listed_mails = meting(lab, db, "mail", "list", "--state", "failed")
+    assert "weigeren@perfect.nl" in listed_mails.stdout
