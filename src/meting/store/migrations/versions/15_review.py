@@ -2,7 +2,7 @@
 with evidence, the mail outbox, recipients and schedules.
 
 Revision ID: 15a
-Revises: 0002
+Revises: 19a
 Create Date: 2026-11-30 14:32:37.688846
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "15a"
-down_revision: str | None = "0002"
+down_revision: str | None = "19a"
 branch_labels: str | None = None
 depends_on: str | None = None
 
