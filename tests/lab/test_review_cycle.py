@@ -158,7 +158,9 @@ def test_opening_the_review_mails_each_organisation_and_umbrella_once_despite_a_
     dutch = text_of(ours(lab, ADDRESSES[GEMEENTE])[0])
     assert f"Beste {GEMEENTE}," in dutch
     assert "geen-hsts.nl (Web): voldoet niet aan: HSTS" in dutch
-    assert "https://dashboard.lab.invalid/review/2026-najaar?organisation=" in dutch
+    with Store.open(f"sqlite:///{cycle_db}") as store:
+        round_id = store.round_by_label(LABEL).id
+    assert f"https://dashboard.lab.invalid/review/{round_id}\n" in dutch
     english = ours(lab, ADDRESSES[PROVINCIE])[0]
     assert "Results of measurement 2026-najaar" in str(english["Subject"])
     assert "regressed: hsts-halfjaar.nl Web HSTS (passed → failed)" in text_of(english)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from babel.dates import format_date
 
@@ -37,8 +36,8 @@ class Cycle:
         return find_round(self.store, ref)
 
     def link(self, info: RoundInfo, organisation: str | None = None) -> str:
-        url = f"{self.settings.dashboard_url.rstrip('/')}/review/{quote(info.label)}"
-        return url + (f"?organisation={quote(organisation)}" if organisation else "")
+        """The round's review page in the dashboard (which shows each viewer their own)."""
+        return f"{self.settings.dashboard_url.rstrip('/')}/review/{info.id}"
 
     # windows
 
