@@ -73,6 +73,7 @@ def up(domains: int = 0, progress: Callable[[str], None] = quiet,
             "registry": str(state / "registry.csv"), "scanner_namespace": f"{plan.prefix}scan",
             "rpki_vrps": str(state / "rpki" / "vrps.json"),
             "rpki_routes": str(state / "rpki" / "riswhoisdump.txt"),
+            "mail_relay": plan.mailbox[0], "mailbox": str(state / "mailbox" / "boxes"),
             "seconds_to_start": round(time.monotonic() - started, 1)}
     (state / "lab.json").write_text(json.dumps(info, indent=2))
     return info
@@ -88,7 +89,7 @@ def catalogue_identity(path: Path | None) -> dict[str, str] | None:
 
 def build(state: Path, domains: int, progress: Callable[[str], None],
           added: dict[str, Any] | None = None) -> LabPlan:
-    from meting.lab import dns, hostile, mail, pki, rpki, web
+    from meting.lab import dns, hostile, mail, mailbox, pki, rpki, web
 
     progress("planning addresses, zones and servers")
     ca = pki.LabCA.load_or_create(state / "pki")
@@ -115,6 +116,9 @@ def build(state: Path, domains: int, progress: Callable[[str], None],
     mail.start(mails, state, f"{plan.prefix}mail")
     hostile.start_hostile(hostile.configure_hostile(webs, mails, state), state,
                           f"{plan.prefix}hostile")
+    infra = plan.networks["infra"]
+    mailbox.configure(plan.mailbox, [infra.ipv4_prefix, infra.ipv6_prefix], state)
+    mailbox.start(plan.mailbox, state, f"{plan.prefix}mbox")
     write_registry(plan, state / "registry.csv")
     rpki.write(list(plan.networks.values()), state / "rpki")
     return plan

@@ -28,7 +28,7 @@ from meting.lab.model import (
 from meting.lab.netns import LabError
 from meting.lab.records import check_zone, scenario_records
 
-HOSTS = ("scan", "res", "root", "tld", "auth", "web", "mail", "hostile")
+HOSTS = ("scan", "res", "root", "tld", "auth", "web", "mail", "hostile", "mbox")
 WEB_HOST_OF = {"nginx": "web", "openssl": "web", "silent": "hostile", "tls_garbage": "hostile"}
 MAIL_HOST_OF = {"postfix": "mail", "slow_banner": "hostile"}
 CA_ISSUER = "lab-ca.meting.test"
@@ -98,6 +98,8 @@ class Planner:
         for s in self.cat["scenarios"]:
             self.add_domain(s, s["domain"], s.get("category"), generated=False)
         self.add_population(generated)
+        # last, so that no other server's address depends on it
+        p.mailbox = [self.address("mbox", "infra", 4), self.address("mbox", "infra", 6)]
         return p
 
     def add_nameservers(self) -> None:
