@@ -32,13 +32,16 @@ def fail(message: str) -> None:
 
 
 @lab_app.command("up")
-def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0) -> None:
+def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0,
+           changes: Annotated[int, typer.Option(
+               help="rounds of owners' changes to the generated domains")] = 0) -> None:
     """Build the lab (a healthy lab of the same size is left as it is)."""
     from meting.lab import lab
 
     try:
         with console.status("building the lab…") as spinner:
-            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"))
+            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"),
+                          changes=changes)
     except LabError as exc:
         fail(str(exc))
     console.print(f"lab up in {info['seconds_to_start']} s; resolver {info['resolver']}, "

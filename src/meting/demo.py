@@ -1,15 +1,23 @@
-"""`meting demo`: the lab with generated domains, its registry, a round over it, the report.
+"""`meting demo`: the lab with generated domains, its registry, two rounds, the report.
 
-The round runs inside the lab's scanner namespace (the only place the lab's servers can
+The generated domains follow the adoption of a published round (``lab/data/
+population.yaml``). The first round measures them as drawn; then their owners fix and
+break things (``meting lab up --changes 1`` rebuilds the lab's servers with one round of
+changes) and a second round, half a year later by its date, measures them again, so that
+trends, comparisons, laggards and change reports have something to show.
+
+Each round runs inside the lab's scanner namespace (the only place the lab's servers can
 be reached): the demo plans the round, then starts ``meting run --round ID`` there with
 the lab's resolver, trust store and RPKI files (as ``meting lab exec`` does) and the demo
 database. The database is ``meting-demo.db`` in the working directory, made afresh on
-every demo; beside it the round's figures JSON (SPEC §8, ``meting-demo-figures.json``)
-and its report (``meting-demo-report.html``), both as `meting report` makes them.
+every demo; beside it the last round's figures JSON (SPEC §8,
+``meting-demo-figures.json``) and its report (``meting-demo-report.html``), both as
+`meting report` makes them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -31,37 +39,79 @@ DATABASE = "meting-demo.db"
 FIGURES = "meting-demo-figures.json"
 REPORT = "meting-demo-report.html"
 SET = "lab"
+ROUNDS = 2
+MONTHS_BETWEEN_ROUNDS = 6
 
 
-def demo(console: Console, domains: int, workdir: Path | None = None) -> int:
-    """Run the whole demo; the exit code of the round."""
+def demo(console: Console, domains: int, workdir: Path | None = None,
+         rounds: int = ROUNDS) -> int:
+    """Run the whole demo; the exit code of the last round run."""
     workdir = workdir or Path.cwd()
-    with console.status("building the lab…") as spinner:
-        info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"))
-    console.print(f"lab up: {domains} generated domains besides the scenarios; registry "
-                  f"{info['registry']}")
     database = (workdir / DATABASE).resolve()
     for stale in (database, *database.parent.glob(f"{DATABASE}-*")):
         stale.unlink(missing_ok=True)
     url = f"sqlite:///{database}"
-    round_id = plan(console, url, Path(info["registry"]))
-    code = run_in_scanner(info, url, round_id)
-    if code != 0:
-        return code
+    round_ids: list[int] = []
+    for number in range(rounds):
+        info = lab_up(console, domains, changes=number)
+        if number == 0:
+            import_registry(console, url, Path(info["registry"]))
+        round_ids.append(plan(console, url, round_date(number, rounds)))
+        code = run_in_scanner(info, url, round_ids[-1])
+        if code != 0:
+            return code
     figures, report = workdir / FIGURES, workdir / REPORT
     try:
-        write_report(url, str(round_id), "json", "nl", figures)
-        write_report(url, str(round_id), "html", "nl", report)
+        write_report(url, str(round_ids[-1]), "json", "nl", figures)
+        write_report(url, str(round_ids[-1]), "html", "nl", report)
+        earlier = figures_of(url, round_ids[-2]) if len(round_ids) > 1 else None
     except ReportError as exc:
-        raise CommandError(f"the round is stored in {database}, but its report failed: "
+        raise CommandError(f"the rounds are stored in {database}, but the report failed: "
                            f"{exc}") from exc
-    for table in adoption_tables(json.loads(figures.read_text())):
+    for table in adoption_tables(json.loads(figures.read_text()), earlier):
         console.print(table)
     console.print(f"database {database}", soft_wrap=True)
     console.print(f"figures (JSON) {figures.resolve()}", soft_wrap=True)
     console.print(f"report (HTML) {report.resolve()}", soft_wrap=True)
+    dashboard(console, url)
     return 0
 
+
+def lab_up(console: Console, domains: int, changes: int) -> dict[str, Any]:
+    """The lab with its generated domains after ``changes`` rounds of owners' changes."""
+    doing = "building the lab…" if changes == 0 else "owners change their servers…"
+    with console.status(doing) as spinner:
+        info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"),
+                      changes=changes)
+    what = "as drawn" if changes == 0 else f"after {changes} round(s) of owners' changes"
+    console.print(f"lab up: {domains} generated domains besides the scenarios, {what}; "
+                  f"registry {info['registry']}")
+    return info
+
+
+def round_date(number: int, rounds: int) -> dt.date:
+    """Rounds half a year apart, the last one today."""
+    months = MONTHS_BETWEEN_ROUNDS * (rounds - 1 - number)
+    today = dt.date.today()
+    year, month = divmod(today.year * 12 + today.month - 1 - months, 12)
+    return dt.date(year, month + 1, min(today.day, 28))
+
+
+def figures_of(url: str, round_id: int) -> dict[str, Any]:
+    from meting.analysis import round_figures_json
+
+    with Store.open(url) as store:
+        return round_figures_json(store, round_id)
+
+
+def dashboard(console: Console, url: str) -> None:
+    """How to look at the demo's rounds in the dashboard, with a demo login per role.
+
+    DASHBOARD (issue #19): `meting serve` and `meting user add` are not on this branch
+    yet. When they are, this is the one place to create the demo accounts (one per role,
+    through the same service as `meting user add`) and to print them with the command
+    that starts the dashboard on ``url``.
+    """
 
 def run_in_scanner(info: dict[str, Any], url: str, round_id: int) -> int:
     """``meting run --round ID`` in the scanner namespace with the lab's settings.
@@ -80,36 +130,52 @@ def run_in_scanner(info: dict[str, Any], url: str, round_id: int) -> int:
             return proc.wait()
 
 
-def plan(console: Console, url: str, registry: Path) -> int:
-    """Import the lab's registry and plan a round over its domains; the round's id."""
+def import_registry(console: Console, url: str, registry: Path) -> None:
+    """The lab's organisations and domains into the demo database."""
     listed = read_list(registry)
     if not listed.ok:
         raise CommandError(f"the lab's registry {registry} has errors: {listed.errors[0]}")
     with Store.open(url) as store:
         summary = store.import_entries(listed.entries)
-        round_id = store.create_round(SET, load().norm, label="demo")
+    console.print(f"registry imported ({summary.domains_added} domains)")
+
+
+def plan(console: Console, url: str, date: dt.date) -> int:
+    """A round over the lab's domains, labelled by its month; the round's id."""
+    with Store.open(url) as store:
+        round_id = store.create_round(SET, load().norm, date=date)
         planned = store.plan_round(round_id)
-    console.print(f"registry imported ({summary.domains_added} domains); round demo "
-                  f"(id {round_id}): {planned} tests planned")
+        label = store.round(round_id).label
+    console.print(f"round {label} (id {round_id}): {planned} tests planned")
     return round_id
 
 
-def adoption_tables(figures: dict[str, Any]) -> list[Table]:
-    """One table per test kind: columns down, categories across, rate and n in each cell."""
+def adoption_tables(figures: dict[str, Any],
+                    earlier: dict[str, Any] | None = None) -> list[Table]:
+    """One table per test kind: columns down, categories across, rate and n in each cell,
+    and the change since the earlier round's figures when given."""
     tables = []
     for kind in ("web", "mail"):
         groups: dict[str, dict[str, Any]] = figures["adoption"].get(kind, {})
         if not groups:
             continue
+        before = (earlier or {}).get("adoption", {}).get(kind, {})
+        since = f", change since {earlier['round']}" if earlier else ""
         table = Table(Column("column", no_wrap=True, min_width=16), *groups,
-                      title=f"{kind}: adoption, % compliant (n counted)")
+                      title=f"{kind} {figures['round']}: adoption, % compliant "
+                            f"(n counted){since}")
         for column in groups.get("all", next(iter(groups.values()))):
-            table.add_row(column, *(cell(group.get(column)) for group in groups.values()))
+            table.add_row(column, *(
+                cell(group.get(column), before.get(name, {}).get(column) if earlier else None)
+                for name, group in groups.items()))
         tables.append(table)
     return tables
 
 
-def cell(tally: dict[str, Any] | None) -> str:
+def cell(tally: dict[str, Any] | None, earlier: dict[str, Any] | None = None) -> str:
     if tally is None or tally.get("rate") is None:
         return ""
-    return f"{tally['rate']:.1f} ({tally['counted']})"
+    text = f"{tally['rate']:.1f} ({tally['counted']})"
+    if earlier is not None and earlier.get("rate") is not None:
+        text += f" {tally['rate'] - earlier['rate']:+.1f}"
+    return text

@@ -48,18 +48,26 @@ def quiet(stage: str) -> None:
     """Default progress callback: say nothing."""
 
 
-def up(domains: int = 0, progress: Callable[[str], None] = quiet) -> dict[str, Any]:
-    """Build the lab; a healthy lab of the same size is left as it is."""
+def up(domains: int = 0, progress: Callable[[str], None] = quiet,
+       changes: int = 0) -> dict[str, Any]:
+    """Build the lab; a healthy lab of the same size and changes is left as it is.
+
+    ``changes``: rounds of owners' changes applied to the generated domains (0: as drawn).
+    """
     preflight()
+    if changes < 0:
+        raise netns.LabError("changes must be 0 or more")
     state = state_dir()
     info = read_info(state)
-    if info and info.get("domains") == domains and status()["healthy"]:
+    if (info and info.get("domains") == domains and info.get("changes", 0) == changes
+            and status()["healthy"]):
         return info
     down()
     state.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    plan = build(state, domains, progress)
-    info = {"prefix": plan.prefix, "domains": domains, "resolver": plan.resolver,
+    plan = build(state, domains, progress, changes)
+    info = {"prefix": plan.prefix, "domains": domains, "changes": changes,
+            "resolver": plan.resolver,
             "resolver6": plan.resolver6, "trust_store": str(state / "pki" / "root.pem"),
             "registry": str(state / "registry.csv"), "scanner_namespace": f"{plan.prefix}scan",
             "rpki_vrps": str(state / "rpki" / "vrps.json"),
@@ -69,13 +77,14 @@ def up(domains: int = 0, progress: Callable[[str], None] = quiet) -> dict[str, A
     return info
 
 
-def build(state: Path, domains: int, progress: Callable[[str], None]) -> LabPlan:
+def build(state: Path, domains: int, progress: Callable[[str], None],
+          changes: int = 0) -> LabPlan:
     from meting.lab import dns, hostile, mail, pki, rpki, web
 
     progress("planning addresses, zones and servers")
     ca = pki.LabCA.load_or_create(state / "pki")
     dkim_key = ca.key_for("rsa2048", state / "pki" / "dkim.key.pem")
-    plan = build_plan(prefix(), domains, dkim_public=dkim_spki(dkim_key))
+    plan = build_plan(prefix(), domains, dkim_public=dkim_spki(dkim_key), changes=changes)
     netns.create_switch(plan.prefix)
     for host in plan.hosts.values():
         netns.add_host(plan.prefix, host.name, host.addresses)
