@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -174,6 +175,13 @@ def check_features(population: Population) -> None:
 
 def draw(population: Population, n: int, changes: int = 0) -> list[GeneratedDomain]:
     """N generated domains, after ``changes`` rounds of owners' changes."""
+    *_, last = history(population, n, max(changes, 0) + 1)
+    return last
+
+
+def history(population: Population, n: int, rounds: int) -> Iterator[list[GeneratedDomain]]:
+    """N generated domains as they are in each of ``rounds`` successive rounds (the same
+    objects, changed in place between rounds)."""
     rng = random.Random(population.seed)
     layers, weights = zip(*population.categories.items(), strict=True)
     domains = []
@@ -182,13 +190,19 @@ def draw(population: Population, n: int, changes: int = 0) -> list[GeneratedDoma
         for f in population.features:
             d.right[f.name] = rng.random() < population.chance(f, d.category)
         domains.append(d)
-    for step in range(1, changes + 1):
-        change = random.Random(f"{population.seed}-changes-{step}")
-        for d in domains:
-            for name, right in d.right.items():
-                flip = change.random() < (population.regress if right else population.fix)
-                d.right[name] = right != flip
-    return domains
+    for step in range(rounds):
+        if step:
+            change(population, domains, step)
+        yield domains
+
+
+def change(population: Population, domains: list[GeneratedDomain], step: int) -> None:
+    """One round of owners fixing what is wrong and breaking what is right."""
+    rng = random.Random(f"{population.seed}-changes-{step}")
+    for d in domains:
+        for name, right in d.right.items():
+            flip = rng.random() < (population.regress if right else population.fix)
+            d.right[name] = right != flip
 
 
 def applied(population: Population, domain: GeneratedDomain) -> list[Feature]:
