@@ -319,5 +319,10 @@ def demo(domains: Annotated[int, typer.Option(help="generated lab domains")] = 3
     raise typer.Exit(code)
 
 
+from meting import cli_user  # noqa: E402  (the dashboard's commands, in their own module)
+
+app.add_typer(cli_user.user_app, name="user")
+app.command("serve")(cli_user.serve)
+
 if __name__ == "__main__":
     app()
