@@ -125,7 +125,8 @@ def measure(name: str, url: str, made: National, samples: int) -> None:
     last = made.rounds[-1]
     with tempfile.TemporaryDirectory(prefix="meting-web-bench-") as tmp:
         socket = Path(tmp) / "dashboard.sock"
-        with served(url, socket), signed_in(socket, password) as client:
+        with served(url, socket):
+            client = signed_in(socket, password)
             print(f"\n{name}: ms per page (first request, then p50 / p95 of {samples})")
             for page, path_of in PAGES.items():
                 first = timed_get(client, path_of(made, orgs, 0, last))
@@ -133,6 +134,7 @@ def measure(name: str, url: str, made: National, samples: int) -> None:
                          for i in range(1, samples + 1)]
                 print(f"  {page:<14} first {first:8.0f}   p50 {statistics.median(times):6.0f}"
                       f"   p95 {percentile(times, 0.95):6.0f}", flush=True)
+            client.close()
 
 
 def main() -> None:

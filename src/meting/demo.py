@@ -9,8 +9,9 @@ trends, comparisons, laggards and change reports have something to show.
 Each round runs inside the lab's scanner namespace (the only place the lab's servers can
 be reached): the demo plans the round, then starts ``meting run --round ID`` there with
 the lab's resolver, trust store and RPKI files (as ``meting lab exec`` does) and the demo
-database. The database is ``meting-demo.db`` in the working directory, made afresh on
-every demo; beside it the last round's figures JSON (SPEC §8,
+database. At the end it makes a demo login per role for the dashboard and prints them with
+the command that starts it (`meting serve`). The database is ``meting-demo.db`` in the
+working directory, made afresh on every demo; beside it the last round's figures JSON (SPEC §8,
 ``meting-demo-figures.json``) and its report (``meting-demo-report.html``), both as
 `meting report` makes them.
 """
@@ -41,6 +42,8 @@ REPORT = "meting-demo-report.html"
 SET = "lab"
 ROUNDS = 2
 MONTHS_BETWEEN_ROUNDS = 6
+DEMO_UMBRELLA = "VNG"
+DEMO_MAIL_DOMAIN = "demo.meting.test"
 
 
 def demo(console: Console, domains: int, workdir: Path | None = None,
@@ -73,7 +76,7 @@ def demo(console: Console, domains: int, workdir: Path | None = None,
     console.print(f"database {database}", soft_wrap=True)
     console.print(f"figures (JSON) {figures.resolve()}", soft_wrap=True)
     console.print(f"report (HTML) {report.resolve()}", soft_wrap=True)
-    dashboard(console, url)
+    dashboard(console, url, round_ids[-1])
     return 0
 
 
@@ -104,14 +107,45 @@ def figures_of(url: str, round_id: int) -> dict[str, Any]:
         return round_figures_json(store, round_id)
 
 
-def dashboard(console: Console, url: str) -> None:
-    """How to look at the demo's rounds in the dashboard, with a demo login per role.
+def dashboard(console: Console, url: str, round_id: int) -> None:
+    """Demo logins for the dashboard, one per role, and the command that starts it.
 
-    DASHBOARD (issue #19): `meting serve` and `meting user add` are not on this branch
-    yet. When they are, this is the one place to create the demo accounts (one per role,
-    through the same service as `meting user add`) and to print them with the command
-    that starts the dashboard on ``url``.
+    The accounts are made through the same service as `meting user add`; the organisation
+    login is the VNG organisation with the most failed columns in the last round, so that
+    its page has laggards to show (the VNG login sees it too).
     """
+    from meting.web.accounts import Accounts
+
+    with Store.open(url) as store:
+        organisation = most_failing(store, round_id, DEMO_UMBRELLA)
+        logins: list[tuple[str, list[str], str | None]] = [
+            ("coordinator", [], None), ("umbrella", [], DEMO_UMBRELLA),
+            ("organisation", [organisation], None)]
+        accounts = Accounts(store)
+        made = [(f"{role}@{DEMO_MAIL_DOMAIN}", role, ", ".join(organisations) or umbrella,
+                 accounts.add(f"{role}@{DEMO_MAIL_DOMAIN}", role, organisations, umbrella))
+                for role, organisations, umbrella in logins]
+    meting = Path(sys.executable).with_name("meting")
+    console.print("dashboard on the demo's rounds (then open http://127.0.0.1:8080/):")
+    console.print(f"    METING_DATABASE={url} {meting} serve", soft_wrap=True, highlight=False)
+    table = Table("login (email)", "role", "sees", "password (demo only)",
+                  title="demo logins")
+    for email, role, sees, password in made:
+        table.add_row(email, role, sees or "everything", password)
+    console.print(table)
+
+
+def most_failing(store: Store, round_id: int, umbrella: str) -> str:
+    """The organisation under the umbrella with the most failed columns in the round."""
+    failed: dict[str, int] = {}
+    for result in store.results(round_id):
+        if result.umbrella == umbrella:
+            failed[result.organisation] = failed.get(result.organisation, 0) + sum(
+                status == "failed" for status in result.columns.values())
+    if not failed:
+        raise CommandError(f"the demo round has no organisation under {umbrella}")
+    return min(failed, key=lambda name: (-failed[name], name))
+
 
 def run_in_scanner(info: dict[str, Any], url: str, round_id: int) -> int:
     """``meting run --round ID`` in the scanner namespace with the lab's settings.
