@@ -47,14 +47,17 @@ def fail(message: str, code: int = error_path.EXIT_INPUT) -> NoReturn:
 def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0,
            catalogue: Annotated[Path | None, typer.Option(
                help="a file of your own scenarios to add (docs/lab-scenarios.md)")] = None,
+           changes: Annotated[int, typer.Option(
+               help="rounds of owners' changes to the generated domains")] = 0,
            ) -> None:
-    """Build the lab (a healthy lab of the same size and scenarios is left as it is)."""
+    """Build the lab (a healthy lab of the same size, scenarios and changes is left as
+    it is)."""
     from meting.lab import lab
 
     try:
         with console.status("building the lab…") as spinner:
             info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"),
-                          catalogue=catalogue)
+                          catalogue=catalogue, changes=changes)
     except LabError as exc:
         fail(str(exc), error_path.EXIT_FAILED)
     console.print(f"lab up in {info['seconds_to_start']} s; resolver {info['resolver']}, "
