@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from meting import cli_check, cli_norms, cli_store
 from meting import cli_errors as error_path
-from meting import cli_store
+from meting.cli_evidence import evidence_app
 from meting.lab.netns import LabError
 
 app = typer.Typer(help="Measure how government domains apply the mandatory security standards.",
@@ -19,11 +21,12 @@ app = typer.Typer(help="Measure how government domains apply the mandatory secur
 lab_app = typer.Typer(help="The lab: a small internet of real servers in network namespaces.",
                       no_args_is_help=True)
 app.add_typer(lab_app, name="lab")
-check_app = typer.Typer(help="Test one web host or one mail domain now.", no_args_is_help=True)
-app.add_typer(check_app, name="check")
+app.add_typer(cli_check.app, name="check")
 psl_app = typer.Typer(help="The Public Suffix List used for DMARC's organisational domain.",
                       no_args_is_help=True)
 app.add_typer(psl_app, name="psl")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(cli_norms.app, name="norms")
 console = Console()
 errors = error_path.stderr()
 
@@ -41,13 +44,17 @@ def fail(message: str, code: int = error_path.EXIT_INPUT) -> NoReturn:
 
 
 @lab_app.command("up")
-def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0) -> None:
-    """Build the lab (a healthy lab of the same size is left as it is)."""
+def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0,
+           catalogue: Annotated[Path | None, typer.Option(
+               help="a file of your own scenarios to add (docs/lab-scenarios.md)")] = None,
+           ) -> None:
+    """Build the lab (a healthy lab of the same size and scenarios is left as it is)."""
     from meting.lab import lab
 
     try:
         with console.status("building the lab…") as spinner:
-            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"))
+            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"),
+                          catalogue=catalogue)
     except LabError as exc:
         fail(str(exc), error_path.EXIT_FAILED)
     console.print(f"lab up in {info['seconds_to_start']} s; resolver {info['resolver']}, "
@@ -97,68 +104,10 @@ def lab_exec(ctx: typer.Context) -> None:
     sys.exit(code)
 
 
-def check(kind: str, target: str, as_json: bool, show_evidence: bool) -> None:
-    import asyncio
-
-    from meting.probe.routing import RoutingDataError
-    from meting.registry.names import BadDomainName, display, normalise
-    from meting.settings import load
-    from meting.tester import routing_data, run_test
-
-    try:
-        name = normalise(target)
-        settings = load()
-        routing = routing_data(settings)
-    except (BadDomainName, ValueError, RoutingDataError) as exc:
-        fail(str(exc))
-    try:
-        evidence, judged = asyncio.run(run_test(kind, name, settings, routing))
-    except TimeoutError:
-        fail(f"the {kind} test of {name} did not finish within {settings.test_budget:g} s",
-             error_path.EXIT_FAILED)
-    except Exception as exc:  # a bug in one probe or check: a clear message, no traceback
-        fail(f"the {kind} test of {name} broke ({type(exc).__name__}: {exc}); please report it",
-             error_path.EXIT_FAILED)
-    result = {"target": name, "kind": kind, **judged}
-    if show_evidence:
-        result["evidence"] = evidence
-    if as_json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-        return
-    table = Table("", "status", "explanation", title=f"{kind} test of {display(name)}")
-    for group in ("columns", "subtests"):
-        for key, v in result[group].items():
-            label = key if group == "columns" else f"  {key}"
-            table.add_row(label, STATUS_STYLE.get(v["status"], v["status"]),
-                          v["explanation"]["en"])
-    console.print(table)
-
-
-STATUS_STYLE = {"passed": "[green]passed[/]", "failed": "[red]failed[/]",
-                "warning": "[yellow]warning[/]", "info": "[cyan]info[/]"}
-
-
-@check_app.command("web")
-def check_web(host: str, as_json: Annotated[bool, typer.Option("--json")] = False,
-              evidence: Annotated[bool, typer.Option(help="include the evidence")] = False,
-              ) -> None:
-    """Test a web host (e.g. www.example.nl)."""
-    check("web", host, as_json, evidence)
-
-
-@check_app.command("mail")
-def check_mail(domain: str, as_json: Annotated[bool, typer.Option("--json")] = False,
-               evidence: Annotated[bool, typer.Option(help="include the evidence")] = False,
-               ) -> None:
-    """Test a mail domain (e.g. example.nl)."""
-    check("mail", domain, as_json, evidence)
-
-
 @psl_app.command("update")
 def psl_update(from_file: Annotated[str | None, typer.Option(
         "--from", help="a list file to use instead of downloading")] = None) -> None:
     """Fetch the current Public Suffix List (or take a file) and use it from now on."""
-    from pathlib import Path
 
     import httpx
 
@@ -186,7 +135,6 @@ def import_list(path: Annotated[str, typer.Argument(help="a registry list, .csv 
                     help="encoding of a CSV list (default UTF-8; UTF-16 by its BOM)")] = None,
                 ) -> None:
     """Import organisations and domains from a list; a list with errors imports nothing."""
-    from pathlib import Path
 
     from meting import cli_registry
 

@@ -20,7 +20,8 @@ class Settings:
     rpki_vrps: str = ""  # VRP JSON (rpki-client / Routinator export)
     rpki_routes: str = ""  # RIS whois dump of prefix-to-origin routes
     database: str = "sqlite:///meting.db"
-    norm: str = "current"
+    norm: str = "2025"  # new rounds: NCSC TLS guidelines 2025-05 (norms/versions/2025.yaml)
+    lang: str = "nl"  # language of `meting check` (nl or en)
     concurrency: int = 200
     per_address: int = 4  # concurrent tests per server address
     dns_timeout: float = 3.0
@@ -44,6 +45,10 @@ class Settings:
     max_answers: int = 32
     # a test whose evidence (compressed) is larger than this is stored not_testable
     max_evidence_bytes: int = 2 * 2**20
+    # Networks the probes may connect to although they are special-purpose addresses
+    # (loopback, private, documentation, ...; see probe/guard.py), comma-separated CIDRs.
+    # Empty: none. The lab sets its own ranges; nothing else should need this.
+    allowed_networks: str = ""
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

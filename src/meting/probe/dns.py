@@ -23,7 +23,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
-from meting.probe import cname, politeness
+from meting.probe import cname, guard, politeness
 from meting.probe.evidence import DnsAnswer, Security
 from meting.settings import Settings, load
 
@@ -119,6 +119,9 @@ class DnsClient:
 
     async def _direct(self, name: str, rtype: str, server: str) -> DnsAnswer:
         started = time.monotonic()
+        if (kind := guard.kind_of(server)) is not None:  # not asked: see probe/guard.py
+            reply = _Reply(None, False, 0, str(guard.AddressRefused(server, kind)))
+            return _answer(name, rtype, server, reply, 0, False, started, authoritative=True)
         async with politeness.slot(server):
             reply = await self._exchange(_make(name, rtype, recurse=False, cd=False), server)
         return capped(_answer(name, rtype, server, reply, reply.sent, False, started,

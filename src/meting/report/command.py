@@ -6,6 +6,7 @@ from pathlib import Path
 
 from meting.analysis.load import load_analysis
 from meting.errors import InputError, OperationError
+from meting.evidence import EvidenceError
 from meting.report.render import FORMATS, render
 from meting.report.texts import LANGUAGES
 from meting.store import Store, StoreError
@@ -56,7 +57,7 @@ def write_report(database: str, round_ref: str, fmt: str | None, lang: str,
     with Store.open(database, create=False) as store:
         try:
             analysis = load_analysis(store, round_ref)
-        except (StoreError, KeyError) as exc:
+        except (StoreError, EvidenceError, KeyError) as exc:
             raise ReportError(str(exc)) from exc
     if not analysis.current.round.rows:
         raise ReportError(f"round {round_ref} has no finished tests yet")

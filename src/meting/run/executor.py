@@ -31,11 +31,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from meting.checks.not_testable import judge_not_testable
 from meting.probe import politeness
 from meting.probe.politeness import AddressLimiter, KeyedLimiter
 from meting.probe.routing import RoutingData
 from meting.records.psl import organisational_domain
-from meting.run.retry import Backoff, describe, judge_not_testable, not_testable_evidence
+from meting.run.retry import Backoff, describe, not_testable_evidence
 from meting.run.shared_dns import RoundDnsClient, SharedAnswers
 from meting.settings import Settings
 from meting.store import PlannedTest
