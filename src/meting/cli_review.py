@@ -441,9 +441,10 @@ def scheduler(interval: Annotated[float, typer.Option(help="seconds between pass
 
 # -- change reports ----------------------------------------------------------------------
 
-def change_report(round_ref: str, fmt: str, lang: str, out: str | None,
+def change_report(round_ref: str, fmt: str | None, lang: str, out: str | None,
                   organisation: str | None, umbrella: str | None, asked: bool) -> None:
-    """``meting report --round R --changes``: a table, or a file in json, csv or xlsx."""
+    """``meting report --round R --changes``: a table, or a file in json, csv or xlsx
+    (--format, else the suffix of --out)."""
     from meting.analysis.changes import CHANGES
     from meting.analysis.load import change_report as load_changes
     from meting.report.changes import FORMATS, render_changes
@@ -453,6 +454,8 @@ def change_report(round_ref: str, fmt: str, lang: str, out: str | None,
         fail("--organisation and --umbrella go with --changes")
     if organisation and umbrella:
         fail("give --organisation or --umbrella, not both")
+    if fmt is None:
+        fmt = Path(out).suffix.lstrip(".").lower() if out else "html"
     if fmt not in (*FORMATS, "html"):
         fail(f"--changes is written as a table or in {', '.join(FORMATS)}, not {fmt}")
     if lang not in LANGUAGES:
