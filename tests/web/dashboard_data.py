@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from meting.registry.entry import ListEntry
@@ -78,8 +77,7 @@ def add_round(store: Store, label: str, day: dt.date, failing: set[str]) -> int:
     return round_id
 
 
-def build(path: Path) -> Dashboard:
-    url = f"sqlite:///{path}"
+def build(url: str) -> Dashboard:
     with Store.open(url) as store:
         store.import_entries(entries())
         first = add_round(store, "2025-03", dt.date(2025, 3, 1), {"aa.nl", "bee.nl"})
@@ -87,8 +85,9 @@ def build(path: Path) -> Dashboard:
         accounts = Accounts(store)
         passwords, tokens = {}, {}
         for name, (email, role, organisation, umbrella) in ACCOUNTS.items():
-            passwords[name] = accounts.add(email, role, [organisation] if organisation else [],
-                                           umbrella)
+            once = accounts.add(email, role, [organisation] if organisation else [], umbrella)
+            passwords[name] = f"eigen wachtwoord van {name}"
+            accounts.set_password(email, once, passwords[name])
             tokens[name] = accounts.new_token(email)
         with accounts.sessions.begin() as session:
             session.add(Share(key_hash=digest(SHARE_KEY), round_id=second,

@@ -119,3 +119,30 @@ def test_the_next_page_after_login_stays_on_this_site(app: FastAPI,
                                     "password": dashboard.passwords["umbrella"],
                                     "next": "//evil.example/"})
     assert answer.headers["location"] == "/"
+
+
+def test_a_one_time_password_must_be_replaced_before_anything_else(app: FastAPI) -> None:
+    accounts = app.state.accounts
+    once = accounts.add("nieuw@example.nl", "umbrella", umbrella="VNG")
+    c = client(app)
+    token = csrf_of(c.get("/login").text)
+    signed = c.post("/login", data={"email": "nieuw@example.nl", "password": once,
+                                    "csrf": token, "next": "/laggards"})
+    assert signed.headers["location"] == "/laggards"
+    assert c.get("/laggards").headers["location"] == "/account/password"
+    assert c.get("/api/v1/rounds").status_code == 403
+    form = c.get("/account/password")
+    assert 'id="must-change"' in form.text
+    token = csrf_of(form.text)
+    short = c.post("/account/password", data={"csrf": token, "current": once, "new": "kort",
+                                               "repeat": "kort"})
+    assert short.status_code == 400 and 'id="problem"' in short.text
+    wrong = c.post("/account/password", data={"csrf": token, "current": "fout",
+                                               "new": "een lang genoeg wachtwoord",
+                                               "repeat": "een lang genoeg wachtwoord"})
+    assert wrong.status_code == 400
+    done = c.post("/account/password", data={"csrf": token, "current": once,
+                                              "new": "een lang genoeg wachtwoord",
+                                              "repeat": "een lang genoeg wachtwoord"})
+    assert done.status_code == 303
+    assert c.get("/laggards").status_code == 200

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from meting.store.models import Base, UtcDateTime
@@ -24,6 +24,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     umbrella: Mapped[str | None] = mapped_column(String(100))  # role umbrella
     password_hash: Mapped[str | None] = mapped_column(String(200))  # argon2; None: not set
+    # the password was made by `meting user add` (one-time): choose one at the next login
+    must_change_password: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
 
 

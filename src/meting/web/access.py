@@ -36,6 +36,8 @@ RULES: dict[str, Rule] = {
     "login": Rule(ANYONE),
     "logout": Rule(MEMBERS),
     "language": Rule(ANYONE),
+    "password_form": Rule(MEMBERS),
+    "password_change": Rule(MEMBERS),
     # pages
     "home": Rule(MEMBERS),
     "round_overview": Rule(MEMBERS),
@@ -88,6 +90,15 @@ class SignInNeeded(Exception):
     """An anonymous request for a page that needs an account: go to the login page."""
 
 
+class PasswordChangeNeeded(Exception):
+    """Signed in with a one-time password: choose a password first."""
+
+
+# What a session with a one-time password may do before choosing its own.
+BEFORE_PASSWORD_CHANGE = frozenset({"password_form", "password_change", "logout", "language",
+                                    "login_form", "login"})
+
+
 def viewer(request: Request) -> Viewer:
     found: Viewer = request.state.viewer
     return found
@@ -105,6 +116,8 @@ def authorise(request: Request) -> None:
         if not who.signed_in:
             raise SignInNeeded()
         raise HTTPException(403)
+    if who.must_change_password and name not in BEFORE_PASSWORD_CHANGE:
+        raise PasswordChangeNeeded()
     if rule.scope is not None and not who.sees_all:
         value = request.path_params.get(rule.scope)
         if rule.scope == "umbrella":

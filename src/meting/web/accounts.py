@@ -28,6 +28,7 @@ SESSION_HOURS = 12
 FAILURE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_ACCOUNT = 5  # in the window, then that account's logins are refused
 MAX_FAILURES_ADDRESS = 20  # in the window, from one address (many accounts)
+MIN_PASSWORD = 12
 PUBLIC = "public"
 
 _hasher = PasswordHasher()
@@ -35,6 +36,12 @@ _hasher = PasswordHasher()
 
 class AccountError(StoreError):
     """A request about accounts that cannot be done; the message says why."""
+
+
+class PasswordRefused(AccountError):
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code  # the text key the dashboard shows
+        super().__init__(message)
 
 
 class LoginRefused(Exception):
@@ -53,6 +60,7 @@ class Viewer:
     umbrella: str | None = None
     organisation_ids: frozenset[int] = field(default_factory=frozenset)
     csrf: str | None = None  # of the session; None for tokens and the public
+    must_change_password: bool = False  # signed in with a one-time password
 
     @property
     def signed_in(self) -> bool:
@@ -119,7 +127,8 @@ class Accounts:
                 _check_umbrella(session, umbrella or "")
             ids = _organisation_ids(session, organisations)
             user = User(email=email, role=role, umbrella=umbrella if role == "umbrella" else None,
-                        password_hash=hash_password(password), created_at=_now())
+                        password_hash=hash_password(password), must_change_password=True,
+                        created_at=_now())
             session.add(user)
             session.flush()
             session.add_all(UserOrganisation(user_id=user.id, organisation_id=i) for i in ids)
@@ -142,6 +151,21 @@ class Accounts:
             user = _user(session, email)
             session.delete(user)
 
+    def set_password(self, email: str, current: str, new: str) -> None:
+        """Replace the password (after checking the current one); it is then the user's own."""
+        if len(new) < MIN_PASSWORD:
+            raise PasswordRefused("password_short",
+                                  f"a password has at least {MIN_PASSWORD} characters")
+        if new == current:
+            raise PasswordRefused("password_same",
+                                  "the new password must differ from the current one")
+        with self.sessions.begin() as session:
+            user = _user(session, email)
+            if not password_matches(user.password_hash, current):
+                raise PasswordRefused("password_wrong_current", "the current password is wrong")
+            user.password_hash = hash_password(new)
+            user.must_change_password = False
+
     def new_token(self, email: str) -> str:
         token = "mt_" + secrets.token_urlsafe(32)
         with self.sessions.begin() as session:
@@ -157,6 +181,7 @@ class Accounts:
         keys = (f"account:{email}", f"address:{address}")
         with self.sessions.begin() as session:
             since = _now() - FAILURE_WINDOW
+            session.execute(delete(LoginFailure).where(LoginFailure.at < since))  # past windows
             failures = [session.scalar(select(func.count()).select_from(LoginFailure).where(
                 LoginFailure.key == key, LoginFailure.at >= since)) or 0 for key in keys]
             if failures[0] >= MAX_FAILURES_ACCOUNT or failures[1] >= MAX_FAILURES_ADDRESS:
@@ -201,7 +226,8 @@ def _viewer(session: Session, user_id: int, csrf: str | None) -> Viewer | None:
     ids = frozenset(session.scalars(select(UserOrganisation.organisation_id).where(
         UserOrganisation.user_id == user_id)))
     return Viewer(role=user.role, user_id=user.id, email=user.email, umbrella=user.umbrella,
-                  organisation_ids=ids, csrf=csrf)
+                  organisation_ids=ids, csrf=csrf,
+                  must_change_password=csrf is not None and user.must_change_password)
 
 
 def _normal_email(email: str, strict: bool = True) -> str:

@@ -22,7 +22,7 @@ from starlette.middleware.base import RequestResponseEndpoint
 from meting.settings import Settings
 from meting.store import Store
 from meting.web import security
-from meting.web.access import SignInNeeded, authorise
+from meting.web.access import PasswordChangeNeeded, SignInNeeded, authorise
 from meting.web.accounts import Accounts, Viewer
 from meting.web.kept import Figures
 from meting.web.render import page
@@ -70,6 +70,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.mount("/static", StaticFiles(directory=static), name="static")
     app.middleware("http")(_every_request)
     app.add_exception_handler(SignInNeeded, _sign_in)
+    app.add_exception_handler(PasswordChangeNeeded, _change_password)
     app.add_exception_handler(StarletteHTTPException, _refused)  # type: ignore[arg-type]
     return app
 
@@ -111,6 +112,12 @@ async def _sign_in(request: Request, exc: Exception) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     login = request.url_for("login_form").include_query_params(next=target)
     return RedirectResponse(str(login.path) + "?" + login.query, status_code=303)
+
+
+async def _change_password(request: Request, exc: Exception) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": "choose a password first"}, status_code=403)
+    return RedirectResponse(str(request.url_for("password_form").path), status_code=303)
 
 
 async def _refused(request: Request, exc: StarletteHTTPException) -> Response:

@@ -9,7 +9,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from meting.web import security
-from meting.web.accounts import Accounts, LoginRefused
+from meting.web.access import viewer
+from meting.web.accounts import MIN_PASSWORD, Accounts, LoginRefused, PasswordRefused
 from meting.web.render import page
 from meting.web.texts import LANGUAGES
 
@@ -64,3 +65,27 @@ def language(request: Request, lang: Annotated[str, Form()] = "nl",
     if lang in LANGUAGES:
         security.set_cookie(request, response, security.LANG_COOKIE, lang, max_age=YEAR)
     return response
+
+
+@router.get("/account/password", name="password_form")
+def password_form(request: Request) -> Response:
+    return page(request, "auth/password.html.j2", problem=None, minimum=MIN_PASSWORD)
+
+
+@router.post("/account/password", name="password_change")
+async def password_change(request: Request, current: Annotated[str, Form()] = "",
+                          new: Annotated[str, Form()] = "",
+                          repeat: Annotated[str, Form()] = "") -> Response:
+    accounts: Accounts = request.app.state.accounts
+    problem = None
+    if new != repeat:
+        problem = "password_mismatch"
+    else:
+        try:
+            await run_in_threadpool(accounts.set_password, viewer(request).email, current, new)
+        except PasswordRefused as refused:
+            problem = refused.code
+    if problem:
+        return page(request, "auth/password.html.j2", status_code=400, problem=problem,
+                    minimum=MIN_PASSWORD)
+    return RedirectResponse("/", status_code=303)

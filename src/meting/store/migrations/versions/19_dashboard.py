@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("umbrella", sa.String(length=100), nullable=True),
         sa.Column("password_hash", sa.String(length=200), nullable=True),
+        sa.Column("must_change_password", sa.Boolean(), nullable=False),
         sa.Column("created_at", WHEN, nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
