@@ -444,7 +444,9 @@ def scheduler(interval: Annotated[float, typer.Option(help="seconds between pass
 def change_report(round_ref: str, fmt: str | None, lang: str, out: str | None,
                   organisation: str | None, umbrella: str | None, asked: bool) -> None:
     """``meting report --round R --changes``: a table, or a file in json, csv or xlsx
-    (--format, else the suffix of --out)."""
+    (``fmt``, else the suffix of ``out``)."""
+    if fmt is None:
+        fmt = Path(out).suffix.lstrip(".").lower() if out and Path(out).suffix else "html"
     from meting.analysis.changes import CHANGES
     from meting.analysis.load import change_report as load_changes
     from meting.report.changes import FORMATS, render_changes
@@ -454,8 +456,6 @@ def change_report(round_ref: str, fmt: str | None, lang: str, out: str | None,
         fail("--organisation and --umbrella go with --changes")
     if organisation and umbrella:
         fail("give --organisation or --umbrella, not both")
-    if fmt is None:
-        fmt = Path(out).suffix.lstrip(".").lower() if out else "html"
     if fmt not in (*FORMATS, "html"):
         fail(f"--changes is written as a table or in {', '.join(FORMATS)}, not {fmt}")
     if lang not in LANGUAGES:

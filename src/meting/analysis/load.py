@@ -12,6 +12,7 @@ from meting.analysis.changes import ChangeReport, changes
 from meting.analysis.model import DomainResult, Finding, RoundResults
 from meting.analysis.review import AcceptedExplanation, RetestColumns, apply_review
 from meting.analysis.rules import counting_rules
+from meting.analysis.scope import Scope, ScopedRound, scope_round
 from meting.store import RoundInfo, Store, StoredResult, StoreError
 
 
@@ -95,7 +96,7 @@ def _row(result: StoredResult, evidence: Mapping[str, Any]) -> DomainResult:
         web_host=result.target if result.kind == "web" else None,
         addresses=tuple(a for h in hosts for a in _addresses(h)),
         host_aliases=_aliases(evidence.get("host", {})) if result.kind == "web" else (),
-        target=result.target, reaction=result.reaction,
+        target=result.target, reaction=result.reaction, parent=result.parent,
         details={c: _finding(s, result.explanations.get(c)) for c, s in result.columns.items()},
         subtests={name: _finding(status, result.subtest_explanations.get(name))
                   for name, status in result.subtests.items()})
@@ -126,7 +127,16 @@ def previous_round(store: Store, info: RoundInfo) -> RoundInfo | None:
     """The latest round of the same set before this one that has results."""
     earlier = [r for r in store.rounds() if r.id != info.id and r.set_name == info.set_name
                and r.done > 0 and (r.date, r.id) < (info.date, info.id)]
-    return earlier[-1] if earlier else None
+    return max(earlier, key=lambda r: (r.date, r.id)) if earlier else None
+
+
+def load_scope(store: Store, ref: str | int, scope: Scope) -> ScopedRound:
+    """One organisation's, umbrella's or parent's part of a stored round (analysis/scope)."""
+    info = find_round(store, ref)
+    before = previous_round(store, info)
+    return scope_round(round_results(store, info, evidence_kinds=()),
+                       round_results(store, before, evidence_kinds=()) if before else None,
+                       scope)
 
 
 def change_report(store: Store, ref: str | int, organisation: str | None = None,

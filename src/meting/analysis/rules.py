@@ -60,6 +60,9 @@ class CountingRules:
     receiving_statuses: frozenset[str]
     growth_potential: dict[str, tuple[tuple[str, str], ...]]
     rounding: Rounding
+    per_parent_categories: frozenset[str] = frozenset()
+    own_parent: frozenset[str] = frozenset()
+    successors: dict[str, str] = field(default_factory=dict)
     review: ReviewRules = field(default_factory=lambda: ReviewRules())
 
     @property
@@ -96,6 +99,9 @@ def counting_rules() -> CountingRules:
         growth_potential={k: tuple((a, b) for a, b in v)
                           for k, v in raw["growth_potential"].items()},
         rounding=Rounding.from_data(raw["rounding"]),
+        per_parent_categories=frozenset(raw.get("per_parent", {}).get("categories", ())),
+        own_parent=frozenset(raw.get("per_parent", {}).get("own_parent", ())),
+        successors=dict(raw.get("per_parent", {}).get("successors") or {}),
         review=_review_rules(raw.get("review", {})),
     )
     _check_partition(rules, raw)
