@@ -42,6 +42,7 @@ class DnsAnswer(Model):
     security: Literal["secure", "insecure", "bogus", "error"]
     cname_chain: list[str] = []
     transport: Literal["udp", "tcp", ""] = ""
+    omitted: int = Field(0, description="records left out over the max_answers setting")
     attempts: int = 0
     authoritative: bool = False
     aa: bool = False
@@ -210,7 +211,7 @@ class TlsScan(Model):
     norm: str | None = Field(
         None, description="scans before the buckets: the norm version whose classes chose "
         "the offers")
-    buckets: str | None = Field(
+    buckets: int | None = Field(
         None, description="the version of norms/tls-buckets.yaml whose buckets of suites and "
         "groups the scan tells apart (any norm that splits none of them can judge it)")
     scanned_at: str
