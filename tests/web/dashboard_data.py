@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from meting.registry.entry import ListEntry
@@ -78,8 +77,7 @@ def add_round(store: Store, label: str, day: dt.date, failing: set[str]) -> int:
     return round_id
 
 
-def build(path: Path) -> Dashboard:
-    url = f"sqlite:///{path}"
+def build(url: str) -> Dashboard:
     with Store.open(url) as store:
         store.import_entries(entries())
         first = add_round(store, "2025-03", dt.date(2025, 3, 1), {"aa.nl", "bee.nl"})
