@@ -137,7 +137,7 @@ def show(result: dict[str, Any], kind: str, shown: str, target: Any, lang: str,
                           v["explanation"][lang])
     console.print(table)
     if evidence is not None:
-        from meting.cli_evidence import summary
+        from meting.check_evidence import summary
 
         console.print(summary(evidence, lang, words["evidence"]))
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from meting import norms
 from meting.checks import tests
+from meting.evidence import checked
+from meting.evidence.validate import stamped
 from meting.probe import guard, politeness
 from meting.probe.collect import collect_mail, collect_web
 from meting.probe.dns import DnsClient
@@ -32,6 +34,7 @@ async def run_test(kind: str, target: str, settings: Settings, routing: RoutingD
     with guard.allowing(settings):
         evidence = await _collect(collect, target, settings, client, routing)
     evidence["dns_queries"] = client.queries_sent
+    checked(stamped(evidence))
     return evidence, judge(kind, evidence, settings.norm)
 
 

@@ -90,9 +90,19 @@ def tls_ciphers(scan: dict[str, Any], norm: Norm) -> Verdict:
                     "schakel deze cipher suites uit.", "disable these cipher suites.")
 
 
+def prescribed(order: dict[str, Any], norm: Norm) -> bool:
+    """Better classes before worse in the server's order: recorded (evidence classed by the
+    norm of its time) or read from the order the server picked the buckets' examples in."""
+    if "prescribed" in order:
+        return bool(order["prescribed"])
+    ranks = [tls_norm.CLASSES.index(tls_norm.suite_class(norm, s))
+             for s in order.get("preference") or []]
+    return ranks == sorted(ranks)
+
+
 def tls_cipher_order(scan: dict[str, Any], norm: Norm) -> Verdict:
     order = scan.get("cipher_order") or {}
-    if order.get("enforced", True) and order.get("prescribed", True):
+    if order.get("enforced", True) and prescribed(order, norm):
         return passed("De server kiest zelf de cipher suite, sterkste eerst",
                       "The server chooses the cipher suite itself, strongest first")
     optional = tls_norm.missing_optional(norm, "cipher_order_tls13_only")
@@ -154,8 +164,12 @@ def fs_params(scan: dict[str, Any], norm: Norm) -> Verdict:
 
 
 def kex_hash_func(scan: dict[str, Any], norm: Norm) -> Verdict:
+    """The hash the server picks, and every hash this norm calls insufficient that it
+    accepts when offered only weak ones (a phase-out hash merely accepted beside SHA-2 is
+    not held against it)."""
     info = scan.get("kex_hash") or {}
-    hashes = list(info.get("accepted") or [])
+    hashes = [h for h in info.get("accepted") or []
+              if tls_norm.kex_hash_class(norm, h) == "insufficient"]
     if info.get("default"):
         hashes.append(info["default"])
     classes = {h: tls_norm.kex_hash_class(norm, h) for h in hashes}
