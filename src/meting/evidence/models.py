@@ -211,7 +211,7 @@ class TlsScan(Model):
     norm: str | None = Field(
         None, description="scans before the buckets: the norm version whose classes chose "
         "the offers")
-    buckets: str | None = Field(
+    buckets: int | None = Field(
         None, description="the version of norms/tls-buckets.yaml whose buckets of suites and "
         "groups the scan tells apart (any norm that splits none of them can judge it)")
     scanned_at: str
