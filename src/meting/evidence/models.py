@@ -46,7 +46,6 @@ class DnsAnswer(Model):
     attempts: int = 0
     authoritative: bool = False
     aa: bool = False
-    omitted: int = Field(0, description="records left out over the max_answers setting")
 
 
 class Reach(Model):
