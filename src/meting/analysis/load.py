@@ -8,6 +8,7 @@ from typing import Any
 
 from meting.analysis.analysis import Analysis, analyse, analysis_json
 from meting.analysis.model import DomainResult, Finding, RoundResults
+from meting.analysis.scope import Scope, ScopedRound, scope_round
 from meting.store import RoundInfo, Store, StoredResult, StoreError
 
 
@@ -75,7 +76,7 @@ def _row(result: StoredResult, evidence: Mapping[str, Any]) -> DomainResult:
         web_host=result.target if result.kind == "web" else None,
         addresses=tuple(a for h in hosts for a in _addresses(h)),
         host_aliases=_aliases(evidence.get("host", {})) if result.kind == "web" else (),
-        target=result.target, reaction=result.reaction,
+        target=result.target, reaction=result.reaction, parent=result.parent,
         details={c: _finding(s, result.explanations.get(c)) for c, s in result.columns.items()},
         subtests={name: _finding(status, result.subtest_explanations.get(name))
                   for name, status in result.subtests.items()})
@@ -100,3 +101,19 @@ def _addresses(host: Mapping[str, Any]) -> list[str]:
         if isinstance(answer, Mapping) and answer.get("rcode") == "NOERROR":
             found += [str(a) for a in answer.get("answers", [])]
     return found
+
+
+def previous_round(store: Store, info: RoundInfo) -> RoundInfo | None:
+    """The latest round of the same set before this one that has results."""
+    earlier = [r for r in store.rounds() if r.id != info.id and r.set_name == info.set_name
+               and r.date <= info.date and r.done > 0]
+    return max(earlier, key=lambda r: (r.date, r.id)) if earlier else None
+
+
+def load_scope(store: Store, ref: str | int, scope: Scope) -> ScopedRound:
+    """One organisation's, umbrella's or parent's part of a stored round (analysis/scope)."""
+    info = find_round(store, ref)
+    before = previous_round(store, info)
+    return scope_round(round_results(store, info, evidence_kinds=()),
+                       round_results(store, before, evidence_kinds=()) if before else None,
+                       scope)

@@ -49,6 +49,7 @@ class DomainResult:
     target: str | None = None
     details: Mapping[str, Finding] = field(default_factory=dict)
     subtests: Mapping[str, Finding] = field(default_factory=dict)
+    parent: str = ""  # the parent organisation (e.g. the ministry of an agency), "" if none
 
 
 @dataclass(frozen=True)

@@ -247,7 +247,8 @@ def tls_profile(name: str, spec: dict[str, Any]) -> TlsProfile:
                       ciphersuites=spec["ciphersuites"], groups=spec["groups"],
                       prefer_server_ciphers=spec.get("prefer_server_ciphers", True),
                       dhparam_bits=spec.get("dhparam_bits"),
-                      client_renegotiation=spec.get("client_renegotiation", False))
+                      client_renegotiation=spec.get("client_renegotiation", False),
+                      extended_master_secret=spec.get("extended_master_secret", True))
 
 
 def fill_addresses(planner: Planner, target: WebServer | MailServer | NameServer,
@@ -267,8 +268,15 @@ def address_records(name: str, server: WebServer | MailServer) -> list[Record]:
 
 
 def build_plan(prefix: str, generated: int = 0, dkim_public: bytes = b"",
-               catalogue: Path | None = None) -> LabPlan:
-    planner = Planner(load_catalogue(catalogue), prefix, dkim_public)
+               catalogue: Path | None = None,
+               added: dict[str, Any] | None = None) -> LabPlan:
+    """The lab's plan; ``added``: a user's catalogue (lab.user_catalogue), checked."""
+    found = load_catalogue(catalogue)
+    if added is not None:
+        from meting.lab.user_catalogue import merged
+
+        found = merged(found, added)
+    planner = Planner(found, prefix, dkim_public)
     plan = planner.build(generated)
     planner.mail_host_records()
     return plan

@@ -10,6 +10,7 @@ from meting.store.records import (
     RoundStateError,
     StoredResult,
     StoreError,
+    StoreUnusable,
 )
 from meting.store.store import Store
 
@@ -22,5 +23,6 @@ __all__ = [
     "RoundStateError",
     "Store",
     "StoreError",
+    "StoreUnusable",
     "StoredResult",
 ]

@@ -2,7 +2,7 @@
 the kept figures of finished rounds.
 
 Revision ID: 19a
-Revises: 0002
+Revises: 13a
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "19a"
-down_revision: str | None = "0002"
+down_revision: str | None = "13a"
 branch_labels: str | None = None
 depends_on: str | None = None
 
