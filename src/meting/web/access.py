@@ -56,6 +56,7 @@ RULES: dict[str, Rule] = {
     "registry_import": Rule(COORDINATOR),
     "downloads": Rule(MEMBERS),
     "round_report": Rule(COORDINATOR),
+    "report_detail": Rule(MEMBERS),
     "organisation_report": Rule(MEMBERS, "organisation_id"),
     "umbrella_report": Rule(frozenset({"coordinator", "umbrella"}), "umbrella"),
     "shares": Rule(COORDINATOR),

@@ -9,12 +9,13 @@ import zipfile
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from meting.analysis.analysis import analyse
 from meting.analysis.load import load_analysis
 from meting.analysis.model import RoundResults
+from meting.report.html import render_html
 from meting.report.render import FORMATS, render
 from meting.store import RoundInfo, Store
 from meting.web import queries
@@ -70,8 +71,21 @@ async def round_report(request: Request, round_id: int, format: str = "html") ->
     if not info.done:
         raise HTTPException(404)
     analysis = await run_in_threadpool(load_analysis, store, info.id)
+    if fmt == "html":  # one page; its links to domains lead to the dashboard's domain pages
+        details = str(request.url_for("report_detail", round_id=info.id, file="x").path)
+        html = await run_in_threadpool(lambda: render_html(
+            analysis, request.state.lang, details_href=details.rsplit("/", 1)[0]))
+        return _file({".html": html.encode()}, f"report-{info.label}", inline=True)
     files = await run_in_threadpool(render, analysis, fmt, request.state.lang)
     return _file(files, f"report-{info.label}", inline=True)
+
+
+@router.get("/rounds/{round_id}/details/{file}", name="report_detail")
+def report_detail(request: Request, round_id: int, file: str) -> Response:
+    """A report's link to a domain's details: the domain's page (which checks access)."""
+    domain = file.removesuffix(".html")
+    target = request.url_for("domain", domain=domain).include_query_params(round=round_id)
+    return RedirectResponse(f"{target.path}?{target.query}", status_code=303)
 
 
 async def _subset_report(request: Request, info: RoundInfo, results: RoundResults, fmt: str,
