@@ -13,10 +13,13 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from meting.analysis.analysis import analyse
-from meting.analysis.load import load_analysis
+from meting.analysis.load import load_analysis, load_scope
 from meting.analysis.model import RoundResults
+from meting.analysis.scope import Scope
+from meting.report.command import SCOPE_FORMATS
 from meting.report.html import render_html
 from meting.report.render import FORMATS, render
+from meting.report.scoped import render_scope
 from meting.store import RoundInfo, Store
 from meting.web import queries
 from meting.web.access import viewer
@@ -26,6 +29,7 @@ from meting.web.security import REPORT_CSP
 
 router = APIRouter()
 MEDIA = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf",
+         ".ods": "application/vnd.oasis.opendocument.spreadsheet",
          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          ".json": "application/json", ".zip": "application/zip"}
 
@@ -39,8 +43,8 @@ def downloads(request: Request) -> Response:
                 formats=FORMATS, mine=mine if who.role == "organisation" else [])
 
 
-def _format(fmt: str) -> str:
-    if fmt not in FORMATS:
+def _format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
+    if fmt not in allowed:
         raise HTTPException(404)
     return fmt
 
@@ -88,11 +92,19 @@ def report_detail(request: Request, round_id: int, file: str) -> Response:
     return RedirectResponse(f"{target.path}?{target.query}", status_code=303)
 
 
-async def _subset_report(request: Request, info: RoundInfo, results: RoundResults, fmt: str,
-                         stem: str) -> Response:
+async def _scope_report(request: Request, info: RoundInfo, scope: Scope,
+                        results: RoundResults, fmt: str, stem: str) -> Response:
+    """The report of one organisation, umbrella or parent (the report layer's scoped report;
+    CSV and JSON: the status files and figures of its domains)."""
     if not results.rows:
         raise HTTPException(404)
-    files = await run_in_threadpool(lambda: render(analyse(results), fmt, request.state.lang))
+    lang = request.state.lang
+    store: Store = request.app.state.store
+    if fmt in SCOPE_FORMATS:
+        data = await run_in_threadpool(
+            lambda: render_scope(load_scope(store, info.id, scope), fmt, lang))
+        return _file({f".{fmt}": data}, stem, inline=True)
+    files = await run_in_threadpool(lambda: render(analyse(results), fmt, lang))
     return _file(files, stem, inline=True)
 
 
@@ -114,8 +126,9 @@ async def organisation_report(request: Request, organisation_id: int, round: int
     owner = queries.organisation(sessions, organisation_id)
     info = _round(store, round)
     rows = queries.tests(sessions, [info.id], organisation_id=owner.id)
-    return await _subset_report(request, info, as_results(info, rows, {owner.id: owner}), fmt,
-                                f"report-{info.label}-{owner.name}")
+    return await _scope_report(request, info, Scope("organisation", owner.name),
+                               as_results(info, rows, {owner.id: owner}), fmt,
+                               f"report-{info.label}-{owner.name}")
 
 
 @router.get("/umbrellas/{umbrella}/report", name="umbrella_report")
@@ -128,5 +141,6 @@ async def umbrella_report(request: Request, umbrella: str, round: int | None = N
     owners = {o.id: o for o in queries.organisations(sessions, viewer(request))
               if o.umbrella == umbrella}
     rows = [r for r in queries.tests(sessions, [info.id]) if r.organisation_id in owners]
-    return await _subset_report(request, info, as_results(info, rows, owners), fmt,
-                                f"report-{info.label}-{umbrella}")
+    return await _scope_report(request, info, Scope("umbrella", umbrella),
+                               as_results(info, rows, owners), fmt,
+                               f"report-{info.label}-{umbrella}")
