@@ -58,6 +58,7 @@ RULES: dict[str, Rule] = {
     "round_report": Rule(COORDINATOR),
     "report_detail": Rule(MEMBERS),
     "organisation_report": Rule(MEMBERS, "organisation_id"),
+    "parent_report": Rule(COORDINATOR),
     "umbrella_report": Rule(frozenset({"coordinator", "umbrella"}), "umbrella"),
     "shares": Rule(COORDINATOR),
     "share_create": Rule(COORDINATOR),

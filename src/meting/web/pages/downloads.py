@@ -144,3 +144,20 @@ async def umbrella_report(request: Request, umbrella: str, round: int | None = N
     return await _scope_report(request, info, Scope("umbrella", umbrella),
                                as_results(info, rows, owners), fmt,
                                f"report-{info.label}-{umbrella}")
+
+
+@router.get("/parents/{parent}/report", name="parent_report")
+async def parent_report(request: Request, parent: str, round: int | None = None,
+                        format: str = "html") -> Response:
+    """A parent organisation's (e.g. a ministry's) report: its domains and those of the
+    organisations under it."""
+    store: Store = request.app.state.store
+    sessions: Any = request.app.state.sessions
+    fmt = _format(format)
+    info = _round(store, round)
+    owners = {o.id: o for o in queries.organisations(sessions, viewer(request))
+              if parent in (o.parent, o.name)}
+    rows = [r for r in queries.tests(sessions, [info.id]) if r.organisation_id in owners]
+    return await _scope_report(request, info, Scope("parent", parent),
+                               as_results(info, rows, owners), fmt,
+                               f"report-{info.label}-{parent}")
