@@ -47,14 +47,17 @@ def fail(message: str, code: int = error_path.EXIT_INPUT) -> NoReturn:
 def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0,
            catalogue: Annotated[Path | None, typer.Option(
                help="a file of your own scenarios to add (docs/lab-scenarios.md)")] = None,
+           changes: Annotated[int, typer.Option(
+               help="rounds of owners' changes to the generated domains")] = 0,
            ) -> None:
-    """Build the lab (a healthy lab of the same size and scenarios is left as it is)."""
+    """Build the lab (a healthy lab of the same size, scenarios and changes is left as
+    it is)."""
     from meting.lab import lab
 
     try:
         with console.status("building the lab…") as spinner:
             info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"),
-                          catalogue=catalogue)
+                          catalogue=catalogue, changes=changes)
     except LabError as exc:
         fail(str(exc), error_path.EXIT_FAILED)
     console.print(f"lab up in {info['seconds_to_start']} s; resolver {info['resolver']}, "
@@ -122,7 +125,9 @@ def psl_update(from_file: Annotated[str | None, typer.Option(
             text = response.text
         path = install(text)
     except (OSError, httpx.HTTPError, PslError) as exc:
-        fail(f"the Public Suffix List was not updated: {exc}", error_path.EXIT_FAILED)
+        # a file the user named is bad input; a failed download is a failed operation
+        fail(f"the Public Suffix List was not updated: {exc}",
+             error_path.EXIT_INPUT if from_file else error_path.EXIT_FAILED)
     console.print(f"Public Suffix List saved to {path}")
 
 
@@ -256,20 +261,30 @@ def report(round_ref: Annotated[str, typer.Option("--round", help="round label o
            lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
            out: Annotated[str | None, typer.Option("--out", help="file to write")] = None,
            organisation: Annotated[str | None, typer.Option(
-               help="only this organisation's domains")] = None,
+               help="only this organisation's domains (with --changes: its changes)")] = None,
            umbrella: Annotated[str | None, typer.Option(
-               help="only this umbrella's organisations")] = None,
+               help="only this umbrella's organisations (with --changes: their changes)")]
+           = None,
            parent: Annotated[str | None, typer.Option(
                help="only this parent organisation (e.g. a ministry) and those under it")]
-           = None) -> None:
+           = None,
+           changes: Annotated[bool, typer.Option(
+               "--changes", help="what improved, regressed or is new since the previous "
+               "round (a table; or --format json, csv or xlsx)")] = False) -> None:
     """A round's report: figures, trends, laggards, suppliers and the appendix; or the
-    report for one organisation, umbrella or parent organisation."""
+    report for one organisation, umbrella or parent organisation; or, with --changes,
+    what changed since the previous round."""
     from pathlib import Path
 
     from meting import settings
     from meting.cli_report_scope import scoped_report
     from meting.report.command import ReportError, write_report
 
+    if changes:
+        from meting.cli_review import change_report
+
+        change_report(round_ref, fmt, lang, out, organisation, umbrella, changes)
+        return
     if organisation or umbrella or parent:
         scoped_report(round_ref, fmt, lang, out, organisation, umbrella, parent)
         return
@@ -316,6 +331,10 @@ from meting import cli_user  # noqa: E402  (the dashboard's commands, in their o
 
 app.add_typer(cli_user.user_app, name="user")
 app.command("serve")(cli_user.serve)
+
+from meting import cli_review  # noqa: E402  (the review cycle's commands)
+
+cli_review.register(app)
 
 if __name__ == "__main__":
     app()

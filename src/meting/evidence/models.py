@@ -42,6 +42,7 @@ class DnsAnswer(Model):
     security: Literal["secure", "insecure", "bogus", "error"]
     cname_chain: list[str] = []
     transport: Literal["udp", "tcp", ""] = ""
+    omitted: int = Field(0, description="records left out over the max_answers setting")
     attempts: int = 0
     authoritative: bool = False
     aa: bool = False
@@ -168,6 +169,8 @@ class CipherOrder(Model):
     chosen: str | None = None
     chosen_reversed: str | None = None
     expected: str | None = None
+    preference: list[str] | None = Field(
+        None, description="the buckets' example suites in the order the server picked them")
     enforced: bool | None = Field(None, description="absent when fewer than one class")
     prescribed: bool | None = None
 
@@ -205,7 +208,12 @@ class TlsScan(Model):
     chain: list[str] = Field(description="the presented chain, base64 DER, leaf first")
     handshakes: int = Field(description="TCP connections this scan opened")
     mode: Literal["economical", "full"]
-    norm: str = Field(description="the norm version whose classes chose the offers")
+    norm: str | None = Field(
+        None, description="scans before the buckets: the norm version whose classes chose "
+        "the offers")
+    buckets: int | None = Field(
+        None, description="the version of norms/tls-buckets.yaml whose buckets of suites and "
+        "groups the scan tells apart (any norm that splits none of them can judge it)")
     scanned_at: str
     connect_error: str | None = None
     smtp_error: str | None = None
@@ -215,7 +223,8 @@ class TlsScan(Model):
     ocsp_response: str | None = None
     trust: Trust | None = None
     ciphers: dict[str, dict[str, list[str]]] | None = Field(
-        None, description="version -> class -> accepted suites")
+        None, description="version -> bucket (before the buckets: class) -> accepted "
+        "suites")
     cipher_order: CipherOrder | None = None
     groups_seen: list[str] | None = None
     groups_accepted: dict[str, list[str]] | None = None
@@ -239,6 +248,14 @@ def _nameserver_kind(value: Any) -> str:
 NameServerEntry = Annotated[
     Annotated[NameServer, Tag("found")] | Annotated[NameServersFailed, Tag("failed")],
     Discriminator(_nameserver_kind)]
+
+
+class Missing(Model):
+    """A name that does not exist (NXDOMAIN on every question about it)."""
+
+    name: str
+    registered_domain: str
+    registered_rcode: str = Field(description="the answer to SOA of the registered domain")
 
 
 class Versioned(Model):
@@ -267,6 +284,10 @@ class WebEvidence(Measured):
     caa: Caa
     routing: dict[Address, AddressRouting] | None = Field(
         description="None when no RPKI files were given")
+    missing: Missing | None = Field(None, description="set when the host does not exist")
+    refused: dict[Address, str] = Field(
+        default_factory=dict, description="special-purpose addresses not probed, with "
+        "their kind (probe/guard.py)")
 
 
 class MxHost(HostAddresses):
@@ -300,6 +321,10 @@ class MailEvidence(Measured):
     nameservers: list[NameServerEntry]
     mail_auth: MailAuth
     routing: dict[Address, AddressRouting] | None
+    missing: Missing | None = Field(None, description="set when the domain does not exist")
+    refused: dict[Address, str] = Field(
+        default_factory=dict, description="special-purpose addresses not probed, with "
+        "their kind (probe/guard.py)")
 
 
 class Attempts(Model):

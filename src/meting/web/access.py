@@ -20,6 +20,7 @@ from meting.web.accounts import PUBLIC, Viewer
 COORDINATOR = frozenset({"coordinator"})
 MEMBERS = frozenset({"coordinator", "umbrella", "organisation"})
 ANYONE = frozenset({PUBLIC, *MEMBERS})
+ACTORS = frozenset({"coordinator", "organisation"})  # who reacts, explains, asks re-tests
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,16 @@ RULES: dict[str, Rule] = {
     "share_revoke": Rule(COORDINATOR),
     "shared_report": Rule(ANYONE),
     "shared_unlock": Rule(ANYONE),
+    # the review of a round (issue 15): organisations act on their own domains only
+    "reviews": Rule(MEMBERS),
+    "review": Rule(MEMBERS),
+    "review_open": Rule(COORDINATOR),
+    "review_close": Rule(COORDINATOR),
+    "reaction_submit": Rule(ACTORS, "organisation_id"),
+    "reaction_decide": Rule(COORDINATOR),
+    "explanation_submit": Rule(ACTORS, "domain"),
+    "explanation_decide": Rule(COORDINATOR),
+    "retest_request": Rule(ACTORS, "domain"),
     # API
     "api_rounds": Rule(MEMBERS),
     "api_round": Rule(MEMBERS),

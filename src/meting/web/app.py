@@ -42,6 +42,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
         organisations,
         overview,
         registry,
+        review,
         shares,
     )
     from meting.web.worker import RoundWorker
@@ -62,7 +63,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.state.worker = RoundWorker(store, settings, app.state.figures)
     app.state.share_secret = secrets.token_bytes(32)  # unlocked shared links, this process
     for area in (auth, overview, organisations, domains, compare, monitor, registry,
-                 downloads, shares):
+                 downloads, shares, review):
         app.include_router(area.router)
     app.include_router(api.router, prefix=API)
     static = Path(str(resources.files("meting.web") / "static"))
