@@ -140,7 +140,9 @@ def test_each_role_sees_what_it_may(site: Site) -> None:
     site.log_in("coordinator")
     assert site.driver.find_element(By.ID, "headline").is_displayed()
     organisations = overview_rows(site, "organisations")
-    assert len(organisations) == 20  # every generated domain's organisation
+    with Store.open(site.database) as store:
+        measured = {r.organisation for r in store.results(site.first_round)}
+    assert len(organisations) == len(measured) > 1  # every organisation of the round
     assert site.driver.find_elements(By.LINK_TEXT, "Scanmonitor")
 
     site.log_in("umbrella")
@@ -250,7 +252,8 @@ def test_a_round_started_on_the_monitor_moves_to_finished(site: Site) -> None:
             if state == "finished":
                 break
         time.sleep(0.2)
-    assert planned == 6  # three domains, web and mail
+    with Store.open(site.database) as store:
+        assert planned == store.round(new).planned > 0
     assert seen[-1] == ("finished", planned), seen
     assert seen[0][0] in ("planned", "running") and seen[0][1] < planned, seen
     assert len(seen) >= 2, seen
