@@ -33,7 +33,7 @@ def test_a_host_with_1000_addresses_is_tested_on_the_first_32() -> None:
 def test_only_address_records_are_capped() -> None:
     """SPF may stand among hundreds of TXT strings (lab scenario txt-64k): read them all."""
     txt = DnsAnswer("grote-txt.nl", "TXT", "198.18.0.11", "NOERROR", True, False,
-                    tuple(f'"filler {n}"' for n in range(231)) + ('"v=spf1 -all"',), 1.0, None,
+                    (*(f'"filler {n}"' for n in range(231)), '"v=spf1 -all"'), 1.0, None,
                     "secure")
     assert capped(txt, 32) == txt
 
