@@ -49,11 +49,18 @@ def mx_entries(lab: Lab) -> dict[str, dict[str, Any]]:
     return {mx["name"]: mx for evidence in json.loads(out.stdout) for mx in evidence["mx"]}
 
 
-def lab_mx_names(lab: Lab) -> set[str]:
-    """The names of every Postfix MX of the lab that offers STARTTLS."""
-    return {name for ms in lab.plan["mail_servers"].values()
-            if ms["software"] == "postfix" and ms["starttls"]
-            for name in [ms["hostname"], *ms["aliases"]]}
+def lab_mx_servers(lab: Lab) -> dict[str, list[str]]:
+    """Every Postfix MX server of the lab that offers STARTTLS, with its MX names."""
+    return {server: [ms["hostname"], *ms["aliases"]]
+            for server, ms in lab.plan["mail_servers"].items()
+            if ms["software"] == "postfix" and ms["starttls"]}
+
+
+def probed_names(lab: Lab, mx_entries: dict[str, dict[str, Any]]) -> list[str]:
+    """The MX names meting probed, of every lab MX server (a server of 50 names had only
+    the 10 most preferred tested)."""
+    return sorted(n for names in lab_mx_servers(lab).values() for n in names
+                  if n in mx_entries)
 
 
 def tlsa_records(lab: Lab, name: str) -> list[str]:
@@ -81,13 +88,15 @@ def addresses(entry: dict[str, Any]) -> list[str]:
 
 
 def test_every_lab_mx_was_probed(lab: Lab, mx_entries: dict[str, dict[str, Any]]) -> None:
-    assert lab_mx_names(lab) <= set(mx_entries)
+    missing = [server for server, names in lab_mx_servers(lab).items()
+               if not set(names) & set(mx_entries)]
+    assert missing == []
 
 
 def test_meting_and_openssl_agree_on_dane_validity(
         lab: Lab, mx_entries: dict[str, dict[str, Any]]) -> None:
     compared, disagreements = [], {}
-    for name in sorted(lab_mx_names(lab)):
+    for name in probed_names(lab, mx_entries):
         entry = mx_entries[name]
         meting_valid = host_is_valid(MxDane.of(entry))
         records = tlsa_records(lab, name)
