@@ -71,7 +71,8 @@ def run_in_scanner(info: dict[str, Any], url: str, round_id: int) -> int:
     """
     env = {**os.environ, "METING_RESOLVER": info["resolver"],
            "METING_TRUST_STORE": info["trust_store"], "METING_RPKI_VRPS": info["rpki_vrps"],
-           "METING_RPKI_ROUTES": info["rpki_routes"], "METING_DATABASE": url}
+           "METING_RPKI_ROUTES": info["rpki_routes"],
+           "METING_ALLOWED_NETWORKS": netns.LAB_NETWORKS, "METING_DATABASE": url}
     argv = [sys.executable, "-m", "meting.cli", "run", "--round", str(round_id)]
     with subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv), env=env) as proc:
         try:

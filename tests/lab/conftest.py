@@ -19,6 +19,10 @@ os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-test")
 from meting.lab import lab as lab_module
 from meting.lab import netns
 
+# The lab's own ranges are the only special-purpose addresses the probes may reach
+# (probe/guard.py); the scanner processes the tests start inherit this.
+os.environ["METING_ALLOWED_NETWORKS"] = netns.LAB_NETWORKS
+
 
 @dataclass
 class Lab:

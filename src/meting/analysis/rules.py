@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from meting import norms
 from meting.analysis.rounding import Rounding
 
 
@@ -19,6 +20,10 @@ class Column:
     column: str
     deadline: int | None  # the agreement holds from the end of this year
     streefbeeld: bool
+    agreement: bool = False  # in the agreements table and laggard lists (norms/columns.yaml)
+    legal_since: datetime.date | None = None  # required by law since (e.g. HTTPS, HSTS)
+    listed_since: int | None = None  # on the 'pas toe of leg uit' list since
+    source: str | None = None
 
     def deadline_date(self) -> datetime.date | None:
         return None if self.deadline is None else datetime.date(self.deadline, 12, 31)
@@ -85,7 +90,7 @@ def counting_rules() -> CountingRules:
 
 
 def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
-    statuses = set(_data("meting.norms", "columns.yaml")["statuses"])
+    statuses = set(norms.columns().statuses)
     classes = [set(raw["compliant"]), set(raw["not_compliant"]), set(raw["excluded"])]
     if set().union(*classes) != statuses or sum(map(len, classes)) != len(statuses):
         raise ValueError(f"counting rules {rules.label}: status classes must partition {statuses}")
@@ -102,9 +107,12 @@ def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
 @cache
 def columns() -> dict[str, tuple[Column, ...]]:
     """The report columns per kind, in report order."""
-    raw = _data("meting.norms", "columns.yaml")
-    return {kind: tuple(Column(kind, c["column"], c["deadline"], bool(c["streefbeeld"]))
-                        for c in raw[kind]) for kind in ("web", "mail")}
+    raw = norms.columns()
+    return {kind: tuple(Column(kind, c.column, c.deadline, c.streefbeeld,
+                               c.streefbeeld if c.agreement is None else c.agreement,
+                               c.legal.since if c.legal else None, c.listed_since,
+                               c.legal.source if c.legal else c.source)
+                        for c in getattr(raw, kind)) for kind in ("web", "mail")}
 
 
 def column_names(kind: str) -> tuple[str, ...]:
@@ -113,3 +121,8 @@ def column_names(kind: str) -> tuple[str, ...]:
 
 def streefbeeld(kind: str) -> tuple[Column, ...]:
     return tuple(c for c in columns()[kind] if c.streefbeeld)
+
+
+def agreed(kind: str) -> tuple[Column, ...]:
+    """The agreements: columns marked so (streefbeeld by default) that have a deadline."""
+    return tuple(c for c in columns()[kind] if c.agreement and c.deadline is not None)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from meting.lab import netns, user_catalogue
+from meting.lab.forward import run_forwarding
 from meting.lab.model import LabPlan, MailServer, Record
 from meting.lab.plan import build_plan, load_catalogue, owning_zone
 
@@ -243,13 +244,9 @@ def exec_in_scanner(argv: list[str]) -> int:
         raise netns.LabError("the lab is not up: run `meting lab up` first")
     env = {**os.environ, "METING_RESOLVER": info["resolver"],
            "METING_TRUST_STORE": info["trust_store"], "METING_RPKI_VRPS": info["rpki_vrps"],
-           "METING_RPKI_ROUTES": info["rpki_routes"]}
-    child = subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv), env=env)
-    while True:
-        # Ctrl-C reaches the child too (same process group); let it finish its own
-        # shutdown (a round marks itself interrupted) instead of killing it as
-        # subprocess.run would after a quarter second.
-        try:
-            return child.wait()
-        except KeyboardInterrupt:
-            continue
+           "METING_RPKI_ROUTES": info["rpki_routes"],
+           "METING_ALLOWED_NETWORKS": netns.LAB_NETWORKS}
+    # Ctrl-C reaches the child itself (same process group); a signal sent to this
+    # process is passed on, so the child finishes its own shutdown (a round marks
+    # itself interrupted) and is never orphaned.
+    return run_forwarding(netns.exec_argv(info["scanner_namespace"], argv), env)

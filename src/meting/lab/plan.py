@@ -247,7 +247,8 @@ def tls_profile(name: str, spec: dict[str, Any]) -> TlsProfile:
                       ciphersuites=spec["ciphersuites"], groups=spec["groups"],
                       prefer_server_ciphers=spec.get("prefer_server_ciphers", True),
                       dhparam_bits=spec.get("dhparam_bits"),
-                      client_renegotiation=spec.get("client_renegotiation", False))
+                      client_renegotiation=spec.get("client_renegotiation", False),
+                      extended_master_secret=spec.get("extended_master_secret", True))
 
 
 def fill_addresses(planner: Planner, target: WebServer | MailServer | NameServer,

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from meting.probe import politeness
+from meting.probe import guard, politeness
 from meting.probe.evidence import Evidence
 
 HEAD_LIMIT = 64 * 1024
@@ -71,7 +71,7 @@ async def fetch(address: str, host: str, *, tls: bool, path: str = "/", timeout:
 
     try:
         async with politeness.slot(address), asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(address, port, limit=HEAD_LIMIT)
+            reader, writer = await guard.open_connection(address, port, limit=HEAD_LIMIT)
             try:
                 if tls:
                     stage = "tls"

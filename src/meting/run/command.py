@@ -7,6 +7,7 @@ from typing import Any
 
 from rich.console import Console
 
+from meting.checks.judgeable import CannotJudge
 from meting.evidence import EvidenceError
 from meting.run.console import RoundProgress, summary_table
 from meting.run.executor import AsyncioExecutor
@@ -115,6 +116,10 @@ def rejudge(console: Console, round_id: int, norm: str | None) -> int:
             judged = store.rejudge(round_id, settings.norm, judge_stored)
         except (StoreError, EvidenceError) as exc:
             raise CommandError(str(exc)) from exc
+        except CannotJudge as exc:
+            raise CommandError(f"round {round_id} was not judged again (nothing changed): "
+                               f"{exc}; judge it under the norm it was measured with "
+                               f"({before.norm}), or measure it again") from exc
         after = store.round(round_id)
     console.print(f"round {after.label}: {judged} tests judged again under norm "
                   f"{settings.norm} (was {before.norm})")

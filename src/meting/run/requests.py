@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from meting import norms
+from meting.norms import resolution
 from meting.settings import Settings, load
 
 
@@ -16,7 +17,11 @@ class CommandError(Exception):
 def checked_settings(overrides: dict[str, Any]) -> Settings:
     try:
         settings = load(overrides)
-        norms.load(settings.norm)
+        split = resolution.splits(norms.load(settings.norm))
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
+    if split:
+        raise CommandError(f"norm {settings.norm} asks finer questions than the TLS probe "
+                           f"answers: {split[0]}; split that bucket in "
+                           "norms/tls-buckets.yaml (see docs/norms.md)")
     return settings

@@ -9,6 +9,7 @@ from meting.store.records import (
     RoundStateError,
     StoredResult,
     StoreError,
+    StoreUnusable,
 )
 from meting.store.store import Store
 
@@ -21,5 +22,6 @@ __all__ = [
     "RoundStateError",
     "Store",
     "StoreError",
+    "StoreUnusable",
     "StoredResult",
 ]
