@@ -8,6 +8,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from meting.evidence import loaded
+
 RECORDED = Path(__file__).parent / "data" / "recorded"
 
 
@@ -27,9 +29,16 @@ def recording(name: str) -> dict[str, Any]:
 
 
 def evidence(name: str) -> dict[str, Any]:
-    """The evidence of one recording, e.g. ``evidence("perfect.web")`` (a fresh copy)."""
-    found: dict[str, Any] = recording(name)["evidence"]
+    """The evidence of one recording, e.g. ``evidence("perfect.web")`` (a fresh copy), in
+    the current version: recordings of an earlier version are upgraded as on load."""
+    found: dict[str, Any] = loaded(recording(name)["evidence"])
     return found
+
+
+def raw_version(name: str) -> int:
+    """The evidence version the recording was made with."""
+    version: int = recording(name)["evidence"]["evidence_version"]
+    return version
 
 
 def dns_answer(name: str, rtype: str, answers: list[str] | tuple[str, ...] = (),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import ipaddress
 import random
 from dataclasses import dataclass, field
@@ -34,6 +35,16 @@ MAIL_HOST_OF = {"postfix": "mail", "slow_banner": "hostile"}
 CA_ISSUER = "lab-ca.meting.test"
 DKIM_SELECTOR = "selector1"
 NO_WEB_SERVER = "none"  # `web: none`: the web host is in DNS only (a CNAME loop, no address)
+
+
+def merged(shipped: dict[str, Any], added: dict[str, Any]) -> dict[str, Any]:
+    """The shipped catalogue with a user's servers, profiles and scenarios added
+    (lab.user_catalogue checks them first)."""
+    result = copy.deepcopy(shipped)
+    for section in ("tls_profiles", "web_servers", "mail_servers"):
+        result[section] = {**result[section], **(added.get(section) or {})}
+    result["scenarios"] = [*result["scenarios"], *added["scenarios"]]
+    return result
 
 
 def load_catalogue(path: Path | None = None) -> dict[str, Any]:
@@ -273,8 +284,6 @@ def build_plan(prefix: str, generated: int = 0, dkim_public: bytes = b"",
     """The lab's plan; ``added``: a user's catalogue (lab.user_catalogue), checked."""
     found = load_catalogue(catalogue)
     if added is not None:
-        from meting.lab.user_catalogue import merged
-
         found = merged(found, added)
     planner = Planner(found, prefix, dkim_public)
     plan = planner.build(generated)
