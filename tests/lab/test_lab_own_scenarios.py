@@ -41,7 +41,7 @@ def test_own_scenarios_are_served_listed_and_judged_as_expected(lab: Lab) -> Non
                                       ("mail", own["mail_domain"], MAIL_COLUMNS)):
             checked = meting("lab", "exec", "--", sys.executable, "-m", "meting.cli", "check",
                              kind, target, "--json")
-            assert checked.returncode == 0, checked.stderr
+            assert checked.returncode in (0, 1), checked.stderr  # 1: a column failed
             judged = json.loads(checked.stdout)["columns"]
             assert {c: judged[c]["status"] for c in columns} == own["expected"][kind]
     finally:

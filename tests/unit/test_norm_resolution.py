@@ -16,6 +16,7 @@ from meting.norms import Norm, NormFile, resolution
 from meting.registry.lists import ListEntry
 from meting.run import command
 from meting.store import Store
+from tests.unit.recorded import evidence as recorded
 
 DATA = Path(__file__).parent / "data" / "norms"
 
@@ -154,7 +155,9 @@ def test_rejudge_refuses_the_whole_round_and_changes_nothing(
         round_id = store.create_round("kern", "current")
         store.plan_round(round_id)
         test = next(t for t in store.pending_tests(round_id) if t.kind == "web")
-        evidence = {"target": "www.voorbeeld.nl", "tls": {"192.0.2.10": OLD_SCAN}}
+        evidence = recorded("perfect.web")  # stored evidence is whole: the schema checks it
+        scan = next(iter(evidence["tls"].values()))
+        evidence |= {"target": "www.voorbeeld.nl", "tls": {"192.0.2.10": scan | OLD_SCAN}}
         judged = {"columns": {"tls_ncsc_web": {"status": "passed", "explanation":
                                                {"nl": "goed", "en": "good"}}}, "subtests": {}}
         store.save_result(test.test_id, evidence, judged)
