@@ -14,13 +14,13 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from meting.cli import app
-from meting.evidence import EVIDENCE_VERSION
+from meting.evidence import EVIDENCE_VERSION, loaded
 from meting.evidence.upgrade import tls_scans
 from meting.registry.lists import ListEntry
 from meting.store import Store
 from meting.store.models import Evidence
 from meting.tester import judge
-from tests.unit.recorded import evidence
+from tests.unit.recorded import evidence_v2
 
 # scenario -> its registered domain (the recordings' targets)
 RECORDINGS = ("perfect", "tls-dhe-ffdhe2048", "hsts-six-months", "tls-legacy-versions")
@@ -47,7 +47,7 @@ def old_round(url: str) -> dict[int, dict[str, Any]]:
     entries = []
     records = {}
     for line, name in enumerate(RECORDINGS, start=2):
-        found = evidence(f"{name}.web")
+        found = loaded(evidence_v2(f"{name}.web"))
         domain = found["target"].removeprefix("www.")
         records[domain] = found
         entries.append(ListEntry(line, f"Organisatie {line}", "gemeente", domain, True,

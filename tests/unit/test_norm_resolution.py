@@ -12,11 +12,12 @@ from rich.console import Console
 
 from meting import norms
 from meting.checks import judgeable
+from meting.evidence import loaded
 from meting.norms import Norm, NormFile, resolution
 from meting.registry.lists import ListEntry
 from meting.run import command
 from meting.store import Store
-from tests.unit.recorded import evidence as recorded
+from tests.unit.recorded import evidence_v2
 
 DATA = Path(__file__).parent / "data" / "norms"
 
@@ -155,7 +156,7 @@ def test_rejudge_refuses_the_whole_round_and_changes_nothing(
         round_id = store.create_round("kern", "current")
         store.plan_round(round_id)
         test = next(t for t in store.pending_tests(round_id) if t.kind == "web")
-        evidence = recorded("perfect.web")  # stored evidence is whole: the schema checks it
+        evidence = loaded(evidence_v2("perfect.web"))  # whole, as the schema wants it
         scan = next(iter(evidence["tls"].values()))
         evidence |= {"target": "www.voorbeeld.nl", "tls": {"192.0.2.10": scan | OLD_SCAN}}
         judged = {"columns": {"tls_ncsc_web": {"status": "passed", "explanation":
