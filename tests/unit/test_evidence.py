@@ -93,15 +93,14 @@ def dhe_recording() -> str:
     """A recording of evidence version 2 (scans classed by a norm, as version 1 had them)
     whose TLS scans saw finite-field DH (the lab's DHE scenarios)."""
     for path in recorded_v2_files():
-        if raw_version(path.name) == 2 and any(
-                scan.get("ffdhe") for scan in tls_scans(evidence(path.name))):
+        if any(scan.get("ffdhe") for scan in tls_scans(evidence_v2(path.name))):
             return path.name
     raise AssertionError("no recorded evidence with finite-field DH")
 
 
 def test_version_1_evidence_is_upgraded_on_load_and_judged_as_before() -> None:
     name = dhe_recording()
-    old = version_1(evidence(name))
+    old = version_1(loaded(evidence_v2(name)))
     assert "evidence_version" not in old
     upgraded = loaded(old)
     assert upgraded["evidence_version"] == EVIDENCE_VERSION
