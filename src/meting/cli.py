@@ -47,14 +47,17 @@ def fail(message: str, code: int = error_path.EXIT_INPUT) -> NoReturn:
 def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0,
            catalogue: Annotated[Path | None, typer.Option(
                help="a file of your own scenarios to add (docs/lab-scenarios.md)")] = None,
+           changes: Annotated[int, typer.Option(
+               help="rounds of owners' changes to the generated domains")] = 0,
            ) -> None:
-    """Build the lab (a healthy lab of the same size and scenarios is left as it is)."""
+    """Build the lab (a healthy lab of the same size, scenarios and changes is left as
+    it is)."""
     from meting.lab import lab
 
     try:
         with console.status("building the lab…") as spinner:
             info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"),
-                          catalogue=catalogue)
+                          catalogue=catalogue, changes=changes)
     except LabError as exc:
         fail(str(exc), error_path.EXIT_FAILED)
     console.print(f"lab up in {info['seconds_to_start']} s; resolver {info['resolver']}, "
@@ -122,7 +125,9 @@ def psl_update(from_file: Annotated[str | None, typer.Option(
             text = response.text
         path = install(text)
     except (OSError, httpx.HTTPError, PslError) as exc:
-        fail(f"the Public Suffix List was not updated: {exc}", error_path.EXIT_FAILED)
+        # a file the user named is bad input; a failed download is a failed operation
+        fail(f"the Public Suffix List was not updated: {exc}",
+             error_path.EXIT_INPUT if from_file else error_path.EXIT_FAILED)
     console.print(f"Public Suffix List saved to {path}")
 
 
@@ -221,7 +226,10 @@ def import_results(
         reactions: Annotated[str | None, typer.Option(
             help="CSV of formal reactions: organisation,text")] = None,
         encoding: Annotated[str | None, typer.Option(
-            help="encoding of the files (default UTF-8; UTF-16 by its BOM)")] = None) -> None:
+            help="encoding of the files (default UTF-8; UTF-16 by its BOM)")] = None,
+        register: Annotated[bool, typer.Option(
+            help="register domains the registry lacks, from the file's category")] = True,
+) -> None:
     """Store statuses measured elsewhere as a round; a file with errors imports nothing."""
     import datetime
     from pathlib import Path
@@ -236,27 +244,50 @@ def import_results(
     except ValueError:
         fail(f"--date {date!r} is not a date (YYYY-MM-DD)")
     try:
-        info, stored = store_results(settings.load().database, Path(path), kind, label, day,
-                                     set_name, Path(reactions) if reactions else None,
-                                     encoding)
+        info, stored, added = store_results(settings.load().database, Path(path), kind, label,
+                                            day, set_name, Path(reactions) if reactions else None,
+                                            encoding, register)
     except ImportResultsError as exc:
         fail(str(exc))
-    console.print(f"{stored} {kind} results stored in round {info.label} ({info.date})")
+    console.print(f"{stored} {kind} results stored in round {info.label} ({info.date}); "
+                  f"{added} domains added to the registry")
 
 
 @app.command("report")
 def report(round_ref: Annotated[str, typer.Option("--round", help="round label or number")],
            fmt: Annotated[str | None, typer.Option(
-               "--format", help="html, pdf, xlsx, csv or json (default: --out's suffix, "
+               "--format", help="html, pdf, xlsx, ods, csv or json (default: --out's suffix, "
                "else html)")] = None,
            lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
-           out: Annotated[str | None, typer.Option("--out", help="file to write")] = None) -> None:
-    """A round's report: figures, trends, laggards, suppliers and the appendix."""
+           out: Annotated[str | None, typer.Option("--out", help="file to write")] = None,
+           organisation: Annotated[str | None, typer.Option(
+               help="only this organisation's domains (with --changes: its changes)")] = None,
+           umbrella: Annotated[str | None, typer.Option(
+               help="only this umbrella's organisations (with --changes: their changes)")]
+           = None,
+           parent: Annotated[str | None, typer.Option(
+               help="only this parent organisation (e.g. a ministry) and those under it")]
+           = None,
+           changes: Annotated[bool, typer.Option(
+               "--changes", help="what improved, regressed or is new since the previous "
+               "round (a table; or --format json, csv or xlsx)")] = False) -> None:
+    """A round's report: figures, trends, laggards, suppliers and the appendix; or the
+    report for one organisation, umbrella or parent organisation; or, with --changes,
+    what changed since the previous round."""
     from pathlib import Path
 
     from meting import settings
+    from meting.cli_report_scope import scoped_report
     from meting.report.command import ReportError, write_report
 
+    if changes:
+        from meting.cli_review import change_report
+
+        change_report(round_ref, fmt, lang, out, organisation, umbrella, changes)
+        return
+    if organisation or umbrella or parent:
+        scoped_report(round_ref, fmt, lang, out, organisation, umbrella, parent)
+        return
     try:
         paths = write_report(settings.load().database, round_ref, fmt, lang,
                              Path(out) if out else None)
@@ -295,6 +326,14 @@ def demo(domains: Annotated[int, typer.Option(help="generated lab domains")] = 3
 
 app.command("rounds")(cli_store.rounds)
 app.command("doctor")(cli_store.doctor)
+from meting import cli_user  # noqa: E402  (the dashboard's commands, in their own module)
+
+app.add_typer(cli_user.user_app, name="user")
+app.command("serve")(cli_user.serve)
+
+from meting import cli_review  # noqa: E402  (the review cycle's commands)
+
+cli_review.register(app)
 
 if __name__ == "__main__":
     app()

@@ -11,9 +11,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from meting import limits
-from meting.analysis.imports import ImportedResult, ImportProblems, read_batch_json, read_status_csv
+from meting.analysis.imports import (
+    ImportedResult,
+    ImportProblems,
+    read_batch_json,
+    read_status_csv,
+    registry_entries,
+)
 from meting.errors import InputError
 from meting.limits import file_limits
+from meting.registry.entry import ListEntry
 from meting.registry.merge import organisation_key
 from meting.store import ImportedStatuses, RoundInfo, Store, StoreError
 from meting.store.store import IMPORTED_NORM
@@ -29,10 +36,13 @@ class ImportResultsError(InputError):
 def import_results(database: str, path: Path, kind: str, label: str,
                    date: datetime.date | None, set_name: str | None,
                    reactions: Path | None = None,
-                   encoding: str | None = None) -> tuple[RoundInfo, int]:
+                   encoding: str | None = None,
+                   register: bool = True) -> tuple[RoundInfo, int, int]:
     """Store the file's statuses in the round labelled ``label`` (made, finished, when new);
-    the round and the number of tests stored. Nothing is stored when anything is wrong:
-    the files are checked first, and the round, statuses and reactions are one transaction."""
+    the round, the number of tests stored and of domains added to the registry. Domains
+    the registry lacks are registered from the file (``register``), else refused. Nothing
+    is stored when anything is wrong: the files are checked first, and the registry
+    additions, the round, statuses and reactions are one transaction."""
     if kind not in ("web", "mail"):
         raise ImportResultsError(f"unknown test kind {kind!r}; web or mail")
     label = _label(label)
@@ -43,9 +53,10 @@ def import_results(database: str, path: Path, kind: str, label: str,
         raise ImportResultsError(f"nothing imported: {exc}") from None
     with Store.open(database, verify=True) as store:
         try:
-            rows = _in_registry(store, items, kind)
-            texts = _registered_organisations(store, texts)
-            return store.import_round(label, date, set_name, kind, rows, texts)
+            rows, new = _in_registry(store, items, kind, register)
+            texts = _registered_organisations(store, texts, new)
+            info, stored = store.import_round(label, date, set_name, kind, rows, texts, new)
+            return info, stored, len(new)
         except StoreError as exc:
             raise ImportResultsError(f"nothing imported: {exc}") from exc
 
@@ -105,11 +116,13 @@ def _read_reactions(path: Path, encoding: str | None) -> dict[str, str]:
     return found
 
 
-def _registered_organisations(store: Store, texts: dict[str, str]) -> dict[str, str]:
+def _registered_organisations(store: Store, texts: dict[str, str],
+                              new: Sequence[ListEntry]) -> dict[str, str]:
     """The reactions under the organisations' stored names (case and spacing as in the
-    registry, the one rule of ``organisation_key``); refused when one is not registered."""
+    registry, the one rule of ``organisation_key``); refused when one is not registered
+    (nor about to be, from the file)."""
     stored = {organisation_key(e.organisation): e.organisation
-              for e in store.export_entries()}
+              for e in [*store.export_entries(), *new]}
     unknown = sorted(name for name in texts if organisation_key(name) not in stored)
     if unknown:
         raise ImportResultsError("nothing imported: reactions of organisations not in "
@@ -117,13 +130,25 @@ def _registered_organisations(store: Store, texts: dict[str, str]) -> dict[str, 
     return {stored[organisation_key(name)]: text for name, text in texts.items()}
 
 
-def _in_registry(store: Store, items: Sequence[ImportedResult],
-                 kind: str) -> list[ImportedStatuses]:
-    """Registry domains for the file's names; for web, a web host names its domain too
-    (Internet.nl batch results name the host tested, e.g. www.example.nl)."""
+def _in_registry(store: Store, items: Sequence[ImportedResult], kind: str,
+                 register: bool) -> tuple[list[ImportedStatuses], list[ListEntry]]:
+    """Registry domains for the file's names (for web, a web host names its domain too:
+    Internet.nl batch results name the host tested, e.g. www.example.nl), and the entries
+    that register the domains the registry lacks (none unless ``register``)."""
     entries = store.export_entries()
     known = {e.domain for e in entries}
     hosts = {e.web_target: e.domain for e in entries if e.web_target} if kind == "web" else {}
+    unknown = [i for i in items if hosts.get(i.domain, i.domain) not in known]
+    new = registry_entries(unknown, kind) if register else []
+    uncategorised = [e.domain for e in new if not e.category]
+    if uncategorised:
+        raise ImportResultsError(
+            f"nothing imported: {len(uncategorised)} domains are not in the registry and the "
+            f"file gives no category for them ({', '.join(uncategorised[:20])}); import a "
+            "registry list with them first (meting import), or a status CSV with categories")
+    if new:
+        hosts |= {i.domain: e.domain for i, e in zip(unknown, new, strict=True)}
+    known |= {e.domain for e in new}
     rows = [ImportedStatuses(hosts.get(i.domain, i.domain), dict(i.columns), i.reaction)
             for i in items]
     missing = sorted(r.domain for r in rows if r.domain not in known)
@@ -132,5 +157,5 @@ def _in_registry(store: Store, items: Sequence[ImportedResult],
                                            if len(missing) > 20 else "")
         raise ImportResultsError(f"nothing imported: {len(missing)} domains are not in the "
                                  f"registry: {shown}; import a registry list with them first "
-                                 "(meting import)")
-    return rows
+                                 "(meting import), or leave out --no-register")
+    return rows, new

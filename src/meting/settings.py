@@ -49,6 +49,16 @@ class Settings:
     # (loopback, private, documentation, ...; see probe/guard.py), comma-separated CIDRs.
     # Empty: none. The lab sets its own ranges; nothing else should need this.
     allowed_networks: str = ""
+    # Mail of the review cycle (meting.review): the SMTP relay that takes it, how to talk
+    # to it (security: none, starttls or tls), who it is from, and the dashboard it links to
+    smtp_host: str = ""  # empty: mails are queued and recorded, not sent
+    smtp_port: int = 25
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_sender: str = "meting@localhost"
+    mail_interval: float = 0.0  # seconds between two mails (a relay's rate limit)
+    dashboard_url: str = "http://localhost:8000"
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

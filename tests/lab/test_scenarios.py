@@ -85,7 +85,7 @@ def test_scenario_columns(lab: Lab, judged: dict[tuple[str, str], dict[str, str]
     assert mail == {c: d["expected_mail"][c] for c in MAIL_COLUMNS}
 
 
-def test_generated_domains_get_their_templates_statuses(
+def test_generated_domains_get_their_expected_statuses(
         lab: Lab, judged: dict[tuple[str, str], dict[str, str]]) -> None:
     generated = [d for d in lab.plan["domains"] if d["generated"]]
     assert generated

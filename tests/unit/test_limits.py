@@ -4,6 +4,7 @@ evidence of one test, and the name limits agreeing with the store's columns."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from meting import limits
@@ -52,3 +53,10 @@ def test_name_limits_are_the_store_columns() -> None:
     assert columns["provider"].type.length == limits.PROVIDER
     assert Round.__table__.columns["label"].type.length == limits.ROUND_LABEL
     assert Round.__table__.columns["set_name"].type.length == limits.SET_NAME
+
+
+def test_a_capped_answer_is_valid_evidence() -> None:
+    from meting.evidence.models import DnsAnswer as Schema
+
+    kept = capped(answer(1000), 32).to_dict()
+    assert Schema.model_validate_json(json.dumps(kept)).omitted == 968

@@ -18,10 +18,15 @@ from meting.analysis.model import DomainResult, RoundResults
 from meting.analysis.rules import column_names
 from meting.checks.verdict import Status, worst
 from meting.registry import vocabulary
+from meting.registry.entry import ListEntry
 from meting.registry.names import BadDomainName, normalise
 
 STATUSES = frozenset(s.value for s in Status)
 FIXED = ("category", "domain", "reaction")
+# Optional columns naming the domain's owner: a file that carries them registers a new
+# domain under that organisation (import-results); without them a new domain is its own
+# organisation. The appendix CSV the report writes has them.
+OWNER = ("organisation", "umbrella", "parent")
 
 
 class ImportProblems(ValueError):
@@ -37,6 +42,9 @@ class ImportedResult:
     domain: str
     reaction: bool
     columns: dict[str, str]
+    organisation: str = ""  # the owner the file names; "" when it does not
+    umbrella: str = ""
+    parent: str = ""
 
 
 def read_status_csv(text: str, kind: str) -> list[ImportedResult]:
@@ -78,7 +86,7 @@ def _header_problems(header: list[str], kind: str) -> list[str]:
                 if f not in header]
     allowed = set(column_names(kind))
     problems += [f"line 1: '{h}' is not a {kind} column (SPEC §4)"
-                 for h in header if h not in FIXED and h not in allowed]
+                 for h in header if h not in FIXED + OWNER and h not in allowed]
     problems += [f"line 1: '{h}' appears twice" for h in sorted(set(header))
                  if header.count(h) > 1]
     return problems
@@ -97,12 +105,14 @@ def _row(number: int, cells: dict[str, str],
     reaction = cells.get("reaction", "")
     if reaction not in ("", "0", "1"):
         wrong.append(f"line {number}: reaction is '{reaction}', not 1, 0 or empty")
-    columns = {c: v.lower() for c, v in cells.items() if c not in FIXED and v}
+    columns = {c: v.lower() for c, v in cells.items() if c not in FIXED + OWNER and v}
     wrong += [f"line {number}: {c} has unknown status '{v}'" for c, v in columns.items()
               if v not in STATUSES]
     if category is None or not domain:
         return None, wrong
-    return ImportedResult(number, category, domain, reaction == "1", columns), wrong
+    owner = {f: " ".join(cells.get(f, "").split()) for f in OWNER}
+    return ImportedResult(number, category, domain, reaction == "1", columns,
+                          **owner), wrong
 
 
 def _domain(text: str) -> str | None:
@@ -231,6 +241,27 @@ def to_round(imported: Sequence[ImportedResult], kind: str, round_id: str,
                                  reaction=item.reaction))
     return RoundResults(round_id, label or round_id, date, set_name, "", rows,
                         dict(reactions or {}))
+
+
+def registry_entries(items: Sequence[ImportedResult], kind: str) -> list[ListEntry]:
+    """Registry entries for imported results whose domains the registry lacks: the file's
+    category, the organisation it names (else the domain itself), the category's default
+    umbrella unless the file names one; both test roles, as a registry list's default.
+    A web file may name the host tested (www.example.nl): the domain is the name without
+    'www.'. An entry without category (batch results carry none) is for the caller to
+    refuse."""
+    found = []
+    for item in items:
+        domain = item.domain
+        if kind == "web" and domain.startswith("www."):
+            domain = domain.removeprefix("www.")
+        found.append(ListEntry(
+            line=item.line, organisation=item.organisation or domain, category=item.category,
+            domain=domain, web=True, web_host=None, mail=True,
+            umbrella=item.umbrella or (vocabulary.default_umbrella(item.category)
+                                       if item.category else None),
+            provider=None, sets=(), parent=item.parent or None))
+    return found
 
 
 def _own_owner(item: ImportedResult) -> Owner:

@@ -11,7 +11,7 @@ from meting.evidence.models import EVIDENCE_VERSION, TestEvidence
 from meting.evidence.upgrade import UpgradeError, upgrade, version_of
 
 ADAPTER: TypeAdapter[Any] = TypeAdapter(TestEvidence)
-SHOWN_ERRORS = 3
+SHOWN_ERRORS = 3  # in the one line a user sees
 
 
 class EvidenceError(ValueError):

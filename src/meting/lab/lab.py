@@ -50,29 +50,34 @@ def quiet(stage: str) -> None:
 
 
 def up(domains: int = 0, progress: Callable[[str], None] = quiet,
-       catalogue: Path | None = None) -> dict[str, Any]:
-    """Build the lab; a healthy lab of the same size and scenarios is left as it is.
+       catalogue: Path | None = None, changes: int = 0) -> dict[str, Any]:
+    """Build the lab; a healthy lab of the same size, scenarios and changes is left as it is.
 
     ``catalogue``: a user's file of scenarios to add (lab.user_catalogue), checked first.
+    ``changes``: rounds of owners' changes applied to the generated domains (0: as drawn).
     """
     preflight()
+    if changes < 0:
+        raise netns.LabError("changes must be 0 or more")
     added = user_catalogue.read(catalogue) if catalogue is not None else None
     added_from = catalogue_identity(catalogue)
     state = state_dir()
     info = read_info(state)
-    if info and info.get("domains") == domains and info.get("catalogue") == added_from \
-            and status()["healthy"]:
+    if (info and info.get("domains") == domains and info.get("catalogue") == added_from
+            and info.get("changes", 0) == changes and status()["healthy"]):
         return info
     down()
     state.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    plan = build(state, domains, progress, added)
+    plan = build(state, domains, progress, added, changes)
     info = {"prefix": plan.prefix, "domains": domains, "catalogue": added_from,
+            "changes": changes,
             "resolver": plan.resolver,
             "resolver6": plan.resolver6, "trust_store": str(state / "pki" / "root.pem"),
             "registry": str(state / "registry.csv"), "scanner_namespace": f"{plan.prefix}scan",
             "rpki_vrps": str(state / "rpki" / "vrps.json"),
             "rpki_routes": str(state / "rpki" / "riswhoisdump.txt"),
+            "mail_relay": plan.mailbox[0], "mailbox": str(state / "mailbox" / "boxes"),
             "seconds_to_start": round(time.monotonic() - started, 1)}
     (state / "lab.json").write_text(json.dumps(info, indent=2))
     return info
@@ -87,13 +92,15 @@ def catalogue_identity(path: Path | None) -> dict[str, str] | None:
 
 
 def build(state: Path, domains: int, progress: Callable[[str], None],
-          added: dict[str, Any] | None = None) -> LabPlan:
-    from meting.lab import dns, hostile, mail, pki, rpki, web
+          added: dict[str, Any] | None = None, changes: int = 0) -> LabPlan:
+    from meting.lab import dns, hostile, mail, mailbox, pki, rpki, web
 
     progress("planning addresses, zones and servers")
     ca = pki.LabCA.load_or_create(state / "pki")
     dkim_key = ca.key_for("rsa2048", state / "pki" / "dkim.key.pem")
-    plan = build_plan(prefix(), domains, dkim_public=dkim_spki(dkim_key), added=added)
+    scenarios = user_catalogue.merged(load_catalogue(), added) if added is not None else None
+    plan = build_plan(prefix(), domains, dkim_public=dkim_spki(dkim_key),
+                      scenarios=scenarios, changes=changes)
     netns.create_switch(plan.prefix)
     for host in plan.hosts.values():
         netns.add_host(plan.prefix, host.name, host.addresses)
@@ -115,6 +122,9 @@ def build(state: Path, domains: int, progress: Callable[[str], None],
     mail.start(mails, state, f"{plan.prefix}mail")
     hostile.start_hostile(hostile.configure_hostile(webs, mails, state), state,
                           f"{plan.prefix}hostile")
+    infra = plan.networks["infra"]
+    mailbox.configure(plan.mailbox, [infra.ipv4_prefix, infra.ipv6_prefix], state)
+    mailbox.start(plan.mailbox, state, f"{plan.prefix}mbox")
     write_registry(plan, state / "registry.csv")
     rpki.write(list(plan.networks.values()), state / "rpki")
     return plan

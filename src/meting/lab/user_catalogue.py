@@ -9,6 +9,7 @@ built (docs/lab-scenarios.md says how to write one).
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any, get_args
 
@@ -240,3 +241,11 @@ def read(path: Path) -> dict[str, Any]:
         raise CatalogueError("\n".join(c.problems))
     return data
 
+
+def merged(shipped: dict[str, Any], user: dict[str, Any]) -> dict[str, Any]:
+    """The shipped catalogue with the user's servers, profiles and scenarios added."""
+    result = copy.deepcopy(shipped)
+    for section in ("tls_profiles", "web_servers", "mail_servers"):
+        result[section] = {**result[section], **(user.get(section) or {})}
+    result["scenarios"] = [*result["scenarios"], *user["scenarios"]]
+    return result

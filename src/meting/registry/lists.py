@@ -79,4 +79,4 @@ def list_row(entry: ListEntry) -> list[str]:
     web_host = display(entry.web_host) if entry.web_host else ("" if entry.web else NO_WEB)
     return [entry.organisation, entry.category, display(entry.domain), web_host,
             "yes" if entry.mail else "no", entry.umbrella or "", entry.provider or "",
-            ";".join(entry.sets)]
+            ";".join(entry.sets), entry.parent or ""]

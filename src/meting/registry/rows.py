@@ -101,10 +101,12 @@ def read_row(header: Header, line: int, cells: list[str],
         problems.error(line, header.names.get("web_host"), "the domain has neither a web "
                        "nor a mail role, so nothing would be tested; leave the web host "
                        "empty or set mail to yes")
-    return ListEntry(line=line, organisation=organisation, category=category, domain=domain,
-                     web=web, web_host=web_host, mail=mail, umbrella=umbrella,
-                     provider=parse("provider", provider_name, None),
-                     sets=parse("sets", set_names, ())), len(problems.errors) == before
+    entry = ListEntry(line=line, organisation=organisation, category=category, domain=domain,
+                      web=web, web_host=web_host, mail=mail, umbrella=umbrella,
+                      provider=parse("provider", provider_name, None),
+                      sets=parse("sets", set_names, ()),
+                      parent=parse("parent", parent_name, None))
+    return entry, len(problems.errors) == before
 
 
 def organisation_name(text: str) -> str:
@@ -202,6 +204,10 @@ def settle_web_host(host: str, domain: str, line: int, column: str,
 
 def provider_name(text: str) -> str | None:
     return checked(" ".join(text.split()), limits.PROVIDER, "provider") or None
+
+
+def parent_name(text: str) -> str | None:
+    return checked(" ".join(text.split()), limits.ORGANISATION, "parent organisation") or None
 
 
 def mail_role(text: str) -> bool:

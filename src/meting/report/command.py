@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from meting.analysis.load import load_analysis
+from meting.analysis.load import load_analysis, load_scope
+from meting.analysis.scope import Scope, ScopeError
 from meting.errors import InputError, OperationError
 from meting.evidence import EvidenceError
 from meting.report.render import FORMATS, render
+from meting.report.scoped import render_scope
 from meting.report.texts import LANGUAGES
 from meting.store import Store, StoreError
 
@@ -17,7 +20,7 @@ class ReportError(InputError):
 
 
 SUFFIXES = {".html": "html", ".htm": "html", ".pdf": "pdf", ".xlsx": "xlsx", ".csv": "csv",
-            ".json": "json"}
+            ".json": "json", ".ods": "ods"}
 
 
 def report_format(fmt: str | None, out: Path | None) -> str:
@@ -45,6 +48,34 @@ def check_out(out: Path) -> None:
         raise ReportError(f"--out {out}: there is no directory {folder}; make it first")
 
 
+SCOPE_FORMATS = ("html", "pdf", "xlsx", "ods")
+DETAILS = "-details/"
+
+
+def write_scope_report(database: str, round_ref: str, scope: Scope, fmt: str | None,
+                       lang: str,
+                       out: Path | None) -> Path:
+    """One organisation's, umbrella's or parent's report; default file name
+    ``report-<round>-<name>.<format>`` in the current directory."""
+    fmt = report_format(fmt, out)
+    if fmt not in SCOPE_FORMATS:
+        raise ReportError(f"a report for one {scope.level} is {', '.join(SCOPE_FORMATS)}, "
+                          f"not {fmt!r}")
+    if lang not in LANGUAGES:
+        raise ReportError(f"unknown language {lang!r}; one of {', '.join(LANGUAGES)}")
+    if out is not None:
+        check_out(out)
+    with Store.open(database, create=False) as store:
+        try:
+            scoped = load_scope(store, round_ref, scope)
+        except (StoreError, KeyError, ScopeError) as exc:
+            raise ReportError(str(exc).strip("'\"")) from exc
+    slug = re.sub(r"[^a-z0-9]+", "-", scope.name.lower()).strip("-") or scope.level
+    path = out or Path(f"report-{scoped.current.round.round_id}-{slug}.{fmt}")
+    write_whole(path, render_scope(scoped, fmt, lang))
+    return path
+
+
 def write_report(database: str, round_ref: str, fmt: str | None, lang: str,
                  out: Path | None) -> list[Path]:
     """The files written. ``out`` is the file (or, for CSV, the stem of the two files);
@@ -61,18 +92,19 @@ def write_report(database: str, round_ref: str, fmt: str | None, lang: str,
             raise ReportError(str(exc)) from exc
     if not analysis.current.round.rows:
         raise ReportError(f"round {round_ref} has no finished tests yet")
-    files = render(analysis, fmt, lang)
-    default = Path(f"report-{analysis.current.round.round_id}")
+    stem = out.with_suffix("") if out else Path(f"report-{analysis.current.round.round_id}")
+    files = render(analysis, fmt, lang, stem.name)
     written = []
     for suffix, data in files.items():
-        if out is None:
-            path = Path(f"{default}{suffix}")
-        elif fmt == "csv":  # two files: <out>-web.csv and <out>-mail.csv
-            path = Path(f"{out.with_suffix('')}{suffix}")
-        else:
-            path = out
+        # CSV: <out>-web.csv and <out>-mail.csv; HTML: <out>.html and <out>-details/…
+        path = out if out and suffix == f".{fmt}" else Path(f"{stem}{suffix}")
+        if suffix.startswith(DETAILS):
+            path.parent.mkdir(exist_ok=True)
+        elif path not in written:
+            written.append(path)
         write_whole(path, data)
-        written.append(path)
+    if any(suffix.startswith(DETAILS) for suffix in files):
+        written.append(Path(f"{stem}{DETAILS}"))  # the folder, not its thousands of pages
     return written
 
 

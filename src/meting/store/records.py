@@ -94,6 +94,7 @@ class StoredResult:
     finished_at: dt.datetime | None = None
     evidence: dict[str, Any] | None = None  # only when asked for: results(with_evidence=True)
     reaction: bool = False  # the organisation gave a formal reaction to this round
+    parent: str = ""  # the organisation's parent organisation, "" when none
 
 
 @dataclass(frozen=True)

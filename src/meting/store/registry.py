@@ -57,7 +57,7 @@ def export_entries(session: Session) -> list[ListEntry]:
     return [ListEntry(line=i + 1 + HEADER_LINES, organisation=org.name, category=org.category,
                       domain=domain.name, web=domain.web, web_host=domain.web_host,
                       mail=domain.mail, umbrella=org.umbrella, provider=org.provider,
-                      sets=tuple(sets_of.get(domain.id, ())))
+                      sets=tuple(sets_of.get(domain.id, ())), parent=org.parent)
             for i, (domain, org) in enumerate(rows)]
 
 
@@ -88,23 +88,27 @@ def _upsert_organisations(session: Session, entries: Iterable[ListEntry],
     wanted: dict[str, dict[str, str | None]] = {}
     for entry in entries:
         values = wanted.setdefault(entry.organisation, {"category": entry.category,
-                                                        "umbrella": None, "provider": None})
-        # an organisation's umbrella or provider may be given on any one of its lines
+                                                        "umbrella": None, "provider": None,
+                                                        "parent": None})
+        # an organisation's umbrella, provider or parent may be given on any one of its lines
         values["umbrella"] = values["umbrella"] or entry.umbrella
         values["provider"] = values["provider"] or entry.provider
+        values["parent"] = values["parent"] or entry.parent
     added = updated = 0
     for name, values in wanted.items():
         org = organisations.get(name)
         if org is None:
             org = Organisation(name=name, category=values["category"],
-                               umbrella=values["umbrella"], provider=values["provider"])
+                               umbrella=values["umbrella"], provider=values["provider"],
+                               parent=values["parent"])
             session.add(org)
             organisations[name] = org
             added += 1
-        elif (org.category, org.umbrella, org.provider) != (
-                values["category"], values["umbrella"], values["provider"]):
+        elif (org.category, org.umbrella, org.provider, org.parent) != (
+                values["category"], values["umbrella"], values["provider"], values["parent"]):
             org.category = str(values["category"])
             org.umbrella, org.provider = values["umbrella"], values["provider"]
+            org.parent = values["parent"]
             updated += 1
     session.flush()
     return added, updated

@@ -42,7 +42,7 @@ from meting.store.records import (
 # The order _stored_result takes them in.
 RESULT_FIELDS = (Test.id, Domain.name, Organisation.name, Organisation.category,
                  Organisation.umbrella, Test.kind, Test.target, Test.columns, Test.explanations,
-                 Test.subtests, Test.finished_at)
+                 Test.subtests, Test.finished_at, Organisation.parent)
 Judge = Callable[[str, dict[str, Any], str], dict[str, Any]]
 
 STREAM_BATCH = 500
@@ -264,24 +264,32 @@ class Store:
             for row in session.execute(query.execution_options(yield_per=STREAM_BATCH)):
                 yield _stored_result(*row)
 
-    def import_statuses(self, round_id: int, kind: str,
-                        rows: Sequence[ImportedStatuses]) -> int:
+    def import_statuses(self, round_id: int, kind: str, rows: Sequence[ImportedStatuses],
+                        register: Sequence[ListEntry] = ()) -> int:
         """Statuses measured elsewhere as done tests without evidence, in one transaction.
 
-        Every domain must be in the registry and not yet have a result of this kind in the
-        round; otherwise nothing is stored. Returns the number of tests stored.
+        ``register``: registry entries for the file's domains that the registry lacks,
+        added in the same transaction. Every domain must then be in the registry and not
+        yet have a result of this kind in the round; otherwise nothing is stored (nor
+        registered). Returns the number of tests stored.
         """
         with self._sessions.begin() as session:
             _get_round(session, round_id)
+            if register:
+                registry.import_entries(session, register)
             return imported.import_statuses(session, round_id, kind, rows)
 
     def import_round(self, label: str, date: dt.date | None, set_name: str | None,
                      kind: str, rows: Sequence[ImportedStatuses],
-                     reactions: dict[str, str]) -> tuple[RoundInfo, int]:
+                     reactions: dict[str, str],
+                     register: Sequence[ListEntry] = ()) -> tuple[RoundInfo, int]:
         """Statuses measured elsewhere, with formal reactions, into the round labelled
-        `label` or with that id (made, finished, when new): all in one transaction, so a
-        refusal leaves no round and no statuses behind. The round and the tests stored."""
+        `label` or with that id (made, finished, when new), after registering the domains
+        in ``register``: all in one transaction, so a refusal leaves no round, no statuses
+        and no new registry entries behind. The round and the tests stored."""
         with self._sessions.begin() as session:
+            if register:
+                registry.import_entries(session, register)
             found = session.scalar(select(Round).where(Round.label == label))
             if found is None and label.isdigit():  # --round takes an id too
                 found = session.get(Round, int(label))
@@ -423,7 +431,7 @@ def _round_info(session: Session, found: Round) -> RoundInfo:
 def _stored_result(test_id: int, domain: str, organisation: str, category: str,
                    umbrella: str | None, kind: str, target: str, columns: dict[str, str] | None,
                    explanations: dict[str, Any] | None, subtests: dict[str, Any] | None,
-                   finished_at: dt.datetime | None, reaction: bool,
+                   finished_at: dt.datetime | None, parent: str | None, reaction: bool,
                    data: bytes | None = None, encoding: str | None = None) -> StoredResult:
     subtests = subtests or {}
     return StoredResult(
@@ -433,7 +441,7 @@ def _stored_result(test_id: int, domain: str, organisation: str, category: str,
         explanations=dict(explanations or {}),
         subtest_explanations={name: value["explanation"] for name, value in subtests.items()
                               if value.get("explanation") is not None},
-        finished_at=finished_at, reaction=bool(reaction),
+        finished_at=finished_at, reaction=bool(reaction), parent=parent or "",
         evidence=codec.decode(data, encoding) if data is not None and encoding else None)
 
 
