@@ -38,8 +38,9 @@ print(json.dumps(asyncio.run(main(json.load(sys.stdin)))))
 
 @pytest.fixture(scope="module")
 def mx_entries(lab: Lab) -> dict[str, dict[str, Any]]:
-    """Every MX of every scenario, as meting's probe found it, by MX name."""
-    domains = sorted({d["mail_domain"] for d in lab.plan["domains"] if not d["generated"]})
+    """Every MX of every lab domain (scenarios and generated ones), as meting's probe
+    found it, by MX name."""
+    domains = sorted({d["mail_domain"] for d in lab.plan["domains"]})
     env = [f"METING_RESOLVER={lab.info['resolver']}",
            f"METING_TRUST_STORE={lab.info['trust_store']}", "METING_DNS_TIMEOUT=2",
            "METING_CONNECT_TIMEOUT=3", "METING_SMTP_BANNER_TIMEOUT=5"]
