@@ -47,6 +47,19 @@ class Lab:
         flags = ["+dnssec", "+timeout=2", "+retry=1"] + (["+cdflag"] if cd else [])
         return self.run("kdig", f"@{server or self.info['resolver']}", *flags, name, rtype).stdout
 
+    def restore(self) -> None:
+        """The session's lab again after a test rebuilt or removed it (same scenarios and
+        addresses, new keys): the other lab tests may run after it in any order."""
+        info = lab_module.up(domains=self.info["domains"])
+        plan = json.loads((Path(os.environ["METING_LAB_DIR"]) / "plan.json").read_text())
+        targets = [(d["web_host"], d["mail_domain"]) for d in plan["domains"]]
+        assert targets == [(d["web_host"], d["mail_domain"]) for d in self.plan["domains"]]
+        self.info.clear()
+        self.info.update(info)
+        self.plan.clear()
+        self.plan.update(plan)  # new keys, so new TLSA records
+        assert lab_module.status()["healthy"]
+
     def scenario(self, name: str) -> dict[str, Any]:
         return next(d for d in self.plan["domains"] if d["scenario"] == name)
 

@@ -48,16 +48,5 @@ def test_down_removes_every_namespace_process_and_file(lab: Lab) -> None:
     assert alive == []
     assert json.dumps(lab_module.status()) == json.dumps(
         {"healthy": False, "up": False, "scenarios": []})
-    restore(lab)
+    lab.restore()
 
-
-def restore(lab: Lab) -> None:
-    """The session's lab again, as the other lab tests know it (same plan, new servers)."""
-    info = lab_module.up(domains=lab.info["domains"])
-    plan = json.loads((Path(os.environ["METING_LAB_DIR"]) / "plan.json").read_text())
-    targets = [(d["web_host"], d["mail_domain"]) for d in plan["domains"]]
-    assert targets == [(d["web_host"], d["mail_domain"]) for d in lab.plan["domains"]]
-    lab.info.update(info)
-    lab.plan.clear()
-    lab.plan.update(plan)  # new keys, so new TLSA records
-    assert lab_module.status()["healthy"]

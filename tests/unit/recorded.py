@@ -8,17 +8,35 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from meting.evidence import loaded
+
 RECORDED = Path(__file__).parent / "data" / "recorded"
+# a few recordings of evidence version 2 (TLS scans classed by the norm "current"),
+# kept as meting wrote them, for the upgrade tests
+RECORDED_V2 = Path(__file__).parent / "data" / "recorded-v2"
 
 
 def recorded_files() -> list[Path]:
     return sorted(RECORDED.glob("*.json"))
 
 
+def recorded_v2_files() -> list[Path]:
+    return sorted(RECORDED_V2.glob("*.json"))
+
+
 @cache
 def _read(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((RECORDED / name).read_text(encoding="utf-8"))
+    """A recording of recorded/, or of recorded-v2/ when only that one has it."""
+    path = RECORDED / name if (RECORDED / name).exists() else RECORDED_V2 / name
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return data
+
+
+def evidence_v2(name: str) -> dict[str, Any]:
+    """The evidence of a version-2 recording as meting stored it (not upgraded)."""
+    path = RECORDED_V2 / (name if name.endswith(".json") else f"{name}.json")
+    found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))["evidence"]
+    return found
 
 
 def recording(name: str) -> dict[str, Any]:
@@ -27,9 +45,16 @@ def recording(name: str) -> dict[str, Any]:
 
 
 def evidence(name: str) -> dict[str, Any]:
-    """The evidence of one recording, e.g. ``evidence("perfect.web")`` (a fresh copy)."""
-    found: dict[str, Any] = recording(name)["evidence"]
+    """The evidence of one recording, e.g. ``evidence("perfect.web")`` (a fresh copy), in
+    the current version: recordings of an earlier version are upgraded as on load."""
+    found: dict[str, Any] = loaded(recording(name)["evidence"])
     return found
+
+
+def raw_version(name: str) -> int:
+    """The evidence version the recording was made with."""
+    version: int = recording(name)["evidence"]["evidence_version"]
+    return version
 
 
 def dns_answer(name: str, rtype: str, answers: list[str] | tuple[str, ...] = (),

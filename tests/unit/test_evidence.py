@@ -13,7 +13,14 @@ from meting.evidence.schema import schema_text
 from meting.evidence.upgrade import tls_scans, upgrade
 from meting.run.retry import not_testable_evidence
 from meting.tester import judge
-from tests.unit.recorded import evidence, recorded_files
+from tests.unit.recorded import (
+    evidence,
+    evidence_v2,
+    raw_version,
+    recorded_files,
+    recorded_v2_files,
+    recording,
+)
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -23,11 +30,20 @@ def test_there_is_recorded_evidence_of_both_kinds() -> None:
     assert kinds == {"web", "mail"}
 
 
-@pytest.mark.parametrize("path", recorded_files(), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", recorded_files() + recorded_v2_files(), ids=lambda p: p.stem)
 def test_recorded_lab_evidence_matches_the_schema(path: Path) -> None:
-    found = evidence(path.name)
-    assert found["evidence_version"] == EVIDENCE_VERSION
-    assert checked(found) is found
+    raw = recording(path.name)["evidence"]
+    if raw["evidence_version"] == EVIDENCE_VERSION:
+        assert checked(raw) is raw
+    else:  # recorded by an earlier meting: it loads, upgraded
+        assert loaded(raw)["evidence_version"] == EVIDENCE_VERSION
+
+
+def test_recordings_of_the_current_version_have_bucketed_tls_scans() -> None:
+    current = [p.name for p in recorded_files() if raw_version(p.name) == EVIDENCE_VERSION]
+    assert current
+    scans = [s for name in current for s in tls_scans(evidence(name))]
+    assert scans and all("buckets" in s and "norm" not in s for s in scans)
 
 
 def test_not_testable_evidence_matches_the_schema() -> None:
@@ -59,7 +75,8 @@ def test_a_missing_key_is_refused() -> None:
 def test_only_the_current_version_is_stored() -> None:
     found = evidence("perfect.web")
     del found["evidence_version"]
-    with pytest.raises(EvidenceError, match="version 1 is stored only as version 2"):
+    stored_as = f"version 1 is stored only as version {EVIDENCE_VERSION}"
+    with pytest.raises(EvidenceError, match=stored_as):
         checked(found)
 
 
@@ -73,16 +90,17 @@ def version_1(found: dict[str, Any]) -> dict[str, Any]:
 
 
 def dhe_recording() -> str:
-    """A recording whose TLS scans saw finite-field DH (the lab's DHE scenarios)."""
-    for path in recorded_files():
-        if any(scan.get("ffdhe") for scan in tls_scans(evidence(path.name))):
+    """A recording of evidence version 2 (scans classed by a norm, as version 1 had them)
+    whose TLS scans saw finite-field DH (the lab's DHE scenarios)."""
+    for path in recorded_v2_files():
+        if any(scan.get("ffdhe") for scan in tls_scans(evidence_v2(path.name))):
             return path.name
     raise AssertionError("no recorded evidence with finite-field DH")
 
 
 def test_version_1_evidence_is_upgraded_on_load_and_judged_as_before() -> None:
     name = dhe_recording()
-    old = version_1(evidence(name))
+    old = version_1(loaded(evidence_v2(name)))
     assert "evidence_version" not in old
     upgraded = loaded(old)
     assert upgraded["evidence_version"] == EVIDENCE_VERSION
@@ -129,3 +147,23 @@ def test_the_published_schema_is_the_models_schema() -> None:
     assert published == schema_text(), (
         "docs/evidence-schema.json is out of date: run "
         "`meting evidence schema --out docs/evidence-schema.json`")
+
+
+def test_version_2_evidence_keeps_its_classed_scans_and_says_what_it_did_not_record() -> None:
+    old = evidence_v2("perfect.web")
+    assert old["evidence_version"] == 2 and "missing" not in old and "refused" not in old
+    upgraded = loaded(old)
+    assert upgraded["evidence_version"] == EVIDENCE_VERSION
+    assert upgraded["missing"] is None and upgraded["refused"] == {}
+    scans = list(tls_scans(upgraded))
+    assert scans and all(s["norm"] == "current" and "buckets" not in s for s in scans)
+    assert [s["ciphers"] for s in scans] == [s["ciphers"] for s in tls_scans(old)]
+    # judged as the checks judged version 2 itself
+    assert judge("web", upgraded, "2021") == judge("web", old, "2021")
+
+
+def test_a_scan_names_buckets_or_classes_not_both() -> None:
+    found = loaded(evidence_v2("perfect.web"))
+    next(iter(found["tls"].values()))["buckets"] = 1
+    with pytest.raises(EvidenceError, match="either its buckets"):
+        checked(found)

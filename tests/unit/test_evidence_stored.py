@@ -14,12 +14,13 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 from meting.cli import app
+from meting.evidence import EVIDENCE_VERSION, loaded
 from meting.evidence.upgrade import tls_scans
 from meting.registry.lists import ListEntry
 from meting.store import Store
 from meting.store.models import Evidence
 from meting.tester import judge
-from tests.unit.recorded import evidence
+from tests.unit.recorded import evidence_v2
 
 # scenario -> its registered domain (the recordings' targets)
 RECORDINGS = ("perfect", "tls-dhe-ffdhe2048", "hsts-six-months", "tls-legacy-versions")
@@ -46,7 +47,7 @@ def old_round(url: str) -> dict[int, dict[str, Any]]:
     entries = []
     records = {}
     for line, name in enumerate(RECORDINGS, start=2):
-        found = evidence(f"{name}.web")
+        found = loaded(evidence_v2(f"{name}.web"))
         domain = found["target"].removeprefix("www.")
         records[domain] = found
         entries.append(ListEntry(line, f"Organisatie {line}", "gemeente", domain, True,
@@ -75,7 +76,7 @@ def test_a_version_1_round_is_judged_again_and_reported(url: str, tmp_path: Path
     current = old_round(url)
     with Store.open(url) as store:
         for test_id in current:
-            assert store.evidence(test_id)["evidence_version"] == 2
+            assert store.evidence(test_id)["evidence_version"] == EVIDENCE_VERSION
     result = CliRunner().invoke(app, ["rejudge", "--round", "1", "--norm", "2019"])
     assert result.exit_code == 0, result.output
     assert "4 tests judged again under norm 2019" in result.output
@@ -104,7 +105,7 @@ def test_evidence_off_the_schema_stops_a_rejudge_and_changes_nothing(url: str) -
         before = {r.target: r.columns for r in store.results(1)}
     result = CliRunner().invoke(app, ["rejudge", "--round", "1", "--norm", "2019"])
     assert result.exit_code == 2
-    assert "does not match evidence schema 2" in result.output
+    assert f"does not match evidence schema {EVIDENCE_VERSION}" in result.output
     assert "Traceback" not in result.output
     with Store.open(url) as store:
         assert {r.target: r.columns for r in store.results(1)} == before

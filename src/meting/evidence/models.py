@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
-EVIDENCE_VERSION = 2
+EVIDENCE_VERSION = 3
 
 Address = str  # an IPv4 or IPv6 address in its usual text form
 
@@ -42,10 +42,10 @@ class DnsAnswer(Model):
     security: Literal["secure", "insecure", "bogus", "error"]
     cname_chain: list[str] = []
     transport: Literal["udp", "tcp", ""] = ""
-    omitted: int = Field(0, description="records left out over the max_answers setting")
     attempts: int = 0
     authoritative: bool = False
     aa: bool = False
+    omitted: int = Field(0, description="records left out over the max_answers setting")
 
 
 class Reach(Model):
@@ -165,12 +165,13 @@ class Trust(Model):
 class CipherOrder(Model):
     version: str
     tls13_only: bool
+    preference: list[str] | None = Field(
+        None, description="the buckets' examples in the order the server picked them "
+                          "(absent in scans from before the buckets)")
     offered: list[str] | None = None
     chosen: str | None = None
     chosen_reversed: str | None = None
     expected: str | None = None
-    preference: list[str] | None = Field(
-        None, description="the buckets' example suites in the order the server picked them")
     enforced: bool | None = Field(None, description="absent when fewer than one class")
     prescribed: bool | None = None
 
@@ -208,12 +209,12 @@ class TlsScan(Model):
     chain: list[str] = Field(description="the presented chain, base64 DER, leaf first")
     handshakes: int = Field(description="TCP connections this scan opened")
     mode: Literal["economical", "full"]
-    norm: str | None = Field(
-        None, description="scans before the buckets: the norm version whose classes chose "
-        "the offers")
     buckets: int | None = Field(
-        None, description="the version of norms/tls-buckets.yaml whose buckets of suites and "
-        "groups the scan tells apart (any norm that splits none of them can judge it)")
+        None, description="the version of norms/tls-buckets.yaml whose buckets of suites "
+                          "and groups the scan told apart (from evidence version 3 on)")
+    norm: str | None = Field(
+        None, description="evidence version 2 only: the norm whose classes the scan told "
+                          "apart instead of buckets")
     scanned_at: str
     connect_error: str | None = None
     smtp_error: str | None = None
@@ -223,8 +224,7 @@ class TlsScan(Model):
     ocsp_response: str | None = None
     trust: Trust | None = None
     ciphers: dict[str, dict[str, list[str]]] | None = Field(
-        None, description="version -> bucket (before the buckets: class) -> accepted "
-        "suites")
+        None, description="version -> bucket (version 2: class) -> accepted suites")
     cipher_order: CipherOrder | None = None
     groups_seen: list[str] | None = None
     groups_accepted: dict[str, list[str]] | None = None
@@ -238,6 +238,13 @@ class TlsScan(Model):
     legacy_error: str | None = None
     zero_rtt: ZeroRtt | None = None
 
+    @model_validator(mode="after")
+    def buckets_or_classes(self) -> TlsScan:
+        if (self.buckets is None) == (self.norm is None):
+            raise ValueError("a TLS scan names either its buckets (evidence version 3) or "
+                             "the norm whose classes it told apart (version 2)")
+        return self
+
 
 # --- the two tests -------------------------------------------------------------------
 
@@ -250,21 +257,25 @@ NameServerEntry = Annotated[
     Discriminator(_nameserver_kind)]
 
 
+class Versioned(Model):
+    evidence_version: Literal[3] = Field(description="the version of this schema")
+    target: str
+
+
 class Missing(Model):
-    """A name that does not exist (NXDOMAIN on every question about it)."""
+    """The tested name does not exist (NXDOMAIN on every question about it)."""
 
     name: str
     registered_domain: str
-    registered_rcode: str = Field(description="the answer to SOA of the registered domain")
-
-
-class Versioned(Model):
-    evidence_version: Literal[2] = Field(description="the version of this schema")
-    target: str
+    registered_rcode: str = Field(description="the SOA query of the registered domain")
 
 
 class Measured(Versioned):
     dns_queries: int = Field(description="DNS messages the test sent")
+    missing: Missing | None = Field(description="None when the name exists")
+    refused: dict[Address, str] = Field(
+        description="addresses not connected to (special-purpose: loopback, private, …), "
+                    "with their kind")
     failed_attempts: list[str] | None = Field(
         None, description="why earlier attempts failed; absent when the first one succeeded")
 
@@ -284,10 +295,6 @@ class WebEvidence(Measured):
     caa: Caa
     routing: dict[Address, AddressRouting] | None = Field(
         description="None when no RPKI files were given")
-    missing: Missing | None = Field(None, description="set when the host does not exist")
-    refused: dict[Address, str] = Field(
-        default_factory=dict, description="special-purpose addresses not probed, with "
-        "their kind (probe/guard.py)")
 
 
 class MxHost(HostAddresses):
@@ -321,10 +328,6 @@ class MailEvidence(Measured):
     nameservers: list[NameServerEntry]
     mail_auth: MailAuth
     routing: dict[Address, AddressRouting] | None
-    missing: Missing | None = Field(None, description="set when the domain does not exist")
-    refused: dict[Address, str] = Field(
-        default_factory=dict, description="special-purpose addresses not probed, with "
-        "their kind (probe/guard.py)")
 
 
 class Attempts(Model):

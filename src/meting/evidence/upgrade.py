@@ -60,7 +60,27 @@ def v1_to_v2(evidence: Evidence) -> Evidence:
     return upgraded
 
 
-STEPS: dict[int, Callable[[Evidence], Evidence]] = {1: v1_to_v2}
+def v2_to_v3(evidence: Evidence) -> Evidence:
+    """Version 2: TLS scans told apart the classes of the norm in force (``norm`` in each
+    scan); from version 3 they tell apart the buckets of norms/tls-buckets.yaml
+    (``buckets``), which any norm can judge. Classes cannot be turned into buckets, so
+    such scans stay as they are: ``norms.resolution`` says which norms can still judge
+    them, and ``meting rejudge`` refuses the others.
+
+    Version 3 also records whether the tested name exists (``missing``) and which
+    addresses were not connected to (``refused``). Version 2 looked for neither: no
+    address was refused (there was no guard), and a name that did not exist was judged
+    from its answers as the checks always did, which ``missing: None`` keeps.
+    """
+    upgraded = copy.deepcopy(evidence)
+    if "not_testable" not in upgraded:
+        upgraded.setdefault("missing", None)
+        upgraded.setdefault("refused", {})
+    upgraded["evidence_version"] = 3
+    return upgraded
+
+
+STEPS: dict[int, Callable[[Evidence], Evidence]] = {1: v1_to_v2, 2: v2_to_v3}
 
 
 def upgrade(evidence: Evidence) -> Evidence:
