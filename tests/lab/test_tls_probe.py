@@ -100,7 +100,10 @@ def test_economical_and_full_scans_judge_the_same(
         pre_full = ({k: full[k] for k in PRECONDITIONS}, bool(full["handshake_error"]))
         judged = statuses(cheap, kind, host, norm), statuses(full, kind, host, norm)
         if pre != pre_full or judged[0] != judged[1]:
-            differences[key] = {"economical": (pre, judged[0]), "full": (pre_full, judged[1])}
+            differing = {k for k in judged[0].keys() | judged[1].keys()
+                         if judged[0].get(k) != judged[1].get(k)}
+            differences[key] = {"preconditions": (pre, pre_full)} | {
+                k: (judged[0].get(k), judged[1].get(k)) for k in sorted(differing)}
     assert differences == {}
 
 
