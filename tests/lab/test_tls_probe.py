@@ -27,9 +27,9 @@ from meting.probe.tls import scan_address
 from meting.probe.tls_full import full_scan_address
 
 async def main(servers):
-    settings = load()
     out = {}
-    for key, (address, port, name) in servers.items():
+    for key, (address, port, name, timeout) in servers.items():
+        settings = load({"connect_timeout": timeout} if timeout else {})
         st = "smtp" if port == 25 else None
         kind = "mail" if st else "web"
         cheap = await scan_address(address, port, name, starttls=st, settings=settings, kind=kind)
@@ -40,6 +40,13 @@ async def main(servers):
 
 print(json.dumps(asyncio.run(main(json.load(sys.stdin)))))
 """
+# `openssl s_server` answers one connection at a time, and sslyze opens several at once:
+# on a busy machine the queued ones time out and the baseline misses suites. Those
+# servers get a longer network timeout; it changes nothing of what either scan asks.
+SINGLE_THREADED = {"openssl"}
+SINGLE_THREADED_TIMEOUT = 15.0
+
+
 PRECONDITIONS = ("connected", "starttls_offered")
 TEST_NORMS = Path(__file__).parents[1] / "unit" / "data" / "norms"
 
@@ -51,26 +58,37 @@ def norm_of(name: str) -> Norm:
     return norms.as_data(norms.load_file(TEST_NORMS / f"{name}.yaml"))
 
 
-def servers(plan: dict[str, Any]) -> dict[str, tuple[str, int, str]]:
-    found: dict[str, tuple[str, int, str]] = {}
+Server = tuple[str, int, str, float | None]  # address, port, server name, timeout
+
+
+def timeout_for(server: dict[str, Any]) -> float | None:
+    return SINGLE_THREADED_TIMEOUT if server.get("software") in SINGLE_THREADED else None
+
+
+def servers(plan: dict[str, Any]) -> dict[str, Server]:
+    found: dict[str, Server] = {}
     for name, web in plan["web_servers"].items():
         if web["sites"] and web["ipv4"]:
-            found[f"web:{name}"] = (web["ipv4"][0], 443, web["sites"][0])
+            found[f"web:{name}"] = (web["ipv4"][0], 443, web["sites"][0], timeout_for(web))
     for name, mx in plan["mail_servers"].items():
         if mx["ipv4"]:
-            found[f"mail:{name}"] = (mx["ipv4"][0], 25, mx["hostname"])
+            found[f"mail:{name}"] = (mx["ipv4"][0], 25, mx["hostname"], timeout_for(mx))
     return found
+
+
+def scan(lab: Lab, targets: dict[str, Server]) -> dict[str, list[dict[str, Any]]]:
+    env = [f"METING_TRUST_STORE={lab.trust_store}", "METING_CONNECT_TIMEOUT=3",
+           "METING_SMTP_BANNER_TIMEOUT=5"]
+    out = lab.run("env", *env, sys.executable, "-c", SCRIPT, stdin=json.dumps(targets),
+                  timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result: dict[str, list[dict[str, Any]]] = json.loads(out.stdout)
+    return result
 
 
 @pytest.fixture(scope="module")
 def scans(lab: Lab) -> dict[str, list[dict[str, Any]]]:
-    env = [f"METING_TRUST_STORE={lab.trust_store}", "METING_CONNECT_TIMEOUT=3",
-           "METING_SMTP_BANNER_TIMEOUT=5"]
-    out = lab.run("env", *env, sys.executable, "-c", SCRIPT,
-                  stdin=json.dumps(servers(lab.plan)), timeout=900)
-    assert out.returncode == 0, out.stderr[-3000:]
-    result: dict[str, list[dict[str, Any]]] = json.loads(out.stdout)
-    return result
+    return scan(lab, servers(lab.plan))
 
 
 def statuses(scan: dict[str, Any], kind: str, host: str, norm: Norm) -> dict[str, str]:
@@ -88,11 +106,8 @@ def test_every_server_was_scanned_both_ways(lab: Lab,
                for s, m in ((cheap, "economical"), (full, "full")))
 
 
-@pytest.mark.parametrize("norm_name", [*norms.versions(), "split-class"])
-def test_economical_and_full_scans_judge_the_same(
-        lab: Lab, scans: dict[str, list[dict[str, Any]]], norm_name: str) -> None:
-    norm = norm_of(norm_name)
-    differences = {}
+def differences(scans: dict[str, list[dict[str, Any]]], norm: Norm) -> dict[str, Any]:
+    found = {}
     for key, (cheap, full) in scans.items():
         kind, host = key.split(":")[0], cheap["server_name"]
         assert resolution.problems(cheap, norm) == [], key
@@ -100,11 +115,24 @@ def test_economical_and_full_scans_judge_the_same(
         pre_full = ({k: full[k] for k in PRECONDITIONS}, bool(full["handshake_error"]))
         judged = statuses(cheap, kind, host, norm), statuses(full, kind, host, norm)
         if pre != pre_full or judged[0] != judged[1]:
-            differing = {k for k in judged[0].keys() | judged[1].keys()
-                         if judged[0].get(k) != judged[1].get(k)}
-            differences[key] = {"preconditions": (pre, pre_full)} | {
-                k: (judged[0].get(k), judged[1].get(k)) for k in sorted(differing)}
-    assert differences == {}
+            found[key] = {"economical": (pre, judged[0]), "full": (pre_full, judged[1]),
+                          "sslyze_error": full.get("sslyze_error")}
+    return found
+
+
+@pytest.mark.parametrize("norm_name", [*norms.versions(), "split-class"])
+def test_economical_and_full_scans_judge_the_same(
+        lab: Lab, scans: dict[str, list[dict[str, Any]]], norm_name: str) -> None:
+    """A server judged differently is scanned both ways once more, on its own: a real
+    difference stays, one from connections that timed out while the machine was busy
+    (the full scan's many parallel handshakes) does not. Both rounds are reported."""
+    norm = norm_of(norm_name)
+    first = differences(scans, norm)
+    if not first:
+        return
+    targets = servers(lab.plan)
+    again = differences(scan(lab, {k: targets[k] for k in first}), norm)
+    assert again == {}, {"first": first, "again": again}
 
 
 def test_the_split_class_norm_judges_differently_where_aes128_is_accepted(

@@ -35,7 +35,7 @@ def without_reasons(figure: dict[str, Any]) -> dict[str, Any]:
 def test_rules_are_named_and_versioned(data: dict[str, Any]) -> None:
     rules = counting_rules()
     assert data["rules"] == f"{rules.name} {rules.version}"
-    assert data["rules"] == "meting-telregels 2026.1"
+    assert data["rules"] == "meting-telregels 2026.2"
 
 
 def test_every_status_has_its_class() -> None:
@@ -49,7 +49,8 @@ def test_every_status_has_its_class() -> None:
 
 def test_rounding_half_up() -> None:
     r = counting_rules().rounding  # the rules file: JSON one decimal, print whole, half up
-    assert r == Rounding(json_decimals=1, print_decimals=0, mode="half_up")
+    assert r == Rounding(json_decimals=1, print_decimals=0, mode="half_up",
+                         near_targets=(0, 100), near_decimals=1)
     assert r.rate(Fraction(200, 8)) == 25.0
     assert r.rate(Fraction(100, 3)) == 33.3 and r.text(Fraction(100, 3)) == "33"
     assert r.rate(Fraction(500, 8)) == 62.5 and r.text(Fraction(500, 8)) == "63"
@@ -59,6 +60,19 @@ def test_rounding_half_up() -> None:
     assert r.rate(Fraction(4445, 100)) == 44.5 and r.text(Fraction(4445, 100)) == "44"
     assert r.points_text(Fraction(-5, 4), signed=True) == "-1.3"  # half up away from zero
     assert r.text(None) == "–" and r.rate(None) is None
+
+
+def test_a_rate_next_to_a_target_never_prints_the_target() -> None:
+    """363 of 364 rounds to 100 whole: printed 99.7 (one decimal more); 9,999 of 10,000
+    would round to 100.0 with one decimal too: rounded toward the exact value, 99.9."""
+    r = counting_rules().rounding
+    assert r.text(Fraction(36300, 364)) == "99.7"
+    assert r.text(Fraction(999900, 10000)) == "99.9"
+    assert r.text(Fraction(100, 2000)) == "0.1"  # 0.05 % is not 0 %
+    assert r.text(Fraction(100)) == "100" and r.text(Fraction(0)) == "0"
+    assert r.text(Fraction(9940, 100)) == "99"  # 99.4 is far enough from 100
+    plain = dataclasses.replace(r, near_targets=())
+    assert plain.text(Fraction(36300, 364)) == "100"  # the rule, not the rounding, keeps it
 
 
 def test_rounding_follows_the_rules_data() -> None:

@@ -15,20 +15,25 @@ from meting.cli import app
 from meting.registry.lists import ListEntry
 from meting.store import Store
 from tests.unit.analysis_data import rounds
+from tests.unit.recorded import dns_answer
+from tests.unit.recorded import evidence as recorded
 
 ALIASES = {"www.gem-a.nl": ["gem-a.azurewebsites.net"]}  # a CNAME names the web host's provider
 
 
 def evidence(row: DomainResult) -> dict[str, Any]:
+    """Recorded lab evidence with the row's hosts and addresses in it."""
     def host(name: str, addresses: tuple[str, ...]) -> dict[str, Any]:
-        return {"name": name, "a": {"rcode": "NOERROR", "answers": list(addresses),
-                                    "cname_chain": ALIASES.get(name, [])},
-                "aaaa": {"rcode": "NOERROR", "answers": []}}
+        return {"name": name, "a": dns_answer(name, "A", addresses, ALIASES.get(name, [])),
+                "aaaa": dns_answer(name, "AAAA")}
+    nameservers = [host(n, ()) | {"reach6": {}} for n in row.nameservers]
     if row.kind == "mail":
-        return {"kind": "mail", "mx": [host(m, row.addresses) for m in row.mx_hosts],
-                "nameservers": [host(n, ()) for n in row.nameservers]}
-    return {"kind": "web", "host": host(row.web_host or "", ()),
-            "nameservers": [host(n, ()) for n in row.nameservers]}
+        found = recorded("perfect.mail")
+        template = found["mx"][0]
+        found["mx"] = [template | host(m, row.addresses) for m in row.mx_hosts]
+        return found | {"nameservers": nameservers}
+    found = recorded("perfect.web")
+    return found | {"host": host(row.web_host or "", ()), "nameservers": nameservers}
 
 
 def judged(row: DomainResult) -> dict[str, Any]:
@@ -62,7 +67,7 @@ def test_report_json_of_a_stored_round(database: str, tmp_path: Path,
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
     data = json.loads(out.read_text())
-    assert data["round"] == "2021-11" and data["rules"] == "meting-telregels 2026.1"
+    assert data["round"] == "2021-11" and data["rules"] == "meting-telregels 2026.2"
     dnssec = data["adoption"]["web"]["all"]["dnssec"]
     assert (dnssec["rate"], dnssec["compliant"], dnssec["counted"], dnssec["excluded"]) == (
         71.4, 5, 7, 1)
@@ -81,7 +86,7 @@ def test_round_figures_json_for_the_demo(database: str) -> None:
         by_number = round_figures_json(store, number)
         by_label = round_figures_json(store, "2021-11")
     assert by_number == by_label
-    assert by_number["round"] == "2021-11" and by_number["rules"] == "meting-telregels 2026.1"
+    assert by_number["round"] == "2021-11" and by_number["rules"] == "meting-telregels 2026.2"
     # hsts: rijk-c warning counts, gem-b failed, gem-a error left out → 6/7
     hsts = by_number["adoption"]["web"]["all"]["hsts"]
     assert (hsts["rate"], hsts["compliant"], hsts["counted"], hsts["excluded"]) == (
@@ -97,8 +102,12 @@ def test_report_csv_writes_one_file_per_kind(database: str, tmp_path: Path,
     result = CliRunner().invoke(app, ["report", "--round", "2021-11", "--format", "csv",
                                       "--out", str(out)])
     assert result.exit_code == 0, result.output
-    web = (tmp_path / "appendix-web.csv").read_text().splitlines()
+    data = (tmp_path / "appendix-web.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # a BOM: spreadsheets read UTF-8
+    web = data.decode("utf-8-sig").splitlines()
     assert web[0].startswith("category,domain,reaction,dnssec,tls_available")
+    assert web[0].endswith(",security_txt,organisation,umbrella,parent")
+    assert "rijk,rijk-a.nl,0,passed," in web[1] and web[1].endswith(",Ministerie A,CIO Rijk,")
     assert len(web) == 1 + 8
 
 
@@ -151,7 +160,7 @@ def test_import_results_with_errors_stores_nothing(database: str, tmp_path: Path
     bad = tmp_path / "bad.csv"
     bad.write_text("category,domain,reaction,dnssec\ngemeente,gem-a.nl,0,passed\n"
                    "gemeente,onbekend.nl,0,failed\n")
-    result = run("import-results", str(bad), "--kind", "web", "--round", "new")
+    result = run("import-results", str(bad), "--kind", "web", "--round", "new", "--no-register")
     assert result.exit_code == 2
     assert "onbekend.nl" in result.output and "not in the registry" in result.output
     result = run("report", "--round", "new", "--format", "json")
@@ -171,5 +180,6 @@ def test_import_internet_nl_batch_results_by_web_host(database: str, tmp_path: P
     assert result.exit_code == 0, result.output
     assert run("report", "--round", "batch", "--format", "csv", "--out",
                str(tmp_path / "batch.csv")).exit_code == 0
-    assert (tmp_path / "batch-web.csv").read_text().splitlines() == [
-        "category,domain,reaction,tls_available,hsts", "rijk,rijk-a.nl,0,passed,failed"]
+    assert (tmp_path / "batch-web.csv").read_text("utf-8-sig").splitlines() == [
+        "category,domain,reaction,tls_available,hsts,organisation,umbrella,parent",
+        "rijk,rijk-a.nl,0,passed,failed,Ministerie A,CIO Rijk,"]

@@ -18,7 +18,7 @@ def test_export_header_and_rows() -> None:
     lines = text.splitlines()
     assert lines[0] == ("category,domain,reaction,dmarc,dkim,spf,dmarc_policy,spf_policy,"
                         "starttls,starttls_ncsc,dnssec_mx,dane,ipv6_nameserver,"
-                        "ipv6_mailserver,ipv6_mail")
+                        "ipv6_mailserver,ipv6_mail,organisation,umbrella,parent")
     # layers in registry order, domains alphabetical; Waterschap A reacted
     assert [line.split(",")[1] for line in lines[1:]] == [
         "rijk-a.nl", "rijk-b.nl", "rijk-c.nl", "gem-a.nl", "gem-b.nl", "gem-c.nl", "ws-a.nl",

@@ -59,7 +59,7 @@ def test_figures_and_laggards_are_in_the_text(pdf: tuple[str, PdfReader]) -> Non
     text = " ".join(page_texts(reader))
     assert "63% (n=8)" in text  # ipv6_mail 5/8 printed whole, half up
     assert "gem-b.nl" in text and "ws-b.nl *" in text
-    assert "meting-telregels 2026.1" in text
+    assert "meting-telregels 2026.2" in text
 
 
 def test_a_large_round_leaves_tables_to_the_html(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1,14 +1,17 @@
-"""The workbook: a figures sheet, a sheet per kind and layer, formulas neutralised."""
+"""The workbook (XLSX and ODS from one model): figures with readable labels, a sheet per test
+kind with statuses as words on their colour, frozen headers, filters, widths, links to the
+domains' detail pages, owner columns; formulas from the wild neutralised."""
 
 from __future__ import annotations
 
 import io
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
-from meting.report.xlsx import render_xlsx
+from meting.report.xlsx import render_ods, render_xlsx
 from tests.unit.report_data import hostile_analysis
 
 
@@ -17,20 +20,53 @@ def book() -> Workbook:
     return load_workbook(io.BytesIO(render_xlsx(hostile_analysis(), "nl")))
 
 
-def test_sheets_per_kind_and_layer(book: Workbook) -> None:
-    assert book.sheetnames == [
-        "Cijfers", "Web Rijk", "Web Gemeenten", "Web Waterschappen", "Mail Rijk",
-        "Mail Gemeenten", "Mail Waterschappen", "Achterblijvers per koepelorganisatie"[:31],
-        "Formele reacties"]
+def rows_of(book: Workbook, name: str) -> list[dict[str, object]]:
+    sheet = book[name]
+    header = [c.value for c in sheet[1]]
+    return [dict(zip(header, r, strict=True)) for r in sheet.iter_rows(min_row=2,
+                                                                       values_only=True)]
 
 
-def test_figures_sheet_holds_the_json_figures(book: Workbook) -> None:
-    rows = {(r[0], r[1], r[2]): r[3:7] for r in book["Cijfers"].iter_rows(values_only=True)
-            if r and r[0] in ("web", "mail")}
-    assert rows[("web", "all", "dnssec")] == (71.4, 5, 7, 1)
-    assert rows[("mail", "all", "ipv6_mail")] == (62.5, 5, 8, 0)
-    assert rows[("web", "all", "layer_average")][0] == 88.6
-    assert rows[("mail", "all", "ipv6_with_mailserver")] == (50.0, 3, 6, 0)
+def test_a_sheet_per_kind_and_short_names(book: Workbook) -> None:
+    assert book.sheetnames == ["Cijfers", "Web", "Mail", "Achterblijvers", "Formele reacties",
+                               "Veranderingen"]
+    english = load_workbook(io.BytesIO(render_xlsx(hostile_analysis(), "en")))
+    assert english.sheetnames == ["Figures", "Web", "Mail", "Laggards", "Formal reactions",
+                                  "Changes"]
+
+
+def test_figures_have_readable_labels_and_the_previous_round(book: Workbook) -> None:
+    rows = {(r["Soort test"], r["Overheidslaag"], r["Standaard"]): r
+            for r in rows_of(book, "Cijfers")}
+    dnssec = rows[("Web", "Alle domeinen", "DNSSEC")]
+    assert (dnssec["Percentage (1 decimaal)"], dnssec["Zoals gedrukt"], dnssec["Voldoet"],
+            dnssec["Geteld"], dnssec["Buiten beschouwing"]) == (71.4, "71% (n=7)", 5, 7, 1)
+    ipv6 = rows[("Mail", "Alle domeinen", "IPv6 mail")]
+    assert ipv6["Percentage (1 decimaal)"] == 62.5 and ipv6["Vorige meting"] == 25.0
+    assert rows[("Mail", "Rijk", "IPv6 mail")]["Vorige meting"] == 33.3
+    assert rows[("Mail", "Alle domeinen", "DMARC")]["Vorige meting"] is None  # not measured
+    average = rows[("Web", "Alle domeinen", "Gemiddelde adoptie webstandaarden")]
+    assert average["Percentage (1 decimaal)"] == 88.6
+    assert not any(isinstance(k, str) and "_" in k for key in rows for k in key)  # no ids
+
+
+def test_domain_sheets_are_usable(book: Workbook) -> None:
+    sheet = book["Web"]
+    assert sheet.freeze_panes == "B2"
+    assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}9"
+    assert sheet.column_dimensions["A"].width >= len("rijk-a.nl")
+    assert all(c.font.bold for c in sheet[1])
+    rows = {r["Domein"]: r for r in rows_of(book, "Web")}
+    assert rows["gem-b.nl"]["DNSSEC"] == "gezakt" and rows["rijk-a.nl"]["HSTS"] == "geslaagd"
+    assert rows["gem-a.nl"]["HTTPS"] == "fout"
+    assert rows["ws-b.nl"]["Koepel"] == "Unie van Waterschappen"
+    assert rows["ws-b.nl"]["Formele reactie"] == "ja"
+    assert rows["gem-c.nl"]["Categorie"] == "Gemeenten"
+    cells = {c.value: c for c in sheet["A"]}
+    assert cells["gem-b.nl"].hyperlink.target == "report-2021-11-details/gem-b.nl.html"
+    statuses = {c.value: c.fill.fgColor.rgb[-6:] for row in sheet.iter_rows(min_row=2)
+                for c in row if c.value in ("geslaagd", "gezakt", "fout")}
+    assert statuses == {"geslaagd": "DFF0D8", "gezakt": "F6D3D3", "fout": "ECECEC"}
 
 
 def test_formulas_from_the_wild_are_neutralised(book: Workbook) -> None:
@@ -46,10 +82,15 @@ def test_formulas_from_the_wild_are_neutralised(book: Workbook) -> None:
     assert reaction.startswith("Wij <script>")  # plain text in a cell, kept as written
 
 
-def test_figures_sheet_puts_the_previous_round_beside_this_one(book: Workbook) -> None:
-    rows = {(r[0], r[1], r[2]): r[3:8] for r in book["Cijfers"].iter_rows(values_only=True)
-            if r and r[0] in ("web", "mail")}
-    # previous round 2021-03: ipv6_mail passed on rijk-a and ws-b of 8 → 25.0; rijk 1/3
-    assert rows[("mail", "all", "ipv6_mail")] == (62.5, 5, 8, 0, 25.0)
-    assert rows[("mail", "rijk", "ipv6_mail")] == (100.0, 3, 3, 0, 33.3)
-    assert rows[("mail", "all", "dmarc")][4] is None  # not measured in 2021-03
+def test_the_ods_has_the_same_sheets_words_filters_and_frozen_headers() -> None:
+    data = render_ods(hostile_analysis(), "nl")
+    with zipfile.ZipFile(io.BytesIO(data)) as ods:
+        assert ods.read("mimetype") == b"application/vnd.oasis.opendocument.spreadsheet"
+        content = ods.read("content.xml").decode()
+        settings = ods.read("settings.xml").decode()
+    for name in ("Cijfers", "Web", "Mail", "Achterblijvers", "Formele reacties"):
+        assert f'table:name="{name}"' in content
+    assert "gezakt" in content and "report-2021-11-details/gem-b.nl.html" in content
+    assert 'table:display-filter-buttons="true"' in content
+    assert "VerticalSplitPosition" in settings
+    assert "'=cmd|' /C calc'!A0" in content.replace("&apos;", "'")

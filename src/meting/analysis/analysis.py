@@ -17,6 +17,7 @@ from meting.analysis.agreements import (
 )
 from meting.analysis.figures import ALL, RoundFigures, figures_json, round_figures
 from meting.analysis.model import RoundResults
+from meting.analysis.parents import per_parent
 from meting.analysis.providers import Dependency, catalogue, dependency, shares_over_time
 from meting.analysis.rules import CountingRules, counting_rules
 
@@ -33,6 +34,8 @@ class Analysis:
     laggards: dict[str, list[LaggardOrganisation]]
     dependency: dict[str, Dependency]
     mail_shares_over_time: list[dict[str, Any]]
+    per_parent: RoundFigures | None = None  # the Rijk layer per ministry (parents as layers)
+    per_parent_previous: RoundFigures | None = None
 
     @property
     def rules(self) -> CountingRules:
@@ -57,6 +60,8 @@ def analyse(results: RoundResults, earlier: Sequence[RoundResults] = (),
         laggards=laggards(results, rules),
         dependency={s: dependency(results, s, rules) for s in SERVICES},
         mail_shares_over_time=shares_over_time([*history, results], rules),
+        per_parent=per_parent(results, rules),
+        per_parent_previous=per_parent(history[-1], rules) if history else None,
     )
 
 
@@ -107,6 +112,15 @@ def analysis_json(analysis: Analysis) -> dict[str, Any]:
     data["set_comparison"] = set_comparison(analysis)
     data["agreements"] = [a.to_json() for a in analysis.agreements]
     data["laggards"] = laggards_json(analysis.laggards)
+    if analysis.per_parent:
+        data["per_parent"] = {k: {"adoption": {g: {c: t.to_json() for c, t in cols.items()}
+                                               for g, cols in kf.adoption.items() if g != ALL},
+                                  "layer_average": {g: analysis.rules.rounding.rate(v)
+                                                    for g, v in kf.layer_average.items()
+                                                    if g != ALL}}
+                              for k, kf in analysis.per_parent.kinds.items()}
+    review = analysis.current.round.review
+    data["review"] = review.to_json() if review else None
     cat = catalogue()
     data["providers"] = {"catalogue": f"{cat.name} {cat.version}",
                          **{s: d.to_json() for s, d in analysis.dependency.items()},

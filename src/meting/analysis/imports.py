@@ -18,9 +18,15 @@ from meting.analysis.model import DomainResult, RoundResults
 from meting.analysis.rules import column_names
 from meting.checks.verdict import Status, worst
 from meting.registry import vocabulary
+from meting.registry.entry import ListEntry
+from meting.registry.names import BadDomainName, normalise
 
 STATUSES = frozenset(s.value for s in Status)
 FIXED = ("category", "domain", "reaction")
+# Optional columns naming the domain's owner: a file that carries them registers a new
+# domain under that organisation (import-results); without them a new domain is its own
+# organisation. The appendix CSV the report writes has them.
+OWNER = ("organisation", "umbrella", "parent")
 
 
 class ImportProblems(ValueError):
@@ -36,17 +42,28 @@ class ImportedResult:
     domain: str
     reaction: bool
     columns: dict[str, str]
+    organisation: str = ""  # the owner the file names; "" when it does not
+    umbrella: str = ""
+    parent: str = ""
 
 
 def read_status_csv(text: str, kind: str) -> list[ImportedResult]:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in next(reader, [])]
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        rows = [(reader.line_num, cells) for cells in reader]
+    except csv.Error as exc:  # e.g. a cell over the csv module's field size limit
+        raise ImportProblems([f"line {reader.line_num}: not readable as CSV "
+                              f"({exc})"]) from None
+    if not rows:
+        raise ImportProblems(["the file is empty: it needs a header line and a row per "
+                              "domain"])
+    header = [h.strip().lower() for h in rows[0][1]]
     problems = _header_problems(header, kind)
     if problems:
         raise ImportProblems(problems)
     found: list[ImportedResult] = []
     seen: dict[str, int] = {}
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in rows[1:]:
         if not any(c.strip() for c in cells):
             continue
         result, wrong = _row(number, dict(zip(header, (c.strip() for c in cells), strict=False)),
@@ -59,6 +76,8 @@ def read_status_csv(text: str, kind: str) -> list[ImportedResult]:
             found.append(result)
     if problems:
         raise ImportProblems(problems)
+    if not found:
+        raise ImportProblems(["the file has no rows under its header line"])
     return found
 
 
@@ -67,7 +86,7 @@ def _header_problems(header: list[str], kind: str) -> list[str]:
                 if f not in header]
     allowed = set(column_names(kind))
     problems += [f"line 1: '{h}' is not a {kind} column (SPEC §4)"
-                 for h in header if h not in FIXED and h not in allowed]
+                 for h in header if h not in FIXED + OWNER and h not in allowed]
     problems += [f"line 1: '{h}' appears twice" for h in sorted(set(header))
                  if header.count(h) > 1]
     return problems
@@ -79,18 +98,29 @@ def _row(number: int, cells: dict[str, str],
     category = vocabulary.category_of(cells.get("category", ""))
     if category is None:
         wrong.append(f"line {number}: unknown category '{cells.get('category', '')}'")
-    domain = cells.get("domain", "").lower().rstrip(".")
-    if not domain or any(c.isspace() for c in domain) or domain.startswith(("=", "+", "-", "@")):
-        wrong.append(f"line {number}: '{cells.get('domain', '')}' is not a domain name")
+    domain = _domain(cells.get("domain", ""))
+    if domain is None:
+        wrong.append(f"line {number}: {cells.get('domain', '')[:80]!r} is not a domain name")
+        domain = ""
     reaction = cells.get("reaction", "")
     if reaction not in ("", "0", "1"):
         wrong.append(f"line {number}: reaction is '{reaction}', not 1, 0 or empty")
-    columns = {c: v.lower() for c, v in cells.items() if c not in FIXED and v}
+    columns = {c: v.lower() for c, v in cells.items() if c not in FIXED + OWNER and v}
     wrong += [f"line {number}: {c} has unknown status '{v}'" for c, v in columns.items()
               if v not in STATUSES]
     if category is None or not domain:
         return None, wrong
-    return ImportedResult(number, category, domain, reaction == "1", columns), wrong
+    owner = {f: " ".join(cells.get(f, "").split()) for f in OWNER}
+    return ImportedResult(number, category, domain, reaction == "1", columns,
+                          **owner), wrong
+
+
+def _domain(text: str) -> str | None:
+    """The name in punycode, lower case; None when it cannot be a domain name."""
+    try:
+        return normalise(text)
+    except BadDomainName:
+        return None
 
 
 @cache
@@ -104,14 +134,41 @@ def read_batch_json(data: Mapping[str, Any], kind: str) -> list[ImportedResult]:
     """Internet.nl batch API v2 results: ``{"domains": {name: {"status", "results"}}}``,
     ``results`` holding ``categories``, ``tests`` and ``custom`` (interface/batch/openapi.yaml
     of Internet.nl)."""
-    domains = data.get("domains")
+    domains = data.get("domains") if isinstance(data, Mapping) else None
     if not isinstance(domains, Mapping):
-        raise ImportProblems(["the file has no 'domains' object (Internet.nl batch results)"])
-    found = []
+        raise ImportProblems(["the file has no 'domains' object (Internet.nl batch results: "
+                              '{"domains": {"example.nl": {"status": "ok", "results": {…}}}})'])
+    found, problems = [], []
     for position, (name, entry) in enumerate(sorted(domains.items()), start=1):
-        columns = _batch_columns(entry, kind)
-        found.append(ImportedResult(position, "", name.lower().rstrip("."), False, columns))
+        problem = _entry_problem(name, entry)
+        domain = _domain(name)
+        if problem is None and domain is None:
+            problem = "is not a domain name"
+        if problem is not None:
+            problems.append(f"domains[{str(name)[:80]!r}]: {problem}")
+            continue
+        found.append(ImportedResult(position, "", str(domain), False,
+                                    _batch_columns(entry, kind)))
+    if problems:
+        raise ImportProblems(problems)
+    if not found:
+        raise ImportProblems(["the file's 'domains' object is empty"])
     return found
+
+
+def _entry_problem(name: str, entry: Any) -> str | None:
+    """What makes one domain's entry unusable (None when it is as the API describes)."""
+    if not isinstance(entry, Mapping):
+        return f"expected an object with status and results, not {type(entry).__name__}"
+    if entry.get("status") != "ok":
+        return None  # a failed test: every column error
+    results = entry.get("results", {})
+    if not isinstance(results, Mapping):
+        return f"'results' is a {type(results).__name__}, not an object"
+    for part in ("tests", "categories"):
+        if not isinstance(results.get(part, {}), Mapping):
+            return f"'results.{part}' is a {type(results.get(part)).__name__}, not an object"
+    return None
 
 
 def _batch_columns(entry: Mapping[str, Any], kind: str) -> dict[str, str]:
@@ -184,6 +241,27 @@ def to_round(imported: Sequence[ImportedResult], kind: str, round_id: str,
                                  reaction=item.reaction))
     return RoundResults(round_id, label or round_id, date, set_name, "", rows,
                         dict(reactions or {}))
+
+
+def registry_entries(items: Sequence[ImportedResult], kind: str) -> list[ListEntry]:
+    """Registry entries for imported results whose domains the registry lacks: the file's
+    category, the organisation it names (else the domain itself), the category's default
+    umbrella unless the file names one; both test roles, as a registry list's default.
+    A web file may name the host tested (www.example.nl): the domain is the name without
+    'www.'. An entry without category (batch results carry none) is for the caller to
+    refuse."""
+    found = []
+    for item in items:
+        domain = item.domain
+        if kind == "web" and domain.startswith("www."):
+            domain = domain.removeprefix("www.")
+        found.append(ListEntry(
+            line=item.line, organisation=item.organisation or domain, category=item.category,
+            domain=domain, web=True, web_host=None, mail=True,
+            umbrella=item.umbrella or (vocabulary.default_umbrella(item.category)
+                                       if item.category else None),
+            provider=None, sets=(), parent=item.parent or None))
+    return found
 
 
 def _own_owner(item: ImportedResult) -> Owner:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -34,6 +34,17 @@ class Column:
 
 
 @dataclass(frozen=True)
+class ReviewRules:
+    """Whether the review cycle changes figures (counting-rules.yaml, ``review``)."""
+
+    retests_rule: str = "hertests-voor-sluiting"
+    use_retests: bool = True  # re-tests finished before the review closed replace results
+    explanations_rule: str = "uitleg-telt-niet"
+    explanations_change_figures: bool = False
+    explained_counts_as: str = "not_applicable"
+
+
+@dataclass(frozen=True)
 class CountingRules:
     name: str
     version: str
@@ -49,6 +60,10 @@ class CountingRules:
     receiving_statuses: frozenset[str]
     growth_potential: dict[str, tuple[tuple[str, str], ...]]
     rounding: Rounding
+    per_parent_categories: frozenset[str] = frozenset()
+    own_parent: frozenset[str] = frozenset()
+    successors: dict[str, str] = field(default_factory=dict)
+    review: ReviewRules = field(default_factory=lambda: ReviewRules())
 
     @property
     def label(self) -> str:
@@ -84,9 +99,25 @@ def counting_rules() -> CountingRules:
         growth_potential={k: tuple((a, b) for a, b in v)
                           for k, v in raw["growth_potential"].items()},
         rounding=Rounding.from_data(raw["rounding"]),
+        per_parent_categories=frozenset(raw.get("per_parent", {}).get("categories", ())),
+        own_parent=frozenset(raw.get("per_parent", {}).get("own_parent", ())),
+        successors=dict(raw.get("per_parent", {}).get("successors") or {}),
+        review=_review_rules(raw.get("review", {})),
     )
     _check_partition(rules, raw)
     return rules
+
+
+def _review_rules(raw: dict[str, Any]) -> ReviewRules:
+    retests, explained = raw.get("retests", {}), raw.get("explanations", {})
+    default = ReviewRules()
+    return ReviewRules(
+        retests_rule=str(retests.get("rule", default.retests_rule)),
+        use_retests=bool(retests.get("use_before_closing", default.use_retests)),
+        explanations_rule=str(explained.get("rule", default.explanations_rule)),
+        explanations_change_figures=bool(explained.get(
+            "change_figures", default.explanations_change_figures)),
+        explained_counts_as=str(explained.get("counted_as", default.explained_counts_as)))
 
 
 def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
@@ -94,6 +125,9 @@ def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
     classes = [set(raw["compliant"]), set(raw["not_compliant"]), set(raw["excluded"])]
     if set().union(*classes) != statuses or sum(map(len, classes)) != len(statuses):
         raise ValueError(f"counting rules {rules.label}: status classes must partition {statuses}")
+    if rules.review.explained_counts_as not in statuses:
+        raise ValueError(f"counting rules {rules.label}: review.explanations.counted_as "
+                         f"must be a status, not {rules.review.explained_counts_as!r}")
     if not rules.no_result <= set(rules.excluded):
         raise ValueError(f"counting rules {rules.label}: no_result statuses must be excluded")
     # Fully compliant: an excluded status either leaves the domain out (no result) or is

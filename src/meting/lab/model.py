@@ -175,3 +175,4 @@ class LabPlan:
     resolver: str  # the validating resolver's IPv4 address
     resolver6: str
     scanner: list[str]  # the scanner namespace's addresses
+    mailbox: list[str] = field(default_factory=list)  # the mail relay with mailboxes

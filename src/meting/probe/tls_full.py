@@ -34,7 +34,7 @@ from sslyze.server_setting import ServerNetworkConfiguration, ServerNetworkLocat
 
 from meting.norms import resolution
 from meting.norms import tls as tls_norm
-from meting.probe import ffdhe
+from meting.probe import ffdhe, guard
 from meting.probe.tls import ALL_CIPHERS, TLS_VERSIONS, Prober, now_iso
 from meting.probe.tls_conn import Offer, Target
 from meting.probe.tls_trust import verify_chain
@@ -58,6 +58,7 @@ _original_open = tls_connection._open_socket
 
 
 def _counting_open(location: ServerNetworkLocation, timeout: int) -> socket.socket:
+    guard.check(location.ip_address or location.hostname)
     _opened[0] += 1
     return _original_open(location, timeout)
 

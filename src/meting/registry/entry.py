@@ -21,6 +21,7 @@ class ListEntry:
     umbrella: str | None
     provider: str | None  # shared service provider / regional IT partnership
     sets: tuple[str, ...]
+    parent: str | None = None  # parent organisation, e.g. the ministry of an agency
 
     @property
     def web_target(self) -> str | None:

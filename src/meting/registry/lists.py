@@ -48,10 +48,11 @@ class ListFile:
         return self.good
 
 
-def read_list(path: Path | str) -> ListFile:
-    """Read and check a list; ``ListFileError`` when the file is no readable list at all."""
+def read_list(path: Path | str, encoding: str | None = None) -> ListFile:
+    """Read and check a list; ``ListFileError`` when the file is no readable list at all.
+    ``encoding`` is that of a CSV file (default UTF-8; UTF-16 and -32 by their BOM)."""
     path = Path(path)
-    table = read_table(path)
+    table = read_table(path, encoding)
     problems = Problems()
     for note in table.notes:
         problems.warn(0, None, note)
@@ -78,4 +79,4 @@ def list_row(entry: ListEntry) -> list[str]:
     web_host = display(entry.web_host) if entry.web_host else ("" if entry.web else NO_WEB)
     return [entry.organisation, entry.category, display(entry.domain), web_host,
             "yes" if entry.mail else "no", entry.umbrella or "", entry.provider or "",
-            ";".join(entry.sets)]
+            ";".join(entry.sets), entry.parent or ""]

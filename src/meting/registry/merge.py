@@ -19,7 +19,9 @@ from meting.registry.problems import Problems
 
 
 def organisation_key(name: str) -> str:
-    return name.casefold()
+    """One rule for 'the same organisation', within a list and across imports: case and
+    spacing do not count (the first spelling stored is kept)."""
+    return " ".join(name.split()).casefold()
 
 
 def settle_organisations(drafts: list[tuple[ListEntry, bool]],
@@ -38,15 +40,16 @@ def settle_organisations(drafts: list[tuple[ListEntry, bool]],
     settled: list[ListEntry] = []
     for group in rows.values():
         try:
-            category, umbrella, provider = (agreed_value(group, attribute, problems)
-                                            for attribute in ("category", "umbrella", "provider"))
+            category, umbrella, provider, parent = (
+                agreed_value(group, attribute, problems)
+                for attribute in ("category", "umbrella", "provider", "parent"))
         except Conflict:
             continue
         if category is None:  # every row's category was bad (and reported)
             continue
         settled += [replace(row, organisation=group[0].organisation, category=category,
                             umbrella=umbrella or words.default_umbrella(category),
-                            provider=provider)
+                            provider=provider, parent=parent)
                     for row in group if row.line in good]
     return sorted(settled, key=lambda entry: entry.line)
 

@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 
 FIELDS = ("organisation", "category", "domain", "web_host", "mail", "umbrella", "provider",
-          "sets")
+          "sets", "parent")
 
 
 def load_data(name: str) -> dict[str, Any]:

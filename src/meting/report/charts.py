@@ -7,8 +7,11 @@ from xml.sax.saxutils import escape
 
 from markupsafe import Markup
 
+# Distinct colours (the Rijkshuisstijl's dark ones first) and, for print in grey and for
+# readers who do not tell colours apart, a marker shape per series as well.
 PALETTE = ("#154273", "#e17000", "#39870c", "#a90061", "#007bc7", "#673327", "#ca005d",
-           "#8fcae7")
+           "#777c00", "#42145f", "#d52b1e")
+MARKERS = ("circle", "square", "triangle", "diamond", "cross")
 FONT = "font-family='DejaVu Sans, Arial, sans-serif'"
 
 
@@ -71,17 +74,85 @@ def line_chart(title: str, x_labels: Sequence[str],
         parts.append(f"<text x='{x:.1f}' y='{top + plot_h + 14}' {FONT} font-size='10' "
                      f"text-anchor='middle' fill='#555'>{escape(label)}</text>")
     for n, (name, values) in enumerate(series):
-        colour = PALETTE[n % len(PALETTE)]
-        parts += _polyline(values, xy, colour)
+        colour, marker = PALETTE[n % len(PALETTE)], MARKERS[n % len(MARKERS)]
+        parts += _polyline(values, xy, colour, marker)
         lx, ly = (n % per_row) * (width // per_row), top + plot_h + 30 + 16 * (n // per_row)
-        parts.append(f"<rect x='{lx}' y='{ly - 9}' width='10' height='10' fill='{colour}'/>"
-                     f"<text x='{lx + 14}' y='{ly}' {FONT} font-size='11'>{escape(name)}</text>")
+        parts.append(f"<line x1='{lx}' y1='{ly - 4}' x2='{lx + 16}' y2='{ly - 4}' "
+                     f"stroke='{colour}' stroke-width='2.5'/>"
+                     f"{_marker(marker, lx + 8, ly - 4, colour)}"
+                     f"<text x='{lx + 22}' y='{ly}' {FONT} font-size='11'>{escape(name)}</text>")
     parts.append("</svg>")
     return Markup("".join(parts))
 
 
+def small_multiples(title: str, x_labels: Sequence[str],
+                    series: Sequence[tuple[str, Sequence[float | None], str]],
+                    width: int = 640, per_row: int = 3) -> Markup:
+    """One small panel per series (name, percentages per round, the latest as printed), on
+    the same 0–100 scale: ten rounds of nine standards stay readable, no legend to match."""
+    gap, head, plot_h, foot = 14, 30, 70, 16
+    panel_w = (width - gap * (per_row - 1)) / per_row
+    panel_h = head + plot_h + foot
+    rows = (len(series) + per_row - 1) // per_row
+    height = 24 + rows * (panel_h + gap)
+    parts = [_open(width, height, title),
+             f"<text x='0' y='16' {FONT} font-size='13' font-weight='bold'>{escape(title)}</text>"]
+    for n, (name, values, latest) in enumerate(series):
+        x0 = (n % per_row) * (panel_w + gap)
+        y0 = 24 + (n // per_row) * (panel_h + gap)
+        parts += _panel(x0, y0, panel_w, (head, plot_h), name, latest, x_labels, values)
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _panel(x0: float, y0: float, w: float, sizes: tuple[int, int], name: str, latest: str,
+           x_labels: Sequence[str], values: Sequence[float | None]) -> list[str]:
+    head, plot_h = sizes
+    left, right = 30, 8
+    plot_w = w - left - right
+    top = y0 + head
+    step = plot_w / max(len(x_labels) - 1, 1)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        x = x0 + left + (i * step if len(x_labels) > 1 else plot_w / 2)
+        return x, top + plot_h * (1 - v / 100)
+
+    parts = [f"<text x='{x0:.1f}' y='{y0 + 12:.1f}' {FONT} font-size='10.5' "
+             f"font-weight='bold'>{escape(name)}</text>"
+             f"<text x='{x0:.1f}' y='{y0 + 25:.1f}' {FONT} font-size='10'>{escape(latest)}</text>"]
+    for tick in (0, 50, 100):
+        y = top + plot_h * (1 - tick / 100)
+        parts.append(f"<line x1='{x0 + left:.1f}' y1='{y:.1f}' x2='{x0 + w - right:.1f}' "
+                     f"y2='{y:.1f}' stroke='#ddd'/><text x='{x0 + left - 3:.1f}' y='{y + 3:.1f}' "
+                     f"{FONT} font-size='8' text-anchor='end' fill='#555'>{tick}%</text>")
+    shown = {0, len(x_labels) - 1}
+    for i in sorted(shown):
+        x, _ = xy(i, 0)
+        anchor = "start" if i == 0 and len(x_labels) > 1 else "end" if i else "middle"
+        parts.append(f"<text x='{x:.1f}' y='{top + plot_h + 11:.1f}' {FONT} font-size='8' "
+                     f"text-anchor='{anchor}' fill='#555'>{escape(x_labels[i])}</text>")
+    parts += _polyline(values, xy, PALETTE[0], "circle", radius=2.2)
+    return parts
+
+
+def _marker(shape: str, x: float, y: float, colour: str, r: float = 3.5) -> str:
+    if shape == "square":
+        return (f"<rect x='{x - r:.1f}' y='{y - r:.1f}' width='{2 * r:.1f}' height='{2 * r:.1f}' "
+                f"fill='{colour}'/>")
+    if shape == "triangle":
+        return (f"<polygon points='{x:.1f},{y - r * 1.2:.1f} {x - r * 1.1:.1f},{y + r:.1f} "
+                f"{x + r * 1.1:.1f},{y + r:.1f}' fill='{colour}'/>")
+    if shape == "diamond":
+        return (f"<polygon points='{x:.1f},{y - r * 1.3:.1f} {x + r * 1.3:.1f},{y:.1f} "
+                f"{x:.1f},{y + r * 1.3:.1f} {x - r * 1.3:.1f},{y:.1f}' fill='{colour}'/>")
+    if shape == "cross":
+        return (f"<path d='M{x - r:.1f},{y - r:.1f}L{x + r:.1f},{y + r:.1f}M{x - r:.1f},"
+                f"{y + r:.1f}L{x + r:.1f},{y - r:.1f}' stroke='{colour}' stroke-width='2'/>")
+    return f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{r:.1f}' fill='{colour}'/>"
+
+
 def _polyline(values: Sequence[float | None], xy: Callable[[int, float], tuple[float, float]],
-              colour: str) -> list[str]:
+              colour: str, marker: str = "circle", radius: float = 3.5) -> list[str]:
     parts: list[str] = []
     run: list[tuple[float, float]] = []
     for i, v in enumerate([*values, None]):
@@ -92,8 +163,7 @@ def _polyline(values: Sequence[float | None], xy: Callable[[int, float], tuple[f
             points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
             parts.append(f"<polyline class='line' points='{points}' fill='none' "
                          f"stroke='{colour}' stroke-width='2.5'/>")
-            parts += [f"<circle cx='{x:.1f}' cy='{y:.1f}' r='3.5' fill='{colour}'/>"
-                      for x, y in run]
+            parts += [_marker(marker, x, y, colour, radius) for x, y in run]
         run = []
     return parts
 

@@ -38,6 +38,16 @@ class Texts:
         text = str(entry[self.lang])
         return text.format(**values) if values else text
 
+    def count(self, key: str, n: int) -> str:
+        """'1 domein', '10.000 domeinen': the number grouped, the noun in its plural form."""
+        from babel import Locale
+        from babel.numbers import format_decimal
+
+        forms = _texts()["plurals"][key][self.lang]
+        form = Locale.parse(self.lang).plural_form(n)
+        return str(forms.get(form, forms["other"])).format(
+            n=format_decimal(n, locale=self.lang))
+
     def column(self, column: str) -> str:
         return str(_texts()["columns"].get(column, {}).get(self.lang, column))
 

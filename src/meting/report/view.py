@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from babel.dates import format_date
 from markupsafe import Markup, escape
 
 from meting.analysis.agreements import advice_for
@@ -14,31 +16,24 @@ from meting.analysis.analysis import Analysis, set_comparison
 from meting.analysis.figures import ALL, RoundFigures, Tally, groups
 from meting.analysis.model import DomainResult
 from meting.analysis.providers import catalogue
-from meting.analysis.rounding import Rounding
 from meting.analysis.rules import column_names, streefbeeld
 from meting.registry import vocabulary
-from meting.report.charts import bar_chart, line_chart
+from meting.report.charts import bar_chart, line_chart, small_multiples
+from meting.report.norm_names import norm_name
+from meting.report.numbers import Numbers
 from meting.report.texts import Texts, texts_version
 
 EARLIER_SHOWN = 4  # earlier rounds beside this one in the per-standard tables
 PROVIDERS_OVER_TIME = 6
+SHORT = {"passed": "p", "failed": "f", "warning": "w", "info": "i", "not_tested": "nt",
+         "not_applicable": "na", "no_mx": "nm", "unreachable": "u", "not_testable": "tt",
+         "error": "e"}
+LAYERS_PER_TABLE = 3  # layers side by side in the per-layer table (each this and last round)
 
 
-def pct(t: Tally | None) -> str:
+def pct(t: Tally | None, num: Numbers) -> str:
     """'71% (n=7)': the printed percentage (counting rules' rounding) with its n."""
-    if t is None or t.counted == 0:
-        return "–"
-    return f"{t.percent}% (n={t.counted})"
-
-
-def pct_value(value: Fraction | None, rounding: Rounding) -> str:
-    return "–" if value is None else f"{rounding.text(value)}%"
-
-
-def change(now: Fraction | None, before: Fraction | None, rounding: Rounding) -> str:
-    if now is None or before is None:
-        return "–"
-    return rounding.points_text(now - before, signed=True)
+    return "–" if t is None else num.rate_n(t.fraction, t.counted)
 
 
 @dataclass(frozen=True)
@@ -62,27 +57,43 @@ class ReportView:
     """Built once per report; the templates read its attributes and call its methods."""
 
     def __init__(self, analysis: Analysis, lang: str, *, with_details: bool = True,
-                 with_appendix: bool = True) -> None:
+                 with_appendix: bool = True, details_href: str | None = None) -> None:
         self.a = analysis
         self.t = Texts(lang)
         self.lang = lang
         self.round = analysis.current.round
         self.figures = analysis.current
         self.kinds = list(analysis.current.kinds)
-        self.with_details = with_details
+        self.with_details = with_details  # scorecards (and, in one document, the details)
         self.with_appendix = with_appendix
+        # the folder of the per-domain pages, relative to the report; None: in this document
+        self.details_href = details_href
         self.rules = analysis.rules
         self.rounding = analysis.rules.rounding
+        self.num = Numbers(lang, self.rounding)
         self.reaction_orgs = set(self.round.reactions)
         # Table cells are the bulk of a large report: each status's cell is made once here.
         # (Plain string building with escape(): Markup.format is too slow for 10,000 domains.)
         self._labels = {s: str(escape(self.t.status(s))) for s in Texts.statuses()}
-        self._cells = {s: Markup(f'<td class="s {s}" title="{self._labels[s]}">'
-                                 f'{escape(self.t.mark(s))}</td>') for s in Texts.statuses()}
+        # Short classes (style.css.j2) keep a 10,000-domain appendix small; the legend
+        # says what each mark means.
+        self._cells = {s: Markup(f'<td class="{SHORT[s]}">{escape(self.t.mark(s))}</td>')
+                       for s in Texts.statuses()}
 
     # -- helpers for templates --------------------------------------------------------------
     def pct(self, t: Tally | None) -> str:
-        return pct(t)
+        return pct(t, self.num)
+
+    def percent(self, value: Fraction | None) -> str:
+        return self.num.percent(value)
+
+    def change(self, now: Fraction | None, before: Fraction | None) -> str:
+        return "–" if now is None or before is None else self.num.points(now - before,
+                                                                          signed=True)
+
+    def date(self, day: datetime.date | None) -> str:
+        """'31 december 2020' / '31 December 2020'."""
+        return "–" if day is None else str(format_date(day, "long", locale=self.lang))
 
     def mark(self, status: str | None) -> str:
         return "" if status is None else self.t.mark(status)
@@ -101,7 +112,15 @@ class ReportView:
 
     def status_cells(self, row: DomainResult, columns: Sequence[str]) -> Markup:
         """The row's status cells for these columns (an empty cell where not measured)."""
-        return Markup("".join([self._cell(row.columns.get(c)) for c in columns]))
+        return Markup("".join([self._explained(row, c) if c in row.explained
+                               else self._cell(row.columns.get(c)) for c in columns]))
+
+    def _explained(self, row: DomainResult, column: str) -> Markup:
+        """A status with an accepted explanation: its mark and the reason on hover."""
+        status = row.columns.get(column, "")
+        label = self._labels.get(status) or escape(status)
+        return Markup(f'<td class="s {escape(status)}" title="{escape(row.explained[column])}">'
+                      f'{label} †</td>')
 
     def _cell(self, status: str | None) -> Markup:
         if status is None:
@@ -111,9 +130,20 @@ class ReportView:
     def domain_cell(self, row: DomainResult) -> Markup:
         star = " *" if self.reacted(row) else ""
         domain = escape(row.domain)
+        if self.details_href is not None:
+            page = f"{self.details_href}/{detail_file(row.domain)}#{row.kind}"
+            return Markup(f'<td><a href="{escape(page)}">{domain}</a>{star}</td>')
         if not self.with_details:
             return Markup(f"<td>{domain}{star}</td>")
         return Markup(f'<td><a href="#{escape(self.anchor(row))}">{domain}</a>{star}</td>')
+
+    def appendix_row(self, row: DomainResult, columns: Sequence[str]) -> Markup:
+        """A row of the appendix; its organisation in data-o for the search field."""
+        return Markup(f'<tr data-o="{escape(row.organisation)}">'
+                      f"{self.domain_cell(row)}{self.status_cells(row, columns)}</tr>")
+
+    def short(self, status: str) -> str:
+        return SHORT.get(status, "")
 
     def finding_rows(self, findings: Sequence[tuple[str, str, str]]) -> Markup:
         """(name, status, explanation) as table rows: the detail pages' columns and subtests."""
@@ -162,9 +192,8 @@ class ReportView:
 
     def _headline(self, key: str, now: Fraction | None, before: Fraction | None,
                   n: int) -> Headline:
-        shown = "–" if now is None else f"{pct_value(now, self.rounding)} (n={n})"
-        return Headline(self.t(key), shown, pct_value(before, self.rounding),
-                        change(now, before, self.rounding))
+        shown = "–" if now is None else self.num.rate_n(now, n)
+        return Headline(self.t(key), shown, self.num.percent(before), self.change(now, before))
 
     def agreements(self, which: str) -> list[Any]:
         due = [a for a in self.a.agreements if a.due]
@@ -177,12 +206,12 @@ class ReportView:
     def shortfall(self, agreement: Any) -> str:
         """Percentage points short of every counted domain complying."""
         fraction = agreement.tally.fraction
-        return self.rounding.points_text(None if fraction is None else 100 - fraction)
+        return self.num.points(None if fraction is None else 100 - fraction)
 
     # -- 2. per standard -------------------------------------------------------------------
     def standards_chart(self, kind: str) -> Markup:
         adoption = self.figures.kinds[kind].adoption[ALL]
-        bars = [(self.t.column(c), t.rate, pct(t)) for c, t in adoption.items()]
+        bars = [(self.t.column(c), t.rate, self.pct(t)) for c, t in adoption.items()]
         return bar_chart(f"{self.t('adoption')} — {self.t.kind(kind)}", bars)
 
     def earlier(self) -> list[RoundFigures]:
@@ -191,44 +220,59 @@ class ReportView:
     def earlier_rate(self, figures: RoundFigures, kind: str, column: str) -> str:
         kf = figures.kinds.get(kind)
         tally = kf.adoption[ALL].get(column) if kf else None
-        return pct_value(tally.fraction if tally else None, self.rounding)
+        return self.num.percent(tally.fraction if tally else None)
 
     def excluded_text(self, t: Tally) -> str:
         if not t.excluded:
             return "0"
-        reasons = ", ".join(f"{n} {self.t.status(s)}" for s, n in sorted(t.excluded_by.items()))
-        return f"{t.excluded} ({reasons})"
+        reasons = ", ".join(f"{self.t.status(s)}: {self.num.count(n)}"
+                            for s, n in sorted(t.excluded_by.items()))
+        return f"{self.num.count(t.excluded)} ({reasons})"
 
     def trend_chart(self, kind: str) -> Markup:
         labels = [f.round.label or f.round.round_id for f in self.a.trend]
         series = []
         measured = self.figures.kinds[kind].columns
+        adoption = self.figures.kinds[kind].adoption[ALL]
         for column in [c for c in self.rules.layer_average[kind] if c in measured]:
             values = [_rate_of(f, kind, column) for f in self.a.trend]
-            series.append((self.t.column(column), values))
-        return line_chart(f"{self.t('trend')} — {self.t.kind(kind)}", labels, series)
+            series.append((self.t.column(column), values, self.pct(adoption[column])))
+        return small_multiples(f"{self.t('trend')} — {self.t.kind(kind)}", labels, series)
 
     def growth_lines(self, kind: str) -> list[str]:
         return [self.t("growth_text", precondition=self.t.column(g.precondition),
                        standard=self.t.column(g.standard),
-                       points=self.rounding.points_text(g.points),
-                       domains=g.domains)
+                       points=self.num.points(g.points),
+                       domains=self.t.count("domains_n", g.domains))
                 for g in self.figures.kinds[kind].growth[ALL]]
 
     # -- 3. per layer ----------------------------------------------------------------------
     def layer_rows(self, kind: str) -> list[dict[str, Any]]:
-        kf = self.figures.kinds[kind]
-        prev = self.a.previous.kinds.get(kind) if self.a.previous else None
+        return self._group_rows(self.figures, self.a.previous, kind, self.t.category)
+
+    def parent_rows(self, kind: str) -> list[dict[str, Any]]:
+        """The Rijk layer per ministry (parent organisation), high to low; none without
+        parents in the registry."""
+        now = self.a.per_parent
+        if now is None or kind not in now.kinds:
+            return []
+        rows = self._group_rows(now, self.a.per_parent_previous, kind, str)
+        return [r for r in rows if r["group"] != ALL]
+
+    def _group_rows(self, now: RoundFigures, previous: RoundFigures | None, kind: str,
+                    label: Any) -> list[dict[str, Any]]:
+        kf = now.kinds[kind]
+        prev = previous.kinds.get(kind) if previous else None
         rows: list[dict[str, Any]] = []
         for group in kf.adoption:
-            fc = kf.fully_compliant[group]
+            fc = kf.fully_compliant.get(group)
             before = prev.layer_average.get(group) if prev else None
-            rows.append({"group": group, "label": self.t.category(group), "n": kf.n[group],
-                         "now": kf.layer_average[group], "now_text":
-                         f"{pct_value(kf.layer_average[group], self.rounding)} (n={kf.n[group]})",
-                         "previous": pct_value(before, self.rounding),
-                         "change": change(kf.layer_average[group], before, self.rounding),
-                         "fully": pct(fc)})
+            rows.append({"group": group, "label": label(group), "n": kf.n[group],
+                         "now": kf.layer_average[group],
+                         "now_text": self.num.rate_n(kf.layer_average[group], kf.n[group]),
+                         "previous": self.num.percent(before),
+                         "change": self.change(kf.layer_average[group], before),
+                         "fully": self.pct(fc)})
         head, rest = rows[:1], rows[1:]
         rest.sort(key=lambda r: (r["now"] is None, -(r["now"] or 0), r["label"]))
         return head + rest
@@ -238,9 +282,17 @@ class ReportView:
                 for r in self.layer_rows(kind)]
         return bar_chart(f"{self.t('layer')} — {self.t.kind(kind)}", bars)
 
-    def layer_columns(self, kind: str) -> LayerTable:
+    def layer_columns(self, kind: str) -> list[LayerTable]:
         """Every standard per layer, this round beside the previous one (SPEC §7.3); the
-        layers in the order of ``layer_rows`` (all first, then high to low)."""
+        layers in the order of ``layer_rows`` (all first, then high to low), a few layers
+        per table so that a table fits an A4 page's width."""
+        table = self._layer_table(kind)
+        step = LAYERS_PER_TABLE
+        return [LayerTable(table.layers[i:i + step], table.previous,
+                           [(label, cells[i:i + step]) for label, cells in table.rows])
+                for i in range(0, len(table.layers), step)]
+
+    def _layer_table(self, kind: str) -> LayerTable:
         kf = self.figures.kinds[kind]
         before = self.a.previous
         prev = before.kinds.get(kind) if before else None
@@ -250,8 +302,8 @@ class ReportView:
             cells = []
             for group in order:
                 earlier = prev.adoption.get(group, {}).get(column) if prev else None
-                cells.append((pct(kf.adoption[group][column]),
-                              pct_value(earlier.fraction if earlier else None, self.rounding)))
+                cells.append((self.pct(kf.adoption[group][column]),
+                              self.num.percent(earlier.fraction if earlier else None)))
             rows.append((self.t.column(column), cells))
         label = (before.round.label or before.round.round_id) if before else None
         return LayerTable([self.t.category(g) for g in order], label, rows)
@@ -270,23 +322,19 @@ class ReportView:
             series.append((self.t("ipv6_with_mailserver"), values))
         return line_chart(f"IPv6 — {self.t('trend')}", labels, series)
 
-    def ipv6_columns(self) -> list[tuple[str, str]]:
-        found = []
-        for kind in self.kinds:
-            for column in self.figures.kinds[kind].columns:
-                if column.startswith("ipv6_"):
-                    found.append((kind, column))
-        return found
+    def ipv6_columns(self, kind: str) -> list[str]:
+        return [c for c in self.figures.kinds[kind].columns if c.startswith("ipv6_")]
 
-    def ipv6_rows(self) -> list[tuple[str, list[str]]]:
-        cols = self.ipv6_columns()
-        mail_groups = self.figures.ipv6_with_mailserver
-        all_groups = [g for k in self.kinds for g in self.figures.kinds[k].adoption]
+    def ipv6_rows(self, kind: str) -> list[tuple[str, list[str]]]:
+        """Per layer the kind's IPv6 columns (mail: and the receiving-mail-server figure)."""
+        cols = self.ipv6_columns(kind)
+        mail_groups = self.figures.ipv6_with_mailserver if kind == "mail" else {}
+        adoption = self.figures.kinds[kind].adoption
         rows = []
-        for group in dict.fromkeys(all_groups):
-            cells = [pct(self.figures.kinds[k].adoption.get(group, {}).get(c)) for k, c in cols]
+        for group in adoption:
+            cells = [self.pct(adoption[group].get(c)) for c in cols]
             if mail_groups:
-                cells.append(pct(mail_groups.get(group)))
+                cells.append(self.pct(mail_groups.get(group)))
             rows.append((self.t.category(group), cells))
         return rows
 
@@ -297,7 +345,7 @@ class ReportView:
         if not figure or not figure["counted"]:
             return "–"
         exact = Fraction(100 * figure["compliant"], figure["counted"])
-        return f"{pct_value(exact, self.rounding)} (n={figure['counted']})"
+        return self.num.rate_n(exact, figure["counted"])
 
     # -- 5. suppliers ----------------------------------------------------------------------
     def dependency(self, service: str) -> Any:
@@ -312,7 +360,7 @@ class ReportView:
         return line_chart(self.t("share_over_time"), labels, series)
 
     def share(self, s: Any) -> str:
-        return f"{pct_value(s.share, self.rounding)} (n={s.domains})"
+        return self.num.rate_n(s.share, s.domains)
 
     def catalogue_version(self) -> str:
         c = catalogue()
@@ -320,10 +368,10 @@ class ReportView:
 
     # -- 6. background ---------------------------------------------------------------------
     def versions(self) -> list[tuple[str, str]]:
-        return [(self.t("norm_version"), self.round.norm or "–"),
+        return [(self.t("norm_version"), norm_name(self.round.norm, self.lang)),
                 (self.t("counting_rules"), self.rules.label),
                 (self.t("catalogue"), self.catalogue_version()),
-                ("texts", texts_version())]
+                (self.t("texts_version"), texts_version())]
 
     def rule_lines(self) -> list[tuple[str, str]]:
         r = self.rules
@@ -336,10 +384,27 @@ class ReportView:
             (self.t("rules_excluded"), ", ".join(self.t.status(s) for s in r.excluded)),
             *[(f"{self.t('rules_layer')} ({self.t.kind(k)})",
                ", ".join(self.t.column(c) for c in cols)) for k, cols in r.layer_average.items()],
+            *self.review_lines(),
             (self.t("rules_rounding"), self.t(
                 "rules_rounding_text", print=r.rounding.print_decimals,
-                json=r.rounding.json_decimals, mode=r.rounding.mode.replace("_", " "))),
+                json=r.rounding.json_decimals, mode=self.t(f"mode_{r.rounding.mode}"))),
+            (self.t("rules_near_target"), self.t(
+                "rules_near_target_text", decimals=r.rounding.near_decimals,
+                targets=", ".join(f"{t}%" for t in r.rounding.near_targets))),
         ]
+
+    def review_lines(self) -> list[tuple[str, str]]:
+        """The review cycle's rules and how many re-tests and explanations they met."""
+        counts, rules = self.round.review, self.rules.review
+        if counts is None:
+            return []
+        retests = self.t("rules_retests_used" if rules.use_retests else "rules_retests_unused",
+                         done=counts.retests_done, used=counts.retests_used)
+        explained = self.t("rules_explanations_counted" if rules.explanations_change_figures
+                           else "rules_explanations_shown", n=counts.explanations,
+                           counted=counts.explanations_counted)
+        return [(f"{self.t('rules_retests')} ({rules.retests_rule})", retests),
+                (f"{self.t('rules_explanations')} ({rules.explanations_rule})", explained)]
 
     def counts(self) -> dict[str, int]:
         return {k: len(self.round.of_kind(k)) for k in ("web", "mail")}
@@ -380,6 +445,11 @@ class ReportView:
 
     def columns_of(self, kind: str) -> tuple[str, ...]:
         return column_names(kind)
+
+
+def detail_file(domain: str) -> str:
+    """The file of a domain's detail page (names are punycode; anything else is replaced)."""
+    return "".join(c if c.isalnum() or c in ".-" else "_" for c in domain) + ".html"
 
 
 def _n(figures: RoundFigures, kind: str) -> int:

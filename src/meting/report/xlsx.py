@@ -1,97 +1,109 @@
-"""The report as a workbook: a figures sheet, then a sheet per kind and layer (the appendix),
-the laggards and the reactions. Text from the wild is neutralised (safety.spreadsheet_text)."""
+"""The round report as a workbook (XLSX, or the same sheets as ODS): the figures with
+readable labels, a sheet per test kind (every domain, its organisation, umbrella and parent,
+its statuses as words on their colour, a link to its detail page), the laggards and the
+formal reactions. Text from the wild is neutralised (safety.spreadsheet_text)."""
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Iterable
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from meting.analysis.agreements import advice_for
 from meting.analysis.analysis import Analysis
-from meting.analysis.figures import ALL, groups
-from meting.report.safety import spreadsheet_text
+from meting.analysis.changes import changes
+from meting.analysis.figures import Tally
+from meting.analysis.model import DomainResult
+from meting.report.changes import change_rows
+from meting.report.numbers import Numbers
+from meting.report.sheets import Table, write_ods, write_xlsx
 from meting.report.texts import Texts
+from meting.report.view import detail_file
 
 
-def render_xlsx(analysis: Analysis, lang: str = "nl") -> bytes:
+def default_folder(analysis: Analysis) -> str:
+    """Where ``meting report --format html`` puts the per-domain pages by default."""
+    return f"report-{analysis.current.round.round_id}-details"
+
+
+def render_xlsx(analysis: Analysis, lang: str = "nl", details: str | None = None) -> bytes:
+    """``details``: the folder of the HTML report's per-domain pages, relative to the file."""
+    return write_xlsx(workbook_tables(analysis, lang, details or default_folder(analysis)))
+
+
+def render_ods(analysis: Analysis, lang: str = "nl", details: str | None = None) -> bytes:
+    return write_ods(workbook_tables(analysis, lang, details or default_folder(analysis)))
+
+
+def workbook_tables(analysis: Analysis, lang: str, folder: str) -> list[Table]:
     t = Texts(lang)
-    book = Workbook(write_only=True)
-    _sheet(book, t("figures"), _figure_rows(analysis, t))
     results = analysis.current.round
+    tables = [_figures(analysis, t)]
     for kind, kf in analysis.current.kinds.items():
-        for group, rows in groups(results.of_kind(kind)).items():
-            if group == ALL:
-                continue
-            header = [t("domain"), t("organisation"), t("reactions"),
-                      *[t.column(c) for c in kf.columns]]
-            body = [[r.domain, r.organisation, "*" if results.has_reaction(r) else "",
-                     *[r.columns.get(c, "") for c in kf.columns]]
-                    for r in sorted(rows, key=lambda r: r.domain)]
-            _sheet(book, f"{t.kind(kind)} {t.category(group)}", [header, *body])
-    _sheet(book, t("s_laggards"), _laggard_rows(analysis, t))
-    _sheet(book, t("reactions"), [[t("organisation"), t("reactions")],
-                                  *sorted(map(list, results.reactions.items()))])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        rows = sorted(results.of_kind(kind), key=lambda r: (r.domain))
+        tables.append(Table(
+            t.kind(kind),
+            [t("domain"), t("organisation"), t("category"), t("umbrella"), t("parent"),
+             t("reaction_column"), t("explained_column"), *[t.column(c) for c in kf.columns]],
+            [[r.domain, r.organisation, t.category(r.category), r.umbrella, r.parent,
+              t("word_yes") if results.has_reaction(r) else "", _explained(r, t),
+              *[r.columns.get(c) for c in kf.columns]] for r in rows],
+            status_from=7, texts=t,
+            links=[f"{folder}/{detail_file(r.domain)}" for r in rows]))
+    tables.append(_laggards(analysis, t))
+    tables.append(Table(t("reactions"), [t("organisation"), t("reactions")],
+                        [list(item) for item in sorted(results.reactions.items())]))
+    previous = analysis.previous.round if analysis.previous else None
+    header, *body = change_rows(changes(results, previous, analysis.rules), t)
+    tables.append(Table(t("changes"), header, body))
+    return tables
 
 
-def _figure_rows(analysis: Analysis, t: Texts) -> list[list[Any]]:
+def _explained(row: DomainResult, t: Texts) -> str:
+    """Accepted explanations (comply or explain): each column with its reason."""
+    return "; ".join(f"{t.column(c)} †: {reason}" for c, reason in sorted(row.explained.items()))
+
+
+def _figures(analysis: Analysis, t: Texts) -> Table:
+    num = Numbers(t.lang, analysis.rules.rounding)
     before = analysis.previous
-    rows: list[list[Any]] = [[t("round"), analysis.current.round.round_id],
-                             [t("previous"), before.round.round_id if before else ""],
-                             [t("counting_rules"), analysis.rules.label], [],
-                             [t.kind("web") + "/" + t.kind("mail"), t("layer"), t("standard"),
-                              "rate", "compliant", "counted", "excluded", "previous_rate"]]
+    header = [t("kind"), t("layer"), t("standard"), t("rate"), t("printed"), t("compliant"),
+              t("counted"), t("excluded"), t("previous")]
+    rows: list[list[Any]] = []
+
+    def line(kind: str, group: str, label: str, tally: Tally | None,
+             then: Tally | None) -> None:
+        if tally is None:
+            return
+        rows.append([t.kind(kind), t.category(group), label, tally.rate,
+                     num.rate_n(tally.fraction, tally.counted), tally.compliant,
+                     tally.counted, tally.excluded, then.rate if then else None])
+
     for kind, kf in analysis.current.kinds.items():
         earlier = before.kinds.get(kind) if before else None
         for group, columns in kf.adoption.items():
             for column, tally in columns.items():
                 then = earlier.adoption.get(group, {}).get(column) if earlier else None
-                rows.append([kind, group, column, tally.rate, tally.compliant, tally.counted,
-                             tally.excluded, then.rate if then else None])
-            rows.append([kind, group, "layer_average",
-                         analysis.rules.rounding.rate(kf.layer_average[group])])
-            fc = kf.fully_compliant[group]
-            if fc:
-                rows.append([kind, group, "fully_compliant", fc.rate, fc.compliant, fc.counted,
-                             fc.excluded])
+                line(kind, group, t.column(column), tally, then)
+            rows.append([t.kind(kind), t.category(group), t(f"layer_average_{kind}"),
+                         analysis.rules.rounding.rate(kf.layer_average[group]),
+                         num.percent(kf.layer_average[group]), None, kf.n[group], None,
+                         analysis.rules.rounding.rate(earlier.layer_average.get(group))
+                         if earlier else None])
+            line(kind, group, t(f"fully_{kind}"), kf.fully_compliant.get(group),
+                 earlier.fully_compliant.get(group) if earlier else None)
     for group, tally in analysis.current.ipv6_with_mailserver.items():
-        rows.append(["mail", group, "ipv6_with_mailserver", tally.rate, tally.compliant,
-                     tally.counted, tally.excluded])
-    return rows
+        line("mail", group, t("ipv6_with_mailserver"), tally, None)
+    return Table(t("figures"), header, rows)
 
 
-def _laggard_rows(analysis: Analysis, t: Texts) -> list[list[Any]]:
-    rows: list[list[Any]] = [[t("umbrella"), t("organisation"), t("domain"), t("misses"),
-                              t("deadline"), t("what_to_do")]]
+def _laggards(analysis: Analysis, t: Texts) -> Table:
+    rows: list[list[Any]] = []
     for umbrella, orgs in analysis.laggards.items():
         for o in orgs:
             for d in o.domains:
                 for m in d.misses:
-                    rows.append([umbrella, o.organisation, d.domain + (" *" if d.reaction else ""),
+                    rows.append([umbrella or t("no_umbrella"), o.organisation,
+                                 d.domain + (" *" if d.reaction else ""),
                                  f"{t.kind(m.kind)}: {t.column(m.column)}", m.deadline,
                                  advice_for(m.kind, m.column, t.lang)])
-    return rows
-
-
-def _sheet(book: Workbook, title: str, rows: Iterable[list[Any]]) -> None:
-    name = re.sub(r"[\[\]:*?/\\]", " ", title)[:31]
-    sheet = book.create_sheet(name)
-    for number, row in enumerate(rows):
-        sheet.append([_cell(sheet, value, bold=number == 0) for value in row])
-
-
-def _cell(sheet: Any, value: Any, *, bold: bool) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=spreadsheet_text(value))
-    if isinstance(cell.value, str):
-        cell.data_type = "s"  # never a formula, whatever the text
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
+    return Table(t("sheet_laggards"), [t("umbrella"), t("organisation"), t("domain"),
+                                       t("misses"), t("deadline_year"), t("what_to_do")], rows)

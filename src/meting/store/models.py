@@ -77,6 +77,9 @@ class Organisation(Base):
     # shared service provider or regional IT partnership
     provider: Mapped[str | None] = mapped_column(String(300))
     contact: Mapped[str | None] = mapped_column(Text)
+    # parent organisation (e.g. the ministry of an agency), by name; not a foreign key: a
+    # ministry need not have domains of its own in the registry
+    parent: Mapped[str | None] = mapped_column(String(300))
 
 
 class Domain(Base):
@@ -164,3 +167,7 @@ class Reaction(Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True)
     text: Mapped[str] = mapped_column(Text)  # empty when only the fact is known
+
+
+# The review cycle's tables share this Base (imported last: they refer to the ones above).
+from meting.store import review_models as _review_models  # noqa: E402, F401

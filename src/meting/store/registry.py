@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from meting.registry.entry import ListEntry
+from meting.registry.merge import organisation_key
 from meting.store.models import Domain, DomainSet, DomainSetMember, Organisation
 from meting.store.records import DomainConflict, ImportSummary
 
@@ -22,6 +24,7 @@ def import_entries(session: Session, entries: Sequence[ListEntry]) -> ImportSumm
     the list does not name are left alone.
     """
     organisations = {o.name: o for o in session.scalars(select(Organisation))}
+    entries = _stored_spelling(entries, organisations)
     domains = {d.name: d for d in session.scalars(select(Domain))}
     _check_owners(entries, domains, {o.id: o.name for o in organisations.values()})
     orgs_added, orgs_updated = _upsert_organisations(session, entries, organisations)
@@ -32,6 +35,14 @@ def import_entries(session: Session, entries: Sequence[ListEntry]) -> ImportSumm
     return ImportSummary(organisations_added=orgs_added, organisations_updated=orgs_updated,
                          domains_added=len(added), domains_updated=len(updated),
                          sets_added=sets_added)
+
+
+def _stored_spelling(entries: Sequence[ListEntry],
+                     organisations: dict[str, Organisation]) -> list[ListEntry]:
+    """Entries naming a stored organisation in another case or spacing name it as stored."""
+    by_key = {organisation_key(name): name for name in organisations}
+    return [replace(e, organisation=by_key.get(organisation_key(e.organisation),
+                                               e.organisation)) for e in entries]
 
 
 def export_entries(session: Session) -> list[ListEntry]:
@@ -46,7 +57,7 @@ def export_entries(session: Session) -> list[ListEntry]:
     return [ListEntry(line=i + 1 + HEADER_LINES, organisation=org.name, category=org.category,
                       domain=domain.name, web=domain.web, web_host=domain.web_host,
                       mail=domain.mail, umbrella=org.umbrella, provider=org.provider,
-                      sets=tuple(sets_of.get(domain.id, ())))
+                      sets=tuple(sets_of.get(domain.id, ())), parent=org.parent)
             for i, (domain, org) in enumerate(rows)]
 
 
@@ -77,23 +88,27 @@ def _upsert_organisations(session: Session, entries: Iterable[ListEntry],
     wanted: dict[str, dict[str, str | None]] = {}
     for entry in entries:
         values = wanted.setdefault(entry.organisation, {"category": entry.category,
-                                                        "umbrella": None, "provider": None})
-        # an organisation's umbrella or provider may be given on any one of its lines
+                                                        "umbrella": None, "provider": None,
+                                                        "parent": None})
+        # an organisation's umbrella, provider or parent may be given on any one of its lines
         values["umbrella"] = values["umbrella"] or entry.umbrella
         values["provider"] = values["provider"] or entry.provider
+        values["parent"] = values["parent"] or entry.parent
     added = updated = 0
     for name, values in wanted.items():
         org = organisations.get(name)
         if org is None:
             org = Organisation(name=name, category=values["category"],
-                               umbrella=values["umbrella"], provider=values["provider"])
+                               umbrella=values["umbrella"], provider=values["provider"],
+                               parent=values["parent"])
             session.add(org)
             organisations[name] = org
             added += 1
-        elif (org.category, org.umbrella, org.provider) != (
-                values["category"], values["umbrella"], values["provider"]):
+        elif (org.category, org.umbrella, org.provider, org.parent) != (
+                values["category"], values["umbrella"], values["provider"], values["parent"]):
             org.category = str(values["category"])
             org.umbrella, org.provider = values["umbrella"], values["provider"]
+            org.parent = values["parent"]
             updated += 1
     session.flush()
     return added, updated
