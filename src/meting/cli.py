@@ -125,7 +125,9 @@ def psl_update(from_file: Annotated[str | None, typer.Option(
             text = response.text
         path = install(text)
     except (OSError, httpx.HTTPError, PslError) as exc:
-        fail(f"the Public Suffix List was not updated: {exc}", error_path.EXIT_FAILED)
+        # a file the user named is bad input; a failed download is a failed operation
+        fail(f"the Public Suffix List was not updated: {exc}",
+             error_path.EXIT_INPUT if from_file else error_path.EXIT_FAILED)
     console.print(f"Public Suffix List saved to {path}")
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
 
 from meting import settings
 from meting.analysis.scope import Scope
+from meting.cli_errors import stop
 from meting.report.command import ReportError, write_scope_report
 
 console = Console()
@@ -29,7 +31,5 @@ def scoped_report(round_ref: str, fmt: str | None, lang: str, out: str | None,
     console.print(f"report written to {path}")
 
 
-def _fail(message: str) -> None:
-    from meting.cli import fail
-
-    fail(message)
+def _fail(message: str) -> NoReturn:
+    stop(message)

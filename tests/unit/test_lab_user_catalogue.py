@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from meting.lab.plan import build_plan, load_catalogue
-from meting.lab.user_catalogue import CatalogueError, read
+from meting.lab.user_catalogue import CatalogueError, merged, read
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "own-scenarios.yaml"
 
 
 def test_the_documented_example_adds_its_scenario_with_its_expected_statuses() -> None:
     added = read(EXAMPLE)
-    plan = build_plan("mtu-", added=added)
+    plan = build_plan("mtu-", scenarios=merged(load_catalogue(), added))
     [own] = [d for d in plan.domains if d.scenario == "own-hsts-one-day"]
     assert (own.web_host, own.mail_domain, own.category) == (
         "www.hsts-een-dag.nl", "hsts-een-dag.nl", "gemeente")

@@ -16,6 +16,7 @@ from meting.norms import Norm, NormFile, resolution
 from meting.registry.lists import ListEntry
 from meting.run import command
 from meting.store import Store
+from tests.unit import recorded
 
 DATA = Path(__file__).parent / "data" / "norms"
 
@@ -132,6 +133,16 @@ def test_mail_and_web_evidence_name_the_server() -> None:
         judgeable.check("web", web, split)
 
 
+def recorded_old_web_test() -> dict[str, Any]:
+    """A whole web test recorded in the lab whose TLS scan, classed by norm "current"
+    before the buckets, is moved to www.voorbeeld.nl at 192.0.2.10."""
+    found = recorded.evidence("perfect.web")
+    [scan] = list(found["tls"].values())[:1]
+    assert scan["norm"] == "current" and "buckets" not in scan
+    scan |= {"address": "192.0.2.10", "server_name": "www.voorbeeld.nl"}
+    return found | {"target": "www.voorbeeld.nl", "tls": {"192.0.2.10": scan}}
+
+
 def test_rejudge_refuses_the_whole_round_and_changes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`meting rejudge` under a (here: test) norm the stored evidence cannot answer."""
@@ -154,7 +165,7 @@ def test_rejudge_refuses_the_whole_round_and_changes_nothing(
         round_id = store.create_round("kern", "current")
         store.plan_round(round_id)
         test = next(t for t in store.pending_tests(round_id) if t.kind == "web")
-        evidence = {"target": "www.voorbeeld.nl", "tls": {"192.0.2.10": OLD_SCAN}}
+        evidence = recorded_old_web_test()
         judged = {"columns": {"tls_ncsc_web": {"status": "passed", "explanation":
                                                {"nl": "goed", "en": "good"}}}, "subtests": {}}
         store.save_result(test.test_id, evidence, judged)

@@ -7,7 +7,9 @@ import asyncio
 
 import pytest
 
+from meting.probe import guard
 from meting.probe.http import MAX_INFORMATIONAL, HttpResponse, fetch
+from meting.settings import Settings
 
 FINAL = (b"HTTP/1.1 301 Moved Permanently\r\nLocation: https://www.voorbeeld.nl/\r\n"
          b"Content-Length: 2\r\n\r\nok")
@@ -25,7 +27,9 @@ async def serve_once(answer: bytes) -> HttpResponse:
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     async with server:
-        return await fetch("127.0.0.1", "www.voorbeeld.nl", tls=False, port=port, timeout=5)
+        with guard.allowing(Settings(allowed_networks="127.0.0.1/32")):  # loopback: allowed
+            return await fetch("127.0.0.1", "www.voorbeeld.nl", tls=False, port=port,
+                               timeout=5)
 
 
 def test_informational_answers_are_passed_over() -> None:

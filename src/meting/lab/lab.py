@@ -98,8 +98,9 @@ def build(state: Path, domains: int, progress: Callable[[str], None],
     progress("planning addresses, zones and servers")
     ca = pki.LabCA.load_or_create(state / "pki")
     dkim_key = ca.key_for("rsa2048", state / "pki" / "dkim.key.pem")
-    plan = build_plan(prefix(), domains, dkim_public=dkim_spki(dkim_key), added=added,
-                      changes=changes)
+    scenarios = user_catalogue.merged(load_catalogue(), added) if added is not None else None
+    plan = build_plan(prefix(), domains, dkim_public=dkim_spki(dkim_key),
+                      scenarios=scenarios, changes=changes)
     netns.create_switch(plan.prefix)
     for host in plan.hosts.values():
         netns.add_host(plan.prefix, host.name, host.addresses)

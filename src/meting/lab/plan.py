@@ -314,16 +314,12 @@ def address_records(name: str, server: WebServer | MailServer) -> list[Record]:
 
 
 def build_plan(prefix: str, generated: int = 0, dkim_public: bytes = b"",
-               catalogue: Path | None = None,
-               added: dict[str, Any] | None = None, changes: int = 0,
-               people: population.Population | None = None) -> LabPlan:
-    """The lab's plan; ``added``: a user's catalogue (lab.user_catalogue), checked;
+               catalogue: Path | None = None, scenarios: dict[str, Any] | None = None,
+               changes: int = 0, people: population.Population | None = None) -> LabPlan:
+    """The lab's plan; ``scenarios``: the catalogue as loaded (with a user's scenarios
+    merged in by lab.user_catalogue), else read from ``catalogue`` or the shipped one;
     ``changes``: rounds of owners' changes to the generated domains."""
-    found = load_catalogue(catalogue)
-    if added is not None:
-        from meting.lab.user_catalogue import merged
-
-        found = merged(found, added)
+    found = scenarios if scenarios is not None else load_catalogue(catalogue)
     planner = Planner(found, prefix, dkim_public, people)
     plan = planner.build(generated, changes)
     planner.mail_host_records()

@@ -1,6 +1,9 @@
 """The store layer (see ARCHITECTURE.md): registry, rounds, statuses and evidence in SQL."""
 
-from meting.store import web_models  # noqa: F401  (the dashboard's tables on Base)
+from meting.store import (
+    review_models,  # noqa: F401  (the review cycle's tables on Base)
+    web_models,  # noqa: F401  (the dashboard's tables on Base)
+)
 from meting.store.records import (
     DomainConflict,
     ImportedStatuses,
