@@ -74,7 +74,7 @@ def check(kind: str, typed: str, as_json: bool, show_evidence: bool,
     if refusal:
         fail(refusal, lang)
     result = {"target": name, "kind": kind, "typed": target.typed,
-              "taken_from": target.taken_from, **named(judged, kind)}
+              "taken_from": target.taken_from, "norm": settings.norm, **named(judged, kind)}
     if show_evidence:
         result["evidence"] = evidence
     if as_json:
