@@ -326,6 +326,7 @@ def demo(domains: Annotated[int, typer.Option(help="generated lab domains")] = 3
 
 app.command("rounds")(cli_store.rounds)
 app.command("doctor")(cli_store.doctor)
+
 from meting import cli_user  # noqa: E402  (the dashboard's commands, in their own module)
 
 app.add_typer(cli_user.user_app, name="user")

@@ -45,11 +45,20 @@ def import_list(path: Path, good_rows: bool, out: Console, err: Console,
                   soft_wrap=True)
 
 
+PROBLEMS_SHOWN = 200  # of each kind; a list broken on every row is not printed whole
+
+
 def print_problems(listed: ListFile, err: Console) -> None:
-    for problem in listed.warnings:
+    for problem in listed.warnings[:PROBLEMS_SHOWN]:
         err.print(f"[yellow]warning:[/] {escape(str(problem))}", soft_wrap=True)
-    for problem in listed.errors:
+    if len(listed.warnings) > PROBLEMS_SHOWN:
+        err.print(f"[yellow]warning:[/] and {len(listed.warnings) - PROBLEMS_SHOWN:,} more "
+                  "warnings", soft_wrap=True)
+    for problem in listed.errors[:PROBLEMS_SHOWN]:
         err.print(f"[bold red]error:[/] {escape(str(problem))}", soft_wrap=True)
+    if len(listed.errors) > PROBLEMS_SHOWN:
+        err.print(f"[bold red]error:[/] and {len(listed.errors) - PROBLEMS_SHOWN:,} more "
+                  "errors", soft_wrap=True)
 
 
 def describe(summary: ImportSummary, domains: int, path: Path) -> str:

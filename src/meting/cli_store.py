@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -12,13 +12,17 @@ from rich.markup import escape
 from rich.table import Table
 
 from meting import settings as meting_settings
-from meting.store import RoundInfo, Store
+
+if TYPE_CHECKING:  # the store (SQLAlchemy) is imported when a command needs it
+    from meting.store import RoundInfo
 
 console = Console()
 
 
 def rounds(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every round: id, label, date, set, state, progress and norm (oldest first)."""
+    from meting.store import Store
+
     settings = meting_settings.load()
     with Store.open(settings.database, create=False) as store:
         found = store.rounds()
@@ -71,5 +75,7 @@ def doctor() -> None:
 
 def round_id(ref: str) -> int:
     """The id of the round with this label or id (`--round` of every command)."""
+    from meting.store import Store
+
     with Store.open(meting_settings.load().database, create=False) as store:
         return store.find_round(ref).id

@@ -90,7 +90,11 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     from meting.web.app import create_app
 
     settings = load()
-    with Store.open(settings.database) as store:
+    try:
+        store = Store.open(settings.database)
+    except StoreError as exc:
+        _fail(str(exc))
+    with store:
         app = create_app(store, settings)
         where = f"unix:{uds}" if uds else f"http://{host}:{port}/"
         out.print(f"dashboard on {where} (database {settings.database})", soft_wrap=True)

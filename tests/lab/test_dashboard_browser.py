@@ -20,6 +20,7 @@ import pytest
 from openpyxl import load_workbook
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from meting.store import Store
@@ -71,6 +72,14 @@ class Site:
 
 def wait_for(driver: WebDriver, condition: object, seconds: float = 30) -> object:
     return WebDriverWait(driver, seconds, poll_frequency=0.2).until(condition)  # type: ignore[arg-type]
+
+
+def appears(site: Site, element_id: str) -> WebElement:
+    """The element of the page that a click leads to, once that page has loaded."""
+    found = wait_for(site.driver, lambda d: d.find_elements(By.ID, element_id))
+    assert isinstance(found, list)
+    element: WebElement = found[0]
+    return element
 
 
 def registry_with_payloads(source: Path, target: Path) -> str:
@@ -131,7 +140,9 @@ def test_each_role_sees_what_it_may(site: Site) -> None:
     site.log_in("coordinator")
     assert site.driver.find_element(By.ID, "headline").is_displayed()
     organisations = overview_rows(site, "organisations")
-    assert len(organisations) == 20  # every generated domain's organisation
+    with Store.open(site.database) as store:
+        measured = {r.organisation for r in store.results(site.first_round)}
+    assert len(organisations) == len(measured) > 1  # every organisation of the round
     assert site.driver.find_elements(By.LINK_TEXT, "Scanmonitor")
 
     site.log_in("umbrella")
@@ -163,6 +174,8 @@ def test_the_language_switch_is_remembered(site: Site) -> None:
     assert site.driver.find_element(By.TAG_NAME, "h1").text == "Downloads"
     assert site.driver.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     site.driver.find_element(By.ID, "language").click()  # back to Dutch for the other tests
+    wait_for(site.driver, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang")
+             == "nl")
 
 
 def test_payloads_in_names_and_reactions_render_inert(site: Site) -> None:
@@ -171,6 +184,7 @@ def test_payloads_in_names_and_reactions_render_inert(site: Site) -> None:
     assert ORG_PAYLOAD in site.driver.find_element(By.ID, "organisations").text
     assert site.no_script_ran()
     site.driver.find_element(By.PARTIAL_LINK_TEXT, "Gemeente Script").click()
+    appears(site, "organisation-name")
     assert site.driver.find_element(By.ID, "organisation-name").text == ORG_PAYLOAD
     assert site.no_script_ran()
     site.get("/registry")
@@ -192,6 +206,7 @@ def test_a_list_with_a_bad_row_shows_its_line_and_imports_nothing(site: Site) ->
     site.get("/registry")
     site.driver.find_element(By.ID, "upload-file").send_keys(str(bad))
     site.driver.find_element(By.ID, "upload").click()
+    appears(site, "list-errors")
     problems = site.driver.find_elements(By.CSS_SELECTOR, "#list-errors li")
     assert [p.get_attribute("data-line") for p in problems] == ["3"]
     assert "regel 3" in problems[0].text and "geen-laag" in problems[0].text
@@ -208,9 +223,10 @@ def test_a_good_list_is_previewed_then_imported(site: Site) -> None:
     site.get("/registry")
     site.driver.find_element(By.ID, "upload-file").send_keys(str(good))
     site.driver.find_element(By.ID, "upload").click()
+    appears(site, "preview")
     assert "nieuw-goed.nl" in site.driver.find_element(By.ID, "preview").text
     site.driver.find_element(By.ID, "import").click()
-    assert site.driver.find_element(By.ID, "imported").is_displayed()
+    assert appears(site, "imported").is_displayed()
     with Store.open(site.database) as store:
         assert "nieuw" in store.domain_sets()
 
@@ -221,6 +237,7 @@ def test_a_round_started_on_the_monitor_moves_to_finished(site: Site) -> None:
     Select(site.driver.find_element(By.ID, "start-set")).select_by_value(SMALL_SET)
     site.driver.find_element(By.ID, "start-label").send_keys("ronde-monitor")
     site.driver.find_element(By.ID, "start-round").click()
+    wait_for(site.driver, lambda d: "ronde-monitor" in d.find_element(By.ID, "rounds").text)
     with Store.open(site.database) as store:
         new = store.round_by_label("ronde-monitor").id
     seen: list[tuple[str, int]] = []
@@ -235,12 +252,13 @@ def test_a_round_started_on_the_monitor_moves_to_finished(site: Site) -> None:
             if state == "finished":
                 break
         time.sleep(0.2)
-    assert planned == 6  # three domains, web and mail
+    with Store.open(site.database) as store:
+        assert planned == store.round(new).planned > 0
     assert seen[-1] == ("finished", planned), seen
     assert seen[0][0] in ("planned", "running") and seen[0][1] < planned, seen
     assert len(seen) >= 2, seen
     site.driver.find_element(By.LINK_TEXT, "ronde-monitor").click()
-    assert site.driver.find_element(By.ID, "headline").is_displayed()
+    assert appears(site, "headline").is_displayed()
 
 
 def test_reports_download(site: Site) -> None:
@@ -265,7 +283,9 @@ def test_a_domain_shows_columns_evidence_and_norm(site: Site) -> None:
     site.log_in("organisation")
     site.get(f"/rounds/{site.first_round}")
     site.driver.find_element(By.PARTIAL_LINK_TEXT, "Gemeente Script").click()
+    appears(site, "results-web")
     site.driver.find_element(By.CSS_SELECTOR, "#results-web tbody a").click()
+    appears(site, "norm")
     with Store.open(site.database) as store:
         norm = store.round(site.first_round).norm
     assert site.driver.find_element(By.ID, "norm").text == norm
@@ -279,11 +299,12 @@ def test_a_shared_link_with_a_password_shows_the_report(site: Site) -> None:
     site.get("/shares")
     site.driver.find_element(By.NAME, "password").send_keys("gedeeld-geheim")
     site.driver.find_element(By.ID, "make-share").click()
-    link = str(site.driver.find_element(By.ID, "share-link").get_attribute("href"))
+    link = str(appears(site, "share-link").get_attribute("href"))
     site.driver.delete_all_cookies()
     site.driver.get(link)
     site.driver.find_element(By.ID, "share-password").send_keys("gedeeld-geheim")
     site.driver.find_element(By.ID, "unlock").click()
+    wait_for(site.driver, lambda d: "Managementsamenvatting" in d.page_source)
     body = site.driver.find_element(By.TAG_NAME, "body").text
     assert "ronde" in body and "Managementsamenvatting" in body
     assert site.no_script_ran()

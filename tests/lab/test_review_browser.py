@@ -49,6 +49,14 @@ class Site:
         self.driver.find_element(By.ID, "password").send_keys(self.passwords[email])
         self.driver.find_element(By.ID, "login").click()
         wait(self.driver, lambda d: d.find_elements(By.ID, "signed-in"))
+        if self.driver.find_elements(By.ID, "must-change"):  # the first time: a one-time password
+            own = f"eigen wachtwoord van {email}"
+            self.driver.find_element(By.ID, "current").send_keys(self.passwords[email])
+            self.driver.find_element(By.ID, "new").send_keys(own)
+            self.driver.find_element(By.ID, "repeat").send_keys(own)
+            self.driver.find_element(By.ID, "change-password").click()
+            self.passwords[email] = own
+            wait(self.driver, lambda d: not d.find_elements(By.ID, "password-form"))
 
     def review(self) -> None:
         self.driver.get(f"{self.server.url}/review/{self.round_id}")

@@ -117,6 +117,14 @@ def text_of(message: EmailMessage, subtype: str = "plain") -> str:
     return str(part.get_content())
 
 
+def written(lab: Lab, db: Path, name: str, *args: str) -> Any:
+    """The JSON that `meting ARGS --format json --out FILE` writes."""
+    out = db.parent / name
+    done = meting(lab, db, *args, "--format", "json", "--out", str(out))
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(out.read_text())
+
+
 def wait_for(check: Any, what: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -271,8 +279,7 @@ def test_explanation_and_reaction_are_decided_and_reported(lab: Lab, cycle_db: P
 
 def test_figures_follow_the_counting_rules_and_the_closed_review_is_final(
         lab: Lab, cycle_db: Path) -> None:
-    figures = json.loads(meting(lab, cycle_db, "report", "--round", LABEL, "--format",
-                                "json", "--out", "/dev/stdout").stdout.split("report written")[0])
+    figures = written(lab, cycle_db, "figures.json", "report", "--round", LABEL)
     hsts = figures["adoption"]["web"]["all"]["hsts"]
     # perfect.nl passed, geen-hsts.nl passed by its re-test (used: the default rule), the
     # explained hsts-halfjaar.nl still failed (explanations change no figure by default)
@@ -293,18 +300,15 @@ def test_figures_follow_the_counting_rules_and_the_closed_review_is_final(
                                     if "definitief" in str(m["Subject"]) or
                                     "final" in str(m["Subject"])], f"the final mail to {address}")
 
-    changes = json.loads(meting(lab, cycle_db, "report", "--round", LABEL, "--changes",
-                                "--format", "json", "--out", "/dev/stdout"
-                                ).stdout.split("changes written")[0])
+    changes = written(lab, cycle_db, "changes.json", "report", "--round", LABEL, "--changes")
     found = {(c["domain"], c["kind"], c["column"]): c["change"] for c in changes["changes"]}
     assert changes["previous_round"] == "2026-voorjaar"
     assert found[("perfect.nl", "web", "hsts")] == "improved"
     assert found[("hsts-halfjaar.nl", "web", "hsts")] == "regressed"
     assert found[("geen-hsts.nl", "web", "hsts")] == "new"
     assert ("perfect.nl", "web", "dnssec") not in found  # unchanged
-    one = json.loads(meting(lab, cycle_db, "report", "--round", LABEL, "--changes",
-                            "--umbrella", "IPO", "--format", "json", "--out", "/dev/stdout"
-                            ).stdout.split("changes written")[0])
+    one = written(lab, cycle_db, "ipo.json", "report", "--round", LABEL, "--changes",
+                  "--umbrella", "IPO")
     assert {c["organisation"] for c in one["changes"]} == {PROVINCIE}
 
 

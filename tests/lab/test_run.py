@@ -127,7 +127,7 @@ def test_round_results_match_meting_check_to_the_subtest(
         argv = ["env", *scanner_env(lab, db), sys.executable, "-m", "meting.cli", "check",
                 kind, target, "--json"]
         out = lab.run(*argv, timeout=120)
-        assert out.returncode == 0, out.stderr[-2000:]
+        assert out.returncode in (0, 1), out.stderr[-2000:]  # 1: a column failed
         checked = json.loads(out.stdout)
         expected = {**{c: v["status"] for c, v in checked["columns"].items()},
                     **{f"subtest {s}": v["status"] for s, v in checked["subtests"].items()}}

@@ -282,6 +282,9 @@ CASES = [
     Case("a database with corrupted pages", damaged(corrupt_pages), 1,
          r"the database file.* is damaged|not a meting \(SQLite\) database",
          once=True),
+    Case("a new round on a database with corrupted pages", lambda tmp, url: [
+        "run", "--label", "nieuw"] if damaged(corrupt_pages)(tmp, url) else [], 1,
+         r"the database file.* is damaged", once=True),
     Case("a file that is no SQLite database", damaged(not_sqlite), 1,
          r"the database file is not a meting \(SQLite\) database", once=True),
     Case("an immutable database file", immutable, 1,

@@ -17,6 +17,7 @@ import pytest
 from meting.cli_store import round_record
 from meting.errors import OperationError
 from meting.run.executor import AsyncioExecutor
+from meting.run.retry import not_testable_evidence
 from meting.run.round import run_to_end
 from meting.settings import Settings
 from meting.store import PlannedTest, Store
@@ -28,17 +29,21 @@ JUDGED = judged({"dnssec": "passed"})
 
 
 def executor(before_each: Callable[[int], None] = lambda n: None) -> AsyncioExecutor:
-    """Tests that need no network: each gives incompressible evidence of 32 KB."""
+    """Tests that need no network: each gives valid, incompressible evidence of 32 KB."""
     done = 0
 
     async def perform(test: PlannedTest) -> tuple[dict[str, Any], dict[str, Any]]:
         nonlocal done
         done += 1
         before_each(done)
-        return {"kind": test.kind, "noise": os.urandom(16_384).hex()}, JUDGED
+        return not_testable_evidence(test.kind, test.target, [noise()]), JUDGED
 
     settings = Settings(concurrency=1, retries=0)
     return AsyncioExecutor(settings, None, perform=perform)
+
+
+def noise() -> str:
+    return os.urandom(16_384).hex()
 
 
 def planned_round(url: str) -> int:
@@ -53,7 +58,8 @@ def planned_round(url: str) -> int:
 def consistent(store: Store, round_id: int) -> int:
     """Done tests, each with its evidence (nothing half-stored)."""
     done = list(store.results(round_id, with_evidence=True))
-    assert all(r.evidence is not None and len(r.evidence["noise"]) == 32_768 for r in done)
+    assert all(r.evidence is not None
+               and len(r.evidence["not_testable"]["attempts"][0]) == 32_768 for r in done)
     return len(done)
 
 

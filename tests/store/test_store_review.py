@@ -12,7 +12,7 @@ from rich.console import Console
 from meting.settings import Settings
 from meting.store import RoundInfo, Store, StoreError
 from meting.store.review import ReviewStore
-from tests.store.helpers import entry, judged
+from tests.store.helpers import entry, evidence, judged
 
 TODAY = dt.date(2026, 11, 30)
 LIMIT = (3, dt.timedelta(hours=24))
@@ -25,7 +25,7 @@ def finished_round(store: Store, label: str = "2026-11", day: dt.date = TODAY,
     for test in store.pending_tests(round_id):
         columns = {"hsts": hsts, "dnssec": "passed"} if test.kind == "web" else \
             {"dmarc": "passed"}
-        store.save_result(test.test_id, {"kind": test.kind}, judged(columns))
+        store.save_result(test.test_id, evidence(test.kind, test.target), judged(columns))
     store.set_round_state(round_id, "running")
     store.set_round_state(round_id, "finished")
     return round_id
@@ -119,12 +119,14 @@ def test_retests_only_of_the_rounds_domains_while_open_and_within_the_limit(
         review.plan_retests(round_id, "ander.nl", "coordinator", TODAY, LIMIT)
     one = review.plan_retests(round_id, "ander.nl", "x", TODAY, LIMIT, kinds=("web",))
     web = next(p for p in planned if p.kind == "web")
-    assert review.save_retest(web.test_id, {"hsts": 1}, judged({"hsts": "passed"}), 1)
-    assert not review.save_retest(web.test_id, {}, judged({"hsts": "failed"}), 1)  # once
+    stored = evidence("web", web.target, "a re-test")
+    assert review.save_retest(web.test_id, stored, judged({"hsts": "passed"}), 1)
+    assert not review.save_retest(web.test_id, evidence("web", web.target),
+                                  judged({"hsts": "failed"}), 1)  # once
     done = review.retests(round_id)
     assert [(r.domain, r.kind, r.columns) for r in done] == [
         ("ander.nl", "web", {"hsts": "passed"})]
-    assert review.retest_evidence(web.test_id) == {"hsts": 1}
+    assert review.retest_evidence(web.test_id) == stored
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)
     assert {p.test_id for p in review.pending_retests(later)} == {
         p.test_id for p in [*planned, *one] if p.test_id != web.test_id}
@@ -176,7 +178,8 @@ def test_a_missed_schedule_starts_one_round_when_the_scheduler_is_back(
                executor: str) -> RoundInfo:
         ran.append(info.label)  # stands in for probing: every test gets its statuses
         for test in store.pending_tests(info.id):
-            store.save_result(test.test_id, {}, judged({"hsts": "passed"}))
+            store.save_result(test.test_id, evidence(test.kind, test.target),
+                              judged({"hsts": "passed"}))
         store.set_round_state(info.id, "running")
         store.set_round_state(info.id, "finished")
         return store.round(info.id)

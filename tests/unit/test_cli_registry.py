@@ -123,3 +123,15 @@ def test_a_domain_of_another_stored_organisation_imports_nothing(
     assert meting("export", str(tmp_path / "out.csv"), env=env).exit_code == 0
     assert [(e.organisation, e.domain) for e in read_list(tmp_path / "out.csv").entries] == [
         ("Gemeente A", "a.nl")]
+
+
+def test_a_list_broken_on_every_row_is_not_printed_whole(tmp_path: Path,
+                                                         env: dict[str, str]) -> None:
+    source = tmp_path / "bad.csv"
+    source.write_text("organisation,category,domain\n"
+                      + "".join(f"Org {n},gemeente,https://d{n}.nl/\n" for n in range(250)))
+    result = meting("import", str(source), env=env)
+    assert result.exit_code == 2
+    assert result.stderr.count("error: line") == 200
+    assert "error: and 50 more errors" in result.stderr
+    assert "nothing imported: 250 error(s)" in result.stderr

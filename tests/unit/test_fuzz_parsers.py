@@ -96,10 +96,13 @@ def test_status_csv(text: str, kind: str) -> None:
         read_status_csv(text, kind)
 
 
+def nested(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.lists(inner, max_size=4),
+                     st.dictionaries(st.text(max_size=10), inner, max_size=4))
+
+
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
-                    | st.text(max_size=10),
-                    lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=20)
+                    | st.text(max_size=10), nested, max_leaves=20)
 TESTS = ["web_https_http_available", "web_ipv6_ws_address", "mail_auth_dmarc_exist",
          "mail_starttls_tls_available", "web_dnssec_valid"]
 ENTRY = st.fixed_dictionaries({

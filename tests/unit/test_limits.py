@@ -4,6 +4,7 @@ evidence of one test, and the name limits agreeing with the store's columns."""
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 from meting import limits
@@ -29,6 +30,14 @@ def test_a_host_with_1000_addresses_is_tested_on_the_first_32() -> None:
     assert capped(answer(3), 32) == answer(3)
 
 
+def test_only_address_records_are_capped() -> None:
+    """SPF may stand among hundreds of TXT strings (lab scenario txt-64k): read them all."""
+    txt = DnsAnswer("grote-txt.nl", "TXT", "198.18.0.11", "NOERROR", True, False,
+                    (*(f'"filler {n}"' for n in range(231)), '"v=spf1 -all"'), 1.0, None,
+                    "secure")
+    assert capped(txt, 32) == txt
+
+
 def test_evidence_over_the_limit_is_stored_as_not_testable() -> None:
     async def perform(test: PlannedTest) -> tuple[dict[str, Any], dict[str, Any]]:
         return {"kind": "web", "noise": "x" * 5000}, {"columns": {}, "subtests": {}}
@@ -52,3 +61,10 @@ def test_name_limits_are_the_store_columns() -> None:
     assert columns["provider"].type.length == limits.PROVIDER
     assert Round.__table__.columns["label"].type.length == limits.ROUND_LABEL
     assert Round.__table__.columns["set_name"].type.length == limits.SET_NAME
+
+
+def test_a_capped_answer_is_valid_evidence() -> None:
+    from meting.evidence.models import DnsAnswer as Schema
+
+    kept = capped(answer(1000), 32).to_dict()
+    assert Schema.model_validate_json(json.dumps(kept)).omitted == 968

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from meting.settings import Settings
 from meting.store import Store
 from meting.web.app import create_app
+from tests import services
 from tests.web.dashboard_data import ACCOUNTS, Dashboard, build
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
@@ -20,7 +21,20 @@ CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
 @pytest.fixture(scope="module")
 def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Dashboard:
-    return build(tmp_path_factory.mktemp("dashboard") / "meting.db")
+    return build(f"sqlite:///{tmp_path_factory.mktemp('dashboard') / 'meting.db'}")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Path]:
+    """The socket directory of a throwaway PostgreSQL server (never skipped: CI has one)."""
+    problem = None
+    try:
+        with services.postgres_server() as socket_dir:
+            yield socket_dir
+    except services.ServiceError as exc:
+        problem = str(exc)
+    if problem is not None:
+        pytest.fail(f"the dashboard tests need a PostgreSQL server: {problem}", pytrace=False)
 
 
 @pytest.fixture(scope="module")

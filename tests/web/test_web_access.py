@@ -49,7 +49,7 @@ def samples(app: FastAPI, dashboard: Dashboard) -> dict[str, str]:
     assert organisation and test and store.round(dashboard.rounds[1]).done
     return {"round_id": str(dashboard.rounds[1]), "organisation_id": str(organisation),
             "domain": "aa.nl", "test_id": str(test), "umbrella": "VNG", "key": SHARE_KEY,
-            "share_id": "1"}
+            "share_id": "1", "file": "aa.nl.html", "parent": "Ministerie Cee"}
 
 
 def path_of(route: Route, values: dict[str, str]) -> str:

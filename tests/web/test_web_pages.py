@@ -16,10 +16,21 @@ from meting.cli import app as cli
 from meting.store.web_models import KeptFigures
 from meting.web import kept
 from meting.web.texts import web_texts
+from tests import services
 from tests.web.conftest import csrf_of, signed_in
-from tests.web.dashboard_data import Dashboard
+from tests.web.dashboard_data import Dashboard, build
 
 TEMPLATES = Path(kept.__file__).parent / "templates"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def dashboard(request: pytest.FixtureRequest,
+              tmp_path_factory: pytest.TempPathFactory) -> Dashboard:
+    """The pages' queries on both backends of the store."""
+    if request.param == "sqlite":
+        return build(f"sqlite:///{tmp_path_factory.mktemp('pages') / 'meting.db'}")
+    socket_dir: Path = request.getfixturevalue("postgres")
+    return build(services.postgres_database(socket_dir, "meting_dashboard_pages"))
 
 
 def test_figures_of_a_finished_round_are_computed_once_and_kept(

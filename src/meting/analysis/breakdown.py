@@ -43,6 +43,18 @@ def by_umbrella(results: RoundResults, rules: CountingRules | None = None) -> di
     return breakdown(results, lambda r: r.umbrella, rules)
 
 
+def by_parent(results: RoundResults, rules: CountingRules | None = None) -> dict[str, Any]:
+    """Per parent organisation (e.g. a ministry): its own domains and those of the
+    organisations under it; organisations without a parent are left out."""
+    rules = rules or counting_rules()
+    grouped: dict[str, list[DomainResult]] = {}
+    parents = {r.parent for r in results.rows if r.parent}
+    for row in results.rows:
+        for name in {row.parent, row.organisation} & parents:
+            grouped.setdefault(name, []).append(row)
+    return {name: group_figures(rows, rules) for name, rows in sorted(grouped.items())}
+
+
 def by_organisation(results: RoundResults,
                     rules: CountingRules | None = None) -> dict[str, Any]:
     found = breakdown(results, lambda r: r.organisation, rules)

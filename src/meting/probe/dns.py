@@ -171,11 +171,17 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
 
 
+# Only address records are capped: each address is probed, so they set what one host costs.
+# Other types are read whole (an SPF record may stand among hundreds of TXT strings; MX
+# hosts are cut to the most preferred ten by the mail test itself).
+CAPPED_TYPES = frozenset({"A", "AAAA"})
+
+
 def capped(answer: DnsAnswer, limit: int) -> DnsAnswer:
-    """At most ``limit`` records of an answer (the first in sorted order, so that every
-    run tests the same ones); ``omitted`` counts the rest. Bounds what one host costs:
-    a name with 1,000 A records is tested on ``limit`` addresses (setting max_answers)."""
-    if len(answer.answers) <= limit:
+    """At most ``limit`` address records of an answer (the first in sorted order, so that
+    every run tests the same ones); ``omitted`` counts the rest. Bounds what one host
+    costs: a name with 1,000 A records is tested on ``limit`` addresses (max_answers)."""
+    if answer.rtype not in CAPPED_TYPES or len(answer.answers) <= limit:
         return answer
     kept = tuple(sorted(answer.answers)[:limit])
     return dataclasses.replace(answer, answers=kept,

@@ -135,7 +135,8 @@ def read_xlsx(path: Path, limits: FileLimits | None = None) -> Table:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, ParseError) as exc:
-        raise ListFileError(f"{path.name} is not a readable XLSX workbook: {exc}") from exc
+        raise ListFileError(f"{path.name} is not a readable XLSX workbook: "
+                            f"{xml_reason(exc)}") from exc
     try:
         if len(book.worksheets) > 1:
             table.notes.append(f"only the first sheet ({book.worksheets[0].title!r}) is read")
@@ -143,10 +144,25 @@ def read_xlsx(path: Path, limits: FileLimits | None = None) -> Table:
     except ListFileError:
         raise
     except (ParseError, ValueError) as exc:  # defusedxml's refusals are ValueErrors
-        raise ListFileError(f"{path.name}: the sheet's XML is refused ({exc})") from exc
+        raise ListFileError(f"{path.name}: the sheet's XML is refused "
+                            f"({xml_reason(exc)})") from exc
     finally:
         book.close()
     return table
+
+
+def xml_reason(exc: BaseException) -> str:
+    """One line: openpyxl wraps the XML parser's refusal (e.g. defusedxml's
+    EntitiesForbidden) in a message of several lines."""
+    cause = exc.__cause__ or exc.__context__
+    if type(cause).__module__.startswith("defusedxml"):
+        name = getattr(cause, "name", None) or getattr(cause, "sysid", None) or "?"
+        return (f"its XML declares {name!r} ({type(cause).__name__}): refused, as entities "
+                "can expand without bound or read other files")
+    if cause is not None and not isinstance(cause, zipfile.BadZipFile):
+        return f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def read_rows(rows: Iterable[Any], table: Table, path: Path, limits: FileLimits) -> None:

@@ -63,7 +63,7 @@ def run(console: Console, set_name: str | None, round_id: int | None,
         which = Part.parse(part) if part else Part()
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
-    with Store.open(settings.database) as store:
+    with Store.open(settings.database, create=round_id is None, verify=True) as store:
         try:
             info = start_or_resume(store, console, set_name, round_id, settings.norm, label,
                                    executor)
@@ -110,7 +110,7 @@ def execute(store: Store, console: Console, info: RoundInfo, settings: Settings,
 def rejudge(console: Console, round_id: int, norm: str | None) -> int:
     """Judge a round's stored evidence again under a norm; no network."""
     settings = checked_settings({"norm": norm})
-    with Store.open(settings.database) as store:
+    with Store.open(settings.database, create=False, verify=True) as store:
         try:
             before = store.round(round_id)
             judged = store.rejudge(round_id, settings.norm, judge_stored)

@@ -1,8 +1,8 @@
 """Tables of the review cycle (issue 15): review windows, formal reactions as submitted,
 explanations, re-tests with their evidence, the mail outbox, recipients and schedules.
 
-They share ``Base`` with ``models.py`` (which imports this module), so migrations and
-the model comparison see them; their migration is ``15_review.py``.
+They share ``Base`` with ``models.py`` (``meting.store`` imports this module), so
+migrations and the model comparison see them; their migration is ``15_review.py``.
 """
 
 from __future__ import annotations

@@ -181,6 +181,7 @@ class Accounts:
         keys = (f"account:{email}", f"address:{address}")
         with self.sessions.begin() as session:
             since = _now() - FAILURE_WINDOW
+            session.execute(delete(LoginFailure).where(LoginFailure.at < since))  # past windows
             failures = [session.scalar(select(func.count()).select_from(LoginFailure).where(
                 LoginFailure.key == key, LoginFailure.at >= since)) or 0 for key in keys]
             if failures[0] >= MAX_FAILURES_ACCOUNT or failures[1] >= MAX_FAILURES_ADDRESS:

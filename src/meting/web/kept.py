@@ -14,13 +14,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
 from meting.analysis.analysis import analysis_json
-from meting.analysis.breakdown import by_organisation, by_umbrella
+from meting.analysis.breakdown import by_organisation, by_parent, by_umbrella
 from meting.analysis.load import load_analysis
 from meting.analysis.rules import counting_rules
 from meting.store import RoundInfo, Store
 from meting.store.web_models import KeptFigures
 
-FORMAT = "1"  # raise when what is kept changes shape
+FORMAT = "2"  # raise when what is kept changes shape
 
 
 class Figures:
@@ -54,7 +54,7 @@ class Figures:
         analysis = load_analysis(self.store, info.id)
         results = analysis.current.round
         return {"figures": analysis_json(analysis), "umbrellas": by_umbrella(results),
-                "organisations": by_organisation(results)}
+                "parents": by_parent(results), "organisations": by_organisation(results)}
 
     def forget(self, round_id: int) -> None:
         """Drop what is kept of a round (e.g. after reactions changed its report)."""

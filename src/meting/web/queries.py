@@ -22,6 +22,11 @@ class OrganisationInfo:
     category: str
     umbrella: str | None
     provider: str | None
+    parent: str | None
+
+
+ORGANISATION_FIELDS = (Organisation.id, Organisation.name, Organisation.category,
+                       Organisation.umbrella, Organisation.provider, Organisation.parent)
 
 
 @dataclass(frozen=True)
@@ -78,17 +83,15 @@ def previous(rounds: Sequence[RoundInfo], info: RoundInfo) -> RoundInfo | None:
 
 def organisations(sessions: sessionmaker[Session], who: Viewer) -> list[OrganisationInfo]:
     with sessions() as session:
-        found = [OrganisationInfo(*row) for row in session.execute(select(
-            Organisation.id, Organisation.name, Organisation.category, Organisation.umbrella,
-            Organisation.provider).order_by(Organisation.name))]
+        query = select(*ORGANISATION_FIELDS).order_by(Organisation.name)
+        found = [OrganisationInfo(*row) for row in session.execute(query)]
     return [o for o in found if who.sees(o.id, o.umbrella)]
 
 
 def organisation(sessions: sessionmaker[Session], organisation_id: int) -> OrganisationInfo:
     with sessions() as session:
-        row = session.execute(select(
-            Organisation.id, Organisation.name, Organisation.category, Organisation.umbrella,
-            Organisation.provider).where(Organisation.id == organisation_id)).first()
+        row = session.execute(select(*ORGANISATION_FIELDS).where(
+            Organisation.id == organisation_id)).first()
     if row is None:
         from fastapi import HTTPException
         raise HTTPException(404)
@@ -116,9 +119,8 @@ def tests(sessions: sessionmaker[Session], round_ids: Sequence[int], *,
 
 def domain_owner(sessions: sessionmaker[Session], domain: str) -> OrganisationInfo | None:
     with sessions() as session:
-        row = session.execute(select(
-            Organisation.id, Organisation.name, Organisation.category, Organisation.umbrella,
-            Organisation.provider).join(Domain, Domain.organisation_id == Organisation.id).where(
+        row = session.execute(select(*ORGANISATION_FIELDS).join(
+            Domain, Domain.organisation_id == Organisation.id).where(
             Domain.name == domain)).first()
     return None if row is None else OrganisationInfo(*row)
 

@@ -17,6 +17,7 @@ def as_results(info: RoundInfo, rows: Sequence[TestRow],
         owner = owners[row.organisation_id]
         found.append(DomainResult(domain=row.domain, organisation=owner.name,
                                   category=owner.category, umbrella=owner.umbrella or "",
-                                  kind=row.kind, columns=row.columns, target=row.target))
+                                  kind=row.kind, columns=row.columns, target=row.target,
+                                  parent=owner.parent or ""))
     return RoundResults(round_id=info.label, label=info.label, date=info.date,
                         set_name=info.set_name or "", norm=info.norm, rows=found)

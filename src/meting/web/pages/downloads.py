@@ -9,13 +9,17 @@ import zipfile
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from meting.analysis.analysis import analyse
-from meting.analysis.load import load_analysis
+from meting.analysis.load import load_analysis, load_scope
 from meting.analysis.model import RoundResults
+from meting.analysis.scope import Scope
+from meting.report.command import SCOPE_FORMATS
+from meting.report.html import render_html
 from meting.report.render import FORMATS, render
+from meting.report.scoped import render_scope
 from meting.store import RoundInfo, Store
 from meting.web import queries
 from meting.web.access import viewer
@@ -25,6 +29,7 @@ from meting.web.security import REPORT_CSP
 
 router = APIRouter()
 MEDIA = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf",
+         ".ods": "application/vnd.oasis.opendocument.spreadsheet",
          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
          ".json": "application/json", ".zip": "application/zip"}
 
@@ -38,8 +43,8 @@ def downloads(request: Request) -> Response:
                 formats=FORMATS, mine=mine if who.role == "organisation" else [])
 
 
-def _format(fmt: str) -> str:
-    if fmt not in FORMATS:
+def _format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
+    if fmt not in allowed:
         raise HTTPException(404)
     return fmt
 
@@ -70,15 +75,36 @@ async def round_report(request: Request, round_id: int, format: str = "html") ->
     if not info.done:
         raise HTTPException(404)
     analysis = await run_in_threadpool(load_analysis, store, info.id)
+    if fmt == "html":  # one page; its links to domains lead to the dashboard's domain pages
+        details = str(request.url_for("report_detail", round_id=info.id, file="x").path)
+        html = await run_in_threadpool(lambda: render_html(
+            analysis, request.state.lang, details_href=details.rsplit("/", 1)[0]))
+        return _file({".html": html.encode()}, f"report-{info.label}", inline=True)
     files = await run_in_threadpool(render, analysis, fmt, request.state.lang)
     return _file(files, f"report-{info.label}", inline=True)
 
 
-async def _subset_report(request: Request, info: RoundInfo, results: RoundResults, fmt: str,
-                         stem: str) -> Response:
+@router.get("/rounds/{round_id}/details/{file}", name="report_detail")
+def report_detail(request: Request, round_id: int, file: str) -> Response:
+    """A report's link to a domain's details: the domain's page (which checks access)."""
+    domain = file.removesuffix(".html")
+    target = request.url_for("domain", domain=domain).include_query_params(round=round_id)
+    return RedirectResponse(f"{target.path}?{target.query}", status_code=303)
+
+
+async def _scope_report(request: Request, info: RoundInfo, scope: Scope,
+                        results: RoundResults, fmt: str, stem: str) -> Response:
+    """The report of one organisation, umbrella or parent (the report layer's scoped report;
+    CSV and JSON: the status files and figures of its domains)."""
     if not results.rows:
         raise HTTPException(404)
-    files = await run_in_threadpool(lambda: render(analyse(results), fmt, request.state.lang))
+    lang = request.state.lang
+    store: Store = request.app.state.store
+    if fmt in SCOPE_FORMATS:
+        data = await run_in_threadpool(
+            lambda: render_scope(load_scope(store, info.id, scope), fmt, lang))
+        return _file({f".{fmt}": data}, stem, inline=True)
+    files = await run_in_threadpool(lambda: render(analyse(results), fmt, lang))
     return _file(files, stem, inline=True)
 
 
@@ -100,8 +126,9 @@ async def organisation_report(request: Request, organisation_id: int, round: int
     owner = queries.organisation(sessions, organisation_id)
     info = _round(store, round)
     rows = queries.tests(sessions, [info.id], organisation_id=owner.id)
-    return await _subset_report(request, info, as_results(info, rows, {owner.id: owner}), fmt,
-                                f"report-{info.label}-{owner.name}")
+    return await _scope_report(request, info, Scope("organisation", owner.name),
+                               as_results(info, rows, {owner.id: owner}), fmt,
+                               f"report-{info.label}-{owner.name}")
 
 
 @router.get("/umbrellas/{umbrella}/report", name="umbrella_report")
@@ -114,5 +141,23 @@ async def umbrella_report(request: Request, umbrella: str, round: int | None = N
     owners = {o.id: o for o in queries.organisations(sessions, viewer(request))
               if o.umbrella == umbrella}
     rows = [r for r in queries.tests(sessions, [info.id]) if r.organisation_id in owners]
-    return await _subset_report(request, info, as_results(info, rows, owners), fmt,
-                                f"report-{info.label}-{umbrella}")
+    return await _scope_report(request, info, Scope("umbrella", umbrella),
+                               as_results(info, rows, owners), fmt,
+                               f"report-{info.label}-{umbrella}")
+
+
+@router.get("/parents/{parent}/report", name="parent_report")
+async def parent_report(request: Request, parent: str, round: int | None = None,
+                        format: str = "html") -> Response:
+    """A parent organisation's (e.g. a ministry's) report: its domains and those of the
+    organisations under it."""
+    store: Store = request.app.state.store
+    sessions: Any = request.app.state.sessions
+    fmt = _format(format)
+    info = _round(store, round)
+    owners = {o.id: o for o in queries.organisations(sessions, viewer(request))
+              if parent in (o.parent, o.name)}
+    rows = [r for r in queries.tests(sessions, [info.id]) if r.organisation_id in owners]
+    return await _scope_report(request, info, Scope("parent", parent),
+                               as_results(info, rows, owners), fmt,
+                               f"report-{info.label}-{parent}")

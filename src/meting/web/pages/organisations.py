@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from meting.analysis.agreements import advice_for, laggards
 from meting.analysis.breakdown import change, fully_compliant_status, group_figures
 from meting.analysis.rules import column_names, counting_rules
+from meting.report.render import FORMATS
 from meting.store import RoundInfo, Store
 from meting.web import queries
 from meting.web.render import page
@@ -67,5 +68,5 @@ def organisation_view(store: Store, sessions: Any, owner: queries.OrganisationIn
         rows_then = [r for r in every if r.round_id == round_id]
         history.append((rounds[round_id], group_figures(
             as_results(rounds[round_id], rows_then, {owner.id: owner}).rows, rules)))
-    return {"owner": owner, "info": info, "previous": before, "kinds": kinds,
+    return {"owner": owner, "info": info, "formats": FORMATS, "previous": before, "kinds": kinds,
             "laggards": late, "history": history}

@@ -46,7 +46,7 @@ def round_overview(request: Request, round_id: int) -> Response:
                 rounds=queries.with_results(store),
                 previous=queries.previous(all_rounds, info),
                 headlines=headlines(f), trend_chart=trend_chart(request, f),
-                umbrellas=data["umbrellas"],
+                umbrellas=data["umbrellas"], parents=data.get("parents", {}),
                 organisations={n: (visible[n], v) for n, v in data["organisations"].items()
                                if n in visible})
 

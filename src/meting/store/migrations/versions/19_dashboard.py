@@ -2,7 +2,7 @@
 the kept figures of finished rounds.
 
 Revision ID: 19a
-Revises: 0002
+Revises: 13a
 Create Date: 2026-11-30
 """
 
