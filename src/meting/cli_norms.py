@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from meting import norms
@@ -83,6 +84,15 @@ def default_norm() -> str:
     return Settings().norm
 
 
+def checked(version: str) -> NormFile:
+    """The norm file, or one line naming the version, file and key that are wrong."""
+    try:
+        return norms.model(version)
+    except (norms.UnknownNorm, norms.NormFileError) as exc:
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        raise typer.Exit(2) from None
+
+
 @app.command("list")
 def list_norms(lang: Lang = "nl") -> None:
     """Every norm version: its published name and what it says in a sentence."""
@@ -90,7 +100,7 @@ def list_norms(lang: Lang = "nl") -> None:
     w = WORDS[lang]
     table = Table(w["version"], w["published"], w["from"], w["says"])
     for version in norms.versions():
-        norm = norms.model(version)
+        norm = checked(version)
         mark = f" ({w['default']})" if version == default_norm() else ""
         table.add_row(version + mark, getattr(norm.published, lang),
                       norm.valid_from.isoformat(), getattr(norm.summary, lang))
@@ -102,12 +112,7 @@ def show_norm(version: Annotated[str, typer.Argument(help="a norm version (metin
               lang: Lang = "nl") -> None:
     """What one norm version says: every class of the TLS tables and the HSTS minimum."""
     lang = language(lang)
-    try:
-        norm = norms.model(version)
-    except norms.UnknownNorm as exc:
-        errors.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
-    for line in describe(norm, lang):
+    for line in describe(checked(version), lang):
         console.print(line, highlight=False, markup=False)
 
 
@@ -119,7 +124,7 @@ def check_file(path: Annotated[Path, typer.Argument(help="a proposed norm file (
     try:
         norm = norms.load_file(path)
     except norms.NormFileError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", highlight=False)
+        errors.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     console.print(f"{path}: {norm.version} — {getattr(norm.published, lang)}: "
                   f"{WORDS[lang]['ok']}", highlight=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner, Result
 
 from meting import norms
@@ -51,3 +52,18 @@ def test_check_names_the_file_the_key_and_what_was_expected(tmp_path: Path) -> N
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "2027.yaml: tls.zero_rtt: expected 'good', 'sufficient', 'phase_out' or " \
            "'insufficient' (found 'bad')" in " ".join(result.output.split())
+
+
+def test_a_broken_shipped_norm_file_is_one_line_for_list_and_show(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    good = (Path(norms.__file__).parent / "versions" / "2025.yaml").read_text("utf-8")
+    broken = tmp_path / "2025.yaml"
+    broken.write_text(good.replace("  zero_rtt: insufficient", "  zero_rtt: bad"), "utf-8")
+    shipped = norms.model
+    monkeypatch.setattr(norms, "model", lambda v: norms.load_file(broken) if v == "2025"
+                        else shipped(v))
+    for result in (meting("list"), meting("show", "2025")):
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert " ".join(result.output.split()) == (
+            "error: 2025.yaml: tls.zero_rtt: expected 'good', 'sufficient', 'phase_out' or "
+            "'insufficient' (found 'bad')")

@@ -4,6 +4,7 @@ norm of its time, and `meting rejudge` refusing (all or nothing) where it cannot
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,14 +13,15 @@ from rich.console import Console
 
 from meting import norms
 from meting.checks import judgeable
-from meting.evidence import loaded
 from meting.norms import Norm, NormFile, resolution
 from meting.registry.lists import ListEntry
 from meting.run import command
 from meting.store import Store
-from tests.unit.recorded import evidence_v2
 
 DATA = Path(__file__).parent / "data" / "norms"
+# A web test recorded in the lab by the probe before the buckets (scripts/record-evidence at
+# commit b4a7f65), kept apart: tests/unit/data/recorded is recorded again by each probe.
+BEFORE_BUCKETS = Path(__file__).parent / "data" / "before-buckets"
 
 
 def norm_file(name: str) -> Norm:
@@ -134,6 +136,17 @@ def test_mail_and_web_evidence_name_the_server() -> None:
         judgeable.check("web", web, split)
 
 
+def recorded_old_web_test() -> dict[str, Any]:
+    """A whole web test recorded in the lab whose TLS scan, classed by norm "current"
+    before the buckets, is moved to www.voorbeeld.nl at 192.0.2.10."""
+    found: dict[str, Any] = json.loads((BEFORE_BUCKETS / "perfect.web.json").read_text(
+        "utf-8"))["evidence"]
+    [scan] = list(found["tls"].values())[:1]
+    assert scan["norm"] == "current" and "buckets" not in scan
+    scan |= {"address": "192.0.2.10", "server_name": "www.voorbeeld.nl"}
+    return found | {"target": "www.voorbeeld.nl", "tls": {"192.0.2.10": scan}}
+
+
 def test_rejudge_refuses_the_whole_round_and_changes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`meting rejudge` under a (here: test) norm the stored evidence cannot answer."""
@@ -156,9 +169,7 @@ def test_rejudge_refuses_the_whole_round_and_changes_nothing(
         round_id = store.create_round("kern", "current")
         store.plan_round(round_id)
         test = next(t for t in store.pending_tests(round_id) if t.kind == "web")
-        evidence = loaded(evidence_v2("perfect.web"))  # whole, as the schema wants it
-        scan = next(iter(evidence["tls"].values()))
-        evidence |= {"target": "www.voorbeeld.nl", "tls": {"192.0.2.10": scan | OLD_SCAN}}
+        evidence = recorded_old_web_test()
         judged = {"columns": {"tls_ncsc_web": {"status": "passed", "explanation":
                                                {"nl": "goed", "en": "good"}}}, "subtests": {}}
         store.save_result(test.test_id, evidence, judged)
