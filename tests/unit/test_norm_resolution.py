@@ -13,6 +13,7 @@ from rich.console import Console
 
 from meting import norms
 from meting.checks import judgeable
+from meting.evidence.upgrade import upgrade
 from meting.norms import Norm, NormFile, resolution
 from meting.registry.lists import ListEntry
 from meting.run import command
@@ -138,9 +139,10 @@ def test_mail_and_web_evidence_name_the_server() -> None:
 
 def recorded_old_web_test() -> dict[str, Any]:
     """A whole web test recorded in the lab whose TLS scan, classed by norm "current"
-    before the buckets, is moved to www.voorbeeld.nl at 192.0.2.10."""
-    found: dict[str, Any] = json.loads((BEFORE_BUCKETS / "perfect.web.json").read_text(
-        "utf-8"))["evidence"]
+    before the buckets, is moved to www.voorbeeld.nl at 192.0.2.10 (and upgraded to the
+    current evidence version, as loading it from a store would)."""
+    found: dict[str, Any] = upgrade(json.loads((BEFORE_BUCKETS / "perfect.web.json").read_text(
+        "utf-8"))["evidence"])
     [scan] = list(found["tls"].values())[:1]
     assert scan["norm"] == "current" and "buckets" not in scan
     scan |= {"address": "192.0.2.10", "server_name": "www.voorbeeld.nl"}
