@@ -59,7 +59,8 @@ def main() -> None:
     domains = [d for d in plan["domains"] if d["generated"]]
     targets = [t for d in domains for t in (["web", d["web_host"]], ["mail", d["mail_domain"]])]
     env = [f"METING_RESOLVER={info['resolver']}", f"METING_RPKI_VRPS={info['rpki_vrps']}",
-           f"METING_RPKI_ROUTES={info['rpki_routes']}"]
+           f"METING_RPKI_ROUTES={info['rpki_routes']}",
+           f"METING_ALLOWED_NETWORKS={netns.LAB_NETWORKS}"]
     argv = netns.exec_argv(info["scanner_namespace"],
                            ["env", *env, sys.executable, "-c", SCANNER, str(args.concurrency)])
     started = time.monotonic()

@@ -66,7 +66,8 @@ class Bench:
             found |= {"METING_RESOLVER": self.info["resolver"],
                       "METING_TRUST_STORE": self.info["trust_store"],
                       "METING_RPKI_VRPS": self.info["rpki_vrps"],
-                      "METING_RPKI_ROUTES": self.info["rpki_routes"]}
+                      "METING_RPKI_ROUTES": self.info["rpki_routes"],
+                      "METING_ALLOWED_NETWORKS": netns.LAB_NETWORKS}
         return found
 
     def in_scanner(self, *argv: str) -> list[str]:

@@ -61,7 +61,7 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     """Wall time, the largest runner's peak memory and the runners' CPU time (sampled)."""
     env = [f"METING_RESOLVER={info['resolver']}", f"METING_TRUST_STORE={info['trust_store']}",
            f"METING_RPKI_VRPS={info['rpki_vrps']}", f"METING_RPKI_ROUTES={info['rpki_routes']}",
-           f"METING_DATABASE={url}"]
+           f"METING_DATABASE={url}", f"METING_ALLOWED_NETWORKS={netns.LAB_NETWORKS}"]
     env += [f"METING_{k.upper()}={v}" for k, v in settings.items() if v]
     started = time.monotonic()
     procs = []

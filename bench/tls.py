@@ -98,7 +98,8 @@ def main() -> None:
                "web": [d["web_host"] for d in plan["domains"]],
                "mail": [d["mail_domain"] for d in plan["domains"]]}
         env = [f"METING_RESOLVER={info['resolver']}", f"METING_TRUST_STORE={info['trust_store']}",
-               "METING_CONNECT_TIMEOUT=3", "METING_SMTP_BANNER_TIMEOUT=5"]
+               "METING_CONNECT_TIMEOUT=3", "METING_SMTP_BANNER_TIMEOUT=5",
+               f"METING_ALLOWED_NETWORKS={netns.LAB_NETWORKS}"]
         argv = netns.exec_argv(info["scanner_namespace"],
                                ["env", *env, sys.executable, "-c", SCANNER,
                                 str(args.concurrency)])

@@ -4,43 +4,62 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from meting import cli_check, cli_norms, cli_store
+from meting import cli_errors as error_path
+from meting.cli_evidence import evidence_app
 from meting.lab.netns import LabError
 
 app = typer.Typer(help="Measure how government domains apply the mandatory security standards.",
-                  no_args_is_help=True)
+                  no_args_is_help=True, cls=error_path.MetingGroup)
 lab_app = typer.Typer(help="The lab: a small internet of real servers in network namespaces.",
                       no_args_is_help=True)
 app.add_typer(lab_app, name="lab")
-check_app = typer.Typer(help="Test one web host or one mail domain now.", no_args_is_help=True)
-app.add_typer(check_app, name="check")
+app.add_typer(cli_check.app, name="check")
 psl_app = typer.Typer(help="The Public Suffix List used for DMARC's organisational domain.",
                       no_args_is_help=True)
 app.add_typer(psl_app, name="psl")
+app.add_typer(evidence_app, name="evidence")
+app.add_typer(cli_norms.app, name="norms")
 console = Console()
-errors = Console(stderr=True)
+errors = error_path.stderr()
 
 
-def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}")
-    raise typer.Exit(2)
+@app.callback()
+def main(debug: Annotated[bool, typer.Option(
+        "--debug", envvar=error_path.DEBUG_ENV,
+        help="show the traceback of a failure (for developers)")] = False) -> None:
+    """Measure how government domains apply the mandatory security standards."""
+    error_path.set_debug(debug)
+
+
+def fail(message: str, code: int = error_path.EXIT_INPUT) -> NoReturn:
+    error_path.stop(message, code)
 
 
 @lab_app.command("up")
-def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0) -> None:
-    """Build the lab (a healthy lab of the same size is left as it is)."""
+def lab_up(domains: Annotated[int, typer.Option(help="generated domains to add")] = 0,
+           catalogue: Annotated[Path | None, typer.Option(
+               help="a file of your own scenarios to add (docs/lab-scenarios.md)")] = None,
+           changes: Annotated[int, typer.Option(
+               help="rounds of owners' changes to the generated domains")] = 0,
+           ) -> None:
+    """Build the lab (a healthy lab of the same size, scenarios and changes is left as
+    it is)."""
     from meting.lab import lab
 
     try:
         with console.status("building the lab…") as spinner:
-            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"))
+            info = lab.up(domains, progress=lambda stage: spinner.update(f"lab: {stage}…"),
+                          catalogue=catalogue, changes=changes)
     except LabError as exc:
-        fail(str(exc))
+        fail(str(exc), error_path.EXIT_FAILED)
     console.print(f"lab up in {info['seconds_to_start']} s; resolver {info['resolver']}, "
                   f"trust store {info['trust_store']}, registry {info['registry']}")
 
@@ -84,70 +103,14 @@ def lab_exec(ctx: typer.Context) -> None:
     try:
         code = lab.exec_in_scanner(list(ctx.args))
     except LabError as exc:
-        fail(str(exc))
+        fail(str(exc), error_path.EXIT_FAILED)
     sys.exit(code)
-
-
-def check(kind: str, target: str, as_json: bool, show_evidence: bool) -> None:
-    import asyncio
-
-    from meting.probe.routing import RoutingDataError
-    from meting.registry.names import BadDomainName, display, normalise
-    from meting.settings import load
-    from meting.tester import routing_data, run_test
-
-    try:
-        name = normalise(target)
-        settings = load()
-        routing = routing_data(settings)
-    except (BadDomainName, ValueError, RoutingDataError) as exc:
-        fail(str(exc))
-    try:
-        evidence, judged = asyncio.run(run_test(kind, name, settings, routing))
-    except TimeoutError:
-        fail(f"the {kind} test of {name} did not finish within {settings.test_budget:g} s")
-    except Exception as exc:  # a bug in one probe or check: a clear message, no traceback
-        fail(f"the {kind} test of {name} broke ({type(exc).__name__}: {exc}); please report it")
-    result = {"target": name, "kind": kind, **judged}
-    if show_evidence:
-        result["evidence"] = evidence
-    if as_json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))
-        return
-    table = Table("", "status", "explanation", title=f"{kind} test of {display(name)}")
-    for group in ("columns", "subtests"):
-        for key, v in result[group].items():
-            label = key if group == "columns" else f"  {key}"
-            table.add_row(label, STATUS_STYLE.get(v["status"], v["status"]),
-                          v["explanation"]["en"])
-    console.print(table)
-
-
-STATUS_STYLE = {"passed": "[green]passed[/]", "failed": "[red]failed[/]",
-                "warning": "[yellow]warning[/]", "info": "[cyan]info[/]"}
-
-
-@check_app.command("web")
-def check_web(host: str, as_json: Annotated[bool, typer.Option("--json")] = False,
-              evidence: Annotated[bool, typer.Option(help="include the evidence")] = False,
-              ) -> None:
-    """Test a web host (e.g. www.example.nl)."""
-    check("web", host, as_json, evidence)
-
-
-@check_app.command("mail")
-def check_mail(domain: str, as_json: Annotated[bool, typer.Option("--json")] = False,
-               evidence: Annotated[bool, typer.Option(help="include the evidence")] = False,
-               ) -> None:
-    """Test a mail domain (e.g. example.nl)."""
-    check("mail", domain, as_json, evidence)
 
 
 @psl_app.command("update")
 def psl_update(from_file: Annotated[str | None, typer.Option(
         "--from", help="a list file to use instead of downloading")] = None) -> None:
     """Fetch the current Public Suffix List (or take a file) and use it from now on."""
-    from pathlib import Path
 
     import httpx
 
@@ -162,7 +125,7 @@ def psl_update(from_file: Annotated[str | None, typer.Option(
             text = response.text
         path = install(text)
     except (OSError, httpx.HTTPError, PslError) as exc:
-        fail(f"the Public Suffix List was not updated: {exc}")
+        fail(f"the Public Suffix List was not updated: {exc}", error_path.EXIT_FAILED)
     console.print(f"Public Suffix List saved to {path}")
 
 
@@ -170,13 +133,15 @@ def psl_update(from_file: Annotated[str | None, typer.Option(
 def import_list(path: Annotated[str, typer.Argument(help="a registry list, .csv or .xlsx")],
                 good_rows: Annotated[bool, typer.Option(
                     "--good-rows", help="import the rows without errors, leave out the others")
-                ] = False) -> None:
+                ] = False,
+                encoding: Annotated[str | None, typer.Option(
+                    help="encoding of a CSV list (default UTF-8; UTF-16 by its BOM)")] = None,
+                ) -> None:
     """Import organisations and domains from a list; a list with errors imports nothing."""
-    from pathlib import Path
 
     from meting import cli_registry
 
-    cli_registry.import_list(Path(path), good_rows, console, errors)
+    cli_registry.import_list(Path(path), good_rows, console, errors, encoding)
 
 
 @app.command("export")
@@ -195,8 +160,8 @@ def export_list(path: Annotated[str, typer.Argument(help="the list to write, .cs
 def run_round(
         set_name: Annotated[str | None, typer.Option("--set", help="domain set (default: all)")]
         = None,
-        round_id: Annotated[int | None, typer.Option("--round", help="continue this round")]
-        = None,
+        round_ref: Annotated[str | None, typer.Option(
+            "--round", help="continue this round (id or label)")] = None,
         norm: Annotated[str | None, typer.Option(help="norm version to judge by")] = None,
         label: Annotated[str | None, typer.Option(help="label of a new round")] = None,
         concurrency: Annotated[int | None, typer.Option(help="tests at once")] = None,
@@ -209,8 +174,17 @@ def run_round(
             "--watch", help="only show the progress of --round ID until it is done")] = False,
 ) -> None:
     """Run a round over a domain set, or continue one (--round); resumable after a stop."""
+    from meting.cli_store import round_id as find_round
     from meting.run import command
 
+    round_id = find_round(round_ref) if round_ref is not None else None
+    if label is not None:
+        from meting import limits
+        from meting.textfile import name_problem
+
+        problem = name_problem(label, limits.ROUND_LABEL, "round label")
+        if problem:
+            fail(f"--label: {problem}")
     try:
         if watch:
             from meting.run.distributed import watch_round
@@ -249,6 +223,8 @@ def import_results(
         = None,
         reactions: Annotated[str | None, typer.Option(
             help="CSV of formal reactions: organisation,text")] = None,
+        encoding: Annotated[str | None, typer.Option(
+            help="encoding of the files (default UTF-8; UTF-16 by its BOM)")] = None,
         register: Annotated[bool, typer.Option(
             help="register domains the registry lacks, from the file's category")] = True,
 ) -> None:
@@ -268,7 +244,7 @@ def import_results(
     try:
         info, stored, added = store_results(settings.load().database, Path(path), kind, label,
                                             day, set_name, Path(reactions) if reactions else None,
-                                            register)
+                                            encoding, register)
     except ImportResultsError as exc:
         fail(str(exc))
     console.print(f"{stored} {kind} results stored in round {info.label} ({info.date}); "
@@ -277,25 +253,36 @@ def import_results(
 
 @app.command("report")
 def report(round_ref: Annotated[str, typer.Option("--round", help="round label or number")],
-           fmt: Annotated[str, typer.Option("--format", help="html, pdf, xlsx, ods, csv or json")]
-           = "html",
+           fmt: Annotated[str | None, typer.Option(
+               "--format", help="html, pdf, xlsx, ods, csv or json (default: --out's suffix, "
+               "else html)")] = None,
            lang: Annotated[str, typer.Option("--lang", help="nl or en")] = "nl",
            out: Annotated[str | None, typer.Option("--out", help="file to write")] = None,
            organisation: Annotated[str | None, typer.Option(
-               help="only this organisation's domains")] = None,
+               help="only this organisation's domains (with --changes: its changes)")] = None,
            umbrella: Annotated[str | None, typer.Option(
-               help="only this umbrella's organisations")] = None,
+               help="only this umbrella's organisations (with --changes: their changes)")]
+           = None,
            parent: Annotated[str | None, typer.Option(
                help="only this parent organisation (e.g. a ministry) and those under it")]
-           = None) -> None:
+           = None,
+           changes: Annotated[bool, typer.Option(
+               "--changes", help="what improved, regressed or is new since the previous "
+               "round (a table; or --format json, csv or xlsx)")] = False) -> None:
     """A round's report: figures, trends, laggards, suppliers and the appendix; or the
-    report for one organisation, umbrella or parent organisation."""
+    report for one organisation, umbrella or parent organisation; or, with --changes,
+    what changed since the previous round."""
     from pathlib import Path
 
     from meting import settings
     from meting.cli_report_scope import scoped_report
     from meting.report.command import ReportError, write_report
 
+    if changes:
+        from meting.cli_review import change_report
+
+        change_report(round_ref, fmt, lang, out, organisation, umbrella, changes)
+        return
     if organisation or umbrella or parent:
         scoped_report(round_ref, fmt, lang, out, organisation, umbrella, parent)
         return
@@ -309,13 +296,15 @@ def report(round_ref: Annotated[str, typer.Option("--round", help="round label o
 
 
 @app.command("rejudge")
-def rejudge_round(round_id: Annotated[int, typer.Option("--round", help="the round")],
+def rejudge_round(round_ref: Annotated[str, typer.Option(
+                      "--round", help="the round (id or label)")],
                   norm: Annotated[str | None, typer.Option(help="norm version")] = None) -> None:
     """Judge a round's stored evidence again under a norm version (no network)."""
+    from meting.cli_store import round_id
     from meting.run import command
 
     try:
-        command.rejudge(console, round_id, norm)
+        command.rejudge(console, round_id(round_ref), norm)
     except command.CommandError as exc:
         fail(str(exc))
 
@@ -329,9 +318,20 @@ def demo(domains: Annotated[int, typer.Option(help="generated lab domains")] = 3
     try:
         code = run_demo(console, domains)
     except (LabError, command.CommandError) as exc:
-        fail(str(exc))
+        fail(str(exc), error_path.EXIT_FAILED)
     raise typer.Exit(code)
 
+
+app.command("rounds")(cli_store.rounds)
+app.command("doctor")(cli_store.doctor)
+from meting import cli_user  # noqa: E402  (the dashboard's commands, in their own module)
+
+app.add_typer(cli_user.user_app, name="user")
+app.command("serve")(cli_user.serve)
+
+from meting import cli_review  # noqa: E402  (the review cycle's commands)
+
+cli_review.register(app)
 
 if __name__ == "__main__":
     app()

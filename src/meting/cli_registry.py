@@ -9,28 +9,33 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from meting.errors import EXIT_INPUT
 from meting.registry.lists import ListFile, ListFileError, read_list, write_list
 from meting.registry.rows import set_name
 from meting.settings import load
 from meting.store import ImportSummary, Store, StoreError
 
-EXIT_LIST_ERRORS = 1
-EXIT_FAILED = 2
+EXIT_LIST_ERRORS = EXIT_INPUT
+EXIT_FAILED = EXIT_INPUT  # a list or request the user can correct
 
 
-def import_list(path: Path, good_rows: bool, out: Console, err: Console) -> None:
+def import_list(path: Path, good_rows: bool, out: Console, err: Console,
+                encoding: str | None = None) -> None:
     """Check the list, print every problem, and import it unless it has errors."""
     try:
-        listed = read_list(path)
+        listed = read_list(path, encoding)
     except ListFileError as exc:
-        stop(err, str(exc), EXIT_FAILED)
+        stop(err, f"nothing imported: {exc}", EXIT_FAILED)
     print_problems(listed, err)
     if listed.errors and not good_rows:
         stop(err, f"nothing imported: {len(listed.errors)} error(s) in {path}; correct "
              "them, or import the rows without errors with --good-rows", EXIT_LIST_ERRORS)
     entries = listed.good_entries()
+    if not entries:
+        stop(err, f"nothing imported: {path} has no rows with a domain under its header",
+             EXIT_LIST_ERRORS)
     try:
-        with Store.open(load().database) as store:
+        with Store.open(load().database, verify=True) as store:
             summary = store.import_entries(entries)
     except (StoreError, ValueError) as exc:
         stop(err, f"nothing imported: {exc}", EXIT_FAILED)
@@ -59,7 +64,7 @@ def export_list(path: Path, set_wanted: str | None, out: Console, err: Console) 
     if path.suffix.lower() not in (".csv", ".xlsx"):
         stop(err, f"{path.name}: a list must be a .csv or .xlsx file", EXIT_FAILED)
     try:
-        with Store.open(load().database) as store:
+        with Store.open(load().database, create=False) as store:
             entries = store.export_entries()
             sets = store.domain_sets()
     except (StoreError, ValueError) as exc:

@@ -13,7 +13,7 @@ from meting.report.command import ReportError, write_scope_report
 console = Console()
 
 
-def scoped_report(round_ref: str, fmt: str, lang: str, out: str | None,
+def scoped_report(round_ref: str, fmt: str | None, lang: str, out: str | None,
                   organisation: str | None, umbrella: str | None, parent: str | None) -> None:
     given = [(level, name) for level, name in (("organisation", organisation),
                                                ("umbrella", umbrella), ("parent", parent))

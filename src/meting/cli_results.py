@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from meting import limits
 from meting.analysis.imports import (
     ImportedResult,
     ImportProblems,
@@ -17,75 +18,116 @@ from meting.analysis.imports import (
     read_status_csv,
     registry_entries,
 )
+from meting.errors import InputError
+from meting.limits import file_limits
 from meting.registry.entry import ListEntry
+from meting.registry.merge import organisation_key
 from meting.store import ImportedStatuses, RoundInfo, Store, StoreError
-from meting.store.records import RoundStateError
+from meting.store.store import IMPORTED_NORM
+from meting.textfile import TextError, name_problem, read_text, text_problem
 
-IMPORTED_NORM = ""  # statuses judged elsewhere: no norm version of ours judged them
+__all__ = ["IMPORTED_NORM", "ImportResultsError", "import_results"]
 
 
-class ImportResultsError(Exception):
+class ImportResultsError(InputError):
     pass
 
 
 def import_results(database: str, path: Path, kind: str, label: str,
                    date: datetime.date | None, set_name: str | None,
                    reactions: Path | None = None,
+                   encoding: str | None = None,
                    register: bool = True) -> tuple[RoundInfo, int, int]:
     """Store the file's statuses in the round labelled ``label`` (made, finished, when new);
     the round, the number of tests stored and of domains added to the registry. Domains
     the registry lacks are registered from the file (``register``), else refused. Nothing
-    is stored when anything is wrong."""
+    is stored when anything is wrong: the files are checked first, and the registry
+    additions, the round, statuses and reactions are one transaction."""
     if kind not in ("web", "mail"):
         raise ImportResultsError(f"unknown test kind {kind!r}; web or mail")
-    items = _read(path, kind)
-    texts = _read_reactions(reactions) if reactions else {}
-    with Store.open(database) as store:
+    label = _label(label)
+    try:
+        items = _read(path, kind, encoding)
+        texts = _read_reactions(reactions, encoding) if reactions else {}
+    except TextError as exc:
+        raise ImportResultsError(f"nothing imported: {exc}") from None
+    with Store.open(database, verify=True) as store:
         try:
             rows, new = _in_registry(store, items, kind, register)
-            organisations = {e.organisation for e in store.export_entries()}
-            organisations |= {e.organisation for e in new}
-            unknown = sorted(set(texts) - organisations)
-            if unknown:
-                raise ImportResultsError("nothing imported: reactions of organisations not in "
-                                         f"the registry: {', '.join(unknown)}")
-            info = _round(store, label, date, set_name)
-            stored = store.import_statuses(info.id, kind, rows, register=new)
-            for organisation, text in texts.items():
-                store.set_reaction(info.id, organisation, text)
-            return store.round(info.id), stored, len(new)
+            texts = _registered_organisations(store, texts, new)
+            info, stored = store.import_round(label, date, set_name, kind, rows, texts, new)
+            return info, stored, len(new)
         except StoreError as exc:
-            raise ImportResultsError(str(exc)) from exc
+            raise ImportResultsError(f"nothing imported: {exc}") from exc
 
 
-def _read(path: Path, kind: str) -> list[ImportedResult]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise ImportResultsError(f"cannot read {path}: {exc}") from exc
+def _label(label: str) -> str:
+    text = " ".join(label.split())
+    problem = name_problem(text, limits.ROUND_LABEL, "round label") if text else \
+        "the round label is empty"
+    if problem is not None:
+        raise ImportResultsError(f"--round: {problem}")
+    return text
+
+
+def _read(path: Path, kind: str, encoding: str | None) -> list[ImportedResult]:
+    text = read_text(path, encoding=encoding, max_bytes=file_limits().max_file_bytes,
+                     what="result file")
     try:
         if path.suffix.lower() == ".json":
             return read_batch_json(json.loads(text), kind)
         return read_status_csv(text, kind)
     except json.JSONDecodeError as exc:
-        raise ImportResultsError(f"{path} is not JSON: {exc}") from exc
+        raise ImportResultsError(f"nothing imported: {path} line {exc.lineno}, column "
+                                 f"{exc.colno}: not JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ImportResultsError(f"nothing imported: {path} is nested too deeply to be "
+                                 "Internet.nl batch results") from None
     except ImportProblems as exc:
-        raise ImportResultsError(f"nothing imported; {path}:\n" + "\n".join(
-            f"  {p}" for p in exc.problems)) from exc
+        lines = [f"{path}: {p}" for p in exc.problems]
+        summary = f"nothing imported: {len(lines)} problem(s) in {path}"
+        raise ImportResultsError(f"nothing imported: {lines[0]}" if len(lines) == 1 else
+                                 "\n".join([*lines, summary])) from exc
 
 
-def _read_reactions(path: Path) -> dict[str, str]:
+def _read_reactions(path: Path, encoding: str | None) -> dict[str, str]:
     """A CSV of formal reactions: organisation,text (a header line first)."""
+    text = read_text(path, encoding=encoding, max_bytes=file_limits().max_file_bytes,
+                     what="reactions file")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    found: dict[str, str] = {}
     try:
-        rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
-    except OSError as exc:
-        raise ImportResultsError(f"cannot read {path}: {exc}") from exc
-    found = {}
-    for number, row in enumerate(rows[1:], start=2):
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raise ImportResultsError(f"nothing imported: {path} line {reader.line_num}: "
+                                 f"not readable as CSV ({exc})") from None
+    for number, row in rows[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
         if len(row) != 2 or not row[0].strip():
-            raise ImportResultsError(f"{path} line {number}: expected organisation,text")
-        found[row[0].strip()] = row[1].strip()
+            raise ImportResultsError(f"nothing imported: {path} line {number}: expected "
+                                     "organisation,text")
+        name, reaction = " ".join(row[0].split()), row[1].strip()
+        problem = name_problem(name, limits.ORGANISATION, "organisation") or text_problem(
+            reaction, limits.REACTION_TEXT, "reaction")
+        if problem is not None:
+            raise ImportResultsError(f"nothing imported: {path} line {number}: {problem}")
+        found[name] = reaction
     return found
+
+
+def _registered_organisations(store: Store, texts: dict[str, str],
+                              new: Sequence[ListEntry]) -> dict[str, str]:
+    """The reactions under the organisations' stored names (case and spacing as in the
+    registry, the one rule of ``organisation_key``); refused when one is not registered
+    (nor about to be, from the file)."""
+    stored = {organisation_key(e.organisation): e.organisation
+              for e in [*store.export_entries(), *new]}
+    unknown = sorted(name for name in texts if organisation_key(name) not in stored)
+    if unknown:
+        raise ImportResultsError("nothing imported: reactions of organisations not in "
+                                 f"the registry: {', '.join(unknown)}")
+    return {stored[organisation_key(name)]: text for name, text in texts.items()}
 
 
 def _in_registry(store: Store, items: Sequence[ImportedResult], kind: str,
@@ -117,18 +159,3 @@ def _in_registry(store: Store, items: Sequence[ImportedResult], kind: str,
                                  f"registry: {shown}; import a registry list with them first "
                                  "(meting import), or leave out --no-register")
     return rows, new
-
-
-def _round(store: Store, label: str, date: datetime.date | None,
-           set_name: str | None) -> RoundInfo:
-    try:
-        return store.round_by_label(label)
-    except StoreError:
-        pass
-    round_id = store.create_round(set_name, IMPORTED_NORM, label, date)
-    try:
-        store.set_round_state(round_id, "running")
-        store.set_round_state(round_id, "finished")
-    except RoundStateError as exc:
-        raise ImportResultsError(str(exc)) from exc
-    return store.round(round_id)

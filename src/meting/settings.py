@@ -20,7 +20,8 @@ class Settings:
     rpki_vrps: str = ""  # VRP JSON (rpki-client / Routinator export)
     rpki_routes: str = ""  # RIS whois dump of prefix-to-origin routes
     database: str = "sqlite:///meting.db"
-    norm: str = "current"
+    norm: str = "2025"  # new rounds: NCSC TLS guidelines 2025-05 (norms/versions/2025.yaml)
+    lang: str = "nl"  # language of `meting check` (nl or en)
     concurrency: int = 200
     per_address: int = 4  # concurrent tests per server address
     dns_timeout: float = 3.0
@@ -32,6 +33,32 @@ class Settings:
     # Celery broker of `meting run --executor celery` and `meting worker`; it also keeps
     # the politeness limits shared by all workers (redis://HOST:PORT/DB or unix:///PATH)
     broker: str = "redis://127.0.0.1:6379/0"
+    # a running round without a new result for this long is shown as abandoned (its
+    # runner is gone); longer than one test with all its retries
+    abandoned_after: float = 900.0
+    # what reading a file may cost (docs/errors-and-limits.md)
+    max_file_bytes: int = 256 * 2**20  # a CSV or JSON file, or an XLSX file as stored
+    max_xlsx_bytes: int = 256 * 2**20  # a workbook's parts, uncompressed
+    max_xlsx_cells: int = 10_000_000  # cells read from a workbook's sheet
+    # records kept of one DNS answer: so at most this many addresses of a host (A and
+    # AAAA each) are tested, as Internet.nl tests at most 10 MX hosts
+    max_answers: int = 32
+    # a test whose evidence (compressed) is larger than this is stored not_testable
+    max_evidence_bytes: int = 2 * 2**20
+    # Networks the probes may connect to although they are special-purpose addresses
+    # (loopback, private, documentation, ...; see probe/guard.py), comma-separated CIDRs.
+    # Empty: none. The lab sets its own ranges; nothing else should need this.
+    allowed_networks: str = ""
+    # Mail of the review cycle (meting.review): the SMTP relay that takes it, how to talk
+    # to it (security: none, starttls or tls), who it is from, and the dashboard it links to
+    smtp_host: str = ""  # empty: mails are queued and recorded, not sent
+    smtp_port: int = 25
+    smtp_security: str = "starttls"
+    smtp_user: str = ""
+    smtp_password: str = ""
+    mail_sender: str = "meting@localhost"
+    mail_interval: float = 0.0  # seconds between two mails (a relay's rate limit)
+    dashboard_url: str = "http://localhost:8000"
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

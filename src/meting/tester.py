@@ -8,7 +8,9 @@ from typing import Any
 
 from meting import norms
 from meting.checks import tests
-from meting.probe import politeness
+from meting.evidence import checked
+from meting.evidence.validate import stamped
+from meting.probe import guard, politeness
 from meting.probe.collect import collect_mail, collect_web
 from meting.probe.dns import DnsClient
 from meting.probe.routing import RoutingData
@@ -29,11 +31,19 @@ async def run_test(kind: str, target: str, settings: Settings, routing: RoutingD
     """
     client = client or DnsClient(settings)
     collect = collect_web if kind == "web" else collect_mail
+    with guard.allowing(settings):
+        evidence = await _collect(collect, target, settings, client, routing)
+    evidence["dns_queries"] = client.queries_sent
+    checked(stamped(evidence))
+    return evidence, judge(kind, evidence, settings.norm)
+
+
+async def _collect(collect: Any, target: str, settings: Settings, client: DnsClient,
+                   routing: RoutingData | None) -> dict[str, Any]:
     async with asyncio.timeout(settings.test_budget) as budget:
         with politeness.counting(budget):  # waiting for a busy server is not the test's time
-            evidence = await collect(target, settings, client, routing)
-    evidence["dns_queries"] = client.queries_sent
-    return evidence, judge(kind, evidence, settings.norm)
+            evidence: dict[str, Any] = await collect(target, settings, client, routing)
+    return evidence
 
 
 def judge(kind: str, evidence: dict[str, Any], norm_version: str) -> dict[str, Any]:

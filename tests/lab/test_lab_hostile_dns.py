@@ -25,7 +25,7 @@ def check(kind: str, target: str, *flags: str) -> subprocess.CompletedProcess[st
 
 def check_json(kind: str, target: str) -> dict[str, Any]:
     result = check(kind, target, "--json", "--evidence")
-    assert result.returncode == 0, result.stderr
+    assert result.returncode in (0, 1), result.stderr  # 1: a column failed
     assert "Traceback" not in result.stderr
     data: dict[str, Any] = json.loads(result.stdout)
     return data
@@ -85,7 +85,9 @@ def test_an_mx_in_a_cname_loop_is_an_error_that_names_the_loop(lab: Lab) -> None
     [mx] = data["evidence"]["mx"]
     assert DnsAnswer.from_dict(mx["a"]).error == (
         "CNAME loop: mx.cname-lus.nl. → mx-lus.cname-lus.nl. → mx.cname-lus.nl.")
-    assert "CNAME loop" in data["columns"]["dnssec_mx"]["explanation"]["en"]
+    assert "loop of CNAME records" in data["columns"]["dnssec_mx"]["explanation"]["en"]
+    assert "mx.cname-lus.nl. → mx-lus.cname-lus.nl." in data["columns"]["dnssec_mx"][
+        "explanation"]["en"]
     assert data["columns"]["spf"]["status"] == "passed"
 
 
@@ -93,7 +95,7 @@ def test_an_mx_in_a_cname_loop_is_an_error_that_names_the_loop(lab: Lab) -> None
     ("web", "www.cname-lus.nl"), ("mail", "cname-lus.nl"), ("mail", "vijftig-mx.nl"),
     ("mail", "grote-txt.nl")])
 def test_the_human_output_has_no_traceback(lab: Lab, kind: str, target: str) -> None:
-    result = check(kind, target)
-    assert result.returncode == 0, result.stderr
+    result = check(kind, target, "--lang", "en")
+    assert result.returncode in (0, 1), result.stderr
     assert "Traceback" not in result.stdout + result.stderr
-    assert f"{kind} test of" in result.stdout
+    assert f"{kind.capitalize()} test of" in result.stdout

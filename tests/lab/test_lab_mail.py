@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import datetime
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from meting.lab.model import CertFiles, MailServer, TlsProfile, WebServer
 
 pytestmark = [
     pytest.mark.lab,
-    pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root"),
+    pytest.mark.usefixtures("lab_ready"),
 ]
 
 PREFIX = "mth-"

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -18,8 +16,7 @@ from meting.lab.pki import LabCA
 
 pytestmark = [
     pytest.mark.lab,
-    pytest.mark.skipif(os.geteuid() != 0 or shutil.which("nginx") is None,
-                       reason="needs root and nginx"),
+    pytest.mark.usefixtures("lab_ready"),
 ]
 
 PREFIX = "mtw-"

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Any
 
 import pytest
 
 from meting.checks.tests import MAIL_COLUMNS, WEB_COLUMNS
 from tests.lab.conftest import Lab
+from tests.unit.explanation_rules import all_problems
 
 pytestmark = pytest.mark.lab
 
@@ -25,7 +27,7 @@ async def main(targets):
     async def one(kind, target):
         async with slots:
             _, judged = await run_test(kind, target, settings, routing)
-            return {c: v["status"] for c, v in judged["columns"].items()}
+            return judged
     results = await asyncio.gather(*(one(k, t) for k, t in targets))
     return [[k, t, r] for (k, t), r in zip(targets, results)]
 
@@ -34,7 +36,7 @@ print(json.dumps(asyncio.run(main(json.load(sys.stdin)))))
 
 
 @pytest.fixture(scope="module")
-def judged(lab: Lab) -> dict[tuple[str, str], dict[str, str]]:
+def judged_in_full(lab: Lab) -> dict[tuple[str, str], dict[str, Any]]:
     targets = []
     for d in lab.plan["domains"]:
         targets += [["web", d["web_host"]], ["mail", d["mail_domain"]]]
@@ -47,6 +49,23 @@ def judged(lab: Lab) -> dict[tuple[str, str], dict[str, str]]:
                   timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     return {(k, t): r for k, t, r in json.loads(out.stdout)}
+
+
+@pytest.fixture(scope="module")
+def judged(judged_in_full: dict[tuple[str, str], dict[str, Any]]
+           ) -> dict[tuple[str, str], dict[str, str]]:
+    return {key: {c: v["status"] for c, v in full["columns"].items()}
+            for key, full in judged_in_full.items()}
+
+
+def test_every_explanation_can_be_acted_on(
+        judged_in_full: dict[tuple[str, str], dict[str, Any]]) -> None:
+    """Fresh from the lab, both languages: no English in Dutch, no internal ids, advice
+    beside every failed, warning, info and no-result status (issue 11)."""
+    found = []
+    for (kind, target), full in judged_in_full.items():
+        found += all_problems(f"{kind} {target}", full)
+    assert found == []
 
 
 def scenario_ids() -> list[str]:
@@ -66,7 +85,7 @@ def test_scenario_columns(lab: Lab, judged: dict[tuple[str, str], dict[str, str]
     assert mail == {c: d["expected_mail"][c] for c in MAIL_COLUMNS}
 
 
-def test_generated_domains_get_their_templates_statuses(
+def test_generated_domains_get_their_expected_statuses(
         lab: Lab, judged: dict[tuple[str, str], dict[str, str]]) -> None:
     generated = [d for d in lab.plan["domains"] if d["generated"]]
     assert generated

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from meting.store import Store
 from meting.store.models import Evidence
 
-from .helpers import entry, judged
+from .helpers import entry, evidence, judged
 
 DOMAINS = 80
 
@@ -21,7 +21,7 @@ def _save_all(url: str, test_ids: list[int], start: Barrier,
     with Store.open(url) as store:
         start.wait()  # both writers open, then both write at once
         saved.put((test_ids[-1], [
-            store.save_result(test_id, {"test": test_id, "padding": "x" * 2000},
+            store.save_result(test_id, evidence("web", f"t{test_id}", "x" * 2000),
                               judged({"dnssec": "passed"}, {"dnssec_exists": "passed"}))
             for test_id in test_ids]))
 

@@ -14,11 +14,9 @@ import meting.store.store as store_module
 from meting.store import Store, StoreError
 from meting.store.models import Evidence, Test
 
-from .helpers import entry, judged
+from .helpers import entry, evidence, hsts_max_age, judged, web_evidence
 
-EVIDENCE = {"target": "www.voorbeeld.nl", "dns": [{"qname": "www.voorbeeld.nl",
-                                                   "answer": ["192.0.2.1"] * 50}],
-            "note": "ĳsselmeer — ü", "nested": {"list": [1, 2.5, None, True]}}
+EVIDENCE = evidence("web", "www.voorbeeld.nl", *["ĳsselmeer — ü: 192.0.2.1"] * 50)
 
 
 def _evidence_rows(store: Store) -> int:
@@ -42,7 +40,7 @@ def test_a_result_is_saved_once(store: Store) -> None:
     round_id = _planned(store, ["voorbeeld.nl"])
     test_id = _test_id(store, round_id, "voorbeeld.nl", "web")
     assert store.save_result(test_id, EVIDENCE, judged({"dnssec": "passed"})) is True
-    assert store.save_result(test_id, {"other": 1}, judged({"dnssec": "failed"})) is False
+    assert store.save_result(test_id, evidence(), judged({"dnssec": "failed"})) is False
     assert _evidence_rows(store) == 1
     assert store.evidence(test_id) == EVIDENCE
     [result] = store.results(round_id)
@@ -79,7 +77,7 @@ def test_evidence_is_stored_compressed_and_comes_back_whole(store: Store) -> Non
 def test_gzip_evidence_is_read_too(store: Store) -> None:
     round_id = _planned(store, ["voorbeeld.nl"])
     test_id = _test_id(store, round_id, "voorbeeld.nl", "mail")
-    store.save_result(test_id, {"placeholder": True}, judged({"dmarc": "failed"}))
+    store.save_result(test_id, evidence("mail"), judged({"dmarc": "failed"}))
     with store.engine.begin() as connection:
         connection.execute(Evidence.__table__.update().values(
             encoding="gzip", data=gzip.compress(json.dumps(EVIDENCE).encode())))
@@ -92,7 +90,7 @@ def test_results_carry_registry_and_statuses_and_filter_on_kind(store: Store) ->
     round_id = store.create_round(None, "current")
     store.plan_round(round_id)
     for test in store.pending_tests(round_id):
-        store.save_result(test.test_id, {"kind": test.kind},
+        store.save_result(test.test_id, evidence(test.kind),
                           judged({f"{test.kind}_column": "warning"}, {"https_hsts": "info"}))
     web = list(store.results(round_id, kind="web"))
     assert len(web) == 1
@@ -126,12 +124,12 @@ def test_results_stream_in_batches_while_the_runner_saves(store: Store,
     round_id = _planned(store, domains)
     tests = store.pending_tests(round_id)
     for test in tests[:-1]:
-        store.save_result(test.test_id, {"n": test.test_id}, judged({"dnssec": "passed"}))
+        store.save_result(test.test_id, evidence(), judged({"dnssec": "passed"}))
     streamed = store.results(round_id)
     assert isinstance(streamed, Iterator)
     first = next(streamed)
     # a reader part-way through a round does not stop the runner saving
-    assert store.save_result(tests[-1].test_id, {}, judged({"dnssec": "failed"})) is True
+    assert store.save_result(tests[-1].test_id, evidence(), judged({"dnssec": "failed"})) is True
     rest = list(streamed)
     assert first.domain == "d00.nl"
     assert len([first, *rest]) == 19  # the round as it was when the reading began
@@ -143,7 +141,7 @@ def test_round_counts_statuses_per_kind_and_column(store: Store) -> None:
     statuses = {"a.nl": "passed", "b.nl": "failed", "c.nl": "passed"}
     for test in store.pending_tests(round_id):
         if test.kind == "web" and test.domain != "c.nl":
-            store.save_result(test.test_id, {}, judged({"dnssec": statuses[test.domain],
+            store.save_result(test.test_id, evidence(), judged({"dnssec": statuses[test.domain],
                                                          "hsts": "passed"}))
     info = store.round(round_id)
     assert (info.planned, info.done, info.pending) == (6, 2, 4)
@@ -153,7 +151,7 @@ def test_round_counts_statuses_per_kind_and_column(store: Store) -> None:
 def _stand_in_judge(kind: str, evidence: dict[str, Any], norm: str) -> dict[str, Any]:
     """HSTS judged as the norms differ: six months (2019) or one year (current)."""
     minimum = {"2019": 15_768_000, "current": 31_536_000}[norm]
-    status = "passed" if evidence["hsts_max_age"] >= minimum else "failed"
+    status = "passed" if hsts_max_age(evidence) >= minimum else "failed"
     return judged({"hsts": status}, {"https_hsts": status})
 
 
@@ -162,8 +160,8 @@ def test_rejudge_recomputes_statuses_from_evidence_under_the_new_norm(store: Sto
     max_age = {"kort.nl": 20_000_000, "lang.nl": 40_000_000}
     for test in store.pending_tests(round_id):
         if test.kind == "web" and test.domain in max_age:
-            evidence = {"hsts_max_age": max_age[test.domain]}
-            store.save_result(test.test_id, evidence, _stand_in_judge("web", evidence, "2019"))
+            found = web_evidence(max_age[test.domain])
+            store.save_result(test.test_id, found, _stand_in_judge("web", found, "2019"))
     before = {r.domain: r.columns["hsts"] for r in store.results(round_id)}
     assert before == {"kort.nl": "passed", "lang.nl": "passed"}
 
@@ -180,9 +178,9 @@ def test_rejudge_recomputes_statuses_from_evidence_under_the_new_norm(store: Sto
 def test_a_failing_rejudge_changes_nothing(store: Store) -> None:
     round_id = _planned(store, ["a.nl", "b.nl"])
     for test in store.pending_tests(round_id):
-        evidence = {"hsts_max_age": 20_000_000} if test.domain == "a.nl" else {}
-        store.save_result(test.test_id, evidence, judged({"hsts": "passed"}))
-    with pytest.raises(KeyError):
+        found = web_evidence(20_000_000) if test.domain == "a.nl" else evidence(test.kind)
+        store.save_result(test.test_id, found, judged({"hsts": "passed"}))
+    with pytest.raises(KeyError):  # the stand-in judge finds no HTTP evidence on b.nl
         store.rejudge(round_id, "current", _stand_in_judge)
     assert store.round(round_id).norm == "2019"
     assert {r.columns["hsts"] for r in store.results(round_id)} == {"passed"}
@@ -198,7 +196,7 @@ def test_attempts_are_counted(store: Store) -> None:
     web = _test_id(store, round_id, "voorbeeld.nl", "web")
     mail = _test_id(store, round_id, "voorbeeld.nl", "mail")
     assert [store.record_attempt(web), store.record_attempt(web)] == [1, 2]
-    store.save_result(web, {}, judged({"dnssec": "passed"}))
-    store.save_result(mail, {}, judged({"dmarc": "passed"}), attempts=3)
+    store.save_result(web, evidence(), judged({"dnssec": "passed"}))
+    store.save_result(mail, evidence("mail"), judged({"dmarc": "passed"}), attempts=3)
     assert (_attempts(store, web), _attempts(store, mail)) == (3, 3)
     assert store.record_attempt(web) == 3  # a done test takes no more attempts

@@ -74,7 +74,7 @@ def test_a_list_with_errors_imports_nothing(tmp_path: Path, env: dict[str, str])
     source = tmp_path / "bad.csv"
     source.write_text(BAD, encoding="utf-8")
     result = meting("import", str(source), env=env)
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: line")]
     assert [line.split(":")[1] for line in errors] == [
         " line 3, column domain", " line 4, column mail", " line 6"]
@@ -83,8 +83,9 @@ def test_a_list_with_errors_imports_nothing(tmp_path: Path, env: dict[str, str])
     assert "gedeeld.nl is on line 5 for 'Ministerie X' and here for 'Ministerie Y'" in errors[2]
     assert "nothing imported: 3 error(s)" in result.stderr
     exported = meting("export", str(tmp_path / "out.csv"), env=env)
-    assert exported.exit_code == 0, exported.stderr
-    assert read_list(tmp_path / "out.csv").entries == ()
+    assert exported.exit_code == 2  # nothing was stored: not even an empty database
+    assert "there is no database" in exported.stderr
+    assert not (tmp_path / "out.csv").exists()
 
 
 def test_good_rows_imports_the_rest(tmp_path: Path, env: dict[str, str]) -> None:

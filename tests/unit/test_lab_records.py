@@ -84,7 +84,6 @@ def write_catalogue(tmp_path: Path, change: dict[str, Any]) -> Path:
     catalogue = copy.deepcopy(load_catalogue())
     catalogue["scenarios"] = [s for s in catalogue["scenarios"] if s["name"] == "perfect"]
     catalogue["scenarios"][0].update(change)
-    catalogue["population"]["templates"] = {"perfect": 1}
     path = tmp_path / "scenarios.yaml"
     path.write_text(yaml.safe_dump(catalogue))
     return path
@@ -94,14 +93,6 @@ def test_the_planner_refuses_a_scenario_record_outside_its_zone(tmp_path: Path) 
     path = write_catalogue(tmp_path, {"records": [["www.example.nl.", "A", "198.18.1.1"]]})
     with pytest.raises(LabError, match=r"outside the zone perfect\.nl"):
         build_plan("mtl-", catalogue=path)
-
-
-def test_generated_copies_get_the_records_in_their_own_zone(tmp_path: Path) -> None:
-    path = write_catalogue(tmp_path, {"records": [["extra", "TXT", '"{domain}"']]})
-    plan = build_plan("mtl-", generated=2, catalogue=path)
-    for d in plan.domains:
-        extra = [r for r in plan.zones[d.domain].records if r.owner == f"extra.{d.domain}"]
-        assert extra == [Record(f"extra.{d.domain}", "TXT", f'"{d.domain}"')]
 
 
 @pytest.fixture(scope="module")

@@ -306,12 +306,46 @@ def test_the_labs_registry_list(tmp_path: Path) -> None:
         assert listed_entry.sets == ("lab", "generated" if domain.generated else "scenarios")
 
 
-def test_windows_1252_file_is_read_with_a_warning(tmp_path: Path) -> None:
-    listed = read_list(csv_file(tmp_path, HEADER + "Gemeente Súdwest-Fryslân,gemeente,"
-                                "sudwestfryslan.nl,,,,\n", encoding="cp1252"))
-    assert listed.errors == ()
+def test_windows_1252_file_is_refused_with_line_and_byte_or_read_as_named(
+        tmp_path: Path) -> None:
+    path = csv_file(tmp_path, HEADER + "Gemeente Súdwest-Fryslân,gemeente,"
+                    "sudwestfryslan.nl,,,,\n", encoding="cp1252")
+    with pytest.raises(ListFileError, match=r"line 2, byte 11: not valid utf-8 \(byte 0xfa\)"
+                       r".*--encoding"):
+        read_list(path)
+    listed = read_list(path, encoding="cp1252")
+    assert listed.errors == listed.warnings == ()
     assert [e.organisation for e in listed.entries] == ["Gemeente Súdwest-Fryslân"]
-    assert [(p.line, "Windows-1252" in p.reason) for p in listed.warnings] == [(0, True)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32", "utf-8-sig"])
+def test_a_bom_names_the_encoding(tmp_path: Path, encoding: str) -> None:
+    listed = read_list(csv_file(tmp_path, HEADER + "Gemeente Súdwest-Fryslân,gemeente,"
+                                "sudwestfryslan.nl,,,,\n", encoding=encoding))
+    assert [e.organisation for e in listed.entries] == ["Gemeente Súdwest-Fryslân"]
+
+
+def test_a_mixed_file_is_refused_at_its_first_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_bytes((HEADER + "Gemeente Ä,gemeente,a.nl,,,,\n").encode()
+                     + "Gemeente Ö,gemeente,b.nl,,,,\n".encode("latin-1"))
+    with pytest.raises(ListFileError, match="line 3, byte 10"):
+        read_list(path)
+
+
+@pytest.mark.parametrize(("cell", "reason"), [
+    ("Gemeente\x00Goed", "the organisation holds a NUL character"),
+    ("Gemeente\x07Goed", "the organisation holds the control character U+0007"),
+    ("Gemeente \u202egoeD", "the organisation holds the control character U+202E"),
+    ("G" * 301, "the organisation has 301 characters, more than the 300 allowed")])
+def test_names_are_checked_at_the_door(tmp_path: Path, cell: str, reason: str) -> None:
+    listed = read_list(csv_file(tmp_path, HEADER + f"{cell},gemeente,goed.nl,,,VNG\x01,kern\n"
+                                "Ander,gemeente,ander.nl,,,,\x1b[31m\n"))
+    problems = [(p.line, p.column, p.reason) for p in listed.errors]
+    assert (2, "organisation", reason) in problems
+    assert (2, "umbrella", "the umbrella holds the control character U+0001") in problems
+    assert (3, "sets", "the set name holds the control character U+001B") in problems
+    assert listed.entries == ()
 
 
 def test_files_that_are_no_list(tmp_path: Path) -> None:

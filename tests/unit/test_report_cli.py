@@ -15,20 +15,25 @@ from meting.cli import app
 from meting.registry.lists import ListEntry
 from meting.store import Store
 from tests.unit.analysis_data import rounds
+from tests.unit.recorded import dns_answer
+from tests.unit.recorded import evidence as recorded
 
 ALIASES = {"www.gem-a.nl": ["gem-a.azurewebsites.net"]}  # a CNAME names the web host's provider
 
 
 def evidence(row: DomainResult) -> dict[str, Any]:
+    """Recorded lab evidence with the row's hosts and addresses in it."""
     def host(name: str, addresses: tuple[str, ...]) -> dict[str, Any]:
-        return {"name": name, "a": {"rcode": "NOERROR", "answers": list(addresses),
-                                    "cname_chain": ALIASES.get(name, [])},
-                "aaaa": {"rcode": "NOERROR", "answers": []}}
+        return {"name": name, "a": dns_answer(name, "A", addresses, ALIASES.get(name, [])),
+                "aaaa": dns_answer(name, "AAAA")}
+    nameservers = [host(n, ()) | {"reach6": {}} for n in row.nameservers]
     if row.kind == "mail":
-        return {"kind": "mail", "mx": [host(m, row.addresses) for m in row.mx_hosts],
-                "nameservers": [host(n, ()) for n in row.nameservers]}
-    return {"kind": "web", "host": host(row.web_host or "", ()),
-            "nameservers": [host(n, ()) for n in row.nameservers]}
+        found = recorded("perfect.mail")
+        template = found["mx"][0]
+        found["mx"] = [template | host(m, row.addresses) for m in row.mx_hosts]
+        return found | {"nameservers": nameservers}
+    found = recorded("perfect.web")
+    return found | {"host": host(row.web_host or "", ()), "nameservers": nameservers}
 
 
 def judged(row: DomainResult) -> dict[str, Any]:

@@ -28,9 +28,11 @@ def rows_of(book: Workbook, name: str) -> list[dict[str, object]]:
 
 
 def test_a_sheet_per_kind_and_short_names(book: Workbook) -> None:
-    assert book.sheetnames == ["Cijfers", "Web", "Mail", "Achterblijvers", "Formele reacties"]
+    assert book.sheetnames == ["Cijfers", "Web", "Mail", "Achterblijvers", "Formele reacties",
+                               "Veranderingen"]
     english = load_workbook(io.BytesIO(render_xlsx(hostile_analysis(), "en")))
-    assert english.sheetnames == ["Figures", "Web", "Mail", "Laggards", "Formal reactions"]
+    assert english.sheetnames == ["Figures", "Web", "Mail", "Laggards", "Formal reactions",
+                                  "Changes"]
 
 
 def test_figures_have_readable_labels_and_the_previous_round(book: Workbook) -> None:

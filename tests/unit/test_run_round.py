@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from meting.checks.not_testable import judge_not_testable
 from meting.checks.tests import WEB_COLUMNS
-from meting.run.retry import judge_not_testable, not_testable_evidence
+from meting.run.retry import not_testable_evidence
 from meting.run.round import Part, judge_stored
 from meting.store import PlannedTest
 

@@ -11,7 +11,7 @@ import yaml
 
 from meting.analysis.figures import ALL, RoundFigures, Tally
 from meting.analysis.model import RoundResults
-from meting.analysis.rules import Column, CountingRules, streefbeeld
+from meting.analysis.rules import Column, CountingRules, agreed
 
 NO_UMBRELLA = ""
 
@@ -35,16 +35,19 @@ class Agreement:
                 "rate": self.tally.rate, "compliant": self.tally.compliant,
                 "counted": self.tally.counted,
                 "shortfall_points": self.tally.rounding.points(short),
-                "missing_domains": self.tally.not_compliant}
+                "missing_domains": self.tally.not_compliant,
+                "legal_since": (self.column.legal_since.isoformat()
+                                if self.column.legal_since else None),
+                "source": self.column.source}
 
 
 def agreements(figures: RoundFigures) -> list[Agreement]:
-    """Every streefbeeld column with a deadline that the round measured."""
+    """Every agreement (``rules.agreed``: a column with a deadline) that the round measured."""
     found = []
     for kind, kf in figures.kinds.items():
-        for column in streefbeeld(kind):
+        for column in agreed(kind):
             t = kf.adoption[ALL].get(column.column)
-            if column.deadline is not None and t is not None:
+            if t is not None:
                 found.append(Agreement(column, column.past_deadline(figures.round.date), t))
     return found
 
@@ -75,7 +78,7 @@ def laggards(results: RoundResults, rules: CountingRules) -> dict[str, list[Lagg
     """Per umbrella (sorted), the organisations and domains that miss an agreement whose
     deadline (end of its year) lies before the round date. Only a not-compliant status is a
     miss: a domain without a result is not held to account on that column."""
-    due = {kind: [c for c in streefbeeld(kind) if c.past_deadline(results.date)]
+    due = {kind: [c for c in agreed(kind) if c.past_deadline(results.date)]
            for kind in ("web", "mail")}
     found: dict[tuple[str, str, str], dict[str, list[Miss]]] = {}
     for row in results.rows:

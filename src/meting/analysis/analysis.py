@@ -119,6 +119,8 @@ def analysis_json(analysis: Analysis) -> dict[str, Any]:
                                                     for g, v in kf.layer_average.items()
                                                     if g != ALL}}
                               for k, kf in analysis.per_parent.kinds.items()}
+    review = analysis.current.round.review
+    data["review"] = review.to_json() if review else None
     cat = catalogue()
     data["providers"] = {"catalogue": f"{cat.name} {cat.version}",
                          **{s: d.to_json() for s, d in analysis.dependency.items()},

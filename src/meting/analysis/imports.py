@@ -19,6 +19,7 @@ from meting.analysis.rules import column_names
 from meting.checks.verdict import Status, worst
 from meting.registry import vocabulary
 from meting.registry.entry import ListEntry
+from meting.registry.names import BadDomainName, normalise
 
 STATUSES = frozenset(s.value for s in Status)
 FIXED = ("category", "domain", "reaction")
@@ -47,14 +48,22 @@ class ImportedResult:
 
 
 def read_status_csv(text: str, kind: str) -> list[ImportedResult]:
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip().lower() for h in next(reader, [])]
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        rows = [(reader.line_num, cells) for cells in reader]
+    except csv.Error as exc:  # e.g. a cell over the csv module's field size limit
+        raise ImportProblems([f"line {reader.line_num}: not readable as CSV "
+                              f"({exc})"]) from None
+    if not rows:
+        raise ImportProblems(["the file is empty: it needs a header line and a row per "
+                              "domain"])
+    header = [h.strip().lower() for h in rows[0][1]]
     problems = _header_problems(header, kind)
     if problems:
         raise ImportProblems(problems)
     found: list[ImportedResult] = []
     seen: dict[str, int] = {}
-    for number, cells in enumerate(reader, start=2):
+    for number, cells in rows[1:]:
         if not any(c.strip() for c in cells):
             continue
         result, wrong = _row(number, dict(zip(header, (c.strip() for c in cells), strict=False)),
@@ -67,6 +76,8 @@ def read_status_csv(text: str, kind: str) -> list[ImportedResult]:
             found.append(result)
     if problems:
         raise ImportProblems(problems)
+    if not found:
+        raise ImportProblems(["the file has no rows under its header line"])
     return found
 
 
@@ -87,9 +98,10 @@ def _row(number: int, cells: dict[str, str],
     category = vocabulary.category_of(cells.get("category", ""))
     if category is None:
         wrong.append(f"line {number}: unknown category '{cells.get('category', '')}'")
-    domain = cells.get("domain", "").lower().rstrip(".")
-    if not domain or any(c.isspace() for c in domain) or domain.startswith(("=", "+", "-", "@")):
-        wrong.append(f"line {number}: '{cells.get('domain', '')}' is not a domain name")
+    domain = _domain(cells.get("domain", ""))
+    if domain is None:
+        wrong.append(f"line {number}: {cells.get('domain', '')[:80]!r} is not a domain name")
+        domain = ""
     reaction = cells.get("reaction", "")
     if reaction not in ("", "0", "1"):
         wrong.append(f"line {number}: reaction is '{reaction}', not 1, 0 or empty")
@@ -103,6 +115,14 @@ def _row(number: int, cells: dict[str, str],
                           **owner), wrong
 
 
+def _domain(text: str) -> str | None:
+    """The name in punycode, lower case; None when it cannot be a domain name."""
+    try:
+        return normalise(text)
+    except BadDomainName:
+        return None
+
+
 @cache
 def _batch_map() -> dict[str, Any]:
     text = (resources.files("meting.analysis") / "data/internetnl-batch.yaml").read_text("utf-8")
@@ -114,14 +134,41 @@ def read_batch_json(data: Mapping[str, Any], kind: str) -> list[ImportedResult]:
     """Internet.nl batch API v2 results: ``{"domains": {name: {"status", "results"}}}``,
     ``results`` holding ``categories``, ``tests`` and ``custom`` (interface/batch/openapi.yaml
     of Internet.nl)."""
-    domains = data.get("domains")
+    domains = data.get("domains") if isinstance(data, Mapping) else None
     if not isinstance(domains, Mapping):
-        raise ImportProblems(["the file has no 'domains' object (Internet.nl batch results)"])
-    found = []
+        raise ImportProblems(["the file has no 'domains' object (Internet.nl batch results: "
+                              '{"domains": {"example.nl": {"status": "ok", "results": {…}}}})'])
+    found, problems = [], []
     for position, (name, entry) in enumerate(sorted(domains.items()), start=1):
-        columns = _batch_columns(entry, kind)
-        found.append(ImportedResult(position, "", name.lower().rstrip("."), False, columns))
+        problem = _entry_problem(name, entry)
+        domain = _domain(name)
+        if problem is None and domain is None:
+            problem = "is not a domain name"
+        if problem is not None:
+            problems.append(f"domains[{str(name)[:80]!r}]: {problem}")
+            continue
+        found.append(ImportedResult(position, "", str(domain), False,
+                                    _batch_columns(entry, kind)))
+    if problems:
+        raise ImportProblems(problems)
+    if not found:
+        raise ImportProblems(["the file's 'domains' object is empty"])
     return found
+
+
+def _entry_problem(name: str, entry: Any) -> str | None:
+    """What makes one domain's entry unusable (None when it is as the API describes)."""
+    if not isinstance(entry, Mapping):
+        return f"expected an object with status and results, not {type(entry).__name__}"
+    if entry.get("status") != "ok":
+        return None  # a failed test: every column error
+    results = entry.get("results", {})
+    if not isinstance(results, Mapping):
+        return f"'results' is a {type(results).__name__}, not an object"
+    for part in ("tests", "categories"):
+        if not isinstance(results.get(part, {}), Mapping):
+            return f"'results.{part}' is a {type(results.get(part)).__name__}, not an object"
+    return None
 
 
 def _batch_columns(entry: Mapping[str, Any], kind: str) -> dict[str, str]:

@@ -3,11 +3,15 @@ and address names of its evidence for the supplier analysis) as ``RoundResults``
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from meting.analysis.analysis import Analysis, analyse, analysis_json
+from meting.analysis.changes import ChangeReport, changes
 from meting.analysis.model import DomainResult, Finding, RoundResults
+from meting.analysis.review import AcceptedExplanation, RetestColumns, apply_review
+from meting.analysis.rules import counting_rules
 from meting.analysis.scope import Scope, ScopedRound, scope_round
 from meting.store import RoundInfo, Store, StoredResult, StoreError
 
@@ -33,9 +37,25 @@ def round_results(store: Store, info: RoundInfo, *, evidence_kinds: Iterable[str
         with_evidence = kind in set(evidence_kinds)
         rows += [_row(r, r.evidence or {}) for r in store.results(
             info.id, kind, with_evidence=with_evidence)]
-    return RoundResults(round_id=info.label, label=info.label, date=info.date,
-                        set_name=info.set_name or "", norm=info.norm, rows=rows,
-                        reactions=store.reactions(info.id))
+    results = RoundResults(round_id=info.label, label=info.label, date=info.date,
+                           set_name=info.set_name or "", norm=info.norm, rows=rows,
+                           reactions=store.reactions(info.id))
+    return with_review(store, info, results)
+
+
+def with_review(store: Store, info: RoundInfo, results: RoundResults) -> RoundResults:
+    """Re-tests finished before the review closed and accepted explanations, applied as the
+    counting rules choose; a round that was never reviewed has none."""
+    from meting.store.review import ReviewStore
+
+    review = ReviewStore(store)
+    window = review.window(info.id, datetime.date.today())
+    retests = [] if window is None else [
+        RetestColumns(r.domain, r.kind, r.columns, r.explanations)
+        for r in review.retests(info.id, done_before=window.closing_moment)]
+    explained = [AcceptedExplanation(e.domain, e.kind, e.column, e.reason)
+                 for e in review.explanations_valid_for(info.id)]
+    return apply_review(results, retests, explained, counting_rules().review)
 
 
 def load_analysis(store: Store, ref: str | int) -> Analysis:
@@ -106,7 +126,7 @@ def _addresses(host: Mapping[str, Any]) -> list[str]:
 def previous_round(store: Store, info: RoundInfo) -> RoundInfo | None:
     """The latest round of the same set before this one that has results."""
     earlier = [r for r in store.rounds() if r.id != info.id and r.set_name == info.set_name
-               and r.date <= info.date and r.done > 0]
+               and r.done > 0 and (r.date, r.id) < (info.date, info.id)]
     return max(earlier, key=lambda r: (r.date, r.id)) if earlier else None
 
 
@@ -117,3 +137,14 @@ def load_scope(store: Store, ref: str | int, scope: Scope) -> ScopedRound:
     return scope_round(round_results(store, info, evidence_kinds=()),
                        round_results(store, before, evidence_kinds=()) if before else None,
                        scope)
+
+
+def change_report(store: Store, ref: str | int, organisation: str | None = None,
+                  umbrella: str | None = None) -> ChangeReport:
+    """What improved, regressed or is new since the previous round of the set (counted
+    results, with the review cycle applied to both rounds)."""
+    info = find_round(store, ref)
+    before = previous_round(store, info)
+    previous = round_results(store, before, evidence_kinds=()) if before else None
+    current = round_results(store, info, evidence_kinds=())
+    return changes(current, previous, counting_rules(), organisation, umbrella)

@@ -50,6 +50,27 @@ class DomainResult:
     details: Mapping[str, Finding] = field(default_factory=dict)
     subtests: Mapping[str, Finding] = field(default_factory=dict)
     parent: str = ""  # the parent organisation (e.g. the ministry of an agency), "" if none
+    explained: Mapping[str, str] = field(default_factory=dict)  # column -> accepted reason
+    retested: bool = False  # the columns are those of a re-test during the review
+
+
+@dataclass(frozen=True)
+class ReviewCounts:
+    """What the review cycle did to a round's results, under the counting rules' choices."""
+
+    retests_rule: str
+    retests_done: int  # re-tests finished before the review closed
+    retests_used: int  # of those, the ones that replaced a result (0 when the rule says no)
+    explanations_rule: str
+    explanations: int  # accepted explanations holding for the round
+    explanations_counted: int  # of those, the ones that changed a counted status
+
+    def to_json(self) -> dict[str, object]:
+        return {"retests": {"rule": self.retests_rule, "done": self.retests_done,
+                            "used": self.retests_used},
+                "explanations": {"rule": self.explanations_rule,
+                                 "accepted": self.explanations,
+                                 "counted": self.explanations_counted}}
 
 
 @dataclass(frozen=True)
@@ -67,6 +88,7 @@ class RoundResults:
     norm: str
     rows: Sequence[DomainResult]
     reactions: Mapping[str, str] = field(default_factory=dict)
+    review: ReviewCounts | None = None
 
     def of_kind(self, kind: str) -> list[DomainResult]:
         return [row for row in self.rows if row.kind == kind]

@@ -10,6 +10,7 @@ from typing import Any
 
 import yaml
 
+from meting import norms
 from meting.analysis.rounding import Rounding
 
 
@@ -19,6 +20,10 @@ class Column:
     column: str
     deadline: int | None  # the agreement holds from the end of this year
     streefbeeld: bool
+    agreement: bool = False  # in the agreements table and laggard lists (norms/columns.yaml)
+    legal_since: datetime.date | None = None  # required by law since (e.g. HTTPS, HSTS)
+    listed_since: int | None = None  # on the 'pas toe of leg uit' list since
+    source: str | None = None
 
     def deadline_date(self) -> datetime.date | None:
         return None if self.deadline is None else datetime.date(self.deadline, 12, 31)
@@ -26,6 +31,17 @@ class Column:
     def past_deadline(self, on: datetime.date) -> bool:
         end = self.deadline_date()
         return end is not None and on > end
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    """Whether the review cycle changes figures (counting-rules.yaml, ``review``)."""
+
+    retests_rule: str = "hertests-voor-sluiting"
+    use_retests: bool = True  # re-tests finished before the review closed replace results
+    explanations_rule: str = "uitleg-telt-niet"
+    explanations_change_figures: bool = False
+    explained_counts_as: str = "not_applicable"
 
 
 @dataclass(frozen=True)
@@ -47,6 +63,7 @@ class CountingRules:
     per_parent_categories: frozenset[str] = frozenset()
     own_parent: frozenset[str] = frozenset()
     successors: dict[str, str] = field(default_factory=dict)
+    review: ReviewRules = field(default_factory=lambda: ReviewRules())
 
     @property
     def label(self) -> str:
@@ -85,16 +102,32 @@ def counting_rules() -> CountingRules:
         per_parent_categories=frozenset(raw.get("per_parent", {}).get("categories", ())),
         own_parent=frozenset(raw.get("per_parent", {}).get("own_parent", ())),
         successors=dict(raw.get("per_parent", {}).get("successors") or {}),
+        review=_review_rules(raw.get("review", {})),
     )
     _check_partition(rules, raw)
     return rules
 
 
+def _review_rules(raw: dict[str, Any]) -> ReviewRules:
+    retests, explained = raw.get("retests", {}), raw.get("explanations", {})
+    default = ReviewRules()
+    return ReviewRules(
+        retests_rule=str(retests.get("rule", default.retests_rule)),
+        use_retests=bool(retests.get("use_before_closing", default.use_retests)),
+        explanations_rule=str(explained.get("rule", default.explanations_rule)),
+        explanations_change_figures=bool(explained.get(
+            "change_figures", default.explanations_change_figures)),
+        explained_counts_as=str(explained.get("counted_as", default.explained_counts_as)))
+
+
 def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
-    statuses = set(_data("meting.norms", "columns.yaml")["statuses"])
+    statuses = set(norms.columns().statuses)
     classes = [set(raw["compliant"]), set(raw["not_compliant"]), set(raw["excluded"])]
     if set().union(*classes) != statuses or sum(map(len, classes)) != len(statuses):
         raise ValueError(f"counting rules {rules.label}: status classes must partition {statuses}")
+    if rules.review.explained_counts_as not in statuses:
+        raise ValueError(f"counting rules {rules.label}: review.explanations.counted_as "
+                         f"must be a status, not {rules.review.explained_counts_as!r}")
     if not rules.no_result <= set(rules.excluded):
         raise ValueError(f"counting rules {rules.label}: no_result statuses must be excluded")
     # Fully compliant: an excluded status either leaves the domain out (no result) or is
@@ -108,9 +141,12 @@ def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
 @cache
 def columns() -> dict[str, tuple[Column, ...]]:
     """The report columns per kind, in report order."""
-    raw = _data("meting.norms", "columns.yaml")
-    return {kind: tuple(Column(kind, c["column"], c["deadline"], bool(c["streefbeeld"]))
-                        for c in raw[kind]) for kind in ("web", "mail")}
+    raw = norms.columns()
+    return {kind: tuple(Column(kind, c.column, c.deadline, c.streefbeeld,
+                               c.streefbeeld if c.agreement is None else c.agreement,
+                               c.legal.since if c.legal else None, c.listed_since,
+                               c.legal.source if c.legal else c.source)
+                        for c in getattr(raw, kind)) for kind in ("web", "mail")}
 
 
 def column_names(kind: str) -> tuple[str, ...]:
@@ -119,3 +155,8 @@ def column_names(kind: str) -> tuple[str, ...]:
 
 def streefbeeld(kind: str) -> tuple[Column, ...]:
     return tuple(c for c in columns()[kind] if c.streefbeeld)
+
+
+def agreed(kind: str) -> tuple[Column, ...]:
+    """The agreements: columns marked so (streefbeeld by default) that have a deadline."""
+    return tuple(c for c in columns()[kind] if c.agreement and c.deadline is not None)

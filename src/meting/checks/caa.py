@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from meting.checks.explain import plain
 from meting.checks.verdict import Status, Verdict, verdict
 from meting.norms import Norm
 from meting.norms import tls as tls_norm
@@ -39,9 +40,10 @@ def judge_caa(caa: dict[str, Any] | None, name: str, norm: Norm) -> Verdict:
     need_nl, need_en = ("verplicht", "required") if missing == Status.FAILED else (
         "optioneel", "optional")
     if caa.get("error"):
+        cause = plain(caa["error"])
         return verdict(missing, f"CAA van {name} kon niet worden opgevraagd "
-                       f"({caa['error']}); CAA is {need_nl}.",
-                       f"CAA of {name} could not be looked up ({caa['error']}); CAA is "
+                       f"({cause.nl}); CAA is {need_nl}.",
+                       f"CAA of {name} could not be looked up ({cause.en}); CAA is "
                        f"{need_en}.")
     if not records:
         return verdict(missing,

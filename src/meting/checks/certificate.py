@@ -8,11 +8,13 @@ hashes are classified by the norm (``tls.cert_pubkey``, ``tls.cert_signature_has
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
+from meting.checks.explain import plain
 from meting.checks.verdict import Status, Verdict, verdict
 from meting.norms import Norm
 from meting.norms import tls as tls_norm
@@ -151,22 +153,55 @@ def cert_hostmatch(certs: list[x509.Certificate], host: str, norm: Norm, *, kind
 
 
 def cert_trust(trust: dict[str, Any] | None, norm: Norm, *, kind: str,
-               dane_valid: bool) -> Verdict:
+               dane_valid: bool, certs: list[x509.Certificate] | None = None,
+               scanned_at: str | None = None) -> Verdict:
     if kind == "mail" and dane_valid:
         return dane_instead("vertrouwensketen", "chain of trust")
     trust = trust or {}
     if trust.get("trusted"):
         return verdict(Status.PASSED, "De certificaatketen leidt naar een vertrouwde root.",
                        "The certificate chain leads to a trusted root.")
-    reason = trust.get("error") or "unknown"
+    nl, en = untrusted_because(certs or [], scanned_at, trust.get("error"))
     status = without_dane(norm, "cert_trust", kind)
     return verdict(status,
-                   f"De certificaatketen is niet vertrouwd ({reason}); gebruik een certificaat "
-                   "van een vertrouwde CA met de volledige tussenketen"
-                   + (", of publiceer DANE." if kind == "mail" else "."),
-                   f"The certificate chain is not trusted ({reason}); use a certificate from a "
-                   "trusted CA and send the complete intermediate chain"
-                   + (", or publish DANE." if kind == "mail" else "."))
+                   f"De certificaatketen is niet vertrouwd: {nl}"
+                   + (" Zonder DANE is dat voor mail alleen informatief." if kind == "mail"
+                      and status == Status.INFO else ""),
+                   f"The certificate chain is not trusted: {en}"
+                   + (" Without DANE this is only informative for mail." if kind == "mail"
+                      and status == Status.INFO else ""))
+
+
+def untrusted_because(certs: list[x509.Certificate], scanned_at: str | None,
+                      raw: str | None) -> tuple[str, str]:
+    """Why a chain is not trusted, from the certificates where they tell (dates, hash,
+    self-signed), else the plain cause of the validator's text."""
+    leaf = certs[0] if certs else None
+    when = dt.datetime.fromisoformat(scanned_at) if scanned_at else None
+    if leaf is not None and when is not None:
+        if leaf.not_valid_after_utc < when:
+            day = leaf.not_valid_after_utc.date().isoformat()
+            return (f"het certificaat ({label(leaf)}) is verlopen op {day}. Vernieuw het.",
+                    f"the certificate ({label(leaf)}) expired on {day}. Renew it.")
+        if leaf.not_valid_before_utc > when:
+            day = leaf.not_valid_before_utc.date().isoformat()
+            return (f"het certificaat ({label(leaf)}) is pas geldig vanaf {day}.",
+                    f"the certificate ({label(leaf)}) is only valid from {day}.")
+    weak = [(c, name) for c in judged(certs)
+            if (name := (c.signature_hash_algorithm.name.upper().replace("-", "")
+                         if c.signature_hash_algorithm else "")) in ("SHA1", "MD5")]
+    if weak and raw and "signature algorithm" in raw.lower():
+        cert, name = weak[0]
+        return (f"{label(cert)} is ondertekend met {name}, dat niet meer vertrouwd wordt. "
+                "Laat het certificaat opnieuw uitgeven met SHA-256.",
+                f"{label(cert)} is signed with {name}, which is no longer trusted. Have the "
+                "certificate reissued with SHA-256.")
+    if leaf is not None and leaf.issuer == leaf.subject:
+        return (f"het certificaat ({label(leaf)}) is door zichzelf ondertekend, niet door een "
+                "vertrouwde CA.",
+                f"the certificate ({label(leaf)}) is signed by itself, not by a trusted CA.")
+    cause = plain(raw)
+    return cause.nl + ".", cause.en + "."
 
 
 def without_dane(norm: Norm, subtest: str, kind: str) -> Status:
@@ -189,7 +224,8 @@ def no_chain() -> Verdict:
 def judge(scan: dict[str, Any], norm: Norm, *, kind: str, host: str,
           dane_valid: bool) -> dict[str, Verdict]:
     certs = load(scan.get("chain") or [])
-    return {"cert_trust": cert_trust(scan.get("trust"), norm, kind=kind, dane_valid=dane_valid),
+    return {"cert_trust": cert_trust(scan.get("trust"), norm, kind=kind, dane_valid=dane_valid,
+                                     certs=certs, scanned_at=scan.get("scanned_at")),
             "cert_pubkey": cert_pubkey(certs, norm),
             "cert_signature": cert_signature(certs, norm),
             "cert_hostmatch": cert_hostmatch(certs, host, norm, kind=kind,

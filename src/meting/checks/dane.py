@@ -31,6 +31,7 @@ from meting.checks.dane_match import (
     matches_chain,
     split_records,
 )
+from meting.checks.explain import plain
 from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict, worst
 from meting.probe.evidence import DnsAnswer
 
@@ -127,10 +128,10 @@ def column(mx: MxDane, exists: Verdict, valid: Verdict) -> Verdict:
 
 def dane_exists(mx: MxDane) -> Verdict:
     if not mx.tlsa.ok:
-        reason = mx.tlsa.error or mx.tlsa.rcode or "no answer"
-        return verdict(Status.ERROR, f"Geen antwoord uit DNS voor {mx.owner} ({reason}); "
+        cause = plain(mx.tlsa.error or mx.tlsa.rcode)
+        return verdict(Status.ERROR, f"Geen antwoord uit DNS voor {mx.owner} ({cause.nl}); "
                        "geen resultaat.",
-                       f"No answer from DNS for {mx.owner} ({reason}); no result.")
+                       f"No answer from DNS for {mx.owner} ({cause.en}); no result.")
     if not mx.tlsa.answers:
         return verdict(Status.FAILED,
                        f"{mx.name} publiceert geen TLSA-records ({mx.owner}). Publiceer een "

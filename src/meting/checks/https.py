@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from meting.checks import headers, security_txt
+from meting.checks.explain import plain
 from meting.checks.per_address import combine
 from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict
 from meting.norms import Norm
@@ -57,11 +58,12 @@ def state(entry: dict[str, Any]) -> str:
 
 def broken(entry: dict[str, Any]) -> tuple[str, str]:
     https = entry["https"]
+    cause = plain(https["error"])
     if https["failure"] == "tls":
-        return (f"TLS-handshake niet voltooid ({https['error']})",
-                f"TLS handshake not completed ({https['error']})")
-    return (f"geen geldig HTTP-antwoord na de handshake ({https['error']})",
-            f"no valid HTTP answer after the handshake ({https['error']})")
+        return (f"TLS-handshake niet voltooid ({cause.nl})",
+                f"TLS handshake not completed ({cause.en})")
+    return (f"geen geldig HTTP-antwoord na de handshake ({cause.nl})",
+            f"no valid HTTP answer after the handshake ({cause.en})")
 
 
 def https_exists(states: dict[str, str], evidence: dict[str, Any]) -> Verdict:
@@ -154,8 +156,9 @@ def first_redirect(entry: dict[str, Any], host: str) -> Verdict:
         if first["failure"] in CLOSED:
             return verdict(Status.PASSED, "HTTP wordt niet aangeboden (poort 80 is dicht).",
                            "HTTP is not offered (port 80 is closed).")
-        return verdict(Status.ERROR, f"Poort 80 gaf geen HTTP-antwoord ({first['error']}).",
-                       f"Port 80 gave no HTTP answer ({first['error']}).")
+        cause = plain(str(first["error"] or ""))
+        return verdict(Status.ERROR, f"Poort 80 gaf geen HTTP-antwoord ({cause.nl}).",
+                       f"Port 80 gave no HTTP answer ({cause.en}).")
     fix = ("Verwijs http://{h}/ direct door naar https://{h}/ (daarna mag een andere host).",
            "Redirect http://{h}/ straight to https://{h}/ (another host may follow after).")
     fix_nl, fix_en = fix[0].format(h=host), fix[1].format(h=host)
@@ -219,8 +222,10 @@ def hsts(response: HttpResponse, norm: Norm) -> Verdict:
     first = split_outside_quotes(values[0], ",")[0]  # RFC 6797 §8.1: the first only
     age, problem = hsts_max_age(first)
     if age is None:
-        return verdict(Status.FAILED, f"Ongeldige HSTS {first!r} ({problem}); nodig: {rule_nl}.",
-                       f"Invalid HSTS {first!r} ({problem}); needed: {rule_en}.")
+        cause = plain(problem)
+        return verdict(Status.FAILED,
+                       f"Ongeldige HSTS {first!r} ({cause.nl}); nodig: {rule_nl}.",
+                       f"Invalid HSTS {first!r} ({cause.en}); needed: {rule_en}.")
     if age < minimum:
         return verdict(Status.FAILED, f"HSTS max-age {age} is te kort; nodig: {rule_nl}.",
                        f"HSTS max-age {age} is too short; needed: {rule_en}.")

@@ -13,14 +13,13 @@ answer, is `error`.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from meting.checks import no_mx
+from meting.checks import no_mx, same_site
+from meting.checks.explain import plain
 from meting.checks.verdict import Status, Verdict, verdict, worst
 
-SAME_SITE_MAX_DISTANCE = 10  # simhash bits that may differ for "the same site"
 MAIL_OK_FOR_IPV6_MAIL = frozenset({Status.PASSED, Status.WARNING, Status.INFO,
                                    Status.NOT_TESTED})
 
@@ -41,29 +40,29 @@ class ServerIpv6:
 
 @dataclass(frozen=True)
 class SameSite:
-    """The site over IPv4 and over IPv6: their simhash distance when both were fetched,
-    else why not."""
+    """The site over IPv4 and over IPv6: their distance (0-100, same_site.py) when both
+    were fetched, else why not."""
 
-    distance: int | None = None
+    distance: float | None = None
     no_ipv4: tuple[str, str] | None = None  # why no IPv4 page to compare (nl, en): skipped
-    error: str | None = None  # why there is no result: the IPv6 fetch failed, no A answer
+    error: tuple[str, str] | None = None  # (nl, en) why no result: IPv6 fetch, A lookup
 
 
 def names(servers: list[ServerIpv6]) -> str:
     return ", ".join(s.name for s in servers)
 
 
-def unanswered(servers: list[ServerIpv6]) -> str:
-    return ", ".join(f"{s.name} ({s.aaaa_error})" for s in servers if s.aaaa_error)
+def unanswered(servers: list[ServerIpv6], lang: str) -> str:
+    return ", ".join(f"{s.name} ({getattr(plain(s.aaaa_error), lang)})" for s in servers
+                     if s.aaaa_error)
 
 
 def no_aaaa_answer(servers: list[ServerIpv6]) -> Verdict:
-    which = unanswered(servers)
     return verdict(Status.ERROR,
-                   f"Geen antwoord uit DNS op de AAAA-vraag voor {which}; of er IPv6 is, is "
-                   "niet vast te stellen; geen resultaat.",
-                   f"No answer from DNS to the AAAA query for {which}; whether there is IPv6 "
-                   "cannot be told; no result.")
+                   f"Geen antwoord uit DNS op de AAAA-vraag voor {unanswered(servers, 'nl')}; "
+                   "of er IPv6 is, is niet vast te stellen; geen resultaat.",
+                   f"No answer from DNS to the AAAA query for {unanswered(servers, 'en')}; "
+                   "whether there is IPv6 cannot be told; no result.")
 
 
 def ns_aaaa(servers: list[ServerIpv6]) -> Verdict:
@@ -71,7 +70,7 @@ def ns_aaaa(servers: list[ServerIpv6]) -> Verdict:
     if len(with_v6) >= 2:
         return verdict(Status.PASSED, f"Minstens twee naamservers hebben IPv6: {names(with_v6)}.",
                        f"At least two name servers have IPv6: {names(with_v6)}.")
-    if unanswered(servers):
+    if any(s.aaaa_error for s in servers):
         return no_aaaa_answer(servers)
     return verdict(Status.FAILED,
                    f"Slechts {len(with_v6)} naamserver(s) met een IPv6-adres (AAAA); er zijn er "
@@ -85,7 +84,7 @@ def reach(servers: list[ServerIpv6], what_nl: str, what_en: str) -> Verdict:
     if silent:
         return verdict(Status.FAILED, f"Niet bereikbaar over IPv6: {', '.join(silent)}.",
                        f"Not reachable over IPv6: {', '.join(silent)}.")
-    if unanswered(servers):
+    if any(s.aaaa_error for s in servers):
         return no_aaaa_answer(servers)
     if not any(s.addresses for s in servers):
         return verdict(Status.NOT_TESTED, f"Geen IPv6-adressen van {what_nl} om te testen.",
@@ -123,9 +122,9 @@ def judge_nameservers(servers: list[ServerIpv6]) -> dict[str, Verdict]:
 def web_ipv46(site: SameSite) -> Verdict:
     if site.error is not None:
         return verdict(Status.ERROR,
-                       f"De site kon niet over IPv4 en IPv6 vergeleken worden ({site.error}); "
+                       f"De site kon niet over IPv4 en IPv6 vergeleken worden ({site.error[0]}); "
                        "geen resultaat.",
-                       f"The site could not be compared over IPv4 and IPv6 ({site.error}); "
+                       f"The site could not be compared over IPv4 and IPv6 ({site.error[1]}); "
                        "no result.")
     distance = site.distance
     if distance is None:
@@ -133,18 +132,30 @@ def web_ipv46(site: SameSite) -> Verdict:
         return verdict(Status.NOT_TESTED,
                        f"Geen IPv4-site om mee te vergelijken ({nl}); vergelijking overgeslagen.",
                        f"No IPv4 site to compare with ({en}); comparison skipped.")
-    if distance <= SAME_SITE_MAX_DISTANCE:
-        return verdict(Status.PASSED, "Over IPv6 is dezelfde site te zien als over IPv4.",
-                       "IPv6 shows the same site as IPv4.")
+    limit = same_site.max_distance()
+    if distance <= limit:
+        return verdict(Status.PASSED,
+                       f"Over IPv6 is dezelfde site te zien als over IPv4 (verschil "
+                       f"{decimal_nl(distance)} van 100; de grens is {decimal_nl(limit)}).",
+                       f"IPv6 shows the same site as IPv4 (difference {distance:g} of 100; the "
+                       f"limit is {limit:g}).")
     return verdict(Status.FAILED,
-                   f"Over IPv6 is een andere site te zien dan over IPv4 (simhash-afstand "
-                   f"{distance}).",
-                   f"IPv6 shows a different site than IPv4 (simhash distance {distance}).")
+                   f"Over IPv6 is een andere site te zien dan over IPv4: de pagina's verschillen "
+                   f"{decimal_nl(distance)} van 100, meer dan de grens van {decimal_nl(limit)}. "
+                   "Laat de webserver "
+                   "over IPv6 dezelfde site geven als over IPv4.",
+                   f"IPv6 shows a different site than IPv4: the pages differ by {distance:g} "
+                   f"of 100, more than the limit of {limit:g}. Make the web server give the "
+                   "same site over IPv6 as over IPv4.")
 
 
-def judge_web(web: ServerIpv6, site: SameSite | int | None,
+def decimal_nl(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def judge_web(web: ServerIpv6, site: SameSite | float | None,
               nameservers: dict[str, Verdict]) -> dict[str, Verdict]:
-    """``site``: the same-site comparison; an int is a simhash distance, None: not compared."""
+    """``site``: the same-site comparison; a number is its distance, None: not compared."""
     if not isinstance(site, SameSite):
         site = SameSite(distance=site)
     if web.addresses:
@@ -178,7 +189,7 @@ def judge_mail(mx: list[ServerIpv6], null_mx: bool,
         if missing:
             aaaa = verdict(Status.FAILED, f"Mailserver(s) zonder IPv6-adres: {', '.join(missing)}.",
                            f"Mail server(s) without an IPv6 address: {', '.join(missing)}.")
-        elif unanswered(mx):
+        elif any(s.aaaa_error for s in mx):
             aaaa = no_aaaa_answer(mx)
         else:
             aaaa = verdict(Status.PASSED, "Alle mailservers hebben een IPv6-adres.",
@@ -193,17 +204,3 @@ def judge_mail(mx: list[ServerIpv6], null_mx: bool,
     ipv6_mail = all_of([nameservers["ipv6_nameserver"], mail], "IPv6 voor mail is in orde.",
                        "IPv6 for mail is fine.")
     return {**subtests, "ipv6_mail": ipv6_mail}
-
-
-def simhash(text: str, bits: int = 64) -> int:
-    """A 64-bit simhash of the words of a page (Charikar), for the same-site comparison."""
-    weights = [0] * bits
-    for word in text.lower().split():
-        h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
-        for i in range(bits):
-            weights[i] += 1 if h >> i & 1 else -1
-    return sum(1 << i for i, w in enumerate(weights) if w > 0)
-
-
-def distance(a: int, b: int) -> int:
-    return (a ^ b).bit_count()

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from meting.checks.explain import plain
 from meting.checks.verdict import Status, Verdict, verdict
 from meting.probe.evidence import DnsAnswer, txt_strings
 from meting.records.dmarc import DmarcRecord, parse_dmarc, select_dmarc
@@ -53,11 +54,11 @@ def judge(domain: str, evidence: dict[str, Any]) -> dict[str, Verdict]:
 
 def no_answer_for(answer: DnsAnswer) -> Verdict:
     name = answer.name.rstrip(".")
-    reason = answer.error or answer.rcode or "no answer"
+    cause = plain(answer.error or answer.rcode)
     return verdict(Status.ERROR,
-                   f"De naamservers gaven geen antwoord voor {name} ({reason}); geen "
+                   f"De naamservers gaven geen antwoord voor {name} ({cause.nl}); geen "
                    "resultaat. Controleer of de naamservers van het domein werken.",
-                   f"The name servers gave no answer for {name} ({reason}); no result. "
+                   f"The name servers gave no answer for {name} ({cause.en}); no result. "
                    "Check that the domain's name servers work.")
 
 
@@ -77,14 +78,19 @@ def spf_policy(result: SpfPolicyResult, records: list[str]) -> Verdict:
     if len(records) != 1:
         return verdict(Status.FAILED, "Zonder één geldig SPF-record is er geen SPF-beleid.",
                        "Without exactly one SPF record there is no SPF policy.")
-    if result.errors:
-        reasons = "; ".join(result.errors)
-        return verdict(Status.FAILED, f"Het SPF-record is ongeldig: {reasons}.",
-                       f"The SPF record is invalid: {reasons}.")
     if result.lookups > 10:
         return verdict(Status.FAILED,
-                       f"Het SPF-record vraagt {result.lookups} DNS-opzoekingen; maximaal 10.",
-                       f"The SPF record needs {result.lookups} DNS lookups; at most 10.")
+                       f"Het SPF-record {records[0]!r} vraagt meer dan 10 DNS-opzoekingen (na "
+                       f"{result.lookups} is meting gestopt met tellen); maximaal 10 mag.",
+                       f"The SPF record {records[0]!r} needs more than 10 DNS lookups (meting "
+                       f"stopped counting at {result.lookups}); at most 10 are allowed.")
+    if result.errors:
+        causes = [plain(e) for e in result.errors]
+        return verdict(Status.FAILED,
+                       f"Het SPF-record {records[0]!r} is ongeldig: "
+                       f"{'; '.join(c.nl for c in causes)}.",
+                       f"The SPF record {records[0]!r} is invalid: "
+                       f"{'; '.join(c.en for c in causes)}.")
     redirected = result.record is not None and result.record.effective_redirect is not None
     if result.unanswered and (redirected or result.all_qualifier in STRICT_ALL):
         names = ", ".join(result.unanswered)
@@ -147,9 +153,12 @@ def dmarc_policy(found: DmarcFound, domain: str) -> Verdict:
         return verdict(Status.FAILED, "Zonder één DMARC-record is er geen DMARC-beleid.",
                        "Without exactly one DMARC record there is no DMARC policy.")
     if record.errors:
-        reasons = "; ".join(record.errors)
-        return verdict(Status.FAILED, f"Het DMARC-record is ongeldig: {reasons}.",
-                       f"The DMARC record is invalid: {reasons}.")
+        causes = [plain(e) for e in record.errors]
+        return verdict(Status.FAILED,
+                       f"Het DMARC-record op {name} is ongeldig: "
+                       f"{'; '.join(c.nl for c in causes)}.",
+                       f"The DMARC record at {name} is invalid: "
+                       f"{'; '.join(c.en for c in causes)}.")
     # Found at the organisational domain: a subdomain gets its sp= (or p=).
     at_org = name.rstrip(".") != f"_dmarc.{domain}"
     policy = record.subdomain_policy if at_org else record.policy
@@ -197,5 +206,6 @@ def dkim(domainkey: DnsAnswer, result: SpfPolicyResult, found: DmarcFound,
                        "en publiceer de sleutel.",
                        "No DKIM: _domainkey does not exist. Sign outgoing mail with DKIM and "
                        "publish the key.")
-    return verdict(Status.ERROR, f"DKIM kon niet worden vastgesteld ({domainkey.error}).",
-                   f"DKIM could not be determined ({domainkey.error}).")
+    cause = plain(domainkey.error or domainkey.rcode)
+    return verdict(Status.ERROR, f"DKIM kon niet worden vastgesteld ({cause.nl}).",
+                   f"DKIM could not be determined ({cause.en}).")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from meting.checks.explain import plain
 from meting.checks.verdict import Status, Verdict, verdict
 from meting.records.security_txt import Problem, parse
 
@@ -81,9 +82,9 @@ def judge_fetch(fetched: dict[str, Any], host: str) -> Verdict | None:
     end = fetched["end"]
     if end in ("failure", "deadline"):
         hop = fetched["hops"][-1] if fetched["hops"] else {}
-        reason = hop.get("error") or "deadline"
-        return verdict(Status.ERROR, f"Geen antwoord op {PATH} ({reason}); geen resultaat.",
-                       f"No answer for {PATH} ({reason}); no result.")
+        cause = plain(hop.get("error") or "timeout")
+        return verdict(Status.ERROR, f"Geen antwoord op {PATH} ({cause.nl}); geen resultaat.",
+                       f"No answer for {PATH} ({cause.en}); no result.")
     if end in ENDS:
         nl, en = ENDS[end]
         return failed(f"{PATH} is niet op te halen: {nl}.", f"{PATH} cannot be fetched: {en}.",

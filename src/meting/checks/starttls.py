@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from meting.checks import caa, no_mx, tls_ncsc
+from meting.checks.explain import plain
 from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict, worst
 from meting.norms import Norm
 from meting.probe.evidence import DnsAnswer
@@ -37,16 +38,21 @@ def starttls_exists(entry: dict[str, Any]) -> tuple[Verdict, dict[str, dict[str,
     name = entry["name"]
     error = dns_error(entry)
     if error is not None:
-        return verdict(Status.ERROR, f"Geen adres van {name} uit DNS ({error}); geen resultaat.",
-                       f"No address of {name} from DNS ({error}); no result."), {}
+        cause = plain(error)
+        return verdict(Status.ERROR,
+                       f"Geen adres van {name} uit DNS ({cause.nl}); geen resultaat.",
+                       f"No address of {name} from DNS ({cause.en}); no result."), {}
     scans: dict[str, dict[str, Any]] = entry.get("starttls") or {}
     reached = {a: s for a, s in scans.items() if s.get("starttls_offered") is not None}
     if not reached:
-        why = "; ".join(f"{a}: {s.get('smtp_error') or s.get('connect_error') or '?'}"
-                        for a, s in scans.items()) or "geen adres / no address"
+        causes = {a: plain(s.get("smtp_error") or s.get("connect_error"))
+                  for a, s in scans.items()}
+        why_nl = "; ".join(f"{a}: {c.nl}" for a, c in causes.items()) or "geen adres"
+        why_en = "; ".join(f"{a}: {c.en}" for a, c in causes.items()) or "no address"
         return verdict(Status.UNREACHABLE,
-                       f"De mailserver {name} gaf geen SMTP-begroeting ({why}); geen resultaat.",
-                       f"The mail server {name} gave no SMTP greeting ({why}); no result."), {}
+                       f"De mailserver {name} gaf geen SMTP-begroeting ({why_nl}); geen "
+                       "resultaat.",
+                       f"The mail server {name} gave no SMTP greeting ({why_en}); no result."), {}
     without = sorted(a for a, s in reached.items() if not s["starttls_offered"])
     if without:
         return verdict(Status.FAILED,
@@ -63,10 +69,11 @@ def ncsc_of_mx(entry: dict[str, Any], scans: dict[str, dict[str, Any]], norm: No
     broken = {a: s for a, s in scans.items() if s.get("handshake_error")}
     if broken:
         address, scan = next(iter(broken.items()))
+        cause = plain(scan["handshake_error"])
         v = verdict(Status.ERROR, f"Geen TLS-handshake na STARTTLS met {name} ({address}: "
-                    f"{scan['handshake_error']}); geen resultaat.",
+                    f"{cause.nl}); geen resultaat.",
                     f"No TLS handshake after STARTTLS with {name} ({address}: "
-                    f"{scan['handshake_error']}); no result.")
+                    f"{cause.en}); no result.")
         return {"starttls_ncsc": v}
     subtests = tls_ncsc.combine({
         a: tls_ncsc.judge_server(s, norm, kind="mail", host=name, dane_valid=dane_valid)

@@ -7,7 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from meting.checks import dane, dnssec, https, ipv6, mail_auth, mx_limit, rpki, starttls, tls_ncsc
+from meting.checks import (
+    dane,
+    dnssec,
+    explain,
+    https,
+    ipv6,
+    mail_auth,
+    mx_limit,
+    rpki,
+    starttls,
+    tls_ncsc,
+    unprobed,
+)
+from meting.checks.same_site import page_distance
 from meting.checks.verdict import Status, Verdict, verdict
 from meting.norms import Norm
 from meting.probe.evidence import DnsAnswer, Reach
@@ -42,10 +55,12 @@ def dns_failure(answers: list[dict[str, Any]]) -> Verdict | None:
     """An `error` verdict when the resolver gave no usable answer to every one of these."""
     found = [answer(a) for a in answers]
     if found and all(not a.ok for a in found):
-        reason = found[0].error or found[0].rcode or "no answer"
+        cause = explain.plain(found[0].error or found[0].rcode)
+        name = found[0].name.rstrip(".")
         return verdict(Status.ERROR,
-                       f"Geen antwoord uit DNS voor {found[0].name} ({reason}); geen resultaat.",
-                       f"No answer from DNS for {found[0].name} ({reason}); no result.")
+                       f"Geen bruikbaar antwoord uit DNS voor {name} ({cause.nl}); geen "
+                       "resultaat.",
+                       f"No usable answer from DNS for {name} ({cause.en}); no result.")
     return None
 
 
@@ -85,16 +100,17 @@ def same_site(evidence: dict[str, Any]) -> ipv6.SameSite:
         return ipv6.SameSite(no_ipv4=("IPv6 niet opgehaald", "IPv6 not fetched"))
     v6 = HttpResponse.from_dict(site["v6"])
     if v6.error or a_error:
-        return ipv6.SameSite(error=f"IPv6: {v6.error}" if v6.error else f"A: {a_error}")
+        cause = explain.plain(v6.error or a_error)
+        return ipv6.SameSite(error=(f"ophalen over IPv6: {cause.nl}", f"IPv6 fetch: {cause.en}")
+                             if v6.error else (f"A-record: {cause.nl}", f"A record: {cause.en}"))
     if "v4" not in site:
         return ipv6.SameSite(no_ipv4=("geen A-record", "no A record"))
     v4 = HttpResponse.from_dict(site["v4"])
     if v4.error:
-        return ipv6.SameSite(no_ipv4=(f"ophalen over IPv4 mislukte: {v4.error}",
-                                      f"the IPv4 fetch failed: {v4.error}"))
-    text4 = f"{v4.status} {' '.join(v4.header('location'))} {v4.body}"
-    text6 = f"{v6.status} {' '.join(v6.header('location'))} {v6.body}"
-    return ipv6.SameSite(distance=ipv6.distance(ipv6.simhash(text4), ipv6.simhash(text6)))
+        cause = explain.plain(v4.error)
+        return ipv6.SameSite(no_ipv4=(f"ophalen over IPv4 mislukte: {cause.nl}",
+                                      f"the IPv4 fetch failed: {cause.en}"))
+    return ipv6.SameSite(distance=page_distance(v4.body, v6.body))
 
 
 def web_server_ipv6(evidence: dict[str, Any]) -> ipv6.ServerIpv6:
@@ -123,6 +139,30 @@ MX_KEYS = ("dnssec_mx_exists", "dnssec_mx_valid", "dnssec_mx", "mx_aaaa", "mx_re
 
 
 def judge_web(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
+    return finish(evidence, judge_web_parts(evidence, norm), norm)
+
+
+def judge_mail(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
+    return finish(evidence, judge_mail_parts(evidence, norm), norm)
+
+
+def finish(evidence: dict[str, Any], results: dict[str, Verdict],
+           norm: Norm) -> dict[str, Verdict]:
+    """A name that does not exist, name servers not found and refused addresses
+    override the verdicts; then every verdict gets its guidance (explain.py)."""
+    missing = unprobed.missing_name(evidence)
+    if missing is not None:
+        results = dict.fromkeys(results, missing)
+    else:
+        no_ns = unprobed.nameservers_not_found(evidence)
+        results = with_errors(results, tuple(k for k in results
+                                             if k in unprobed.NAME_SERVER_KEYS | {"ns_aaaa"}
+                                             or "rpki" in k), no_ns)
+        results = unprobed.refused_addresses(evidence, results)
+    return explain.complete(results, norm)
+
+
+def judge_web_parts(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
     host = evidence["host"]
     results = dnssec.judge_web(evidence["target"], security_of(host))
     if "http" in evidence:  # HTTP evidence (older evidence may lack it)
@@ -142,7 +182,7 @@ def judge_web(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
                        ns_error)
 
 
-def judge_mail(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
+def judge_mail_parts(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
     null_mx = bool(evidence["null_mx"])
     mx = evidence["mx"]
     results = mail_auth.judge(evidence["target"], evidence["mail_auth"])

@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.x509 import ocsp
 
 from meting.checks import caa, certificate
+from meting.checks.explain import names, plain
 from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict, worst
 from meting.norms import Norm
 from meting.norms import tls as tls_norm
@@ -40,10 +41,10 @@ def passed(nl: str, en: str) -> Verdict:
 def by_class(cls: TlsClass, found_nl: str, found_en: str, fix_nl: str, fix_en: str) -> Verdict:
     """A verdict for a finding of this class; the fix is only told when it is needed."""
     status = STATUS_OF[cls]
-    label = f" ({CLASS_NL[cls]} / {CLASS_EN[cls]})"
     if status == Status.PASSED:
         return verdict(status, found_nl + ".", found_en + ".")
-    return verdict(status, f"{found_nl}{label}; {fix_nl}", f"{found_en}{label}; {fix_en}")
+    return verdict(status, f"{found_nl} (volgens de norm {CLASS_NL[cls]}); {fix_nl}",
+                   f"{found_en} (by the norm {CLASS_EN[cls]}); {fix_en}")
 
 
 def listed(items: list[str]) -> str:
@@ -89,9 +90,19 @@ def tls_ciphers(scan: dict[str, Any], norm: Norm) -> Verdict:
                     "schakel deze cipher suites uit.", "disable these cipher suites.")
 
 
+def prescribed(order: dict[str, Any], norm: Norm) -> bool:
+    """Better classes before worse in the server's order: recorded (evidence classed by the
+    norm of its time) or read from the order the server picked the buckets' examples in."""
+    if "prescribed" in order:
+        return bool(order["prescribed"])
+    ranks = [tls_norm.CLASSES.index(tls_norm.suite_class(norm, s))
+             for s in order.get("preference") or []]
+    return ranks == sorted(ranks)
+
+
 def tls_cipher_order(scan: dict[str, Any], norm: Norm) -> Verdict:
     order = scan.get("cipher_order") or {}
-    if order.get("enforced", True) and order.get("prescribed", True):
+    if order.get("enforced", True) and prescribed(order, norm):
         return passed("De server kiest zelf de cipher suite, sterkste eerst",
                       "The server chooses the cipher suite itself, strongest first")
     optional = tls_norm.missing_optional(norm, "cipher_order_tls13_only")
@@ -153,8 +164,12 @@ def fs_params(scan: dict[str, Any], norm: Norm) -> Verdict:
 
 
 def kex_hash_func(scan: dict[str, Any], norm: Norm) -> Verdict:
+    """The hash the server picks, and every hash this norm calls insufficient that it
+    accepts when offered only weak ones (a phase-out hash merely accepted beside SHA-2 is
+    not held against it)."""
     info = scan.get("kex_hash") or {}
-    hashes = list(info.get("accepted") or [])
+    hashes = [h for h in info.get("accepted") or []
+              if tls_norm.kex_hash_class(norm, h) == "insufficient"]
     if info.get("default"):
         hashes.append(info["default"])
     classes = {h: tls_norm.kex_hash_class(norm, h) for h in hashes}
@@ -165,7 +180,7 @@ def kex_hash_func(scan: dict[str, Any], norm: Norm) -> Verdict:
                       "The key exchange is signed with SHA-2")
     return by_class(cls, f"De server ondertekent de sleuteluitwisseling met {listed(bad)}",
                     f"The server signs the key exchange with {listed(bad)}",
-                    "sta alleen SHA-2 toe (signature algorithms).",
+                    "sta alleen SHA-2 toe (instelling 'signature_algorithms').",
                     "allow only SHA-2 (signature algorithms).")
 
 
@@ -263,10 +278,11 @@ def ocsp_stapling(scan: dict[str, Any], norm: Norm) -> Verdict:
     if problem is None:
         return passed("De server stuurt een geldig OCSP-antwoord mee (stapling)",
                       "The server staples a valid OCSP response")
+    cause = plain(problem)
     return verdict(Status.FAILED,
-                   f"Het meegestuurde OCSP-antwoord is niet geldig ({problem}); laat de "
+                   f"Het meegestuurde OCSP-antwoord is niet geldig ({cause.nl}); laat de "
                    "server een actueel antwoord van de CA meesturen.",
-                   f"The stapled OCSP response is not valid ({problem}); have the server "
+                   f"The stapled OCSP response is not valid ({cause.en}); have the server "
                    "staple a current response from the CA.")
 
 
@@ -314,33 +330,37 @@ def tls_ncsc_column(subtests: dict[str, Verdict], name: str = "tls_ncsc_web") ->
     """SPEC §5: failed on anything insufficient, warning on phase-out, info when only
     optional parts are missing, else passed."""
     status = worst(v.status for v in subtests.values())
-    bad = sorted(k for k, v in subtests.items() if v.status == status)
-    what = ", ".join(bad)
+    bad = [k for k in SUBTESTS if k in subtests and subtests[k].status == status] + sorted(
+        k for k, v in subtests.items() if k not in SUBTESTS and v.status == status)
+    what_nl, what_en = names(bad, "nl"), names(bad, "en")
+    first = subtests[bad[0]].explanation if bad else None
+    found_nl = f" Eerste bevinding: {first.nl}" if first else ""
+    found_en = f" First finding: {first.en}" if first else ""
     texts: dict[Status, Callable[[], Verdict]] = {
         Status.PASSED: lambda: passed(
             "De TLS-configuratie voldoet aan de NCSC-richtlijnen.",
             "The TLS configuration meets the NCSC guidelines."),
         Status.FAILED: lambda: verdict(
-            status, f"De TLS-configuratie voldoet niet aan de NCSC-richtlijnen ({what}); "
-            "pas deze onderdelen aan.",
-            f"The TLS configuration does not meet the NCSC guidelines ({what}); fix these "
-            "parts."),
+            status, f"De TLS-configuratie voldoet niet aan de NCSC-richtlijnen op: {what_nl}."
+            + found_nl,
+            f"The TLS configuration does not meet the NCSC guidelines on: {what_en}."
+            + found_en),
         Status.WARNING: lambda: verdict(
-            status, f"De TLS-configuratie bevat uit te faseren onderdelen ({what}); "
-            "vervang ze.", f"The TLS configuration has parts to phase out ({what}); "
-            "replace them."),
+            status, f"De TLS-configuratie bevat uit te faseren onderdelen: {what_nl}."
+            + found_nl,
+            f"The TLS configuration has parts to phase out: {what_en}." + found_en),
         Status.INFO: lambda: verdict(
             status, "De TLS-configuratie voldoet; wat ontbreekt of niet klopt is hier niet "
-            f"verplicht ({what}).",
-            "The TLS configuration complies; what is missing or wrong is not required here "
-            f"({what})."),
+            f"verplicht: {what_nl}." + found_nl,
+            "The TLS configuration complies; what is missing or wrong is not required here: "
+            f"{what_en}." + found_en),
     }
     if status in texts:
         return texts[status]()
-    if status in NO_RESULT:
-        first = subtests[bad[0]]
-        return verdict(status, first.explanation.nl, first.explanation.en)
-    return verdict(Status.NOT_TESTED, f"{name}: niets getest.", f"{name}: nothing tested.")
+    if status in NO_RESULT and first is not None:
+        return verdict(status, first.nl, first.en)
+    return verdict(Status.NOT_TESTED, "De TLS-configuratie is niet getest.",
+                   "The TLS configuration was not tested.")
 
 
 # --- the web column ------------------------------------------------------------------
@@ -376,11 +396,11 @@ def judge_web_tls(evidence: dict[str, Any], norm: Norm,
     broken = {a: s for a, s in connected.items() if s.get("handshake_error")}
     if broken:
         address, scan = next(iter(broken.items()))
+        cause = plain(scan["handshake_error"])
         return {"tls_ncsc_web": verdict(
-            Status.ERROR, f"Geen TLS-handshake mogelijk met {address} "
-            f"({scan['handshake_error']}); geen resultaat.",
-            f"No TLS handshake completed with {address} ({scan['handshake_error']}); "
-            "no result.")}
+            Status.ERROR, f"Geen TLS-handshake mogelijk met {address} ({cause.nl}); geen "
+            "resultaat.",
+            f"No TLS handshake completed with {address} ({cause.en}); no result.")}
     host = evidence["target"]
     subtests = combine({a: judge_server(s, norm, kind="web", host=host)
                         for a, s in connected.items()})

@@ -15,7 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from meting.lab import netns
+from meting.lab import netns, user_catalogue
+from meting.lab.forward import run_forwarding
 from meting.lab.model import LabPlan, MailServer, Record
 from meting.lab.plan import build_plan, load_catalogue, owning_zone
 
@@ -48,34 +49,57 @@ def quiet(stage: str) -> None:
     """Default progress callback: say nothing."""
 
 
-def up(domains: int = 0, progress: Callable[[str], None] = quiet) -> dict[str, Any]:
-    """Build the lab; a healthy lab of the same size is left as it is."""
+def up(domains: int = 0, progress: Callable[[str], None] = quiet,
+       catalogue: Path | None = None, changes: int = 0) -> dict[str, Any]:
+    """Build the lab; a healthy lab of the same size, scenarios and changes is left as it is.
+
+    ``catalogue``: a user's file of scenarios to add (lab.user_catalogue), checked first.
+    ``changes``: rounds of owners' changes applied to the generated domains (0: as drawn).
+    """
     preflight()
+    if changes < 0:
+        raise netns.LabError("changes must be 0 or more")
+    added = user_catalogue.read(catalogue) if catalogue is not None else None
+    added_from = catalogue_identity(catalogue)
     state = state_dir()
     info = read_info(state)
-    if info and info.get("domains") == domains and status()["healthy"]:
+    if (info and info.get("domains") == domains and info.get("catalogue") == added_from
+            and info.get("changes", 0) == changes and status()["healthy"]):
         return info
     down()
     state.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    plan = build(state, domains, progress)
-    info = {"prefix": plan.prefix, "domains": domains, "resolver": plan.resolver,
+    plan = build(state, domains, progress, added, changes)
+    info = {"prefix": plan.prefix, "domains": domains, "catalogue": added_from,
+            "changes": changes,
+            "resolver": plan.resolver,
             "resolver6": plan.resolver6, "trust_store": str(state / "pki" / "root.pem"),
             "registry": str(state / "registry.csv"), "scanner_namespace": f"{plan.prefix}scan",
             "rpki_vrps": str(state / "rpki" / "vrps.json"),
             "rpki_routes": str(state / "rpki" / "riswhoisdump.txt"),
+            "mail_relay": plan.mailbox[0], "mailbox": str(state / "mailbox" / "boxes"),
             "seconds_to_start": round(time.monotonic() - started, 1)}
     (state / "lab.json").write_text(json.dumps(info, indent=2))
     return info
 
 
-def build(state: Path, domains: int, progress: Callable[[str], None]) -> LabPlan:
-    from meting.lab import dns, hostile, mail, pki, rpki, web
+def catalogue_identity(path: Path | None) -> dict[str, str] | None:
+    """The user's catalogue as lab.json records it: where, and a hash of what it said."""
+    if path is None:
+        return None
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"path": str(path.resolve()), "sha256": digest}
+
+
+def build(state: Path, domains: int, progress: Callable[[str], None],
+          added: dict[str, Any] | None = None, changes: int = 0) -> LabPlan:
+    from meting.lab import dns, hostile, mail, mailbox, pki, rpki, web
 
     progress("planning addresses, zones and servers")
     ca = pki.LabCA.load_or_create(state / "pki")
     dkim_key = ca.key_for("rsa2048", state / "pki" / "dkim.key.pem")
-    plan = build_plan(prefix(), domains, dkim_public=dkim_spki(dkim_key))
+    plan = build_plan(prefix(), domains, dkim_public=dkim_spki(dkim_key), added=added,
+                      changes=changes)
     netns.create_switch(plan.prefix)
     for host in plan.hosts.values():
         netns.add_host(plan.prefix, host.name, host.addresses)
@@ -97,6 +121,9 @@ def build(state: Path, domains: int, progress: Callable[[str], None]) -> LabPlan
     mail.start(mails, state, f"{plan.prefix}mail")
     hostile.start_hostile(hostile.configure_hostile(webs, mails, state), state,
                           f"{plan.prefix}hostile")
+    infra = plan.networks["infra"]
+    mailbox.configure(plan.mailbox, [infra.ipv4_prefix, infra.ipv6_prefix], state)
+    mailbox.start(plan.mailbox, state, f"{plan.prefix}mbox")
     write_registry(plan, state / "registry.csv")
     rpki.write(list(plan.networks.values()), state / "rpki")
     return plan
@@ -165,6 +192,8 @@ def status() -> dict[str, Any]:
     except (OSError, ValueError):
         return {"healthy": False, "up": False, "scenarios": []}
     probe = health_probe(plan)
+    own = {s["name"] for s in load_catalogue()["scenarios"]}
+    added = (read_info(state) or {}).get("catalogue")
     scenarios = []
     for d in plan["domains"]:
         if d["generated"]:
@@ -173,6 +202,8 @@ def status() -> dict[str, Any]:
         scenarios.append({"name": d["scenario"], "domain": d["domain"],
                           "web_host": d["web_host"], "mail_domain": d["mail_domain"],
                           "category": d["category"], "healthy": ok,
+                          "catalogue": "meting" if d["scenario"] in own or not added
+                          else added["path"],
                           "expected": {"web": d["expected_web"], "mail": d["expected_mail"]}})
     resolver_ok = probe.get(f"dns:{plan['resolver']}", False)
     healthy = resolver_ok and all(s["healthy"] for s in scenarios)
@@ -222,13 +253,9 @@ def exec_in_scanner(argv: list[str]) -> int:
         raise netns.LabError("the lab is not up: run `meting lab up` first")
     env = {**os.environ, "METING_RESOLVER": info["resolver"],
            "METING_TRUST_STORE": info["trust_store"], "METING_RPKI_VRPS": info["rpki_vrps"],
-           "METING_RPKI_ROUTES": info["rpki_routes"]}
-    child = subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv), env=env)
-    while True:
-        # Ctrl-C reaches the child too (same process group); let it finish its own
-        # shutdown (a round marks itself interrupted) instead of killing it as
-        # subprocess.run would after a quarter second.
-        try:
-            return child.wait()
-        except KeyboardInterrupt:
-            continue
+           "METING_RPKI_ROUTES": info["rpki_routes"],
+           "METING_ALLOWED_NETWORKS": netns.LAB_NETWORKS}
+    # Ctrl-C reaches the child itself (same process group); a signal sent to this
+    # process is passed on, so the child finishes its own shutdown (a round marks
+    # itself interrupted) and is never orphaned.
+    return run_forwarding(netns.exec_argv(info["scanner_namespace"], argv), env)

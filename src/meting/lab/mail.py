@@ -220,8 +220,17 @@ def profile_overrides(tls: TlsProfile, root: Path) -> list[str]:
             "smtpd_tls_eecdh_grade=auto",
             f"tls_eecdh_auto_curves={group_setting(tls.groups)}",
             f"smtpd_tls_dh1024_param_file={dh}",
-            f"tls_ssl_options={'' if tls.client_renegotiation else 'NO_RENEGOTIATION'}"]
+            f"tls_ssl_options={ssl_options(tls)}"]
     return opts
+
+
+def ssl_options(tls: TlsProfile) -> str:
+    """Postfix's tls_ssl_options: names and hex masks (0x1 is OpenSSL 3.0's
+    SSL_OP_NO_EXTENDED_MASTER_SECRET, which Postfix has no name for)."""
+    options = [] if tls.client_renegotiation else ["NO_RENEGOTIATION"]
+    if not tls.extended_master_secret:
+        options.append("0x1")
+    return ",".join(options)
 
 
 # --- configuration ------------------------------------------------------------------

@@ -69,6 +69,7 @@ class TlsProfile:
     prefer_server_ciphers: bool = True
     dhparam_bits: int | None = None  # enables DHE suites with a group of this size
     client_renegotiation: bool = False
+    extended_master_secret: bool = True  # off: no EMS (RFC 7627) in TLS 1.2 (nginx only)
 
 
 @dataclass(frozen=True)
@@ -174,3 +175,4 @@ class LabPlan:
     resolver: str  # the validating resolver's IPv4 address
     resolver6: str
     scanner: list[str]  # the scanner namespace's addresses
+    mailbox: list[str] = field(default_factory=list)  # the mail relay with mailboxes

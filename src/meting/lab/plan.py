@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import ipaddress
-import random
+import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from meting.lab import population
 from meting.lab.model import (
     CertSpec,
     Host,
@@ -28,7 +30,7 @@ from meting.lab.model import (
 from meting.lab.netns import LabError
 from meting.lab.records import check_zone, scenario_records
 
-HOSTS = ("scan", "res", "root", "tld", "auth", "web", "mail", "hostile")
+HOSTS = ("scan", "res", "root", "tld", "auth", "web", "mail", "hostile", "mbox")
 WEB_HOST_OF = {"nginx": "web", "openssl": "web", "silent": "hostile", "tls_garbage": "hostile"}
 MAIL_HOST_OF = {"postfix": "mail", "slow_banner": "hostile"}
 CA_ISSUER = "lab-ca.meting.test"
@@ -69,8 +71,10 @@ def txt(value: str) -> str:
 
 
 class Planner:
-    def __init__(self, catalogue: dict[str, Any], prefix: str, dkim_public: bytes) -> None:
+    def __init__(self, catalogue: dict[str, Any], prefix: str, dkim_public: bytes,
+                 people: population.Population | None = None) -> None:
         self.cat = catalogue
+        self.people = people
         self.plan = LabPlan(prefix=prefix, hosts={h: Host(h) for h in HOSTS}, networks={},
                             zones={}, nameservers={}, web_servers={}, mail_servers={},
                             domains=[], resolver="", resolver6="", scanner=[])
@@ -86,7 +90,7 @@ class Planner:
         self.plan.hosts[host].addresses.append(addr)
         return addr
 
-    def build(self, generated: int) -> LabPlan:
+    def build(self, generated: int, changes: int = 0) -> LabPlan:
         p = self.plan
         p.scanner = [self.address("scan", "infra", 4), self.address("scan", "infra", 6)]
         p.resolver = self.address("res", "infra", 4)
@@ -97,7 +101,9 @@ class Planner:
         self.add_mail_servers()
         for s in self.cat["scenarios"]:
             self.add_domain(s, s["domain"], s.get("category"), generated=False)
-        self.add_population(generated)
+        self.add_population(generated, changes)
+        # last, so that no other server's address depends on it
+        p.mailbox = [self.address("mbox", "infra", 4), self.address("mbox", "infra", 6)]
         return p
 
     def add_nameservers(self) -> None:
@@ -194,20 +200,54 @@ class Planner:
             raise LabError(f"scenario {s['name']}: unknown {kind} columns {sorted(unknown)}")
         return {**base, **override}
 
-    def add_population(self, n: int) -> None:
+    def columns(self) -> dict[str, set[str]]:
+        return {kind: set(cols) for kind, cols in self.cat["defaults"]["expected"].items()}
+
+    def add_population(self, n: int, changes: int) -> None:
+        """N generated domains, drawn from the population file, after ``changes`` rounds."""
         if n <= 0:
             return
-        pop = self.cat["population"]
-        by_name = {s["name"]: s for s in self.cat["scenarios"]}
-        rng = random.Random(20261123)
-        cats, cat_w = zip(*pop["categories"].items(), strict=True)
-        temps, temp_w = zip(*pop["templates"].items(), strict=True)
-        for i in range(1, n + 1):
-            category = rng.choices(cats, cat_w)[0]
-            template = by_name[rng.choices(temps, temp_w)[0]]
-            domain = f"{category}-{i:05d}.nl"
-            org = f"{category.capitalize()} {i:05d}"
-            self.add_domain({**template, "organisation": org}, domain, category, generated=True)
+        people = self.people or population.load(columns=self.columns())
+        defaults = self.cat["defaults"]["expected"]
+        for g in population.draw(people, n, changes):
+            parts = population.settings(people, g)
+            domain = f"{g.category}-{g.number:05d}.nl"
+            spec = {"name": "generated", **parts["domain"],
+                    "web": self.generated_web(people, parts["web"]),
+                    "mx": [self.generated_mail(people, parts["mail"])],
+                    "organisation": f"{g.category.capitalize()} {g.number:05d}",
+                    "expected": population.expected(people, g, defaults)}
+            self.add_domain(spec, domain, g.category, generated=True)
+
+    def generated_web(self, people: population.Population, wrong: dict[str, Any]) -> str:
+        """The shared web server with these settings (made on first use); its name."""
+        settings = {**people.servers["web"], **wrong}
+        name = f"gen-web-{code(settings)}"
+        if name not in self.plan.web_servers:
+            network = people.servers["network"]
+            fields, ipv6 = self.server_fields({"software": "nginx", "network": network,
+                                               **settings})
+            ws = WebServer(name=name, **fields)
+            fill_addresses(self, ws, WEB_HOST_OF[ws.software], network, ipv6)
+            self.plan.web_servers[name] = ws
+        return name
+
+    def generated_mail(self, people: population.Population, wrong: dict[str, Any]) -> str:
+        """The shared MX with these settings (made on first use); its name."""
+        settings = {**people.servers["mail"], **wrong}
+        name = f"gen-mx-{code(settings)}"
+        if name not in self.plan.mail_servers:
+            network = people.servers["network"]
+            zone = settings.pop("zone")
+            if zone not in self.plan.zones:
+                raise LabError(f"population: mail zone {zone} is no provider zone")
+            fields, ipv6 = self.server_fields({"software": "postfix", "network": network,
+                                               "hostname": f"mx-{code(settings)}.{zone}",
+                                               **settings})
+            ms = MailServer(name=name, **fields)
+            fill_addresses(self, ms, MAIL_HOST_OF[ms.software], network, ipv6)
+            self.plan.mail_servers[name] = ms
+        return name
 
     def mail_host_records(self) -> None:
         """A/AAAA of every MX host name, in the zone that holds it."""
@@ -215,6 +255,12 @@ class Planner:
             for name in ms.names:
                 zone = self.plan.zones[owning_zone(name, self.plan.zones)]
                 zone.records += address_records(name, ms)
+
+
+def code(settings: dict[str, Any]) -> str:
+    """A short name for a combination of server settings, the same on every build."""
+    text = json.dumps(settings, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def numbered_names(server: str, pattern: str, count: Any) -> list[str]:
@@ -247,7 +293,8 @@ def tls_profile(name: str, spec: dict[str, Any]) -> TlsProfile:
                       ciphersuites=spec["ciphersuites"], groups=spec["groups"],
                       prefer_server_ciphers=spec.get("prefer_server_ciphers", True),
                       dhparam_bits=spec.get("dhparam_bits"),
-                      client_renegotiation=spec.get("client_renegotiation", False))
+                      client_renegotiation=spec.get("client_renegotiation", False),
+                      extended_master_secret=spec.get("extended_master_secret", True))
 
 
 def fill_addresses(planner: Planner, target: WebServer | MailServer | NameServer,
@@ -267,8 +314,17 @@ def address_records(name: str, server: WebServer | MailServer) -> list[Record]:
 
 
 def build_plan(prefix: str, generated: int = 0, dkim_public: bytes = b"",
-               catalogue: Path | None = None) -> LabPlan:
-    planner = Planner(load_catalogue(catalogue), prefix, dkim_public)
-    plan = planner.build(generated)
+               catalogue: Path | None = None,
+               added: dict[str, Any] | None = None, changes: int = 0,
+               people: population.Population | None = None) -> LabPlan:
+    """The lab's plan; ``added``: a user's catalogue (lab.user_catalogue), checked;
+    ``changes``: rounds of owners' changes to the generated domains."""
+    found = load_catalogue(catalogue)
+    if added is not None:
+        from meting.lab.user_catalogue import merged
+
+        found = merged(found, added)
+    planner = Planner(found, prefix, dkim_public, people)
+    plan = planner.build(generated, changes)
     planner.mail_host_records()
     return plan

@@ -147,6 +147,8 @@ def tls_lines(server: WebServer, files: CertFiles, paths: Paths) -> list[str]:
         lines.append(f"ssl_conf_command Ciphersuites {quote(tls.ciphersuites)};")
     if tls.groups:
         lines.append(f"ssl_ecdh_curve {tls.groups};")
+    if not tls.extended_master_secret:  # OpenSSL 3.0: SSL_OP_NO_EXTENDED_MASTER_SECRET
+        lines.append("ssl_conf_command Options -ExtendedMasterSecret;")
     if tls.dhparam_bits:
         lines.append(f"ssl_dhparam {dhparam(tls.dhparam_bits, paths)};")
     if files.ocsp and server.ocsp_stapling:
@@ -286,6 +288,9 @@ def s_server_argv(server: WebServer, address: str, files: CertFiles, ca: LabCA,
         argv += ["-dhparam", str(dhparam(tls.dhparam_bits, paths))]
     if tls.client_renegotiation:
         argv.append("-client_renegotiation")
+    if not tls.extended_master_secret:
+        raise netns.LabError(f"TLS profile {tls.name}: openssl s_server cannot turn off Extended "
+                       "Master Secret; use nginx")
     if files.ocsp and server.ocsp_stapling:
         argv += ["-status_file", files.ocsp]
     return argv

@@ -29,14 +29,16 @@ class Suite:
     kex: str  # TLS13, ECDHE, DHE, RSA, ANON, PSK, SRP, ECDH, DH
     auth: str  # ECDSA, RSA, DSS, NONE, PSK, ANY (TLS 1.3)
     cipher: str  # AES256GCM, AES128GCM, AESCCM, AESCCM8, CHACHA20, AESCBC, CAMELLIA, ...
+    mac: str  # AEAD (GCM, CCM, ChaCha20-Poly1305, TLS 1.3), SHA1, SHA256, SHA384, MD5
 
 
 def suite(name: str) -> Suite:
     """Properties of a suite from its OpenSSL name (or IANA name for TLS 1.3 suites)."""
     if name in _TLS13_CIPHERS:
-        return Suite(name, "TLS13", "ANY", _TLS13_CIPHERS[name])
+        return Suite(name, "TLS13", "ANY", _TLS13_CIPHERS[name], "AEAD")
     parts = name.upper().split("-")
-    return Suite(name, _kex(parts), _auth(parts), _cipher(name.upper()))
+    cipher = _cipher(name.upper())
+    return Suite(name, _kex(parts), _auth(parts), cipher, _mac(parts, cipher))
 
 
 def _kex(parts: list[str]) -> str:
@@ -81,6 +83,21 @@ def _cipher(name: str) -> str:
     return "OTHER"
 
 
+AEAD = {"AES256GCM", "AES128GCM", "AESCCM", "AESCCM8", "CHACHA20"}
+
+
+def _mac(parts: list[str], cipher: str) -> str:
+    """The record MAC: none apart from the cipher for AEAD suites (a SHA-2 suffix there
+    names the PRF); else the suffix of an OpenSSL name (no suffix: SHA-1)."""
+    if cipher in AEAD or "GCM" in parts:
+        return "AEAD"
+    last = parts[-1]
+    return last if last in ("SHA256", "SHA384", "MD5") else "SHA1"
+
+
+PROPERTIES = ("kex", "auth", "cipher", "mac")
+
+
 def tls(norm: Norm) -> dict[str, Any]:
     section: dict[str, Any] = norm["tls"]
     return section
@@ -94,8 +111,7 @@ def version_class(norm: Norm, version: str) -> TlsClass:
 def suite_class(norm: Norm, name: str) -> TlsClass:
     props = suite(name)
     for rule in tls(norm)["ciphers"]:
-        if all(getattr(props, key) in rule[key] for key in ("kex", "auth", "cipher")
-               if key in rule):
+        if all(getattr(props, key) in rule[key] for key in PROPERTIES if key in rule):
             found: TlsClass = rule["class"]
             return found
     default: TlsClass = tls(norm)["cipher_default"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from meting.probe import reach
+from meting.probe import guard, reach
 from meting.probe.dns import DnsClient
 from meting.probe.evidence import DnsAnswer
 from meting.probe.http import fetch
@@ -16,6 +16,7 @@ from meting.probe.mail_auth import collect_mail_auth
 from meting.probe.routing import RoutingData
 from meting.probe.tls import mail_tls_evidence, web_tls_evidence
 from meting.probe.web_http import collect_http
+from meting.records.psl import organisational_domain
 from meting.settings import Settings
 
 WEB_PORTS = (80, 443)
@@ -45,7 +46,7 @@ async def host_addresses(client: DnsClient, name: str) -> dict[str, Any]:
 async def nameservers(client: DnsClient, zone: str) -> list[dict[str, Any]]:
     """The zone's name servers, their addresses, and whether each IPv6 address answers."""
     ns = await client.query(zone, "NS")
-    if not ns.ok:
+    if not ns.ok or not ns.answers:  # none found: judged as no answer, not as zero servers
         return [{"failed": ns.to_dict()}]
     names = sorted({n.rstrip(".") for n in ns.answers})
 
@@ -57,6 +58,16 @@ async def nameservers(client: DnsClient, zone: str) -> list[dict[str, Any]]:
         return entry
 
     return list(await asyncio.gather(*(one(n) for n in names)))
+
+
+async def missing(client: DnsClient, name: str, answers: list[DnsAnswer]) -> dict[str, Any] | None:
+    """When the name does not exist (NXDOMAIN on every question about it): whether its
+    registered domain does, so that the explanation can say which of the two is wrong."""
+    if not answers or any(a.rcode != "NXDOMAIN" for a in answers):
+        return None
+    registered = organisational_domain(name)
+    soa = await client.query(registered, "SOA")
+    return {"name": name, "registered_domain": registered, "registered_rcode": soa.rcode}
 
 
 def route_evidence(routing: RoutingData | None, addrs: list[str]) -> dict[str, Any] | None:
@@ -81,6 +92,7 @@ async def collect_web(host: str, settings: Settings, client: DnsClient,
     target, ns = await asyncio.gather(host_addresses(client, host), nameservers(client, zone))
     v4 = addresses(DnsAnswer.from_dict(target["a"]))
     v6 = addresses(DnsAnswer.from_dict(target["aaaa"]))
+    absent = await missing(client, host, [DnsAnswer.from_dict(target[k]) for k in ("a", "aaaa")])
     t = settings.connect_timeout
     probes = [(a, p) for a in v4 + v6 for p in WEB_PORTS]
     results = await asyncio.gather(*(reach.connect(a, p, timeout=t, settings=settings)
@@ -98,7 +110,8 @@ async def collect_web(host: str, settings: Settings, client: DnsClient,
     tls = await web_tls_evidence(host, v4 + v6, client, settings)  # "tls" and "caa"
     return {"kind": "web", "target": host, "zone": zone, "host": target, "nameservers": ns,
             "ports": ports, "site": site, "http": http, **tls,
-            "routing": route_evidence(routing, v4 + v6 + all_addresses(ns))}
+            "routing": route_evidence(routing, v4 + v6 + all_addresses(ns)),
+            "missing": absent, "refused": guard.refused(v4 + v6 + all_addresses(ns))}
 
 
 async def collect_mail(domain: str, settings: Settings, client: DnsClient,
@@ -120,10 +133,12 @@ async def collect_mail(domain: str, settings: Settings, client: DnsClient,
                                          for a in v6))
         entry["smtp6"] = {a: b.to_dict() for a, b in zip(v6, banners, strict=True)}
     await mail_tls_evidence(entries, client, settings)  # "starttls" and "caa" per MX
+    absent = await missing(client, domain, [mx_answer])
     return {"kind": "mail", "target": domain, "zone": zone, "mx_answer": mx_answer.to_dict(),
             "null_mx": null_mx, "mx": entries, "mx_skipped": [n for _, n in mx[MAX_MX:]],
             "nameservers": ns, "mail_auth": auth,
-            "routing": route_evidence(routing, all_addresses(entries) + all_addresses(ns))}
+            "routing": route_evidence(routing, all_addresses(entries) + all_addresses(ns)),
+            "missing": absent, "refused": guard.refused(all_addresses(entries) + all_addresses(ns))}
 
 
 def parse_mx(answer: DnsAnswer) -> list[tuple[int, str]]:

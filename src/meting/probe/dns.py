@@ -9,6 +9,7 @@ sends one query) and counts the messages it sent; make one per test run.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
-from meting.probe import cname, politeness
+from meting.probe import cname, guard, politeness
 from meting.probe.evidence import DnsAnswer, Security
 from meting.settings import Settings, load
 
@@ -60,6 +61,7 @@ class DnsClient:
         self.port = port
         self.timeout = settings.dns_timeout if timeout is None else timeout
         self.retries = retries
+        self.max_answers = settings.max_answers
         self.queries_sent = 0
         self._cache: dict[Key, DnsAnswer] = {}
         self._pending: dict[Key, asyncio.Task[DnsAnswer]] = {}
@@ -109,18 +111,21 @@ class DnsClient:
             sent += again.sent
             if again.response is not None:
                 reply, cd_used = again, True
-        answer = _answer(name, rtype, self.resolver, reply, sent, cd_used, started,
-                         authoritative=False)
+        answer = capped(_answer(name, rtype, self.resolver, reply, sent, cd_used, started,
+                                authoritative=False), self.max_answers)
         if answer.rcode == "SERVFAIL" and rtype != "CNAME":
             return await cname.explain_servfail(self, answer)
         return answer
 
     async def _direct(self, name: str, rtype: str, server: str) -> DnsAnswer:
         started = time.monotonic()
+        if (kind := guard.kind_of(server)) is not None:  # not asked: see probe/guard.py
+            reply = _Reply(None, False, 0, str(guard.AddressRefused(server, kind)))
+            return _answer(name, rtype, server, reply, 0, False, started, authoritative=True)
         async with politeness.slot(server):
             reply = await self._exchange(_make(name, rtype, recurse=False, cd=False), server)
-        return _answer(name, rtype, server, reply, reply.sent, False, started,
-                       authoritative=True)
+        return capped(_answer(name, rtype, server, reply, reply.sent, False, started,
+                              authoritative=True), self.max_answers)
 
     async def _exchange(self, query: dns.message.Message, server: str) -> _Reply:
         sent, error = 0, "no attempt"
@@ -164,6 +169,17 @@ def _describe(exc: BaseException) -> str:
         return "refused (nothing listens)"
     text = str(exc) or type(exc).__name__
     return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
+
+
+def capped(answer: DnsAnswer, limit: int) -> DnsAnswer:
+    """At most ``limit`` records of an answer (the first in sorted order, so that every
+    run tests the same ones); ``omitted`` counts the rest. Bounds what one host costs:
+    a name with 1,000 A records is tested on ``limit`` addresses (setting max_answers)."""
+    if len(answer.answers) <= limit:
+        return answer
+    kept = tuple(sorted(answer.answers)[:limit])
+    return dataclasses.replace(answer, answers=kept,
+                               omitted=len(answer.answers) - len(kept))
 
 
 def _answer(name: str, rtype: str, server: str, reply: _Reply, sent: int, cd_used: bool,

@@ -65,6 +65,7 @@ class DnsAnswer(Evidence):
     attempts: int = 0  # messages sent for this answer (retries, TCP, CD re-ask)
     authoritative: bool = False  # a direct query to an authoritative server
     aa: bool = False  # the AA flag of the response
+    omitted: int = 0  # records left out over the max_answers setting (probe.dns.capped)
 
     @property
     def ok(self) -> bool:

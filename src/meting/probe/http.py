@@ -15,10 +15,11 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-from meting.probe import politeness
+from meting.probe import guard, politeness
 from meting.probe.evidence import Evidence
 
 HEAD_LIMIT = 64 * 1024
+MAX_INFORMATIONAL = 10  # 1xx answers passed over before the final one, at most
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ async def fetch(address: str, host: str, *, tls: bool, path: str = "/", timeout:
 
     try:
         async with politeness.slot(address), asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(address, port, limit=HEAD_LIMIT)
+            reader, writer = await guard.open_connection(address, port, limit=HEAD_LIMIT)
             try:
                 if tls:
                     stage = "tls"
@@ -102,6 +103,16 @@ def failure_of(stage: str, exc: BaseException | None) -> str:
 
 
 async def read_head(reader: asyncio.StreamReader) -> tuple[int, tuple[tuple[str, str], ...]]:
+    """The final response's status and headers: informational answers (1xx, RFC 9110
+    §15.2, e.g. 100 Continue or 103 Early Hints) come first and are passed over."""
+    for _ in range(MAX_INFORMATIONAL):
+        status, headers = await read_one_head(reader)
+        if not 100 <= status < 200 or status == 101:  # 101: the protocol changes; final
+            return status, headers
+    raise ValueError(f"more than {MAX_INFORMATIONAL} informational (1xx) answers")
+
+
+async def read_one_head(reader: asyncio.StreamReader) -> tuple[int, tuple[tuple[str, str], ...]]:
     raw = await reader.readuntil(b"\r\n\r\n")
     lines = raw.decode("iso-8859-1").split("\r\n")
     parts = lines[0].split(" ", 2)

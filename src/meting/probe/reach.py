@@ -7,7 +7,7 @@ import contextlib
 import re
 import time
 
-from meting.probe import politeness
+from meting.probe import guard, politeness
 from meting.probe.evidence import Reach
 from meting.settings import Settings, load
 
@@ -22,7 +22,7 @@ async def connect(address: str, port: int, timeout: float | None = None,
     async with politeness.slot(address):
         started = time.monotonic()
         try:
-            _, writer = await asyncio.wait_for(asyncio.open_connection(address, port), timeout)
+            _, writer = await asyncio.wait_for(guard.open_connection(address, port), timeout)
         except (OSError, TimeoutError) as exc:
             return Reach(address, port, False, None, _ms(started), _describe(exc))
         await _close(writer)
@@ -48,7 +48,7 @@ async def _smtp_banner(address: str, port: int, timeout: float,
                        connect_timeout: float) -> Reach:
     started = time.monotonic()
     try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection(address, port),
+        reader, writer = await asyncio.wait_for(guard.open_connection(address, port),
                                                 connect_timeout)
     except (OSError, TimeoutError) as exc:
         return Reach(address, port, False, None, _ms(started), _describe(exc))
@@ -106,6 +106,8 @@ def _describe(exc: BaseException) -> str:
         return "timeout"
     if isinstance(exc, ConnectionRefusedError):
         return "refused"
+    if isinstance(exc, guard.AddressRefused):
+        return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
 

@@ -1,12 +1,15 @@
-"""The economical TLS prober (SPEC §5): what a server accepts, by class, in few handshakes.
+"""The economical TLS prober (SPEC §5): what a server accepts, in few handshakes, for any norm.
 
 For one address, port and server name (SNI), optionally behind SMTP STARTTLS, it
-finds the protocol versions, the accepted cipher suites per class of the norm (a
-whole class is offered at once; for phase-out and insufficient classes what the
-server picks is removed until it refuses, so the owner sees every bad suite), the
-server's cipher order, key-exchange groups and FFDHE sizes, the hashes accepted for
-key-exchange signatures, compression, renegotiation, 0-RTT, OCSP stapling, extended
-master secret and the certificate chain as presented. Every handshake is counted.
+finds the protocol versions, the accepted cipher suites per bucket of
+``norms/tls-buckets.yaml`` (every suite is offered; the bucket of the suite the server
+picks is removed and the rest offered again until the server refuses: one handshake per
+accepted bucket, whose pick is kept as its example, in the order the server picked them),
+whether the server enforces that order, the key-exchange groups (by bucket likewise) and
+FFDHE groups, the weak hashes it accepts for key-exchange signatures, compression,
+renegotiation, 0-RTT, OCSP stapling, extended master secret and the certificate chain as
+presented. No norm is read: any norm whose classes do not split a bucket can judge the
+scan (``norms.resolution``). Every handshake is counted.
 
 nassl is blocking: every handshake runs in a thread, one politeness slot of the
 address held for it, with a timeout on every socket step (``tls_conn``).
@@ -25,8 +28,7 @@ from nassl.ephemeral_key_info import OpenSslEvpPkeyEnum
 from nassl.legacy_ssl_client import LegacySslClient
 from nassl.ssl_client import BaseSslClient, OpenSslDigestNidEnum, SslClient
 
-from meting import norms
-from meting.norms import Norm
+from meting.norms import resolution
 from meting.norms import tls as tls_norm
 from meting.probe import politeness
 from meting.probe.caa import caa_lookup
@@ -43,7 +45,6 @@ FS_CIPHERS = "kECDHE:kDHE:!aNULL:@SECLEVEL=0"
 ECDHE_CIPHERS = "kECDHE:!aNULL:@SECLEVEL=0"
 TLS_VERSIONS = ("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1.0")
 SSL_VERSIONS = ("SSLv3", "SSLv2")
-ENUMERATED = ("phase_out", "insufficient")  # classes listed suite by suite
 # MD5 signatures cannot be offered by nassl's modern OpenSSL (1.1.1 has no such sigalg)
 WEAK_HASHES = (OpenSslDigestNidEnum.SHA1, OpenSslDigestNidEnum.SHA224)
 HASH_OF = {OpenSslDigestNidEnum.SHA1: "SHA1", OpenSslDigestNidEnum.SHA224: "SHA224"}
@@ -71,10 +72,9 @@ def suites_for(version: str) -> list[str]:
 class Prober:
     """The handshakes of one server, counted; the evidence is built up in ``scan``."""
 
-    def __init__(self, target: Target, kind: str, norm: Norm) -> None:
+    def __init__(self, target: Target, kind: str) -> None:
         self.target = target
         self.kind = kind
-        self.norm = norm
         self.count = 0
         self.chosen: dict[str, str] = {}  # version -> the suite chosen when offered all
         self.scan: dict[str, Any] = {
@@ -82,7 +82,7 @@ class Prober:
             "starttls": target.starttls, "connected": False,
             "starttls_offered": None,  # web, or no SMTP greeting: nothing known
             "handshake_error": None, "chain": [], "handshakes": 0, "mode": "economical",
-            "norm": norm["version"], "scanned_at": now_iso()}
+            "buckets": resolution.buckets().version, "scanned_at": now_iso()}
 
     async def run(self, offer: Offer) -> Result:
         self.count += 1
@@ -157,34 +157,23 @@ class Prober:
     # --- cipher suites --------------------------------------------------------------
 
     async def ciphers(self, version: str, known: str | None) -> dict[str, list[str]]:
-        """Accepted suites per class at ``version``: one suite proves a good or sufficient
-        class; phase-out and insufficient classes are listed in full."""
-        candidates = suites_for(version)
+        """``{bucket: [example]}`` of the suites accepted at ``version``, in the order the
+        server picked them; ``known`` is the suite it picked when offered everything."""
+        left = suites_for(version)
         found: dict[str, list[str]] = {}
-        for cls in tls_norm.CLASSES:
-            members = tls_norm.suites_of_class(self.norm, candidates, cls)
-            if not members:
-                continue
-            if known in members and cls not in ENUMERATED:
-                found[cls] = [known]
-                continue
-            found[cls] = await self.enumerate(version, members, stop_at_one=cls not in ENUMERATED)
-        return {cls: suites for cls, suites in found.items() if suites}
-
-    async def enumerate(self, version: str, members: list[str], *,
-                        stop_at_one: bool) -> list[str]:
-        accepted: list[str] = []
-        left = list(members)
+        pick = known if known in left else None
         while left:
-            result = await self.run(self.suite_offer(version, left))
-            if not result.ok or result.cipher not in left:
-                break
-            accepted.append(result.cipher)
-            self.note_kex(result)
-            left.remove(result.cipher)
-            if stop_at_one:
-                break
-        return accepted
+            if pick is None:
+                result = await self.run(self.suite_offer(version, left))
+                if not result.ok or result.cipher not in left:
+                    break
+                self.note_kex(result)
+                pick = result.cipher
+            bucket = resolution.suite_bucket(pick)
+            found[bucket] = [pick]
+            left = [s for s in left if resolution.suite_bucket(s) != bucket]
+            pick = None
+        return found
 
     @staticmethod
     def suite_offer(version: str, suites: list[str]) -> Offer:
@@ -193,35 +182,26 @@ class Prober:
         return Offer(version=version, ciphers=":".join(suites) + ":@SECLEVEL=0")
 
     async def cipher_order(self, accepted: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
-        """Does the server choose (good before sufficient before phase-out)? TLS <= 1.2 if
-        there is one, else TLS 1.3 (where a missing order is optional)."""
+        """Does the server keep its own order? At TLS <= 1.2 if there is one, else TLS 1.3
+        (where a missing order is optional). ``preference`` is the order in which it picked
+        the buckets' examples: its own order when it enforces one (a norm judges whether
+        better classes come first)."""
         below = [v for v in TLS_VERSIONS[1:] if accepted.get(v)]
         version = below[0] if below else "TLSv1.3"
-        found = accepted.get(version) or {}
-        order: dict[str, Any] = {"version": version, "tls13_only": not below}
-        classes = [c for c in tls_norm.CLASSES if found.get(c)]
-        if len(classes) >= 2:
-            better, worse = found[classes[0]][0], found[classes[-1]][0]
-            chosen = (await self.run(self.suite_offer(version, [worse, better]))).cipher
-            order["offered"] = [worse, better]
-            order["chosen"] = chosen
-            if chosen == better:
-                order |= {"enforced": True, "prescribed": True}
-                return order
-            again = (await self.run(self.suite_offer(version, [better, worse]))).cipher
-            order["chosen_reversed"] = again
-            order |= {"enforced": again == chosen, "prescribed": False}
+        examples = [suites[0] for suites in (accepted.get(version) or {}).values()]
+        order: dict[str, Any] = {"version": version, "tls13_only": not below,
+                                 "preference": examples}
+        if not examples:
             return order
-        if classes:  # one class: does the server keep its choice when the order flips?
-            members = tls_norm.suites_of_class(self.norm, suites_for(version), classes[0])
-            first = self.chosen.get(version)
-            if first is None:  # not known from a handshake offering everything
-                first = (await self.run(self.suite_offer(version, members))).cipher
-            result = await self.run(self.suite_offer(version, list(reversed(members))))
-            order |= {"offered": list(reversed(members)), "chosen": result.cipher,
-                      "expected": first, "enforced": result.cipher in (first, None),
-                      "prescribed": True}
-        return order
+        offered = list(reversed(examples))
+        if len(examples) == 1:  # one bucket: does the server keep its pick among its suites?
+            members = resolution.suites_in(resolution.suite_bucket(examples[0]), version)
+            offered = [s for s in reversed(suites_for(version)) if s in members]
+        if len(offered) < 2:
+            return order | {"enforced": True}
+        chosen = (await self.run(self.suite_offer(version, offered))).cipher
+        return order | {"offered": offered, "chosen": chosen,
+                        "enforced": chosen in (examples[0], None)}
 
     # --- key exchange ---------------------------------------------------------------
 
@@ -239,28 +219,30 @@ class Prober:
             if kex["group"] not in seen:
                 seen.append(kex["group"])
 
-    async def groups(self, version: str) -> dict[str, list[str]]:
-        """Phase-out and insufficient ECDHE groups the server accepts (TLS <= 1.2)."""
-        known = list(GROUP_NIDS)
-        accepted: dict[str, list[str]] = {}
-        for cls in ENUMERATED:
-            left = [g for g in known if tls_norm.group_class(self.norm, g) == cls]
-            while left:
+    async def groups(self, version: str, known: str | None) -> dict[str, list[str]]:
+        """``{bucket: [example]}`` of the ECDHE groups accepted at ``version`` (TLS <= 1.2);
+        ``known`` is the group of a handshake that offered the client's default groups."""
+        left = list(GROUP_NIDS)
+        found: dict[str, list[str]] = {}
+        pick = known if known in left else None
+        while left:
+            if pick is None:
                 result = await self.run(Offer(version=version, ciphers=ECDHE_CIPHERS,
                                               groups=left))
-                group = (result.kex or {}).get("group")
-                if not result.ok or group not in left:
+                pick = (result.kex or {}).get("group")
+                if not result.ok or pick not in left:
                     break
-                accepted.setdefault(cls, []).append(group)
-                left.remove(group)
-        return accepted
+            bucket = resolution.group_bucket(pick)
+            found[bucket] = [pick]
+            left = [g for g in left if resolution.group_bucket(g) != bucket]
+            pick = None
+        return found
 
     async def kex_hashes(self) -> list[str]:
-        """Insufficient hashes (per the norm) the server signs its TLS 1.2 key exchange with
-        when a client offers only those."""
+        """The weak hashes (SHA-1, SHA-224) the server signs its TLS 1.2 key exchange with
+        when a client offers only those, in the order it picked them."""
         accepted: list[str] = []
-        hashes = [h for h in WEAK_HASHES
-                  if tls_norm.kex_hash_class(self.norm, HASH_OF[h]) == "insufficient"]
+        hashes = list(WEAK_HASHES)
         while hashes:
             sigalgs = [(h, k) for h in hashes for k in SIG_KEYS]
             result = await self.run(Offer(version="TLSv1.2", ciphers=FS_CIPHERS,
@@ -339,7 +321,8 @@ class Prober:
         suites = [s for per_class in ciphers.get(top, {}).values() for s in per_class]
         kexes = {tls_norm.suite(s).kex for s in suites}
         if "ECDHE" in kexes and top != "SSLv3":
-            self.scan["groups_accepted"] = await self.groups(top)
+            known = (versions[top].kex or {}).get("group")
+            self.scan["groups_accepted"] = await self.groups(top, known)
         if top == "TLSv1.2" and kexes & {"ECDHE", "DHE"}:
             self.scan["kex_hash"] = {"accepted": await self.kex_hashes(),
                                      "default": versions[top].sig_hash}
@@ -387,7 +370,7 @@ async def scan_address(address: str, port: int, server_name: str, *, starttls: s
     """The economical scan of one address (see the module docstring)."""
     step = settings.smtp_banner_timeout if starttls else settings.connect_timeout
     target = Target(address, port, server_name, starttls, step, step * 3)
-    prober = Prober(target, kind, norms.load(settings.norm))
+    prober = Prober(target, kind)
     return await prober.probe(settings.trust_store)
 
 

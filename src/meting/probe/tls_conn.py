@@ -35,7 +35,7 @@ from nassl.ssl_client import (
     SslClient,
 )
 
-from meting.probe import ffdhe
+from meting.probe import ffdhe, guard
 
 MAX_READ = 256 * 1024  # bytes read from one connection at most
 SMTP_LINE_MAX = 4096
@@ -137,7 +137,7 @@ class BoundedSocket:
 
 
 def connect(target: Target) -> socket.socket:
-    return socket.create_connection((target.address, target.port), timeout=target.timeout)
+    return guard.create_connection(target.address, target.port, target.timeout)
 
 
 def smtp_reply(sock: BoundedSocket) -> tuple[int, list[str]]:

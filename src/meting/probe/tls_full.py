@@ -3,11 +3,12 @@
 sslyze tries every cipher suite of every version, every elliptic curve, compression,
 renegotiation, early data, extended master secret and the certificate. What it does
 not measure — the server's cipher order and the hashes accepted for key-exchange
-signatures — is added with the economical prober's own handshakes. Connections are
-counted by wrapping sslyze's socket opener (one full scan at a time, so the count is
-exact). When sslyze cannot connect at all, the economical prober supplies the
-preconditions (connected, STARTTLS offered, handshake error): there is nothing to
-enumerate then.
+signatures, and Extended Master Secret where TLS 1.3 is also offered (sslyze then
+reports it supported without asking) — is added with the economical prober's own
+handshakes. Connections are counted by wrapping sslyze's socket opener (one full scan at
+a time, so the count is exact). When sslyze cannot connect at all, the economical prober
+supplies the preconditions (connected, STARTTLS offered, handshake error): there is
+nothing to enumerate then.
 """
 
 from __future__ import annotations
@@ -31,12 +32,11 @@ from sslyze.scanner.models import (
 from sslyze.scanner.scanner import Scanner
 from sslyze.server_setting import ServerNetworkConfiguration, ServerNetworkLocation
 
-from meting import norms
-from meting.norms import Norm
+from meting.norms import resolution
 from meting.norms import tls as tls_norm
-from meting.probe import ffdhe
-from meting.probe.tls import Prober, now_iso
-from meting.probe.tls_conn import Target
+from meting.probe import ffdhe, guard
+from meting.probe.tls import ALL_CIPHERS, TLS_VERSIONS, Prober, now_iso
+from meting.probe.tls_conn import Offer, Target
 from meting.probe.tls_trust import verify_chain
 from meting.settings import Settings
 
@@ -58,6 +58,7 @@ _original_open = tls_connection._open_socket
 
 
 def _counting_open(location: ServerNetworkLocation, timeout: int) -> socket.socket:
+    guard.check(location.ip_address or location.hostname)
     _opened[0] += 1
     return _original_open(location, timeout)
 
@@ -89,8 +90,7 @@ def result_of(attempt: Any) -> Any:
     return attempt.result if attempt is not None and attempt.result is not None else None
 
 
-def convert(raw: ServerScanResult, scan: dict[str, Any], norm: Norm,
-            trust_store: str) -> None:
+def convert(raw: ServerScanResult, scan: dict[str, Any], trust_store: str) -> None:
     """Fill ``scan`` (the economical shape) from sslyze's results."""
     results = raw.scan_result
     assert results is not None
@@ -102,18 +102,18 @@ def convert(raw: ServerScanResult, scan: dict[str, Any], norm: Norm,
         accepted = list(found.accepted_cipher_suites) if found else []
         versions[version] = bool(accepted)
         if accepted and version not in ("SSLv2", "SSLv3"):
-            per_class: dict[str, list[str]] = {}
+            per_bucket: dict[str, list[str]] = {}
             for suite in accepted:
                 name = suite.cipher_suite.openssl_name
-                per_class.setdefault(tls_norm.suite_class(norm, name), []).append(name)
+                per_bucket.setdefault(resolution.suite_bucket(name), []).append(name)
                 key = suite.ephemeral_key
                 if isinstance(key, DhEphemeralKeyInfo):
                     group = {"group": ffdhe.group_name(key.prime, key.generator),
                              "bits": key.size}
                     dh_groups += [group] if group not in dh_groups else []
-            ciphers[version] = per_class
+            ciphers[version] = per_bucket
     scan |= {"versions": versions, "ciphers": ciphers, "ffdhe": dh_groups}
-    curves(result_of(results.elliptic_curves), scan, norm)
+    curves(result_of(results.elliptic_curves), scan)
     below = any(versions[v] for v in BELOW_TLS13)
     compression = result_of(results.tls_compression)
     reneg = result_of(results.session_renegotiation)
@@ -130,16 +130,13 @@ def convert(raw: ServerScanResult, scan: dict[str, Any], norm: Norm,
     certificates(result_of(results.certificate_info), scan, trust_store)
 
 
-def curves(found: Any, scan: dict[str, Any], norm: Norm) -> None:
+def curves(found: Any, scan: dict[str, Any]) -> None:
+    """Every group sslyze found accepted, by bucket (the full list, not one example)."""
     names = [c.name for c in (found.supported_curves or [])] if found else []
-    scan["groups_seen"] = [n for n in names if tls_norm.group_class(norm, n) in
-                           ("good", "sufficient")]
     accepted: dict[str, list[str]] = {}
     for name in names:
-        cls = tls_norm.group_class(norm, name)
-        if cls in ("phase_out", "insufficient"):
-            accepted.setdefault(cls, []).append(name)
-    scan["groups_accepted"] = accepted
+        accepted.setdefault(resolution.group_bucket(name), []).append(name)
+    scan["groups_seen"], scan["groups_accepted"] = [], accepted
 
 
 def certificates(info: Any, scan: dict[str, Any], trust_store: str) -> None:
@@ -158,10 +155,9 @@ async def full_scan_address(address: str, port: int, server_name: str, *,
                             starttls: str | None, settings: Settings,
                             kind: str) -> dict[str, Any]:
     """The full enumeration of one address, in the evidence shape of the economical scan."""
-    norm = norms.load(settings.norm)
     step = settings.smtp_banner_timeout if starttls else settings.connect_timeout
     target = Target(address, port, server_name, starttls, step, step * 3)
-    prober = Prober(target, kind, norm)
+    prober = Prober(target, kind)
     raw, opened = await asyncio.to_thread(run_sslyze, address, port, server_name, starttls,
                                           settings.connect_timeout)
     if (raw.connectivity_status != ServerConnectivityStatusEnum.COMPLETED
@@ -172,8 +168,8 @@ async def full_scan_address(address: str, port: int, server_name: str, *,
                        "sslyze_error": str(error)[-300:] if error else None}
     scan = prober.scan | {"mode": "full", "connected": True, "scanned_at": now_iso(),
                           "starttls_offered": True if starttls else None}
-    convert(raw, scan, norm, settings.trust_store)
-    scan["cipher_order"] = await prober.cipher_order(scan["ciphers"])
+    convert(raw, scan, settings.trust_store)
+    scan["cipher_order"] = await server_order(prober, scan["ciphers"])
     top = next((v for v in BELOW_TLS13 if scan["versions"][v]), None)
     kexes = {tls_norm.suite(s).kex for c in scan["ciphers"].get(top or "", {}).values()
              for s in c}
@@ -182,8 +178,22 @@ async def full_scan_address(address: str, port: int, server_name: str, *,
         scan["kex_hash"]["accepted"] = await prober.kex_hashes()
     elif kexes & {"ECDHE", "DHE"}:  # TLS 1.0/1.1 sign with MD5+SHA-1 or SHA-1
         scan["kex_hash"] = {"accepted": ["SHA1"], "default": "SHA1"}
+    if top is not None and top != "SSLv3" and scan["versions"]["TLSv1.3"]:
+        # sslyze 6.3.1 reports EMS as supported whenever TLS 1.3 is (ems_extension_plugin)
+        result = await prober.run(Offer(version=top, ciphers=ALL_CIPHERS))
+        scan["extended_master_secret"] = result.ems if result.ok else None
     scan["handshakes"] = opened + prober.count
     return scan
+
+
+async def server_order(prober: Prober, ciphers: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
+    """sslyze lists suites in its own order, not the server's: the economical prober finds
+    the server's order at the version the order is judged on."""
+    below = [v for v in TLS_VERSIONS[1:] if ciphers.get(v)]
+    version = below[0] if below else "TLSv1.3"
+    if not ciphers.get(version):
+        return await prober.cipher_order({})
+    return await prober.cipher_order({version: await prober.ciphers(version, None)})
 
 
 async def full_scan_host(name: str, addresses: list[str], port: int, *, starttls: str | None,

@@ -241,9 +241,14 @@ def _parse_host(kind: str, rest: str, term: str, position: int) -> Mechanism:
     if not rest.startswith(":"):
         raise SpfSyntaxError("invalid mechanism arguments", term, position)
     spec = rest[1:]
-    if "/" in _MACRO_RE.sub("", spec):
-        raise SpfSyntaxError("invalid CIDR length", term, position)
-    _check_domain_spec(spec, term, position)
+    # "/" and ":" are macro-literals (RFC 7208 §7.1): "a:foo:bar/baz.example.com" names a
+    # domain; a CIDR length that is not digits leaves a top label that is not valid
+    try:
+        _check_domain_spec(spec, term, position)
+    except SpfSyntaxError:
+        if "/" in _MACRO_RE.sub("", spec):
+            raise SpfSyntaxError("invalid CIDR length", term, position) from None
+        raise
     return Mechanism("+", kind, spec, cidr4, cidr6)
 
 

@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
+
+from meting.errors import InputError
+from meting.limits import FileLimits, file_limits
+from meting.textfile import TextError, read_text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -22,7 +27,7 @@ DELIMITERS = (",", ";", "\t")
 SUFFIXES = (".csv", ".xlsx")
 
 
-class ListFileError(ValueError):
+class ListFileError(InputError, ValueError):
     """A file that cannot be read as a list at all (as opposed to a bad row)."""
 
 
@@ -54,27 +59,23 @@ def check_suffix(path: Path) -> str:
     return suffix
 
 
-def read_table(path: Path) -> Table:
+def read_table(path: Path, encoding: str | None = None,
+               limits: FileLimits | None = None) -> Table:
     suffix = check_suffix(path)
+    limits = limits or file_limits()
     try:
-        return read_csv(path.read_bytes()) if suffix == ".csv" else read_xlsx(path)
+        if suffix == ".csv":
+            return read_csv(read_text(path, encoding=encoding,
+                                      max_bytes=limits.max_file_bytes, what="list"))
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise ListFileError(f"{path} has {size:,} bytes, more than the "
+                                f"{limits.max_file_bytes:,} allowed (setting max_file_bytes)")
+        return read_xlsx(path, limits)
+    except TextError as exc:
+        raise ListFileError(str(exc)) from exc
     except OSError as exc:
         raise ListFileError(f"{path}: {exc.strerror or exc}") from exc
-
-
-def decode(data: bytes, table: Table) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        at = exc.start
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise ListFileError(f"the file is not UTF-8 text (byte {at}); "
-                            "save it as 'CSV UTF-8'") from exc
-    table.notes.append(f"the file is not UTF-8 (byte {at}); it was read as Windows-1252: "
-                       "check names with accents, or save it as 'CSV UTF-8'")
-    return text
 
 
 def sniff_delimiter(text: str) -> str:
@@ -85,9 +86,8 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def read_csv(data: bytes) -> Table:
+def read_csv(text: str) -> Table:
     table = Table()
-    text = decode(data, table)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
     previous = 0
     try:
@@ -112,26 +112,55 @@ def cell_text(value: Any) -> str:
     return restore(str(value))
 
 
-def read_xlsx(path: Path) -> Table:
+def check_workbook(path: Path, limits: FileLimits) -> None:
+    """Refuse a workbook whose parts unpack to more than the limit, before parsing it
+    (zipfile stops reading a part at the size its header gives, so the header holds)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise ListFileError(f"{path.name} is not a readable XLSX workbook: {exc}") from exc
+    if unpacked > limits.max_xlsx_bytes:
+        raise ListFileError(f"{path.name} unpacks to {unpacked:,} bytes, more than the "
+                            f"{limits.max_xlsx_bytes:,} allowed (setting max_xlsx_bytes); "
+                            "save the list as CSV, or split it")
+
+
+def read_xlsx(path: Path, limits: FileLimits | None = None) -> Table:
     import openpyxl
 
+    limits = limits or file_limits()
+    check_workbook(path, limits)
     table = Table()
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, ParseError) as exc:
         raise ListFileError(f"{path.name} is not a readable XLSX workbook: {exc}") from exc
     try:
         if len(book.worksheets) > 1:
             table.notes.append(f"only the first sheet ({book.worksheets[0].title!r}) is read")
-        for row in book.worksheets[0].iter_rows():
-            cells = [cell_text(cell.value) for cell in row]
-            if any(cell.strip() for cell in cells):
-                # empty cells carry no row number; a row with text has a real cell
-                number = next(cell.row for cell in row if getattr(cell, "row", None))
-                table.rows.append((number, cells))
+        read_rows(book.worksheets[0].iter_rows(), table, path, limits)
+    except ListFileError:
+        raise
+    except (ParseError, ValueError) as exc:  # defusedxml's refusals are ValueErrors
+        raise ListFileError(f"{path.name}: the sheet's XML is refused ({exc})") from exc
     finally:
         book.close()
     return table
+
+
+def read_rows(rows: Iterable[Any], table: Table, path: Path, limits: FileLimits) -> None:
+    cells_read = 0
+    for row in rows:
+        cells_read += len(row)
+        if cells_read > limits.max_xlsx_cells:
+            raise ListFileError(f"{path.name} has more than {limits.max_xlsx_cells:,} cells "
+                                "(setting max_xlsx_cells); save the list as CSV, or split it")
+        cells = [cell_text(cell.value) for cell in row]
+        if any(cell.strip() for cell in cells):
+            # empty cells carry no row number; a row with text has a real cell
+            number = next(cell.row for cell in row if getattr(cell, "row", None))
+            table.rows.append((number, cells))
 
 
 def write_table(path: Path, rows: Iterable[Sequence[str]]) -> None:

@@ -48,10 +48,11 @@ class ListFile:
         return self.good
 
 
-def read_list(path: Path | str) -> ListFile:
-    """Read and check a list; ``ListFileError`` when the file is no readable list at all."""
+def read_list(path: Path | str, encoding: str | None = None) -> ListFile:
+    """Read and check a list; ``ListFileError`` when the file is no readable list at all.
+    ``encoding`` is that of a CSV file (default UTF-8; UTF-16 and -32 by their BOM)."""
     path = Path(path)
-    table = read_table(path)
+    table = read_table(path, encoding)
     problems = Problems()
     for note in table.notes:
         problems.warn(0, None, note)

@@ -19,7 +19,9 @@ from meting.registry.problems import Problems
 
 
 def organisation_key(name: str) -> str:
-    return name.casefold()
+    """One rule for 'the same organisation', within a list and across imports: case and
+    spacing do not count (the first spelling stored is kept)."""
+    return " ".join(name.split()).casefold()
 
 
 def settle_organisations(drafts: list[tuple[ListEntry, bool]],

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 import idna
 
 MAX_NAME = 253
@@ -35,3 +40,50 @@ def display(ascii_name: str) -> str:
         return str(idna.decode(ascii_name))
     except idna.IDNAError:
         return ascii_name
+
+
+@dataclass(frozen=True)
+class TypedTarget:
+    """A name as a person typed it, and the web host or mail domain taken from it."""
+
+    typed: str
+    name: str  # ASCII, lower case, no trailing dot
+    taken_from: str  # "name", "url", "host_port_path" or "email"
+
+    @property
+    def changed(self) -> bool:
+        return self.typed.strip() != self.name
+
+
+def target_from(text: str, kind: str) -> TypedTarget:
+    """The web host (``kind`` web) or mail domain (mail) in a URL, a host with a port or
+    path, an e-mail address, or a plain name (any case, trailing dot, Unicode)."""
+    raw = text.strip()
+    if "://" in raw:
+        try:
+            host, how = urlsplit(raw).hostname or "", "url"
+        except ValueError as exc:
+            raise BadDomainName(f"{text!r} is not a valid URL: {exc}") from exc
+    elif "@" in raw:
+        host, how = raw.rsplit("@", 1)[1], "email"
+    else:
+        host = re.split(r"[/?#]", raw, maxsplit=1)[0]
+        how = "name"
+        if host.startswith("[") and "]" in host:  # [IPv6]:port
+            host = host[1:host.index("]")]
+        elif re.fullmatch(r"[^:]+:\d+", host):
+            host = host.rsplit(":", 1)[0]
+        if host != raw:
+            how = "host_port_path"
+    if is_address(host.strip("[]")):
+        raise BadDomainName(f"{text!r} is an IP address; give the name of the "
+                            f"{'web host' if kind == 'web' else 'mail domain'}")
+    return TypedTarget(raw, normalise(host), how)
+
+
+def is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

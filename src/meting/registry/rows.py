@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import TypeVar
 from urllib.parse import urlsplit
 
+from meting import limits
 from meting.registry import vocabulary as words
 from meting.registry.entry import ListEntry
 from meting.registry.names import BadDomainName, normalise
 from meting.registry.problems import Problems
+from meting.textfile import name_problem
 
 T = TypeVar("T")
 
@@ -91,7 +93,8 @@ def read_row(header: Header, line: int, cells: list[str],
     no_host: tuple[bool, str | None] = (True, None)
     web, web_host = parse("web_host", web_role, no_host)
     mail = parse("mail", mail_role, True)
-    umbrella = umbrella_name(cell("umbrella"), line, header.names.get("umbrella"), problems)
+    umbrella = umbrella_name(parse("umbrella", lambda t: checked(t, limits.UMBRELLA, "umbrella"),
+                                   ""), line, header.names.get("umbrella"), problems)
     if web_host and domain:
         web_host = settle_web_host(web_host, domain, line, header.names["web_host"], problems)
     if not web and not mail:
@@ -100,9 +103,9 @@ def read_row(header: Header, line: int, cells: list[str],
                        "empty or set mail to yes")
     entry = ListEntry(line=line, organisation=organisation, category=category, domain=domain,
                       web=web, web_host=web_host, mail=mail, umbrella=umbrella,
-                      provider=" ".join(cell("provider").split()) or None,
-                      sets=set_names(cell("sets")),
-                      parent=" ".join(cell("parent").split()) or None)
+                      provider=parse("provider", provider_name, None),
+                      sets=parse("sets", set_names, ()),
+                      parent=parse("parent", parent_name, None))
     return entry, len(problems.errors) == before
 
 
@@ -110,7 +113,15 @@ def organisation_name(text: str) -> str:
     name = " ".join(text.split())
     if not name:
         raise CellError("the organisation is empty")
-    return name
+    return checked(name, limits.ORGANISATION, "organisation")
+
+
+def checked(text: str, limit: int, what: str) -> str:
+    """``text``, or CellError when it holds NUL or control characters or is too long."""
+    problem = name_problem(text, limit, what)
+    if problem is not None:
+        raise CellError(problem)
+    return text
 
 
 def category_id(text: str) -> str:
@@ -191,6 +202,14 @@ def settle_web_host(host: str, domain: str, line: int, column: str,
     return host
 
 
+def provider_name(text: str) -> str | None:
+    return checked(" ".join(text.split()), limits.PROVIDER, "provider") or None
+
+
+def parent_name(text: str) -> str | None:
+    return checked(" ".join(text.split()), limits.ORGANISATION, "parent organisation") or None
+
+
 def mail_role(text: str) -> bool:
     if not text:
         return True
@@ -217,7 +236,8 @@ def set_names(text: str) -> tuple[str, ...]:
     first, *others = words.set_separators()
     for separator in others:
         text = text.replace(separator, first)
-    names = (set_name(part) for part in text.split(first))
+    names = (checked(set_name(part), limits.SET_NAME, "set name")
+             for part in text.split(first))
     return tuple(dict.fromkeys(name for name in names if name))
 
 

@@ -117,7 +117,15 @@ class ReportView:
 
     def status_cells(self, row: DomainResult, columns: Sequence[str]) -> Markup:
         """The row's status cells for these columns (an empty cell where not measured)."""
-        return Markup("".join([self._cell(row.columns.get(c)) for c in columns]))
+        return Markup("".join([self._explained(row, c) if c in row.explained
+                               else self._cell(row.columns.get(c)) for c in columns]))
+
+    def _explained(self, row: DomainResult, column: str) -> Markup:
+        """A status with an accepted explanation: its mark and the reason on hover."""
+        status = row.columns.get(column, "")
+        label = self._labels.get(status) or escape(status)
+        return Markup(f'<td class="s {escape(status)}" title="{escape(row.explained[column])}">'
+                      f'{label} †</td>')
 
     def _cell(self, status: str | None) -> Markup:
         if status is None:
@@ -381,6 +389,7 @@ class ReportView:
             (self.t("rules_excluded"), ", ".join(self.t.status(s) for s in r.excluded)),
             *[(f"{self.t('rules_layer')} ({self.t.kind(k)})",
                ", ".join(self.t.column(c) for c in cols)) for k, cols in r.layer_average.items()],
+            *self.review_lines(),
             (self.t("rules_rounding"), self.t(
                 "rules_rounding_text", print=r.rounding.print_decimals,
                 json=r.rounding.json_decimals, mode=self.t(f"mode_{r.rounding.mode}"))),
@@ -388,6 +397,19 @@ class ReportView:
                 "rules_near_target_text", decimals=r.rounding.near_decimals,
                 targets=", ".join(f"{t}%" for t in r.rounding.near_targets))),
         ]
+
+    def review_lines(self) -> list[tuple[str, str]]:
+        """The review cycle's rules and how many re-tests and explanations they met."""
+        counts, rules = self.round.review, self.rules.review
+        if counts is None:
+            return []
+        retests = self.t("rules_retests_used" if rules.use_retests else "rules_retests_unused",
+                         done=counts.retests_done, used=counts.retests_used)
+        explained = self.t("rules_explanations_counted" if rules.explanations_change_figures
+                           else "rules_explanations_shown", n=counts.explanations,
+                           counted=counts.explanations_counted)
+        return [(f"{self.t('rules_retests')} ({rules.retests_rule})", retests),
+                (f"{self.t('rules_explanations')} ({rules.explanations_rule})", explained)]
 
     def counts(self) -> dict[str, int]:
         return {k: len(self.round.of_kind(k)) for k in ("web", "mail")}

@@ -9,7 +9,10 @@ from typing import Any
 
 from meting.analysis.agreements import advice_for
 from meting.analysis.analysis import Analysis
+from meting.analysis.changes import changes
 from meting.analysis.figures import Tally
+from meting.analysis.model import DomainResult
+from meting.report.changes import change_rows
 from meting.report.numbers import Numbers
 from meting.report.sheets import Table, write_ods, write_xlsx
 from meting.report.texts import Texts
@@ -39,16 +42,24 @@ def workbook_tables(analysis: Analysis, lang: str, folder: str) -> list[Table]:
         tables.append(Table(
             t.kind(kind),
             [t("domain"), t("organisation"), t("category"), t("umbrella"), t("parent"),
-             t("reaction_column"), *[t.column(c) for c in kf.columns]],
+             t("reaction_column"), t("explained_column"), *[t.column(c) for c in kf.columns]],
             [[r.domain, r.organisation, t.category(r.category), r.umbrella, r.parent,
-              t("word_yes") if results.has_reaction(r) else "",
+              t("word_yes") if results.has_reaction(r) else "", _explained(r, t),
               *[r.columns.get(c) for c in kf.columns]] for r in rows],
-            status_from=6, texts=t,
+            status_from=7, texts=t,
             links=[f"{folder}/{detail_file(r.domain)}" for r in rows]))
     tables.append(_laggards(analysis, t))
     tables.append(Table(t("reactions"), [t("organisation"), t("reactions")],
                         [list(item) for item in sorted(results.reactions.items())]))
+    previous = analysis.previous.round if analysis.previous else None
+    header, *body = change_rows(changes(results, previous, analysis.rules), t)
+    tables.append(Table(t("changes"), header, body))
     return tables
+
+
+def _explained(row: DomainResult, t: Texts) -> str:
+    """Accepted explanations (comply or explain): each column with its reason."""
+    return "; ".join(f"{t.column(c)} †: {reason}" for c, reason in sorted(row.explained.items()))
 
 
 def _figures(analysis: Analysis, t: Texts) -> Table:

@@ -7,29 +7,19 @@ from typing import Any
 
 from rich.console import Console
 
-from meting import norms
+from meting.checks.judgeable import CannotJudge
+from meting.evidence import EvidenceError
 from meting.run.console import RoundProgress, summary_table
 from meting.run.executor import AsyncioExecutor
+from meting.run.requests import CommandError, checked_settings
 from meting.run.round import Part, RoundInterrupted, judge_stored, run_to_end
-from meting.settings import Settings, load
+from meting.settings import Settings
 from meting.store import RoundInfo, Store, StoreError
 from meting.tester import routing_data
 
 INTERRUPTED_EXIT = 130
 EXECUTORS = ("local", "celery")  # in this process; on Celery workers (meting.run.distributed)
-
-
-class CommandError(Exception):
-    """A request that cannot be carried out; the message says what to do."""
-
-
-def checked_settings(overrides: dict[str, Any]) -> Settings:
-    try:
-        settings = load(overrides)
-        norms.load(settings.norm)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from exc
-    return settings
+__all__ = ["CommandError", "checked_settings", "rejudge", "run"]
 
 
 def start_or_resume(store: Store, console: Console, set_name: str | None, round_id: int | None,
@@ -124,8 +114,12 @@ def rejudge(console: Console, round_id: int, norm: str | None) -> int:
         try:
             before = store.round(round_id)
             judged = store.rejudge(round_id, settings.norm, judge_stored)
-        except StoreError as exc:
+        except (StoreError, EvidenceError) as exc:
             raise CommandError(str(exc)) from exc
+        except CannotJudge as exc:
+            raise CommandError(f"round {round_id} was not judged again (nothing changed): "
+                               f"{exc}; judge it under the norm it was measured with "
+                               f"({before.norm}), or measure it again") from exc
         after = store.round(round_id)
     console.print(f"round {after.label}: {judged} tests judged again under norm "
                   f"{settings.norm} (was {before.norm})")

@@ -29,6 +29,7 @@ from rich.console import Console
 from meting.run.celery_app import DistributedError, check_shared, make_app, run_key, send_tests
 from meting.run.console import RoundProgress, counts_text, status_counts, summary_table
 from meting.run.executor import Outcome, Report
+from meting.run.requests import CommandError, checked_settings
 from meting.run.round import Part, run_to_end
 from meting.run.shared_limiter import redis_url
 from meting.settings import Settings
@@ -126,8 +127,6 @@ def watch(console: Console, store: Store, round_id: int, every: float = 1.0) -> 
 
 def check_cluster(settings: Settings) -> None:
     """Before a round is made: the store must be shared (CommandError if not)."""
-    from meting.run.command import CommandError
-
     try:
         check_shared(settings)
     except DistributedError as exc:
@@ -137,8 +136,6 @@ def check_cluster(settings: Settings) -> None:
 def execute_distributed(store: Store, console: Console, info: RoundInfo, settings: Settings,
                         part: Part) -> RoundInfo:
     """`meting run --executor celery`: the round's pending tests on the workers."""
-    from meting.run.command import CommandError
-
     try:
         executor = CeleryExecutor(settings, store, info.id)
         workers = executor.workers()
@@ -161,8 +158,6 @@ def execute_distributed(store: Store, console: Console, info: RoundInfo, setting
 
 def watch_round(console: Console, round_id: int, overrides: dict[str, Any]) -> int:
     """`meting run --round ID --watch`: the round's progress until it is done; exit code."""
-    from meting.run.command import CommandError, checked_settings
-
     settings = checked_settings(overrides)
     with Store.open(settings.database) as store:
         try:

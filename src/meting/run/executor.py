@@ -24,17 +24,19 @@ Every executor, in-process or distributed, keeps the same contract:
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from meting.checks.not_testable import judge_not_testable
 from meting.probe import politeness
 from meting.probe.politeness import AddressLimiter, KeyedLimiter
 from meting.probe.routing import RoutingData
 from meting.records.psl import organisational_domain
-from meting.run.retry import Backoff, describe, judge_not_testable, not_testable_evidence
+from meting.run.retry import Backoff, describe, not_testable_evidence
 from meting.run.shared_dns import RoundDnsClient, SharedAnswers
 from meting.settings import Settings
 from meting.store import PlannedTest
@@ -121,9 +123,25 @@ class AsyncioExecutor:
         attempts = len(failures)
         if "not_testable" not in evidence:
             attempts += 1
+            evidence, judged = self._bounded(test, evidence, judged)
             if failures:
                 evidence["failed_attempts"] = failures
         report(Outcome(test, evidence, judged, attempts, round(time.monotonic() - started, 3)))
+
+    def _bounded(self, test: PlannedTest, evidence: dict[str, Any],
+                 judged: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Evidence over the max_evidence_bytes setting is not stored: the test is
+        not_testable, saying why (a hostile server cannot fill the store)."""
+        if "not_testable" in evidence:
+            return evidence, judged
+        size = len(json.dumps(evidence, separators=(",", ":"), ensure_ascii=False).encode())
+        limit = self.settings.max_evidence_bytes
+        if size <= limit:
+            return evidence, judged
+        bounded = not_testable_evidence(test.kind, test.target, [
+            f"the evidence is {size:,} bytes, more than the {limit:,} allowed "
+            "(setting max_evidence_bytes)"])
+        return bounded, judge_not_testable(test.kind, bounded)
 
     async def _run_test(self, test: PlannedTest) -> tuple[dict[str, Any], dict[str, Any]]:
         client = RoundDnsClient(self.settings, self.shared_dns)

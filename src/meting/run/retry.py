@@ -1,12 +1,13 @@
-"""Retries of a test: when, how long to wait, and what is left when they run out."""
+"""Retries of a test: when, how long to wait, and what is left when they run out.
+
+The verdict on a test left without a result is the checks' (``checks.not_testable``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
-from meting.checks.tests import MAIL_COLUMNS, WEB_COLUMNS
-from meting.checks.verdict import Status, verdict
+from meting.evidence import EVIDENCE_VERSION
 
 MAX_DELAY = 300.0
 
@@ -36,24 +37,5 @@ def describe(exc: BaseException, budget: float) -> str:
 
 def not_testable_evidence(kind: str, target: str, failures: list[str]) -> dict[str, Any]:
     """The evidence stored for a test whose attempts all failed: why, attempt by attempt."""
-    return {"kind": kind, "target": target, "not_testable": {"attempts": failures}}
-
-
-def is_not_testable(evidence: dict[str, Any]) -> bool:
-    return "not_testable" in evidence
-
-
-def judge_not_testable(kind: str, evidence: dict[str, Any]) -> dict[str, Any]:
-    """Every column of the test `not_testable`, saying why; no subtests."""
-    attempts: list[str] = evidence["not_testable"]["attempts"]
-    last = attempts[-1] if attempts else "unknown"
-    n = len(attempts)
-    v = verdict(
-        Status.NOT_TESTABLE,
-        f"De test kon na {n} poging(en) niet worden uitgevoerd (laatste: {last}); geen "
-        "resultaat. Blijft dit zo, ga dan na of de servers vlot antwoorden en de meting "
-        "niet afknijpen.",
-        f"The test could not be run in {n} attempt(s) (last: {last}); no result. If this "
-        "persists, check that the servers answer promptly and do not rate-limit the test.")
-    columns = WEB_COLUMNS if kind == "web" else MAIL_COLUMNS
-    return {"columns": {c: v.to_dict() for c in columns}, "subtests": {}}
+    return {"evidence_version": EVIDENCE_VERSION, "kind": kind, "target": target,
+            "not_testable": {"attempts": failures}}

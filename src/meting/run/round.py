@@ -16,8 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from meting import norms
+from meting.checks import judgeable
+from meting.checks.not_testable import is_not_testable, judge_not_testable
+from meting.errors import OperationError, explain
 from meting.run.executor import Executor, Outcome
-from meting.run.retry import is_not_testable, judge_not_testable
 from meting.store import PlannedTest, RoundInfo, Store
 from meting.tester import judge
 
@@ -94,10 +99,38 @@ def run_to_end(store: Store, round_id: int, executor: Executor, on_stored: Store
     except (KeyboardInterrupt, asyncio.CancelledError):
         store.set_round_state(round_id, "interrupted")
         raise RoundInterrupted(store.round(round_id)) from None
+    except Exception as exc:
+        lost = database_failure(exc)
+        if lost is None:
+            raise
+        raise database_lost(store, round_id, lost) from exc
+
+
+def database_failure(exc: BaseException) -> BaseException | None:
+    """The database's (or the disk's) failure in what stopped a round, if it was one."""
+    if isinstance(exc, BaseExceptionGroup):
+        found = (database_failure(inner) for inner in exc.exceptions)
+        return next((f for f in found if f is not None), None)
+    return exc if isinstance(exc, SQLAlchemyError | OSError) else None
+
+
+def database_lost(store: Store, round_id: int, failure: BaseException) -> OperationError:
+    """Mark the round interrupted if the database still takes it; the line to show."""
+    try:
+        store.set_round_state(round_id, "interrupted")
+        state = "marked interrupted"
+    except Exception:  # the database is gone: nothing more can be written
+        state = ("left marked running; `meting rounds` shows it as abandoned once its "
+                 "runner is gone")
+    return OperationError(f"round {round_id} stopped: {explain(failure)[1]}. Every result "
+                          f"stored before is kept; the round is {state}; continue it with "
+                          f"meting run --round {round_id} when the database works again")
 
 
 def judge_stored(kind: str, evidence: dict[str, Any], norm: str) -> dict[str, Any]:
-    """Judge stored evidence again (``meting rejudge``); a not_testable test stays so."""
+    """Judge stored evidence again (``meting rejudge``); a not_testable test stays so.
+    ``judgeable.CannotJudge`` when the evidence cannot answer the norm's questions."""
     if is_not_testable(evidence):
         return judge_not_testable(kind, evidence)
+    judgeable.check(kind, evidence, norms.load(norm))
     return judge(kind, evidence, norm)

@@ -1,5 +1,6 @@
 """The store layer (see ARCHITECTURE.md): registry, rounds, statuses and evidence in SQL."""
 
+from meting.store import web_models  # noqa: F401  (the dashboard's tables on Base)
 from meting.store.records import (
     DomainConflict,
     ImportedStatuses,
@@ -9,6 +10,7 @@ from meting.store.records import (
     RoundStateError,
     StoredResult,
     StoreError,
+    StoreUnusable,
 )
 from meting.store.store import Store
 
@@ -21,5 +23,6 @@ __all__ = [
     "RoundStateError",
     "Store",
     "StoreError",
+    "StoreUnusable",
     "StoredResult",
 ]

@@ -1,4 +1,8 @@
-"""Evidence as compressed JSON bytes: zlib when written, zlib or gzip when read."""
+"""Evidence as compressed JSON bytes: zlib when written, zlib or gzip when read.
+
+Evidence is checked against its schema on the way in (it must be of the current
+version) and on the way out (older versions are upgraded first), see
+``meting.evidence``."""
 
 from __future__ import annotations
 
@@ -7,12 +11,15 @@ import json
 import zlib
 from typing import Any
 
+from meting.evidence import checked, loaded
+
 ENCODING = "zlib"
 
 
 def encode(evidence: dict[str, Any]) -> tuple[bytes, int]:
     """Compressed bytes of the evidence and the size of its JSON before compression."""
     raw = json.dumps(evidence, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    checked(evidence, raw)
     return zlib.compress(raw, 6), len(raw)
 
 
@@ -26,4 +33,4 @@ def decode(data: bytes, encoding: str) -> dict[str, Any]:
     evidence = json.loads(raw)
     if not isinstance(evidence, dict):
         raise ValueError("stored evidence is not a JSON object")
-    return evidence
+    return loaded(evidence, raw)

@@ -6,15 +6,37 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, StaticPool, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 
 from meting.store.records import StoreError
 
 BUSY_TIMEOUT_MS = 60_000  # a second writer waits this long for the first
 
 
+def parse(url: str) -> URL:
+    """The database URL, or StoreError (never showing a password) when it is none."""
+    try:
+        return make_url(url)
+    except ArgumentError:
+        shown = url.split("@")[-1] if "@" in url else url
+        raise StoreError(f"the database setting ({shown!r}, METING_DATABASE) is not a "
+                         "database URL; e.g. sqlite:///meting.db or "
+                         "postgresql://user@host/dbname") from None
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database URL; None for PostgreSQL or an in-memory database."""
+    parsed = parse(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database is None or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
 def make_engine(url: str) -> Engine:
-    parsed = make_url(url)
+    parsed = parse(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")  # the driver meting installs
     if parsed.get_backend_name() != "sqlite":

@@ -167,3 +167,7 @@ class Reaction(Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True)
     text: Mapped[str] = mapped_column(Text)  # empty when only the fact is known
+
+
+# The review cycle's tables share this Base (imported last: they refer to the ones above).
+from meting.store import review_models as _review_models  # noqa: E402, F401

@@ -6,8 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from meting.errors import InputError, OperationError
 
-class StoreError(Exception):
+
+class StoreError(InputError):
     """A request the store refuses; the message says why and what to do."""
 
 
@@ -20,6 +22,10 @@ class DomainConflict(StoreError):
         super().__init__("domains in two organisations (a domain belongs to one "
                          "organisation; move it explicitly or correct the list):\n"
                          + "\n".join(lines))
+
+
+class StoreUnusable(OperationError):
+    """A database that cannot be opened or used as it is; the message says how to recover."""
 
 
 class RoundStateError(StoreError):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from meting.registry.entry import ListEntry
+from meting.registry.merge import organisation_key
 from meting.store.models import Domain, DomainSet, DomainSetMember, Organisation
 from meting.store.records import DomainConflict, ImportSummary
 
@@ -22,6 +24,7 @@ def import_entries(session: Session, entries: Sequence[ListEntry]) -> ImportSumm
     the list does not name are left alone.
     """
     organisations = {o.name: o for o in session.scalars(select(Organisation))}
+    entries = _stored_spelling(entries, organisations)
     domains = {d.name: d for d in session.scalars(select(Domain))}
     _check_owners(entries, domains, {o.id: o.name for o in organisations.values()})
     orgs_added, orgs_updated = _upsert_organisations(session, entries, organisations)
@@ -32,6 +35,14 @@ def import_entries(session: Session, entries: Sequence[ListEntry]) -> ImportSumm
     return ImportSummary(organisations_added=orgs_added, organisations_updated=orgs_updated,
                          domains_added=len(added), domains_updated=len(updated),
                          sets_added=sets_added)
+
+
+def _stored_spelling(entries: Sequence[ListEntry],
+                     organisations: dict[str, Organisation]) -> list[ListEntry]:
+    """Entries naming a stored organisation in another case or spacing name it as stored."""
+    by_key = {organisation_key(name): name for name in organisations}
+    return [replace(e, organisation=by_key.get(organisation_key(e.organisation),
+                                               e.organisation)) for e in entries]
 
 
 def export_entries(session: Session) -> list[ListEntry]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -14,8 +15,8 @@ from meting import settings as meting_settings
 from meting.checks.verdict import Status
 from meting.registry.entry import ListEntry
 from meting.registry.targets import mail_target, web_target
-from meting.store import codec, imported, migrate, registry
-from meting.store.engine import make_engine
+from meting.store import codec, doctor, imported, migrate, registry
+from meting.store.engine import make_engine, sqlite_file
 from meting.store.models import (
     ROUND_STATES,
     Domain,
@@ -35,6 +36,7 @@ from meting.store.records import (
     RoundStateError,
     StoredResult,
     StoreError,
+    StoreUnusable,
 )
 
 # The order _stored_result takes them in.
@@ -44,6 +46,7 @@ RESULT_FIELDS = (Test.id, Domain.name, Organisation.name, Organisation.category,
 Judge = Callable[[str, dict[str, Any], str], dict[str, Any]]
 
 STREAM_BATCH = 500
+IMPORTED_NORM = ""  # statuses judged elsewhere: no norm version of ours judged them
 # Which state a round may move to from each state; staying in a state is always allowed
 # (a runner resuming after a crash finds its round still "running").
 TRANSITIONS = {
@@ -66,10 +69,21 @@ class Store:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str | None = None) -> Store:
-        """Open (creating if need be) the database at `url`, migrated to the newest schema."""
-        engine = make_engine(url or meting_settings.load().database)
+    def open(cls, url: str | None = None, *, create: bool = True,
+             verify: bool = False) -> Store:
+        """Open the database at `url`, migrated to the newest schema; a SQLite file is made
+        when it does not exist, unless `create` is False (commands that only read).
+        `verify` first checks a SQLite file's pages (before a command writes to it)."""
+        url = url or meting_settings.load().database
+        path = sqlite_file(url)
+        if not create and path is not None and not path.exists():
+            raise StoreError(f"there is no database {path}: nothing is stored there yet; "
+                             "set the database (METING_DATABASE) or import a list first "
+                             "(meting import)")
+        engine = make_engine(url)
         try:
+            if verify and path is not None and path.exists():
+                _verify(engine, path)
             migrate.upgrade(engine)
         except BaseException:
             engine.dispose()
@@ -110,21 +124,8 @@ class Store:
         The label defaults to the round's month (``2026-11``), with ``-2``, ``-3`` … when
         that month already has a round.
         """
-        day = date or dt.date.today()
         with self._sessions.begin() as session:
-            if set_name is not None and session.scalar(
-                    select(DomainSet.id).where(DomainSet.name == set_name)) is None:
-                known = ", ".join(registry.domain_sets(session)) or "none yet"
-                raise StoreError(f"no domain set {set_name!r} (known sets: {known})")
-            if label is None:
-                label = _free_label(session, day.strftime("%Y-%m"))
-            elif _label_taken(session, label):
-                raise StoreError(f"there is already a round labelled {label!r}")
-            new = Round(label=label, set_name=set_name, date=day, norm=norm, state="planned",
-                        executor=executor, created_at=_now())
-            session.add(new)
-            session.flush()
-            return new.id
+            return _new_round(session, set_name, norm, label, date, executor).id
 
     def plan_round(self, round_id: int) -> int:
         """Create the round's missing test rows; the number of tests the round has."""
@@ -145,6 +146,18 @@ class Store:
         with self._sessions() as session:
             return _round_info(session, _get_round(session, round_id))
 
+    def find_round(self, ref: str | int) -> RoundInfo:
+        """A round by its label (``2021-03``) or its id; a label wins over an id."""
+        if isinstance(ref, int):
+            return self.round(ref)
+        try:
+            return self.round_by_label(ref)
+        except StoreError:
+            if ref.strip().isdigit():
+                return self.round(int(ref))
+            raise StoreError(f"no round {ref!r}; `meting rounds` lists the rounds by id "
+                             "and label") from None
+
     def round_by_label(self, label: str) -> RoundInfo:
         with self._sessions() as session:
             found = session.scalar(select(Round).where(Round.label == label))
@@ -157,6 +170,14 @@ class Store:
         with self._sessions() as session:
             return [_round_info(session, r) for r in
                     session.scalars(select(Round).order_by(Round.date, Round.id))]
+
+    def last_results(self) -> dict[int, dt.datetime]:
+        """Round id -> when its last test result was stored (rounds with results only)."""
+        query = select(Test.round_id, func.max(Test.finished_at)).where(
+            Test.state == "done").group_by(Test.round_id)
+        with self._sessions() as session:
+            return {round_id: _aware(last) for round_id, last in session.execute(query)
+                    if last is not None}
 
     def set_round_state(self, round_id: int, state: str) -> None:
         if state not in ROUND_STATES:
@@ -258,6 +279,30 @@ class Store:
                 registry.import_entries(session, register)
             return imported.import_statuses(session, round_id, kind, rows)
 
+    def import_round(self, label: str, date: dt.date | None, set_name: str | None,
+                     kind: str, rows: Sequence[ImportedStatuses],
+                     reactions: dict[str, str],
+                     register: Sequence[ListEntry] = ()) -> tuple[RoundInfo, int]:
+        """Statuses measured elsewhere, with formal reactions, into the round labelled
+        `label` or with that id (made, finished, when new), after registering the domains
+        in ``register``: all in one transaction, so a refusal leaves no round, no statuses
+        and no new registry entries behind. The round and the tests stored."""
+        with self._sessions.begin() as session:
+            if register:
+                registry.import_entries(session, register)
+            found = session.scalar(select(Round).where(Round.label == label))
+            if found is None and label.isdigit():  # --round takes an id too
+                found = session.get(Round, int(label))
+            if found is None:
+                found = _new_round(session, set_name, IMPORTED_NORM, label, date, "local")
+                found.state, found.started_at = "finished", _now()
+                found.finished_at = found.started_at
+            stored = imported.import_statuses(session, found.id, kind, rows)
+            for organisation, text in reactions.items():
+                imported.set_reaction(session, found.id, organisation, text)
+            session.flush()
+            return _round_info(session, found), stored
+
     def set_reaction(self, round_id: int, organisation: str, text: str) -> None:
         """Record (or replace the text of) an organisation's formal reaction to a round."""
         with self._sessions.begin() as session:
@@ -297,11 +342,42 @@ class Store:
         return judged_count
 
 
+def _verify(engine: Engine, path: Path) -> None:
+    with engine.connect() as connection:
+        problems = doctor.quick_check(connection)
+    if problems:
+        raise StoreUnusable(f"the database file {path} is damaged ({problems[0]}); nothing "
+                            "was changed; run `meting doctor` for what to do")
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives back naive datetimes; the store writes UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
 def _get_round(session: Session, round_id: int) -> Round:
     found = session.get(Round, round_id)
     if found is None:
         raise StoreError(f"no round {round_id}")
     return found
+
+
+def _new_round(session: Session, set_name: str | None, norm: str, label: str | None,
+               date: dt.date | None, executor: str) -> Round:
+    day = date or dt.date.today()
+    if set_name is not None and session.scalar(
+            select(DomainSet.id).where(DomainSet.name == set_name)) is None:
+        known = ", ".join(registry.domain_sets(session)) or "none yet"
+        raise StoreError(f"no domain set {set_name!r} (known sets: {known})")
+    if label is None:
+        label = _free_label(session, day.strftime("%Y-%m"))
+    elif _label_taken(session, label):
+        raise StoreError(f"there is already a round labelled {label!r}")
+    new = Round(label=label, set_name=set_name, date=day, norm=norm, state="planned",
+                executor=executor, created_at=_now())
+    session.add(new)
+    session.flush()
+    return new
 
 
 def _label_taken(session: Session, label: str) -> bool:

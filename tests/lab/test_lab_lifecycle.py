@@ -1,4 +1,5 @@
-"""Up twice is harmless; down leaves nothing behind. Runs last: it takes the lab down."""
+"""Up twice is harmless; down leaves nothing behind. The session's lab is brought up again
+afterwards, so these tests may run in any order."""
 
 from __future__ import annotations
 
@@ -47,3 +48,16 @@ def test_down_removes_every_namespace_process_and_file(lab: Lab) -> None:
     assert alive == []
     assert json.dumps(lab_module.status()) == json.dumps(
         {"healthy": False, "up": False, "scenarios": []})
+    restore(lab)
+
+
+def restore(lab: Lab) -> None:
+    """The session's lab again, as the other lab tests know it (same plan, new servers)."""
+    info = lab_module.up(domains=lab.info["domains"])
+    plan = json.loads((Path(os.environ["METING_LAB_DIR"]) / "plan.json").read_text())
+    targets = [(d["web_host"], d["mail_domain"]) for d in plan["domains"]]
+    assert targets == [(d["web_host"], d["mail_domain"]) for d in lab.plan["domains"]]
+    lab.info.update(info)
+    lab.plan.clear()
+    lab.plan.update(plan)  # new keys, so new TLSA records
+    assert lab_module.status()["healthy"]

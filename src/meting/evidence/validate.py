@@ -1,0 +1,63 @@
+"""The gate of the evidence: checked when a test is stored, checked and upgraded when loaded."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from meting.evidence.models import EVIDENCE_VERSION, TestEvidence
+from meting.evidence.upgrade import UpgradeError, upgrade, version_of
+
+ADAPTER: TypeAdapter[Any] = TypeAdapter(TestEvidence)
+SHOWN_ERRORS = 3  # in the one line a user sees
+
+
+class EvidenceError(ValueError):
+    """Evidence that does not match the schema; the message names the fields."""
+
+
+def stamped(evidence: dict[str, Any]) -> dict[str, Any]:
+    """The probe's evidence with the current version (the probes do not know it)."""
+    evidence.setdefault("evidence_version", EVIDENCE_VERSION)
+    return evidence
+
+
+def checked(evidence: dict[str, Any], raw: bytes | None = None) -> dict[str, Any]:
+    """The evidence itself once it matches the current schema; ``raw``: its JSON if known."""
+    if version_of(evidence) != EVIDENCE_VERSION:
+        raise EvidenceError(f"evidence of version {version_of(evidence)} is stored only "
+                            f"as version {EVIDENCE_VERSION}")
+    text = raw if raw is not None else json.dumps(evidence, ensure_ascii=False).encode()
+    try:
+        ADAPTER.validate_json(text)
+    except ValidationError as exc:
+        raise EvidenceError(describe(evidence, exc)) from None
+    return evidence
+
+
+def loaded(evidence: dict[str, Any], raw: bytes | None = None) -> dict[str, Any]:
+    """Stored evidence of any version, upgraded to the current one and checked."""
+    try:
+        current = upgrade(evidence)
+    except UpgradeError as exc:
+        raise EvidenceError(f"{where(evidence)}: {exc}") from None
+    return checked(current, raw if current is evidence else None)
+
+
+def where(evidence: dict[str, Any]) -> str:
+    return f"{evidence.get('kind', '?')} evidence of {evidence.get('target', '?')}"
+
+
+def describe(evidence: dict[str, Any], exc: ValidationError) -> str:
+    """One line: which fields are wrong and how (the first few)."""
+    problems = []
+    for error in exc.errors()[:SHOWN_ERRORS]:
+        # the first loc element is the union's tag (web, mail, not_testable)
+        path = ".".join(str(part) for part in error["loc"][1:]) or "(top)"
+        problems.append(f"{path}: {error['msg']}")
+    more = exc.error_count() - len(problems)
+    tail = f" (and {more} more)" if more > 0 else ""
+    return (f"{where(evidence)} does not match evidence schema {EVIDENCE_VERSION}: "
+            + "; ".join(problems) + tail)

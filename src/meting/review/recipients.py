@@ -1,0 +1,42 @@
+"""Who receives a notice: the one lookup every notification goes through.
+
+Today an organisation's notices go to the addresses registered for it
+(``meting recipient add``) and to the e-mail addresses in its registry contact; an
+umbrella's and the coordinators' to their registered addresses. When the dashboard's user
+accounts (with roles and organisations) are in the store, their addresses belong here too.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email.utils import getaddresses
+
+from meting.store.review import ReviewStore
+
+ADDRESS = re.compile(r"^[^@\s<>\"']+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+LANGS = ("nl", "en")
+SCOPES = ("organisation", "umbrella", "coordinator")
+
+
+@dataclass(frozen=True)
+class Addressee:
+    address: str
+    lang: str  # nl unless the recipient chose English
+
+
+def valid_address(address: str) -> bool:
+    return bool(ADDRESS.match(address))
+
+
+def recipients(review: ReviewStore, scope: str, name: str = "") -> list[Addressee]:
+    """The addresses for an organisation, an umbrella or ("coordinator", "") the
+    coordinators; each once, in a stable order."""
+    found = {r.address.lower(): Addressee(r.address, r.lang)
+             for r in review.recipients(scope, name)}
+    if scope == "organisation":
+        contact = review.organisation_contact(name) or ""
+        for _, address in getaddresses([contact.replace(";", ",")]):
+            if valid_address(address) and address.lower() not in found:
+                found[address.lower()] = Addressee(address, "nl")
+    return sorted(found.values(), key=lambda a: a.address.lower())

@@ -1,0 +1,1 @@
+"""One router per area of the dashboard; each route's access rule is in ``web.access``."""

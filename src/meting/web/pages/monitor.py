@@ -1,0 +1,124 @@
+"""Page 6, the scan monitor: rounds with state and progress (done/planned, tests per minute,
+expected end), counts of not_testable and error with their reasons; a coordinator starts,
+continues and stops a round here (the server's background worker, as ``meting run``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from meting.store import RoundInfo, Store, StoreError
+from meting.web import queries
+from meting.web.kept import Figures
+from meting.web.render import page
+from meting.web.worker import RoundWorker
+
+router = APIRouter()
+WINDOW_MINUTES = 5
+SHOWN = 10  # most recent rounds on the monitor
+NO_RESULT = ("not_testable", "error")
+
+
+@dataclass(frozen=True)
+class RoundProgress:
+    info: RoundInfo
+    per_minute: float
+    expected_end: dt.datetime | None
+    no_result: dict[str, int]
+    reasons: dict[str, list[tuple[str, int]]]
+    running_here: bool
+
+
+def round_progress(request: Request) -> list[RoundProgress]:
+    store: Store = request.app.state.store
+    worker: RoundWorker = request.app.state.worker
+    figures: Figures = request.app.state.figures
+    found = []
+    for light in list(reversed(queries.all_rounds(store)))[:SHOWN]:
+        if light.state == "finished" and light.done:
+            info, no_result = light, _no_result_kept(figures.of(light))
+            recent, reasons = 0, dict[str, list[tuple[str, int]]]()
+        else:  # counted afresh: it changes
+            info = store.round(light.id)
+            no_result = {s: sum(per.get(s, 0) for cols in info.counts.values()
+                                for per in cols.values()) for s in NO_RESULT}
+            recent, reasons = queries.progress(request.app.state.sessions, info.id,
+                                               WINDOW_MINUTES)
+        per_minute = recent / WINDOW_MINUTES
+        end = None
+        if info.state == "running" and per_minute > 0:
+            end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=info.pending / per_minute)
+        found.append(RoundProgress(info, per_minute, end, no_result, reasons,
+                                   worker.state.round_id == info.id))
+    return found
+
+
+def _no_result_kept(data: dict[str, Any]) -> dict[str, int]:
+    """Column results without a result, from a finished round's kept figures."""
+    adoption = data["figures"]["adoption"]
+    return {s: sum(t["excluded_by"].get(s, 0) for kind in adoption.values()
+                   for t in kind["all"].values()) for s in NO_RESULT}
+
+
+def _context(request: Request) -> dict[str, Any]:
+    worker: RoundWorker = request.app.state.worker
+    return {"progress": round_progress(request), "worker": worker.state,
+            "sets": request.app.state.store.domain_sets()}
+
+
+@router.get("/monitor", name="monitor")
+async def monitor(request: Request) -> Response:
+    context = await run_in_threadpool(_context, request)
+    return page(request, "monitor/monitor.html.j2", problem=None, **context)
+
+
+@router.get("/monitor/rounds", name="monitor_rounds")
+async def monitor_rounds(request: Request) -> Response:
+    context = await run_in_threadpool(_context, request)
+    return page(request, "monitor/rounds.html.j2", **context)
+
+
+def _back(request: Request) -> Response:
+    return RedirectResponse(str(request.url_for("monitor")), status_code=303)
+
+
+async def _refused(request: Request, exc: StoreError) -> Response:
+    context = await run_in_threadpool(_context, request)
+    return page(request, "monitor/monitor.html.j2", status_code=409, problem=str(exc),
+                **context)
+
+
+@router.post("/monitor/start", name="round_start")
+async def round_start(request: Request, set_name: Annotated[str, Form()] = "",
+                      label: Annotated[str, Form()] = "") -> Response:
+    worker: RoundWorker = request.app.state.worker
+    try:
+        await run_in_threadpool(worker.start, set_name or None, label.strip() or None)
+    except StoreError as exc:
+        return await _refused(request, exc)
+    return _back(request)
+
+
+@router.post("/monitor/{round_id}/continue", name="round_continue")
+async def round_continue(request: Request, round_id: int) -> Response:
+    worker: RoundWorker = request.app.state.worker
+    queries.round_or_404(request.app.state.store, round_id)
+    try:
+        await run_in_threadpool(worker.resume, round_id)
+    except StoreError as exc:
+        return await _refused(request, exc)
+    return _back(request)
+
+
+@router.post("/monitor/{round_id}/stop", name="round_stop")
+async def round_stop(request: Request, round_id: int) -> Response:
+    worker: RoundWorker = request.app.state.worker
+    if worker.state.round_id != round_id:
+        raise HTTPException(409, "not running here")
+    await run_in_threadpool(worker.stop)
+    return _back(request)

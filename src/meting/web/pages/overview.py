@@ -1,0 +1,78 @@
+"""Page 1, the round overview: headline figures, adoption per standard, agreements, trend,
+and sortable tables per layer, per umbrella and per organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from meting.report.charts import line_chart
+from meting.store import Store
+from meting.web import queries
+from meting.web.access import viewer
+from meting.web.kept import Figures
+from meting.web.render import page, texts
+
+router = APIRouter()
+HEADLINES = (("layer_average", "layer_average_{kind}"), ("fully_compliant", "fully_{kind}"),
+             ("ipv6_headline", "ipv6_{kind}_headline"))
+
+
+@router.get("/", name="home")
+def home(request: Request) -> Response:
+    store: Store = request.app.state.store
+    rounds = queries.with_results(store)
+    if not rounds:
+        return page(request, "overview/empty.html.j2")
+    return RedirectResponse(str(request.url_for("round_overview", round_id=rounds[0].id)),
+                            status_code=303)
+
+
+@router.get("/rounds/{round_id}", name="round_overview")
+def round_overview(request: Request, round_id: int) -> Response:
+    store: Store = request.app.state.store
+    figures: Figures = request.app.state.figures
+    info = queries.round_or_404(store, round_id)
+    all_rounds = queries.all_rounds(store)
+    data = figures.of(info) if info.done else None
+    if data is None:
+        return page(request, "overview/empty.html.j2", info=info)
+    visible = {o.name: o.id for o in queries.organisations(request.app.state.sessions,
+                                                          viewer(request))}
+    f = data["figures"]
+    return page(request, "overview/round.html.j2", info=info, f=f,
+                rounds=queries.with_results(store),
+                previous=queries.previous(all_rounds, info),
+                headlines=headlines(f), trend_chart=trend_chart(request, f),
+                umbrellas=data["umbrellas"],
+                organisations={n: (visible[n], v) for n, v in data["organisations"].items()
+                               if n in visible})
+
+
+def headlines(f: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each headline figure now and in the previous round of the set."""
+    before = f["trend"][-2] if len(f.get("trend", [])) > 1 else None
+    found = []
+    for kind in f["adoption"]:
+        now = {"layer_average": f["layer_average"][kind].get("all"),
+               "fully_compliant": f["fully_compliant"][kind].get("all"),
+               "ipv6_headline": (f["ipv6_headline"][kind].get("all") or {}).get("rate")}
+        for key, label in HEADLINES:
+            earlier = before[key].get(kind) if before else None
+            found.append({"label": label.format(kind=kind), "now": now[key],
+                          "previous": earlier,
+                          "change": None if now[key] is None or earlier is None
+                          else now[key] - earlier})
+    return found
+
+
+def trend_chart(request: Request, f: dict[str, Any]) -> Any:
+    t = texts(request)
+    trend = f.get("trend", [])
+    if len(trend) < 2:
+        return None
+    series = [(t(f"layer_average_{kind}"), [p["layer_average"].get(kind) for p in trend])
+              for kind in f["adoption"]]
+    return line_chart(t("trend"), [p["label"] for p in trend], series)

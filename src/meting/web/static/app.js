@@ -1,0 +1,57 @@
+// meting dashboard: small progressive additions; every page works without this file.
+(function () {
+  "use strict";
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+  // htmx requests carry the page's CSRF token in a header.
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRF-Token"] = csrf();
+  });
+  function cellValue(row, index) {
+    var cell = row.cells[index];
+    if (!cell) { return ""; }
+    var sort = cell.getAttribute("data-sort");
+    if (sort !== null && sort !== "" && !isNaN(Number(sort))) { return Number(sort); }
+    return cell.textContent.trim().toLowerCase();
+  }
+  function sortBy(table, index, header) {
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    var ascending = header.getAttribute("aria-sort") !== "ascending";
+    rows.sort(function (a, b) {
+      var x = cellValue(a, index), y = cellValue(b, index);
+      if (x === y) { return 0; }
+      return (x < y ? -1 : 1) * (ascending ? 1 : -1);
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
+      th.removeAttribute("aria-sort");
+    });
+    header.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+  }
+  function ready() {
+    document.querySelectorAll("table.sortable").forEach(function (table) {
+      if (!table.tHead) { return; }
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, index) {
+        th.classList.add("sorter");
+        th.setAttribute("tabindex", "0");
+        th.addEventListener("click", function () { sortBy(table, index, th); });
+        th.addEventListener("keydown", function (e) {
+          if (e.key === "Enter") { sortBy(table, index, th); }
+        });
+      });
+    });
+    document.querySelectorAll("select.goto").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.value.charAt(0) === "/") { window.location.href = select.value; }
+      });
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
+  }
+}());

@@ -1,0 +1,87 @@
+"""The dashboard's words in Dutch (default) and English, and numbers and dates per locale
+(Babel). Column, category and status names are the report's (``report/data/texts.yaml``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from meting.report.texts import Texts
+
+LANGUAGES = ("nl", "en")
+LOCALES = {"nl": "nl_NL", "en": "en_GB"}
+DEFAULT = "nl"
+
+
+@cache
+def web_texts() -> dict[str, dict[str, str]]:
+    text = (resources.files("meting.web") / "data/texts.yaml").read_text("utf-8")
+    data: dict[str, dict[str, str]] = yaml.safe_load(text)["text"]
+    return data
+
+
+@dataclass(frozen=True)
+class WebTexts:
+    lang: str
+
+    @property
+    def report(self) -> Texts:
+        return Texts(self.lang)
+
+    @property
+    def locale(self) -> str:
+        return LOCALES[self.lang]
+
+    def __call__(self, key: str, **values: Any) -> str:
+        entry = web_texts().get(key)
+        if entry is None:
+            return self.report(key, **values)
+        text = entry[self.lang]
+        return text.format(**values) if values else text
+
+    def column(self, column: str) -> str:
+        return self.report.column(column)
+
+    def category(self, category: str) -> str:
+        return self.report.category(category)
+
+    def kind(self, kind: str) -> str:
+        return self.report.kind(kind)
+
+    def status(self, status: str) -> str:
+        return self.report.status(status)
+
+    def number(self, value: float | int | None, digits: int = 0) -> str:
+        if value is None:
+            return "–"
+        pattern = "#,##0" + ("." + "0" * digits if digits else "")
+        return format_decimal(value, format=pattern, locale=self.locale)
+
+    def percent(self, rate: float | None) -> str:
+        """A rate of the figures JSON (one decimal) as a whole percentage, rounded half up
+        as the counting rules print it."""
+        if rate is None:
+            return "–"
+        return self.number(int(rate + 0.5)) + "%"
+
+    def points(self, value: float | None) -> str:
+        if value is None:
+            return "–"
+        whole = int(abs(value) + 0.5)
+        sign = "+" if value > 0 and whole else ("−" if value < 0 and whole else "±")
+        return f"{sign}{self.number(whole)}"
+
+    def date(self, value: dt.date | None) -> str:
+        return "–" if value is None else format_date(value, format="medium", locale=self.locale)
+
+    def moment(self, value: dt.datetime | None) -> str:
+        if value is None:
+            return "–"
+        return format_datetime(value, format="short", tzinfo=dt.UTC, locale=self.locale) + " UTC"
