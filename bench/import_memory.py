@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from proc import high_water_mib  # noqa: E402
+from proc import high_water_mib
 
 CATEGORIES = ("gemeente", "rijk", "provincie", "waterschap", "uitvoering", "overig")
 

@@ -16,15 +16,20 @@ import datetime
 import json
 import random
 import resource
+import shutil
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import TypeVar
 
 from meting.analysis.analysis import analyse, analysis_json
 from meting.analysis.model import DomainResult, RoundResults
 from meting.analysis.rules import column_names
-from meting.report.html import render_html
 from meting.report.pdf import render_pdf
+from meting.report.render import render
+from meting.report.xlsx import render_xlsx
 
 T = TypeVar("T")
 CATEGORIES = {"rijk": 0.1, "uitvoering": 0.1, "provincie": 0.03, "gemeente": 0.5,
@@ -64,6 +69,18 @@ def _status(rng: random.Random, progress: float) -> str:
     return rng.choices(STATUSES[1:], [70, 8, 6, 6, 5, 5])[0]
 
 
+def open_in_chromium(page: Path, scratch: Path) -> None:
+    """Headless Chromium loads the page, runs its script and prints the DOM; its CPU time
+    (every Chromium process) tells the work when other processes share the cores."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    f"--user-data-dir={scratch / 'profile'}", "--dump-dom", page.as_uri()],
+                   capture_output=True, check=True, timeout=600)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    print(f"{'':<28} {cpu:8.2f} s cpu in Chromium's processes")
+
+
 def timed(name: str, action: Callable[[], T]) -> T:
     """Wall and CPU time: the CPU time tells the work when other processes share the cores."""
     started, cpu = time.perf_counter(), time.process_time()
@@ -86,11 +103,24 @@ def main() -> None:
     current, earlier = history[-1], history[:-1]
     analysis = timed("figures (analyse)", lambda: analyse(current, earlier, [other]))
     data = timed("figures JSON", lambda: json.dumps(analysis_json(analysis)))
-    html = timed("HTML", lambda: render_html(analysis, "nl"))
-    print(f"{'':<28} {len(html) / 1e6:8.1f} MB HTML, {len(data) / 1e6:.1f} MB JSON")
+    files = timed("HTML (page + details)", lambda: render(analysis, "html", "nl", "report"))
+    page = files[".html"]
+    details = [v for k, v in files.items() if k != ".html"]
+    print(f"{'':<28} {len(page) / 1e6:8.1f} MB HTML page, {len(details)} detail pages "
+          f"({sum(map(len, details)) / 1e6:.1f} MB), {len(data) / 1e6:.1f} MB JSON")
+    out = Path(tempfile.mkdtemp(prefix="meting-bench-"))
+    for suffix, content in files.items():
+        path = out / f"report{suffix}"
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(content)
+    if shutil.which("chromium"):
+        timed("Chromium opens the page", lambda: open_in_chromium(out / "report.html", out))
+    xlsx = timed("XLSX", lambda: render_xlsx(analysis, "nl"))
+    print(f"{'':<28} {len(xlsx) / 1e6:8.1f} MB XLSX")
     if args.pdf:
         pdf = timed("PDF", lambda: render_pdf(analysis, "nl"))
         print(f"{'':<28} {len(pdf) / 1e6:8.1f} MB PDF")
+    shutil.rmtree(out)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{'peak memory':<28} {peak:8.0f} MB")
 

@@ -62,13 +62,24 @@ def test_figures_and_laggards_are_in_the_text(pdf: tuple[str, PdfReader]) -> Non
     assert "meting-telregels 2026.2" in text
 
 
-def test_a_large_round_leaves_tables_to_the_html(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_large_round_draws_its_long_tables_after_the_document(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Above the limits the appendix and the laggard lists are drawn on landscape pages
+    after the document (report/pdf_tables.py); every page counts in every footer."""
     monkeypatch.setattr("meting.report.pdf.limits", lambda: {
         "appendix_up_to_domains": 7, "details_up_to_organisations": 4})  # the round has 8, 5
     reader = PdfReader(io.BytesIO(render_pdf(hostile_analysis(), "en")))
-    text = " ".join(page_texts(reader))
-    assert "The tables per domain (8 domains) are in the HTML version" in text
-    assert "scorecards per organisation and the details per domain are in the HTML" in text
-    assert "Scorecard per organisation" not in text
-    # the laggard lists stay: the umbrellas work from them
-    assert "8. Laggards per umbrella organisation" in text and "gem-c.nl" in text
+    texts = page_texts(reader)
+    total = len(texts)
+    assert all(f"page {n} / {total}" in text for n, text in enumerate(texts, start=1))
+    text = " ".join(texts)
+    assert "The tables per domain are at the end of this document" in text
+    assert "Scorecard per organisation" not in text  # 5 organisations > 4: in the HTML
+    landscape = [p for p in reader.pages if float(p.mediabox.width) > float(p.mediabox.height)]
+    drawn = " ".join(" ".join(p.extract_text().split()) for p in landscape)
+    assert "Appendix per domain: Municipalities — Web" in drawn
+    assert "gem-b.nl" in drawn and "ws-b.nl *" in drawn  # the reaction's asterisk
+    assert "Laggards per umbrella organisation: VNG" in drawn and "gem-c.nl" in drawn
+    for page in landscape:  # A4 landscape
+        assert (round(float(page.mediabox.width) * 25.4 / 72),
+                round(float(page.mediabox.height) * 25.4 / 72)) == (297, 210)

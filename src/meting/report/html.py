@@ -34,11 +34,14 @@ def _hash(text: str) -> str:
 
 
 def render_html(analysis: Analysis, lang: str = "nl", *, with_details: bool = True,
-                with_appendix: bool = True, details_href: str | None = None) -> str:
+                with_appendix: bool = True, details_href: str | None = None,
+                tables_at_end: bool = False, total_pages: int | None = None) -> str:
     """``details_href``: the folder (relative to this page) holding the per-domain pages
-    that ``render_detail_pages`` makes; None keeps the details in this page."""
+    that ``render_detail_pages`` makes; None keeps the details in this page.
+    ``tables_at_end``/``total_pages``: for the PDF of a large round (report/pdf.py)."""
     view = ReportView(analysis, lang, with_details=with_details, with_appendix=with_appendix,
-                      details_href=details_href)
+                      details_href=details_href, tables_at_end=tables_at_end,
+                      total_pages=total_pages)
     css = environment().get_template("style.css.j2").render(view=view, t=view.t)
     script = filter_script()
     csp = (f"default-src 'none'; style-src {_hash(css)}; script-src {_hash(script)}; "

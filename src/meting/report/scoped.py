@@ -26,6 +26,7 @@ class ScopeView:
         self.rules = scoped.current.rules
         self.num = Numbers(lang, self.rules.rounding)
         self.kinds = list(scoped.current.kinds)
+        self.total_pages: int | None = None  # the shared print style asks
 
     @property
     def title(self) -> str:

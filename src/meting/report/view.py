@@ -57,7 +57,8 @@ class ReportView:
     """Built once per report; the templates read its attributes and call its methods."""
 
     def __init__(self, analysis: Analysis, lang: str, *, with_details: bool = True,
-                 with_appendix: bool = True, details_href: str | None = None) -> None:
+                 with_appendix: bool = True, details_href: str | None = None,
+                 tables_at_end: bool = False, total_pages: int | None = None) -> None:
         self.a = analysis
         self.t = Texts(lang)
         self.lang = lang
@@ -68,6 +69,10 @@ class ReportView:
         self.with_appendix = with_appendix
         # the folder of the per-domain pages, relative to the report; None: in this document
         self.details_href = details_href
+        # the PDF of a large round: appendix and laggard tables drawn after the document
+        # (report/pdf_tables.py); the footer then counts their pages too
+        self.tables_at_end = tables_at_end
+        self.total_pages = total_pages
         self.rules = analysis.rules
         self.rounding = analysis.rules.rounding
         self.num = Numbers(lang, self.rounding)

@@ -12,24 +12,29 @@
   var layer = document.getElementById("filter-l");
   var count = document.getElementById("filter-n");
   var parts = Array.prototype.slice.call(document.querySelectorAll("section.appendix-part"));
+  var rows = null;  // read on the first filtering: opening the page stays quick
   var total = 0;
-  var rows = parts.map(function (part) {
-    var found = [];
-    var body = part.querySelector("tbody");
-    Array.prototype.forEach.call(body ? body.rows : [], function (row) {
-      var key = (row.cells[0].textContent + " " + (row.getAttribute("data-o") || ""));
-      found.push({ row: row, key: key.toLowerCase() });
-    });
-    total += found.length;
-    return found;
-  });
   var lang = document.documentElement.lang || "nl";
+
+  function read() {
+    rows = parts.map(function (part) {
+      var found = [];
+      var body = part.querySelector("tbody");
+      Array.prototype.forEach.call(body ? body.rows : [], function (row) {
+        var key = row.cells[0].textContent + " " + (row.getAttribute("data-o") || "");
+        found.push({ row: row, key: key.toLowerCase() });
+      });
+      total += found.length;
+      return found;
+    });
+  }
 
   function apply() {
     var wanted = text.value.trim().toLowerCase();
     var cls = status.value;
     var only = layer.value;
     var shown = 0;
+    if (rows === null) { read(); }
     parts.forEach(function (part, i) {
       var inLayer = !only || part.getAttribute("data-layer") === only;
       var visible = 0;
@@ -59,5 +64,5 @@
   status.addEventListener("change", apply);
   layer.addEventListener("change", apply);
   box.hidden = false;
-  apply();
+  if (text.value || status.value || layer.value) { apply(); }
 }());
