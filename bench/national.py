@@ -93,7 +93,7 @@ def timed(step: str, started: float) -> float:
     return now
 
 
-def fill(url: str, domains: int = 10_000, rounds: int = 10) -> National:
+def fill(url: str, domains: int = 10_000, rounds: int = 10) -> National | None:
     """A fresh store at ``url`` with the registry and every round; what was made."""
     people = population.load()
     catalogue = load_catalogue()
@@ -125,10 +125,21 @@ def fill(url: str, domains: int = 10_000, rounds: int = 10) -> National:
             labels.append(store.round(round_id).label)
             started = timed(f"round {labels[-1]} "
                             f"({'measured' if index == rounds - 1 else 'imported'})", started)
-        last = population.draw(people, domains, rounds - 1)
-    return National(url=url, rounds=ids, labels=labels,
+    return describe(url, domains, rounds)
+
+
+def describe(url: str, domains: int, rounds: int) -> National | None:
+    """What a filled store holds (None when it does not hold these rounds of N domains)."""
+    people = population.load()
+    with Store.open(url) as store:
+        found = [r for r in store.rounds() if r.set_name == SET and r.state == "finished"]
+        registered = store.domain_sets().get(SET, 0)
+    if len(found) != rounds or registered != domains:
+        return None
+    last = population.draw(people, domains, rounds - 1)
+    return National(url=url, rounds=[r.id for r in found], labels=[r.label for r in found],
                     organisations=sorted({e.organisation for e in entries(
-                        last, catalogue["umbrellas"])}),
+                        last, load_catalogue()["umbrellas"])}),
                     domains=[domain_name(d) for d in last])
 
 
@@ -142,6 +153,7 @@ def main() -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(args.url.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
     made = fill(args.url, args.domains, args.rounds)
+    assert made is not None
     print(f"{len(made.rounds)} rounds ({made.labels[0]} … {made.labels[-1]}), "
           f"{len(made.domains)} domains, {len(made.organisations)} organisations in {made.url}")
 

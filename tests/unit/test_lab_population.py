@@ -130,7 +130,11 @@ def write_mix(tmp_path: Path, change: dict[str, object]) -> Path:
     ({"adoption/web/hsts/rijk": 120}, "adoption web.hsts: percentages from 0 to 100"),
     ({"features/dane/requires": ["ipv6_mailserver"]},
      "feature dane: depends on ['ipv6_mailserver'], which must be features listed before"),
-    ({"features/dkim/wrong": {"domain": {"colour": "red"}}}, "feature dkim: a domain has only"),
+    ({"features/dkim/wrong": {"domain": {"colour": "red"}}},
+     "feature dkim: ['colour'] cannot be set on a domain; only"),
+    ({"features/hsts/wrong": {"web": {"hsts": 0}}},
+     "feature hsts: ['hsts'] cannot be set on a web server; only"),
+    ({"seed": None, "categories": None}, "population.yaml: "),
     ({"changes/fix": 2}, "changes: fix must be a chance between 0 and 1"),
 ])
 def test_a_mix_that_cannot_be_drawn_is_refused_in_one_line(

@@ -14,18 +14,24 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from meting.lab.model import MailServer, WebServer
 from meting.lab.netns import LabError
 
 KINDS = ("web", "mail")
 PARTS = ("domain", "web", "mail")
-DOMAIN_SETTINGS = {"dnssec", "nameservers", "dmarc", "dkim", "spf"}
+NOT_SETTINGS = {"name", "sites", "certs", "ipv4", "ipv6_dead", "aliases", "network"}
+SETTINGS = {  # what a feature may set, per part (ipv6: yes | no | dead, as in the catalogue)
+    "domain": {"dnssec", "nameservers", "dmarc", "dkim", "spf"},
+    "web": {f.name for f in fields(WebServer)} - NOT_SETTINGS,
+    "mail": ({f.name for f in fields(MailServer)} - NOT_SETTINGS - {"hostname"}) | {"zone"},
+}
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,10 @@ def load(path: Path | None = None, columns: dict[str, set[str]] | None = None) -
         text, where = path.read_text(), str(path)
     try:
         return parse(yaml.safe_load(text), columns)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise LabError(f"{where}: {exc}") from exc
+    except KeyError as exc:
+        raise LabError(f"{where}: missing {exc}") from exc
+    except (TypeError, ValueError, AttributeError, yaml.YAMLError) as exc:
+        raise LabError(f"{where}: {' '.join(str(exc).split())}") from exc
 
 
 def parse(data: Any, columns: dict[str, set[str]] | None) -> Population:
@@ -140,8 +148,12 @@ def parse_feature(name: str, spec: dict[str, Any],
     if not wrong or set(wrong) - set(PARTS):
         raise ValueError(f"feature {name}: wrong settings of {', '.join(PARTS)}, "
                          f"not {sorted(set(wrong) - set(PARTS)) or 'nothing'}")
-    if set(wrong.get("domain", {})) - DOMAIN_SETTINGS:
-        raise ValueError(f"feature {name}: a domain has only {sorted(DOMAIN_SETTINGS)}")
+    for part, settings in wrong.items():
+        unknown = set(settings) - SETTINGS[part]
+        if unknown:
+            where = part if part == "domain" else f"{part} server"
+            raise ValueError(f"feature {name}: {sorted(unknown)} cannot be set on a {where}; "
+                             f"only {sorted(SETTINGS[part])}")
     statuses = {}
     for key in ("fails", "not_tested"):
         statuses[key] = {str(k): tuple(v) for k, v in (spec.get(key) or {}).items()}
@@ -184,11 +196,13 @@ def history(population: Population, n: int, rounds: int) -> Iterator[list[Genera
     objects, changed in place between rounds)."""
     rng = random.Random(population.seed)
     layers, weights = zip(*population.categories.items(), strict=True)
+    chances = {(f.name, layer): population.chance(f, layer)
+               for f in population.features for layer in layers}
     domains = []
     for number in range(1, n + 1):
         d = GeneratedDomain(number, rng.choices(layers, weights)[0])
         for f in population.features:
-            d.right[f.name] = rng.random() < population.chance(f, d.category)
+            d.right[f.name] = rng.random() < chances[(f.name, d.category)]
         domains.append(d)
     for step in range(rounds):
         if step:
