@@ -142,16 +142,20 @@ def show(result: dict[str, Any], kind: str, shown: str, target: Any, lang: str,
         console.print(summary(evidence, lang, words["evidence"]))
 
 
+# the options both kinds of test take
+JsonFlag = Annotated[bool, typer.Option("--json", help="JSON instead of a table")]
+EvidenceFlag = Annotated[bool, typer.Option(help="show the evidence too")]
+LangOption = Annotated[str | None, typer.Option(
+    "--lang", help="nl or en (default: the lang setting, nl)")]
+NormOption = Annotated[str | None, typer.Option(help="norm version to judge by")]
+
+
 @app.command("web")
 def check_web(
         host: Annotated[str, typer.Argument(
             help="web host, URL or host:port/path (e.g. www.example.nl)")],
-        as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
-        evidence: Annotated[bool, typer.Option(help="show the evidence too")] = False,
-        lang: Annotated[str | None, typer.Option(
-            "--lang", help="nl or en (default: the lang setting, nl)")] = None,
-        norm: Annotated[str | None, typer.Option(help="norm version to judge by")] = None,
-) -> None:
+        as_json: JsonFlag = False, evidence: EvidenceFlag = False,
+        lang: LangOption = None, norm: NormOption = None) -> None:
     """Test a web host (e.g. www.example.nl)."""
     check("web", host, as_json, evidence, lang, norm)
 
@@ -160,11 +164,7 @@ def check_web(
 def check_mail(
         domain: Annotated[str, typer.Argument(
             help="mail domain or e-mail address (e.g. example.nl)")],
-        as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table")] = False,
-        evidence: Annotated[bool, typer.Option(help="show the evidence too")] = False,
-        lang: Annotated[str | None, typer.Option(
-            "--lang", help="nl or en (default: the lang setting, nl)")] = None,
-        norm: Annotated[str | None, typer.Option(help="norm version to judge by")] = None,
-) -> None:
+        as_json: JsonFlag = False, evidence: EvidenceFlag = False,
+        lang: LangOption = None, norm: NormOption = None) -> None:
     """Test a mail domain (e.g. example.nl)."""
     check("mail", domain, as_json, evidence, lang, norm)

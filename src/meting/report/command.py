@@ -39,6 +39,14 @@ def report_format(fmt: str | None, out: Path | None) -> str:
     return fmt
 
 
+def check_language_and_out(lang: str, out: Path | None) -> None:
+    """Refused before any work: an unknown language, or an --out that cannot be written."""
+    if lang not in LANGUAGES:
+        raise ReportError(f"unknown language {lang!r}; one of {', '.join(LANGUAGES)}")
+    if out is not None:
+        check_out(out)
+
+
 def check_out(out: Path) -> None:
     """Refused before any work: a file in a missing directory, or onto a directory."""
     if out.is_dir():
@@ -53,18 +61,14 @@ DETAILS = "-details/"
 
 
 def write_scope_report(database: str, round_ref: str, scope: Scope, fmt: str | None,
-                       lang: str,
-                       out: Path | None) -> Path:
+                       lang: str, out: Path | None) -> Path:
     """One organisation's, umbrella's or parent's report; default file name
     ``report-<round>-<name>.<format>`` in the current directory."""
     fmt = report_format(fmt, out)
     if fmt not in SCOPE_FORMATS:
         raise ReportError(f"a report for one {scope.level} is {', '.join(SCOPE_FORMATS)}, "
                           f"not {fmt!r}")
-    if lang not in LANGUAGES:
-        raise ReportError(f"unknown language {lang!r}; one of {', '.join(LANGUAGES)}")
-    if out is not None:
-        check_out(out)
+    check_language_and_out(lang, out)
     with Store.open(database, create=False) as store:
         try:
             scoped = load_scope(store, round_ref, scope)
@@ -81,10 +85,7 @@ def write_report(database: str, round_ref: str, fmt: str | None, lang: str,
     """The files written. ``out`` is the file (or, for CSV, the stem of the two files);
     default ``report-<round>.<format>`` in the current directory."""
     fmt = report_format(fmt, out)
-    if lang not in LANGUAGES:
-        raise ReportError(f"unknown language {lang!r}; one of {', '.join(LANGUAGES)}")
-    if out is not None:
-        check_out(out)
+    check_language_and_out(lang, out)
     with Store.open(database, create=False) as store:
         try:
             analysis = load_analysis(store, round_ref)
