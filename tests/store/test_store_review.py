@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from meting.review.recipients import Addressee, recipients
 from meting.settings import Settings
 from meting.store import RoundInfo, Store, StoreError
 from meting.store.review import ReviewStore
+from meting.web.accounts import Accounts
 from tests.store.helpers import entry, evidence, judged
 
 TODAY = dt.date(2026, 11, 30)
@@ -203,3 +205,21 @@ def test_a_missed_schedule_starts_one_round_when_the_scheduler_is_back(
     assert store.round_by_label(ran[0]).state == "finished"
     with pytest.raises(StoreError, match="no domain set 'geen'"):
         review.add_schedule("geen", "0 2 1 * *", None, False)
+
+
+def test_an_organisations_and_an_umbrellas_mail_goes_to_their_accounts_once(
+        store: Store, review: ReviewStore) -> None:
+    accounts = Accounts(store)
+    accounts.add("Beheer@Voorbeeld.nl", "organisation", ["Gemeente Voorbeeld"])
+    accounts.add("it@provider.nl", "organisation", ["Gemeente Voorbeeld", "Gemeente Ander"])
+    accounts.add("vng@vng.nl", "umbrella", umbrella="VNG")
+    accounts.add("coordinator@meting.nl", "coordinator")
+    review.add_recipient("organisation", "Gemeente Voorbeeld", "it@provider.nl", "en")
+
+    assert recipients(review, "organisation", "Gemeente Voorbeeld") == [
+        Addressee("beheer@voorbeeld.nl", "nl"), Addressee("it@provider.nl", "en")]
+    assert recipients(review, "organisation", "Gemeente Ander") == [
+        Addressee("it@provider.nl", "nl")]
+    assert recipients(review, "organisation", "Gemeente Buiten") == []
+    assert recipients(review, "umbrella", "VNG") == [Addressee("vng@vng.nl", "nl")]
+    assert recipients(review, "umbrella", "IPO") == []

@@ -34,6 +34,7 @@ from meting.store.review_records import (
     WindowInfo,
 )
 from meting.store.store import Store
+from meting.store.web_models import User, UserOrganisation
 
 
 def now() -> dt.datetime:
@@ -319,6 +320,21 @@ class ReviewStore:
         with self._sessions() as session:
             return [RecipientInfo(r.scope, r.name, r.address, r.lang)
                     for r in session.scalars(query)]
+
+    def account_addresses(self, scope: str, name: str) -> list[str]:
+        """The e-mail addresses of the dashboard accounts of an organisation (accounts that
+        see it) or of an umbrella."""
+        if scope == "organisation":
+            query = select(User.email).join(
+                UserOrganisation, UserOrganisation.user_id == User.id).join(
+                Organisation, Organisation.id == UserOrganisation.organisation_id).where(
+                User.role == "organisation", Organisation.name == name)
+        elif scope == "umbrella":
+            query = select(User.email).where(User.role == "umbrella", User.umbrella == name)
+        else:
+            return []
+        with self._sessions() as session:
+            return sorted(set(session.scalars(query)))
 
     def organisation_contact(self, organisation: str) -> str | None:
         with self._sessions() as session:

@@ -76,6 +76,8 @@ RULES: dict[str, Rule] = {
     "explanation_submit": Rule(ACTORS, "domain"),
     "explanation_decide": Rule(COORDINATOR),
     "retest_request": Rule(ACTORS, "domain"),
+    "organisation_changes": Rule(MEMBERS, "organisation_id"),
+    "umbrella_changes": Rule(frozenset({"coordinator", "umbrella"}), "umbrella"),
     # API
     "api_rounds": Rule(MEMBERS),
     "api_round": Rule(MEMBERS),

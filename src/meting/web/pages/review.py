@@ -82,6 +82,8 @@ def _view(request: Request, info: RoundInfo) -> dict[str, Any]:
             "acts": who.role in ("coordinator", "organisation") and bool(window and
                                                                          window.is_open),
             "coordinator": who.role == "coordinator",
+            "umbrellas": sorted({d.umbrella for d in domains if d.umbrella}
+                                if who.role != "organisation" else set()),
             "default_until": (today + dt.timedelta(days=28)).isoformat(),
             "default_expiry": dt.date(today.year + 1, today.month, 1).isoformat()}
 
