@@ -18,6 +18,9 @@ from meting.web.render import page, texts
 router = APIRouter()
 HEADLINES = (("layer_average", "layer_average_{kind}"), ("fully_compliant", "fully_{kind}"),
              ("ipv6_headline", "ipv6_{kind}_headline"))
+# one link made with url_for and filled in per organisation: url_for per row of thousands
+# of organisations took longer than the rest of the page
+ID_SLOT = "organisation-id"
 
 
 @router.get("/", name="home")
@@ -34,8 +37,8 @@ def home(request: Request) -> Response:
 def round_overview(request: Request, round_id: int) -> Response:
     store: Store = request.app.state.store
     figures: Figures = request.app.state.figures
-    info = queries.round_or_404(store, round_id)
     all_rounds = queries.all_rounds(store)
+    info = queries.round_or_404(store, round_id, all_rounds)
     data = figures.of(info) if info.done else None
     if data is None:
         return page(request, "overview/empty.html.j2", info=info)
@@ -43,10 +46,11 @@ def round_overview(request: Request, round_id: int) -> Response:
                                                           viewer(request))}
     f = data["figures"]
     return page(request, "overview/round.html.j2", info=info, f=f,
-                rounds=queries.with_results(store),
+                rounds=queries.with_results(store, all_rounds),
                 previous=queries.previous(all_rounds, info),
                 headlines=headlines(f), trend_chart=trend_chart(request, f),
-                umbrellas=data["umbrellas"], parents=data.get("parents", {}),
+                organisation_url=str(request.url_for("organisation", organisation_id=ID_SLOT)),
+                ID_SLOT=ID_SLOT, umbrellas=data["umbrellas"], parents=data.get("parents", {}),
                 organisations={n: (visible[n], v) for n, v in data["organisations"].items()
                                if n in visible})
 
