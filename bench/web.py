@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -72,7 +73,10 @@ def coordinator_password(url: str) -> str:
         accounts = Accounts(store)
         with suppress(AccountError):
             accounts.remove(EMAIL)  # from an earlier run on a reused database
-        return accounts.add(EMAIL, "coordinator")
+        one_time = accounts.add(EMAIL, "coordinator")
+        own = secrets.token_urlsafe(24)  # the one-time password leads to the change form
+        accounts.set_password(EMAIL, one_time, own)
+        return own
 
 
 @contextmanager

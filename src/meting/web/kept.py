@@ -21,6 +21,7 @@ from meting.store import RoundInfo, Store
 from meting.store.web_models import KeptFigures
 
 FORMAT = "2"  # raise when what is kept changes shape
+DECODED_ROUNDS = 4  # rounds whose kept figures stay decoded in memory
 
 
 class Figures:
@@ -28,6 +29,9 @@ class Figures:
         self.store = store
         self.sessions = sessionmaker(store.engine, expire_on_commit=False)
         self._lock = threading.Lock()  # one computation of a round at a time
+        self._lock_decoded = threading.Lock()
+        # round -> ((version, computed_at), figures): the last rounds read, oldest first
+        self._decoded: dict[int, tuple[tuple[str, Any], dict[str, Any]]] = {}
 
     def of(self, info: RoundInfo) -> dict[str, Any]:
         """The round's analysis (figures JSON and more) with per-umbrella and
@@ -60,14 +64,31 @@ class Figures:
         """Drop what is kept of a round (e.g. after reactions changed its report)."""
         with self.sessions.begin() as session:
             session.execute(delete(KeptFigures).where(KeptFigures.round_id == round_id))
+        with self._lock_decoded:
+            self._decoded.pop(round_id, None)
 
     def _read(self, round_id: int, version: str) -> dict[str, Any] | None:
+        """The kept figures; decoded once per process and reused while the same row (same
+        version, same moment it was kept) is in the store: at national scale decoding them
+        took longer than the rest of the overview. Callers do not change what they get."""
+        kept = (KeptFigures.round_id == round_id, KeptFigures.version == version)
         with self.sessions() as session:
-            row = session.execute(select(KeptFigures.data).where(
-                KeptFigures.round_id == round_id, KeptFigures.version == version)).first()
+            moment = session.execute(select(KeptFigures.computed_at).where(*kept)).first()
+            if moment is None:
+                return None
+            key = (version, moment[0])
+            decoded = self._decoded.get(round_id)
+            if decoded is not None and decoded[0] == key:
+                return decoded[1]
+            row = session.execute(select(KeptFigures.data).where(*kept)).first()
         if row is None:
             return None
         data: dict[str, Any] = json.loads(zlib.decompress(row[0]))
+        with self._lock_decoded:
+            self._decoded.pop(round_id, None)
+            self._decoded[round_id] = (key, data)
+            while len(self._decoded) > DECODED_ROUNDS:
+                self._decoded.pop(next(iter(self._decoded)))
         return data
 
     def _keep(self, round_id: int, version: str, data: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from meting.store import RoundInfo, Store
@@ -60,18 +60,23 @@ def all_rounds(store: Store) -> list[RoundInfo]:
                           finished_at=r.finished_at) for r in found]
 
 
-def round_or_404(store: Store, round_id: int) -> RoundInfo:
+def round_or_404(store: Store, round_id: int,
+                 rounds: Sequence[RoundInfo] | None = None) -> RoundInfo:
+    """The round; ``rounds``: ``all_rounds`` when the page read them already (each reading
+    counts every test of every round)."""
     from fastapi import HTTPException
 
-    found = next((r for r in all_rounds(store) if r.id == round_id), None)
+    found = next((r for r in (all_rounds(store) if rounds is None else rounds)
+                  if r.id == round_id), None)
     if found is None:
         raise HTTPException(404)
     return found
 
 
-def with_results(store: Store) -> list[RoundInfo]:
+def with_results(store: Store, rounds: Sequence[RoundInfo] | None = None) -> list[RoundInfo]:
     """Rounds that have results, newest first."""
-    return [r for r in reversed(all_rounds(store)) if r.done > 0]
+    return [r for r in reversed(all_rounds(store) if rounds is None else rounds)
+            if r.done > 0]
 
 
 def previous(rounds: Sequence[RoundInfo], info: RoundInfo) -> RoundInfo | None:
@@ -99,9 +104,14 @@ def organisation(sessions: sessionmaker[Session], organisation_id: int) -> Organ
 
 
 def tests(sessions: sessionmaker[Session], round_ids: Sequence[int], *,
-          organisation_id: int | None = None, domain: str | None = None) -> list[TestRow]:
+          organisation_id: int | None = None, domain: str | None = None,
+          details: bool = True) -> list[TestRow]:
+    """Done tests; without ``details`` their explanations and subtests are left empty (the
+    largest part of a test, not needed for statuses over many rounds)."""
+    explanations = Test.explanations if details else null()
+    subtests = Test.subtests if details else null()
     query = select(Test.id, Test.round_id, Domain.name, Domain.organisation_id, Test.kind,
-                   Test.target, Test.columns, Test.explanations, Test.subtests).join(
+                   Test.target, Test.columns, explanations, subtests).join(
         Domain, Domain.id == Test.domain_id).where(Test.state == "done").order_by(
         Domain.name, Test.kind)
     if round_ids:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -25,6 +25,14 @@ def web_texts() -> dict[str, dict[str, str]]:
     text = (resources.files("meting.web") / "data/texts.yaml").read_text("utf-8")
     data: dict[str, dict[str, str]] = yaml.safe_load(text)["text"]
     return data
+
+
+@lru_cache(maxsize=8192)
+def _formatted(value: float | int, digits: int, locale: str) -> str:
+    """Babel parses the locale and pattern on every call: a page of thousands of figures
+    spent most of its time there, while the values repeat (percentages, small counts)."""
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=locale)
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,7 @@ class WebTexts:
     def number(self, value: float | int | None, digits: int = 0) -> str:
         if value is None:
             return "–"
-        pattern = "#,##0" + ("." + "0" * digits if digits else "")
-        return format_decimal(value, format=pattern, locale=self.locale)
+        return _formatted(value, digits, self.locale)
 
     def percent(self, rate: float | None) -> str:
         """A rate of the figures JSON (one decimal) as a whole percentage, rounded half up

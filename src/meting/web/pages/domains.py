@@ -27,15 +27,15 @@ def domain(request: Request, domain: str, round: int | None = None) -> Response:
     owner = queries.domain_owner(sessions, name)
     if owner is None:
         raise HTTPException(404)
-    every = queries.tests(sessions, [], domain=name)
+    every = queries.tests(sessions, [], domain=name, details=False)  # statuses over rounds
     rounds = {r.id: r for r in queries.all_rounds(store)}
     tested = sorted({t.round_id for t in every}, key=lambda i: (rounds[i].date, i))
     if not tested:
         return page(request, "domains/domain.html.j2", name=name, owner=owner, info=None,
                     kinds={}, history=[], rounds=rounds)
     info = rounds[round] if round in tested and round is not None else rounds[tested[-1]]
-    kinds = {t.kind: test_view(store, t, request.state.lang) for t in every
-             if t.round_id == info.id}
+    kinds = {t.kind: test_view(store, t, request.state.lang)
+             for t in queries.tests(sessions, [info.id], domain=name)}
     history = [(rounds[i], {t.kind: t.columns for t in every if t.round_id == i})
                for i in tested]
     return page(request, "domains/domain.html.j2", name=name, owner=owner, info=info,

@@ -20,10 +20,12 @@ from meting.web.results import as_results
 router = APIRouter()
 
 
-def chosen_round(store: Store, round_id: int | None) -> RoundInfo | None:
-    rounds = queries.with_results(store)
+def chosen_round(store: Store, round_id: int | None,
+                 every: list[RoundInfo] | None = None) -> RoundInfo | None:
+    every = queries.all_rounds(store) if every is None else every
+    rounds = queries.with_results(store, every)
     if round_id is not None:
-        return queries.round_or_404(store, round_id)
+        return queries.round_or_404(store, round_id, every)
     return rounds[0] if rounds else None
 
 
@@ -32,18 +34,22 @@ def organisation(request: Request, organisation_id: int, round: int | None = Non
     store: Store = request.app.state.store
     sessions = request.app.state.sessions
     owner = queries.organisation(sessions, organisation_id)
-    info = chosen_round(store, round)
+    all_rounds = queries.all_rounds(store)
+    info = chosen_round(store, round, all_rounds)
     if info is None:
         return page(request, "overview/empty.html.j2")
     return page(request, "organisations/organisation.html.j2",
-                **organisation_view(store, sessions, owner, info, request.state.lang))
+                **organisation_view(store, sessions, owner, info, request.state.lang,
+                                    all_rounds))
 
 
 def organisation_view(store: Store, sessions: Any, owner: queries.OrganisationInfo,
-                      info: RoundInfo, lang: str) -> dict[str, Any]:
+                      info: RoundInfo, lang: str,
+                      all_rounds: list[RoundInfo] | None = None) -> dict[str, Any]:
     rules = counting_rules()
-    before = queries.previous(queries.all_rounds(store), info)
-    every = queries.tests(sessions, [], organisation_id=owner.id)
+    all_rounds = queries.all_rounds(store) if all_rounds is None else all_rounds
+    before = queries.previous(all_rounds, info)
+    every = queries.tests(sessions, [], organisation_id=owner.id, details=False)
     now = [r for r in every if r.round_id == info.id]
     earlier = {(r.domain, r.kind): r.columns for r in every
                if before is not None and r.round_id == before.id}
@@ -62,7 +68,7 @@ def organisation_view(store: Store, sessions: Any, owner: queries.OrganisationIn
     results = as_results(info, now, {owner.id: owner})
     late = [(d, [(m, advice_for(m.kind, m.column, lang)) for m in d.misses])
             for orgs in laggards(results, rules).values() for o in orgs for d in o.domains]
-    rounds = {r.id: r for r in queries.all_rounds(store)}
+    rounds = {r.id: r for r in all_rounds}
     history = []
     for round_id in sorted({r.round_id for r in every}, key=lambda i: (rounds[i].date, i)):
         rows_then = [r for r in every if r.round_id == round_id]
