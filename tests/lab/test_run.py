@@ -18,6 +18,7 @@ import pytest
 from meting.checks.tests import MAIL_COLUMNS, WEB_COLUMNS
 from meting.lab import netns
 from meting.registry.lists import read_list
+from meting.settings import Settings
 from meting.store import Store
 from meting.web.accounts import Accounts
 from tests.lab.conftest import Lab
@@ -60,7 +61,8 @@ def registry_db(lab: Lab, path: Path, registry: Path | None = None) -> Path:
 
 def planned_round(db: Path, set_name: str = "lab", label: str = "round") -> int:
     with Store.open(f"sqlite:///{db}") as store:
-        round_id = store.create_round(set_name, "current", label=label)
+        # the norm `meting run --set` gives a new round, so both kinds compare
+        round_id = store.create_round(set_name, Settings().norm, label=label)
         store.plan_round(round_id)
         return round_id
 
