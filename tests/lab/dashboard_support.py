@@ -17,13 +17,23 @@ from pathlib import Path
 
 import httpx
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
 
 METING = str(Path(sys.executable).parent / "meting")
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                   "--disable-background-networking", "--disable-extensions",
                   "--disable-component-update", "--disable-default-apps", "--disable-sync",
                   "--no-first-run", "--window-size=1400,1000")
+
+
+def wait_for(driver: WebDriver, condition: object, seconds: float = 30) -> object:
+    """Until ``condition(driver)`` holds. An element that goes stale while the condition
+    reads it (a click's page load replaced it) means: look again, not fail."""
+    return WebDriverWait(driver, seconds, poll_frequency=0.2,  # type: ignore[arg-type]
+                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def meting(env: dict[str, str], *argv: str, lab: bool = False,

@@ -21,11 +21,18 @@ from openpyxl import load_workbook
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from meting.store import Store
 from tests.lab.conftest import Lab
-from tests.lab.dashboard_support import Server, add_account, browser, lab_env, meting
+from tests.lab.dashboard_support import (
+    Server,
+    add_account,
+    browser,
+    lab_env,
+    meting,
+    wait_for,
+)
 
 ORG_PAYLOAD = '<script>window.__xss="organisation"</script>Gemeente Script'
 SET_PAYLOAD = '"><img src=x onerror="window.__xss=\'set\'">'
@@ -68,10 +75,6 @@ class Site:
 
     def no_script_ran(self) -> bool:
         return bool(self.driver.execute_script("return window.__xss === undefined"))
-
-
-def wait_for(driver: WebDriver, condition: object, seconds: float = 30) -> object:
-    return WebDriverWait(driver, seconds, poll_frequency=0.2).until(condition)  # type: ignore[arg-type]
 
 
 def appears(site: Site, element_id: str) -> WebElement:

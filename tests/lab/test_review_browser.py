@@ -16,13 +16,20 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
 from meting.lab import mailbox
 from meting.store import Store
 from meting.store.review import ReviewStore
 from tests.lab.conftest import Lab
-from tests.lab.dashboard_support import Server, add_account, browser, lab_env, meting
+from tests.lab.dashboard_support import (
+    Server,
+    add_account,
+    browser,
+    lab_env,
+    meting,
+    wait_for,
+)
 
 pytestmark = pytest.mark.lab
 
@@ -72,8 +79,7 @@ class Site:
 
 
 def wait(driver: WebDriver, condition: object, seconds: float = 60) -> object:
-    return WebDriverWait(driver, seconds, poll_frequency=0.2).until(  # type: ignore[arg-type]
-        condition)
+    return wait_for(driver, condition, seconds)
 
 
 @pytest.fixture(scope="module")
