@@ -20,6 +20,7 @@ from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
+from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 METING = str(Path(sys.executable).parent / "meting")
@@ -34,6 +35,24 @@ def wait_for(driver: WebDriver, condition: object, seconds: float = 30) -> objec
     reads it (a click's page load replaced it) means: look again, not fail."""
     return WebDriverWait(driver, seconds, poll_frequency=0.2,  # type: ignore[arg-type]
                          ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+
+
+def log_in(driver: WebDriver, base_url: str, email: str, password: str, own: str) -> str:
+    """Sign in; the first time (a one-time password) choose ``own``. The password now valid."""
+    driver.delete_all_cookies()
+    driver.get(base_url + "/login")
+    driver.find_element(By.ID, "email").send_keys(email)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login").click()
+    wait_for(driver, lambda d: d.find_elements(By.ID, "signed-in"))
+    if not driver.find_elements(By.ID, "must-change"):
+        return password
+    driver.find_element(By.ID, "current").send_keys(password)
+    driver.find_element(By.ID, "new").send_keys(own)
+    driver.find_element(By.ID, "repeat").send_keys(own)
+    driver.find_element(By.ID, "change-password").click()
+    wait_for(driver, lambda d: not d.find_elements(By.ID, "password-form"))
+    return own
 
 
 def meting(env: dict[str, str], *argv: str, lab: bool = False,

@@ -30,6 +30,7 @@ from tests.lab.dashboard_support import (
     add_account,
     browser,
     lab_env,
+    log_in,
     meting,
     wait_for,
 )
@@ -58,20 +59,8 @@ class Site:
         self.driver.get(self.server.url + path)
 
     def log_in(self, role: str) -> None:
-        self.driver.delete_all_cookies()
-        self.get("/login")
-        self.driver.find_element(By.ID, "email").send_keys(self.emails[role])
-        self.driver.find_element(By.ID, "password").send_keys(self.passwords[role])
-        self.driver.find_element(By.ID, "login").click()
-        wait_for(self.driver, lambda d: d.find_elements(By.ID, "signed-in"))
-        if self.driver.find_elements(By.ID, "must-change"):  # the first time: a one-time password
-            own = f"eigen wachtwoord van de {role}"
-            self.driver.find_element(By.ID, "current").send_keys(self.passwords[role])
-            self.driver.find_element(By.ID, "new").send_keys(own)
-            self.driver.find_element(By.ID, "repeat").send_keys(own)
-            self.driver.find_element(By.ID, "change-password").click()
-            self.passwords[role] = own
-            wait_for(self.driver, lambda d: not d.find_elements(By.ID, "password-form"))
+        self.passwords[role] = log_in(self.driver, self.server.url, self.emails[role],
+                                      self.passwords[role], f"eigen wachtwoord van de {role}")
 
     def no_script_ran(self) -> bool:
         return bool(self.driver.execute_script("return window.__xss === undefined"))

@@ -27,6 +27,7 @@ from tests.lab.dashboard_support import (
     add_account,
     browser,
     lab_env,
+    log_in,
     meting,
     wait_for,
 )
@@ -50,20 +51,8 @@ class Site:
     state: Path
 
     def log_in(self, email: str) -> None:
-        self.driver.delete_all_cookies()
-        self.driver.get(self.server.url + "/login")
-        self.driver.find_element(By.ID, "email").send_keys(email)
-        self.driver.find_element(By.ID, "password").send_keys(self.passwords[email])
-        self.driver.find_element(By.ID, "login").click()
-        wait(self.driver, lambda d: d.find_elements(By.ID, "signed-in"))
-        if self.driver.find_elements(By.ID, "must-change"):  # the first time: a one-time password
-            own = f"eigen wachtwoord van {email}"
-            self.driver.find_element(By.ID, "current").send_keys(self.passwords[email])
-            self.driver.find_element(By.ID, "new").send_keys(own)
-            self.driver.find_element(By.ID, "repeat").send_keys(own)
-            self.driver.find_element(By.ID, "change-password").click()
-            self.passwords[email] = own
-            wait(self.driver, lambda d: not d.find_elements(By.ID, "password-form"))
+        self.passwords[email] = log_in(self.driver, self.server.url, email,
+                                       self.passwords[email], f"eigen wachtwoord van {email}")
 
     def review(self) -> None:
         self.driver.get(f"{self.server.url}/review/{self.round_id}")
