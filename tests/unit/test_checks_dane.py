@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives import serialization
 
 from meting.checks import dane
 from meting.checks.verdict import Status, verdict
-from meting.lab.model import CertKind, CertSpec
 from meting.evidence.models import MxHost
+from meting.lab.model import CertKind, CertSpec
 from meting.lab.pki import LabCA, ca_tlsa_rdata
 from tests.unit.recorded import as_model, dns_answer
 

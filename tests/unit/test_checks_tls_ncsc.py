@@ -174,7 +174,8 @@ def test_suite_classes(suite: str, expected: str) -> None:
     ({"zero_rtt": {"accepted": True, "http_status": 200}}, "zero_rtt", Status.FAILED),
     ({"zero_rtt": {"accepted": True, "http_status": 425}}, "zero_rtt", Status.PASSED),
     ({"ocsp_response": None}, "ocsp_stapling", Status.INFO),
-    ({"trust": {"trusted": False, "error": "self-signed", "store": "lab.pem"}}, "cert_trust", Status.FAILED),
+    ({"trust": {"trusted": False, "error": "self-signed", "store": "lab.pem"}}, "cert_trust",
+     Status.FAILED),
 ])
 def test_each_element(changes: dict[str, Any], subtest: str, expected: Status) -> None:
     result = judged(good_scan(**changes))
