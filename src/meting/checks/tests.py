@@ -23,7 +23,6 @@ from meting.checks import (
 from meting.checks.same_site import page_distance
 from meting.checks.verdict import Status, Verdict, verdict
 from meting.evidence.models import (
-    AddressRouting,
     DnsAnswer,
     HostAddresses,
     MailEvidence,
@@ -112,10 +111,6 @@ def web_server_ipv6(evidence: WebEvidence) -> ipv6.ServerIpv6:
     return ipv6.ServerIpv6(evidence.target, tuple(v6), answered, lookup_error(host.aaaa))
 
 
-def routings(routing: dict[str, AddressRouting]) -> list[AddressRouting]:
-    return list(routing.values())
-
-
 NS_KEYS = ("ns_aaaa", "ns_reach", "ipv6_nameserver")
 WEB_HOST_KEYS = ("tls_ncsc_web", "web_aaaa", "web_reach", "web_ipv46", "ipv6_webserver",
                  "ipv6_web", "rpki_web_exists", "rpki_web_valid", "rpki_web", *https.KEYS,
@@ -168,7 +163,7 @@ def judge_web_parts(evidence: WebEvidence, norm: Norm) -> dict[str, Verdict]:
     results |= ns
     results |= ipv6.judge_web(web_server_ipv6(evidence), same_site(evidence), ns)
     if evidence.routing is not None:
-        results |= rpki.judge("web", routings(evidence.routing))
+        results |= rpki.judge("web", list(evidence.routing.values()))
     # No answer from DNS is no result, not a failure (SPEC §3: error)
     present = tuple(k for k in WEB_HOST_KEYS if k in results)
     results = with_errors(results, present, dns_failure([host.a, host.aaaa]))
@@ -191,7 +186,7 @@ def judge_mail_parts(evidence: MailEvidence, norm: Norm) -> dict[str, Verdict]:
     results |= ns
     results |= ipv6.judge_mail(servers, null_mx, ns)
     if evidence.routing is not None:
-        results |= rpki.judge("mail", routings(evidence.routing))
+        results |= rpki.judge("mail", list(evidence.routing.values()))
     present = tuple(k for k in MX_KEYS if k in results)
     mx_dns = [answer for e in mx for answer in (e.a, e.aaaa)]
     results = with_errors(results, present,
