@@ -50,10 +50,15 @@ def judge(kind: str, evidence: dict[str, Any], norm_version: str) -> dict[str, A
     """Columns and subtests of evidence of any version (an older one is upgraded first)
     under a norm version, without the network. The evidence becomes its typed model here,
     once; the checks read only the model."""
+    return judge_typed(typed_evidence(kind, evidence), norm_version)
+
+
+def typed_evidence(kind: str, evidence: dict[str, Any]) -> Typed:
+    """The evidence of a ``kind`` test, of any version, as the current model."""
     model = model_of(evidence)
     if model.kind != kind:
         raise ValueError(f"{kind} test with {model.kind} evidence of {model.target}")
-    return judge_typed(model, norm_version)
+    return model
 
 
 def judge_typed(evidence: Typed, norm_version: str) -> dict[str, Any]:
