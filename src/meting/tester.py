@@ -62,6 +62,7 @@ def typed_evidence(kind: str, evidence: dict[str, Any]) -> Typed:
 
 
 def judge_typed(evidence: Typed, norm_version: str) -> dict[str, Any]:
+    """Columns and subtests (the JSON shape of ``meting check --json``) of typed evidence."""
     if isinstance(evidence, NotTestableEvidence):
         return judge_not_testable(evidence)
     return tests.judge(evidence, norms.load(norm_version))
