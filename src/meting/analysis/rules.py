@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from meting import norms
+from meting import norms, standards
 from meting.analysis.rounding import Rounding
 
 
@@ -141,12 +141,18 @@ def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
 @cache
 def columns() -> dict[str, tuple[Column, ...]]:
     """The report columns per kind, in report order."""
-    raw = norms.columns()
-    return {kind: tuple(Column(kind, c.column, c.deadline, c.streefbeeld,
-                               c.streefbeeld if c.agreement is None else c.agreement,
-                               c.legal.since if c.legal else None, c.listed_since,
-                               c.legal.source if c.legal else c.source)
+    raw, agreements = norms.columns(), standards.register()
+    return {kind: tuple(_column(kind, c.column, agreements.agreement_for(kind, c.column))
                         for c in getattr(raw, kind)) for kind in ("web", "mail")}
+
+
+def _column(kind: str, name: str, a: standards.Agreement | None) -> Column:
+    """A report column with its agreement from the standards register (the one source)."""
+    if a is None:
+        return Column(kind, name, None, False)
+    return Column(kind, name, a.deadline, a.streefbeeld, a.in_table,
+                  a.legal.since if a.legal else None, a.listed_since,
+                  a.legal.source if a.legal else a.source)
 
 
 def column_names(kind: str) -> tuple[str, ...]:
