@@ -210,3 +210,43 @@ def test_report_pdf(database: str, tmp_path: Path) -> None:
 def test_report_refuses_a_bad_format(database: str) -> None:
     done = CliRunner().invoke(app, ["monitor", "report", "--year", "2024", "--format", "doc"])
     assert done.exit_code == 2 and "unknown format 'doc'" in done.output
+
+
+def test_report_shows_the_years_latest_finished_round(database: str, tmp_path: Path) -> None:
+    """The golden round (1 Nov 2021) stored and finished; the monitor of 2021 shows its
+    agreements from the standards register, analysed as the round report does."""
+    import datetime
+
+    from meting.registry.lists import ListEntry
+    from tests.unit.analysis_data import rounds
+    from tests.unit.test_report_cli import evidence, judged
+
+    golden = rounds()["2021-11"]
+    owners = {r.domain: r for r in golden.rows}
+    by_test = {(r.domain, r.kind): r for r in golden.rows}
+    with Store.open(database) as store:
+        store.import_entries([ListEntry(n, r.organisation, r.category, r.domain, True, None,
+                                        True, r.umbrella, None, ("kern",))
+                              for n, r in enumerate(owners.values(), start=2)])
+        round_id = store.create_round("kern", "current", "2021-11", datetime.date(2021, 11, 1))
+        store.plan_round(round_id)
+        store.set_round_state(round_id, "running")
+        for test in store.pending_tests(round_id):
+            store.save_result(test.test_id, evidence(by_test[(test.domain, test.kind)]),
+                              judged(by_test[(test.domain, test.kind)]))
+        store.set_round_state(round_id, "finished")
+    runner = CliRunner()
+    done = runner.invoke(app, ["monitor", "report", "--year", "2021", "--format", "json"])
+    assert done.exit_code == 0, done.output
+    iv = json.loads((tmp_path / "monitor-2021.json").read_text("utf-8"))["information_security"]
+    assert [(r["set"], r["round"]) for r in iv] == [("kern", "2021-11")]
+    dnssec = next(a for a in iv[0]["agreements"] if a["column"] == "dnssec")
+    # as in test_analysis_agreements: 5 of 7 compliant, deadline end 2017 (the register's)
+    assert (dnssec["deadline"], dnssec["rate"], dnssec["met"]) == ("2017-12-31", 71.4, False)
+    assert len(iv[0]["agreements"]) == 16  # 6 web + 10 mail agreements
+    done = runner.invoke(app, ["monitor", "report", "--year", "2021", "--out", "m.html"])
+    html = (tmp_path / "m.html").read_text("utf-8")
+    assert "Meetronde 2021-11" in html and "Web: DNSSEC" in html and "71% (n=7)" in html
+    # nothing of 2022 in the monitor of 2021
+    runner.invoke(app, ["monitor", "report", "--year", "2022", "--format", "json"])
+    assert json.loads((tmp_path / "monitor-2022.json").read_text())["information_security"] == []
