@@ -4,6 +4,7 @@ store: the register's agreements, a year's monitor figures from the imported lis
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,10 @@ def test_the_monitor_page_shows_a_years_figures(app: FastAPI, dashboard: Dashboa
         older = html.unescape(c.get("/open-standards-monitor?year=2023").text)
         assert "67% (n=3)" in older  # 2 of 3 tenders in 2023
         assert c.get("/open-standards-monitor?year=12").status_code == 422
+        # the year's IV measurement: the latest finished round of 2025 (2025-09, not 2025-03)
+        of_2025 = html.unescape(c.get("/open-standards-monitor?year=2025").text)
+        assert "Meetronde 2025-09" in of_2025 and "2025-03" not in of_2025
+        assert re.search(r"\d+ van \d+ afspraken gehaald", of_2025)
     finally:
         _clear(app)  # the module's other tests see the store as it was
 

@@ -9,6 +9,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -17,15 +18,16 @@ from babel.dates import format_date
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from meting.analysis.agreements import Agreement
+from meting.analysis.analysis import analysis_json
 from meting.analysis.load import load_analysis
+from meting.analysis.rounding import percentage
 from meting.analysis.rules import counting_rules
 from meting.monitor.figures import MonitorFigures, Share, figures_json, monitor_figures
 from meting.monitor.texts import MonitorTexts
 from meting.report.charts import bar_chart, line_chart
 from meting.report.numbers import Numbers
 from meting.report.sheets import Table, write_xlsx
-from meting.store import Store
+from meting.store import RoundInfo, Store
 from meting.store.monitor import MonitorStore
 
 FORMATS = ("html", "pdf", "xlsx", "json")
@@ -33,20 +35,21 @@ FORMATS = ("html", "pdf", "xlsx", "json")
 
 @dataclass(frozen=True)
 class IvRound:
-    """One domain set's latest finished round of the year and its agreements."""
+    """One domain set's latest finished round of the year and its agreements (as in the
+    round's figures JSON: kind, column, deadline, due, met, compliant, counted, rate)."""
 
     set_name: str | None
     label: str
     date: dt.date
-    agreements: tuple[Agreement, ...]
+    agreements: tuple[dict[str, Any], ...]
 
     @property
     def met(self) -> int:
-        return sum(1 for a in self.agreements if a.due and a.met)
+        return sum(1 for a in self.agreements if a["due"] and a["met"])
 
     @property
     def due(self) -> int:
-        return sum(1 for a in self.agreements if a.due)
+        return sum(1 for a in self.agreements if a["due"])
 
 
 @dataclass(frozen=True)
@@ -55,20 +58,25 @@ class MonitorReport:
     iv: tuple[IvRound, ...]
 
 
-def load_monitor(store: Store, year: int) -> MonitorReport:
+def load_monitor(store: Store, year: int,
+                 figures_of: Callable[[RoundInfo], dict[str, Any]] | None = None
+                 ) -> MonitorReport:
+    """``figures_of``: a round's figures JSON (the dashboard passes its kept figures);
+    by default the round is analysed as ``meting report`` does."""
     monitor = MonitorStore(store)
     figures = monitor_figures(year, monitor.tenders(), monitor.facilities())
-    latest: dict[str | None, Any] = {}
+    latest: dict[str | None, RoundInfo] = {}
     for info in store.rounds():
         of_year = info.date.year == year and info.state == "finished" and info.done > 0
         if of_year and (info.set_name not in latest
                         or info.date >= latest[info.set_name].date):
             latest[info.set_name] = info
+    analysed = figures_of or (lambda info: analysis_json(load_analysis(store, info.id)))
     iv = []
     for info in sorted(latest.values(), key=lambda i: (i.set_name or "", i.date)):
-        analysis = load_analysis(store, info.id)
-        iv.append(IvRound(info.set_name, analysis.current.round.label or info.label, info.date,
-                          tuple(analysis.agreements)))
+        found = analysed(info)
+        iv.append(IvRound(info.set_name, found.get("round") or info.label, info.date,
+                          tuple(found["agreements"])))
     return MonitorReport(figures, tuple(iv))
 
 
@@ -92,7 +100,7 @@ def report_json(report: MonitorReport) -> dict[str, Any]:
     data = figures_json(report.figures)
     data["information_security"] = [
         {"set": r.set_name, "round": r.label, "date": r.date.isoformat(), "met": r.met,
-         "due": r.due, "agreements": [a.to_json() for a in r.agreements]} for r in report.iv]
+         "due": r.due, "agreements": list(r.agreements)} for r in report.iv]
     return data
 
 
@@ -114,8 +122,13 @@ class MonitorView:
         met = s.meets(target)
         return "–" if met is None else self.t("word_yes") if met else self.t("word_no")
 
-    def date(self, day: dt.date | None) -> str:
+    def date(self, day: dt.date | str | None) -> str:
+        if isinstance(day, str):
+            day = dt.date.fromisoformat(day)
         return "–" if day is None else str(format_date(day, "long", locale=self.lang))
+
+    def agreement_rate(self, a: dict[str, Any]) -> str:
+        return self.num.rate_n(percentage(a["compliant"], a["counted"]), a["counted"])
 
     def count(self, n: int) -> str:
         return self.num.count(n)
@@ -199,8 +212,8 @@ def workbook(report: MonitorReport, lang: str) -> list[Table]:
               [[t.standard(k), v.part, v.whole] for k, v in m.facilities.per_standard.items()]),
         Table(t("iv", year=m.year)[:31], [t("domain_set"), t("round"), t("column"),
                                           t("deadline"), t("now"), "n", t("met")],
-              [[r.set_name or t("all_domains"), r.label,
-                t.column(a.column.kind, a.column.column), a.column.deadline,
-                a.tally.rate, a.tally.counted, t("word_yes") if a.met else t("word_no")]
+              [[r.set_name or t("all_domains"), r.label, t.column(a["kind"], a["column"]),
+                a["deadline"], a["rate"], a["counted"],
+                t("word_yes") if a["met"] else t("word_no")]
                for r in report.iv for a in r.agreements]),
     ]

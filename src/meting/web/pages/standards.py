@@ -4,7 +4,7 @@ Standaarden's figures of a year (issue 18): the same register and services as
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from meting import standards
 from meting.monitor.report import MonitorView, load_monitor
 from meting.monitor.texts import MonitorTexts
-from meting.store import Store
+from meting.store import RoundInfo, Store
 from meting.store.monitor import MonitorStore
 from meting.web.render import page
 
@@ -43,7 +43,13 @@ async def open_monitor(request: Request,
     if chosen is None:
         return page(request, "standards/monitor.html.j2", view=None, years=years, year=None,
                     mt=MonitorTexts(request.state.lang))
-    report = await run_in_threadpool(load_monitor, store, chosen)
+    kept = request.app.state.figures  # the rounds' kept figures, as the other pages read
+
+    def figures_of(info: RoundInfo) -> dict[str, Any]:
+        found: dict[str, Any] = kept.of(info)["figures"]
+        return found
+
+    report = await run_in_threadpool(load_monitor, store, chosen, figures_of)
     return page(request, "standards/monitor.html.j2", years=years, year=chosen,
                 view=MonitorView(report, request.state.lang), m=report.figures,
                 mt=MonitorTexts(request.state.lang))
