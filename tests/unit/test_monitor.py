@@ -250,3 +250,13 @@ def test_report_shows_the_years_latest_finished_round(database: str, tmp_path: P
     # nothing of 2022 in the monitor of 2021
     runner.invoke(app, ["monitor", "report", "--year", "2022", "--format", "json"])
     assert json.loads((tmp_path / "monitor-2022.json").read_text())["information_security"] == []
+
+
+def test_every_monitor_text_in_dutch_without_english_words_and_in_english() -> None:
+    from meting.monitor.texts import _texts
+    from tests.unit.explanation_rules import english_words
+
+    for group in ("text", "lists", "steps"):
+        for key, entry in _texts()[group].items():
+            assert entry["nl"] and entry["en"], key
+            assert english_words(entry["nl"]) == [], (key, entry["nl"])

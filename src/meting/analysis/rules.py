@@ -1,4 +1,5 @@
-"""The counting rules (SPEC §6) and the report columns (norms/columns.yaml), loaded from data."""
+"""The counting rules (SPEC §6) and the report columns (norms/columns.yaml) with their
+agreements (the standards register, meting.standards), loaded from data."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ class Column:
     column: str
     deadline: int | None  # the agreement holds from the end of this year
     streefbeeld: bool
-    agreement: bool = False  # in the agreements table and laggard lists (norms/columns.yaml)
+    agreement: bool = False  # in the agreements table and laggard lists (standards register)
     legal_since: datetime.date | None = None  # required by law since (e.g. HTTPS, HSTS)
     listed_since: int | None = None  # on the 'pas toe of leg uit' list since
     source: str | None = None
