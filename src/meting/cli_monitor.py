@@ -28,7 +28,7 @@ def _checked(read: Any, path: Path, encoding: str | None) -> MonitorList[Any]:
     except ListFileError as exc:
         stop(f"nothing imported: {exc}")
     if listed.errors:
-        say("\n".join(f"error: {p}" for p in listed.errors[:PROBLEMS_SHOWN]))
+        say("\n".join(str(p) for p in listed.errors[:PROBLEMS_SHOWN]))
         stop(f"nothing imported: {len(listed.errors)} error(s) in {path}; correct them "
              "and import the list again")
     if not listed.records:

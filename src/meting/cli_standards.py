@@ -117,7 +117,7 @@ def import_(standards_in: Annotated[Path, typer.Argument(help="the standards lis
     found = import_lists(standards_in, agreements_in, out.name,
                          version or standards.register().version, encoding)
     if found.register is None:
-        say("\n".join(f"error: {p}" for p in found.problems))
+        say("\n".join(str(p) for p in found.problems))
         stop(f"nothing written: {len(found.problems)} problem(s)")
     write_register(found.register, out)
     console.print(f"wrote {out}: {len(found.register.standards)} standard(s), "
