@@ -61,6 +61,9 @@ def test_tenders_per_layer_and_trend() -> None:
     # 2023: Utrecht no, Provincie Utrecht yes, Rijksdienst Z yes → 2/3 = 66.7
     assert [(y["year"], y["part"], y["whole"], y["rate"]) for y in t["trend"]] == [
         (2023, 2, 3, 66.7), (2024, 5, 7, 71.4)]
+    # per layer over the years: gemeente 2023 Utrecht did not ask (0/1), 2024 1/3
+    assert [(y["year"], y["per_layer"]["gemeente"]["part"], y["per_layer"]["gemeente"]["whole"])
+            for y in t["trend"]] == [(2023, 0, 1), (2024, 1, 3)]
 
 
 def test_facilities_at_or_above_eighty_percent() -> None:
@@ -192,6 +195,7 @@ def test_report_json_and_both_languages(database: str, tmp_path: Path) -> None:
         for word in words:
             assert word in html, (lang, word)
         assert html.count("<svg") == 4  # per standard, per layer, per facility, trend
+        assert 'id="layer-trend"' in html
     done = runner.invoke(app, ["monitor", "report", "--year", "2024", "--format", "xlsx"])
     assert done.exit_code == 0, done.output
     book = openpyxl.load_workbook(tmp_path / "monitor-2024.xlsx")

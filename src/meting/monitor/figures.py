@@ -168,7 +168,9 @@ def figures_json(m: MonitorFigures) -> dict[str, Any]:
             "per_standard": {s: v.to_json(r) for s, v in t.per_standard.items()},
             "per_layer": {k: v.to_json(r) for k, v in t.per_layer.items()},
             "trend": [{"year": y.year, **y.asking.to_json(r),
-                       "met": y.asking.meets(m.rules.tender_target)} for y in m.tender_trend]},
+                       "met": y.asking.meets(m.rules.tender_target),
+                       "per_layer": {k: v.to_json(r) for k, v in y.per_layer.items()}}
+                      for y in m.tender_trend]},
         "facilities": {
             "target": m.rules.facility_target, "left_out": f.left_out,
             "at_target": f.at_target.to_json(r),

@@ -158,9 +158,22 @@ class MonitorView:
         def values(found: dict[int, Any]) -> list[float | None]:
             return [None if found.get(y) is None else float(found[y]) for y in years]
 
+        rules = self.m.rules
         return line_chart(self.t("trend"), [str(y) for y in years],
                           [(self.t("tenders"), values(tenders)),
-                           (self.t("at_target"), values(facilities))])
+                           (self.t("at_target"), values(facilities)),
+                           (self.t("target_of", what=self.t("tenders")),
+                            [float(rules.tender_target)] * len(years)),
+                           (self.t("target_of", what=self.t("facilities_short")),
+                            [float(rules.facility_target)] * len(years))])
+
+    def layer_trend(self) -> tuple[list[int], list[tuple[str, list[str]]]]:
+        """The share per layer (rows) per year (columns), as printed."""
+        years = [y.year for y in self.m.tender_trend]
+        layers = sorted({k for y in self.m.tender_trend for k in y.per_layer})
+        return years, [(self.t.category(layer),
+                        [self.share(y.per_layer[layer]) if layer in y.per_layer else "–"
+                         for y in self.m.tender_trend]) for layer in layers]
 
 
 @cache
