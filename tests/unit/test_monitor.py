@@ -264,3 +264,15 @@ def test_every_monitor_text_in_dutch_without_english_words_and_in_english() -> N
         for key, entry in _texts()[group].items():
             assert entry["nl"] and entry["en"], key
             assert english_words(entry["nl"]) == [], (key, entry["nl"])
+
+
+def test_an_empty_required_cell_is_named_not_dropped(tmp_path: Path) -> None:
+    path = tmp_path / "tenders.csv"
+    path.write_text("organisation,layer,date,subject,relevant\n"
+                    "Gemeente Aa,,2024-01-02,Website,dnssec\n"
+                    "Gemeente Bee,gemeente,,Website,dnssec\n", "utf-8")
+    listed = read_tenders(path)
+    assert listed.records == ()
+    assert [str(p) for p in listed.errors] == [
+        "line 2, column layer: empty; this column is required",
+        "line 3, column date: empty; this column is required"]

@@ -132,8 +132,9 @@ def _standards(text: str, field: str, line: int, problems: Problems) -> tuple[st
 def tender_row(row: dict[str, str], line: int, problems: Problems) -> Tender | None:
     before = len(problems.errors)
     organisation = _text(row, "organisation", line, problems)
-    layer = category_of(_text(row, "layer", line, problems)) if row.get("layer") else None
-    if row.get("layer") and layer is None:
+    layer_text = _text(row, "layer", line, problems)
+    layer = category_of(layer_text) if layer_text else None
+    if layer_text and layer is None:
         problems.error(line, "layer", f"{row['layer']!r} is no government layer "
                        "(rijk, uitvoering, provincie, gemeente, waterschap, overig)")
     date = _date(_text(row, "date", line, problems), line, problems)
