@@ -57,7 +57,7 @@ def plan(url: str, registry: str) -> tuple[int, int]:
 
 
 def run(info: dict[str, Any], url: str, round_id: int, processes: int,
-        settings: dict[str, int | None]) -> tuple[float, float, float]:
+        settings: dict[str, int | None], profile: str | None) -> tuple[float, float, float]:
     """Wall time, the largest runner's peak memory and the runners' CPU time (sampled)."""
     env = [f"METING_RESOLVER={info['resolver']}", f"METING_TRUST_STORE={info['trust_store']}",
            f"METING_RPKI_VRPS={info['rpki_vrps']}", f"METING_RPKI_ROUTES={info['rpki_routes']}",
@@ -68,6 +68,9 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     for i in range(processes):
         argv = ["env", *env, sys.executable, "-m", "meting.cli", "run", "--round",
                 str(round_id), "--part", f"{i}/{processes}"]
+        if profile:  # py-spy samples the thread holding the GIL: where Python spends its CPU
+            argv = ["py-spy", "record", "--format", "raw", "--gil", "--rate", "50",
+                    "--output", f"{profile}.{i}", "--", *argv]
         procs.append(subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv),
                                       stdout=subprocess.DEVNULL))
     peak = 0.0
@@ -105,6 +108,9 @@ def main() -> None:
                         help="exchanges at once per server address (default: the settings'; "
                         "most generated lab domains share one web server)")
     parser.add_argument("--keep-lab", action="store_true")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="sample each runner with py-spy (on PATH) into FILE.I, collapsed "
+                        "stacks; bench/profile_top.py summarises them")
     args = parser.parse_args()
     info = lab.up(args.domains)
     with tempfile.TemporaryDirectory(prefix="meting-bench-") as tmp:
@@ -113,7 +119,7 @@ def main() -> None:
         round_id, domains = plan(url, info["registry"])
         seconds, peak_mib, cpu = run(info, url, round_id, args.processes,
                                 {"concurrency": args.concurrency,
-                                 "per_address": args.per_address})
+                                 "per_address": args.per_address}, args.profile)
         found = totals(url, round_id)
         size = sum(f.stat().st_size for f in Path(tmp).iterdir())
     print(f"domains                  {domains} (web + mail test each, {found['tests']} stored)")
