@@ -178,12 +178,14 @@ def read_facilities(path: Path, encoding: str | None = None) -> MonitorList[Faci
                    lambda row, line, problems: facility_row(row, line, problems, seen), encoding)
     if listed.errors:
         return MonitorList(path, (), listed.errors)
-    gathered: dict[tuple[int, str], tuple[str, list[FacilityStandard]]] = {}
+    # one facility however its name is capitalised or spaced; the first spelling is kept
+    gathered: dict[tuple[int, str], tuple[str, str, list[FacilityStandard]]] = {}
     for year, name, steward, standard in listed.records:
-        entry = gathered.setdefault((year, name), (steward, []))
-        entry[1].append(standard)
+        entry = gathered.setdefault((year, word_key(name)), (name, steward, []))
+        entry[2].append(standard)
     return MonitorList(path, tuple(Facility(year, name, steward, tuple(found))
-                                   for (year, name), (steward, found) in gathered.items()), ())
+                                   for (year, _), (name, steward, found) in gathered.items()),
+                       ())
 
 
 def facility_row(row: dict[str, str], line: int, problems: Problems,
