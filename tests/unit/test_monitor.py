@@ -276,3 +276,16 @@ def test_an_empty_required_cell_is_named_not_dropped(tmp_path: Path) -> None:
     assert [str(p) for p in listed.errors] == [
         "line 2, column layer: empty; this column is required",
         "line 3, column date: empty; this column is required"]
+
+
+def test_a_share_just_below_a_target_is_not_printed_as_the_target() -> None:
+    from meting.monitor.figures import Share, monitor_rules
+    from meting.monitor.report import printed
+    from meting.report.numbers import Numbers
+
+    num = Numbers("nl", printed(monitor_rules()))
+    # 18/19 = 94.74%: whole it would read 95%, the target it misses → one decimal, down
+    assert num.percent(Share(18, 19).fraction) == "94,7%"
+    assert num.percent(Share(19, 20).fraction) == "95%"  # exactly the target
+    assert num.percent(Share(79, 99).fraction) == "79,7%"  # 79.797 (whole: 80%), cut down
+    assert num.percent(Share(7, 10).fraction) == "70%"  # far from a target: whole

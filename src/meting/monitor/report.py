@@ -6,6 +6,7 @@ PDF (WeasyPrint), XLSX (openpyxl) or JSON, in Dutch or English."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -20,9 +21,15 @@ from markupsafe import Markup
 
 from meting.analysis.analysis import analysis_json
 from meting.analysis.load import load_analysis
-from meting.analysis.rounding import percentage
+from meting.analysis.rounding import Rounding, percentage
 from meting.analysis.rules import counting_rules
-from meting.monitor.figures import MonitorFigures, Share, figures_json, monitor_figures
+from meting.monitor.figures import (
+    MonitorFigures,
+    MonitorRules,
+    Share,
+    figures_json,
+    monitor_figures,
+)
 from meting.monitor.texts import MonitorTexts
 from meting.report.charts import bar_chart, line_chart
 from meting.report.numbers import Numbers
@@ -104,13 +111,21 @@ def report_json(report: MonitorReport) -> dict[str, Any]:
     return data
 
 
+def printed(rules: MonitorRules) -> Rounding:
+    """The counting rules' rounding, with the monitor's targets among those a printed share
+    never shows unless reached (94.6% of tenders is not printed as the 95% target)."""
+    rounding = counting_rules().rounding
+    return dataclasses.replace(rounding, near_targets=tuple(sorted(
+        {*rounding.near_targets, rules.tender_target, rules.facility_target})))
+
+
 class MonitorView:
     """What the template shows, in the reader's language and number format."""
 
     def __init__(self, report: MonitorReport, lang: str) -> None:
         self.r, self.m, self.lang = report, report.figures, lang
         self.t = MonitorTexts(lang)
-        self.num = Numbers(lang, counting_rules().rounding)
+        self.num = Numbers(lang, printed(self.m.rules))
 
     def share(self, s: Share) -> str:
         return self.num.rate_n(s.fraction, s.whole)
