@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def register(app: typer.Typer) -> None:
 
 
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}")
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -89,6 +90,9 @@ def deliver(c: Cycle) -> None:
                       "they are sent by meting mail send or meting scheduler")
         return
     done = deliver_due(c.review, c.settings)
+    if done.stopped:
+        errors.print(f"[yellow]mails not sent[/]: {escape(done.stopped)}", soft_wrap=True)
+        return
     note = f", {done.failed} failed (retried later; meting mail list)" if done.failed else ""
     console.print(f"mails: {done.sent} sent{note}")
 
@@ -353,6 +357,8 @@ def mail_send() -> None:
         if not cy.settings.smtp_host:
             fail("no SMTP relay is set (smtp_host in meting.toml or METING_SMTP_HOST)")
         done = deliver_due(cy.review, cy.settings)
+        if done.stopped:
+            fail(f"{done.stopped} ({done.sent} sent before)" if done.sent else done.stopped)
         console.print(f"mails: {done.sent} sent, {done.failed} failed, "
                       f"{done.uncertain} left uncertain by a stopped process")
 

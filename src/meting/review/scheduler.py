@@ -65,7 +65,9 @@ def tick(store: Store, settings: Settings, console: Console, now: Now = utc_now,
     done += [f"review of round {w.label} closed (closing date {w.closes_on})"
              for w in cycle.close_expired()]
     delivery = deliver_due(cycle.review, settings, now)
-    if delivery.sent or delivery.failed or delivery.uncertain:
+    if delivery.stopped:
+        done.append(f"mails stopped: {delivery.stopped}")
+    elif delivery.sent or delivery.failed or delivery.uncertain:
         done.append(f"mails: {delivery.sent} sent, {delivery.failed} failed, "
                     f"{delivery.uncertain} uncertain")
     return done
