@@ -61,6 +61,10 @@ class Settings:
     mail_sender: str = "meting@localhost"
     mail_interval: float = 0.0  # seconds between two mails (a relay's rate limit)
     dashboard_url: str = "http://localhost:8000"
+    # who runs re-tests (and, unless `meting scheduler --executor` says, scheduled rounds):
+    # local (this process) or celery (the workers of `meting worker`, as `meting run
+    # --executor celery`)
+    review_executor: str = "local"
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

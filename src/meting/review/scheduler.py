@@ -52,7 +52,9 @@ def run_round(store: Store, console: Console, info: RoundInfo, settings: Setting
 
 def tick(store: Store, settings: Settings, console: Console, now: Now = utc_now,
          executor: str = "local", runner: Runner = run_round) -> list[str]:
-    """One pass over everything that is due; what was done, in words."""
+    """One pass over everything that is due; what was done, in words. The executor runs
+    the scheduled rounds and every re-test of this pass."""
+    settings = dataclasses.replace(settings, review_executor=executor)
     cycle = Cycle(store, settings, now().date())
     done: list[str] = []
     for schedule in cycle.review.schedules():

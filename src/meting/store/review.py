@@ -251,6 +251,12 @@ class ReviewStore:
         with self._sessions() as session:
             return [PlannedTest(*row) for row in session.execute(query.order_by(Retest.id))]
 
+    def finished_retests(self, ids: Sequence[int]) -> set[int]:
+        """Which of these re-tests are done (stored by whichever process ran them)."""
+        query = select(Retest.id).where(Retest.id.in_(list(ids)), Retest.state == "done")
+        with self._sessions() as session:
+            return set(session.scalars(query))
+
     def retests(self, round_id: int, done_before: dt.datetime | None = None,
                 ids: Sequence[int] | None = None) -> list[RetestResult]:
         """The round's done re-tests, oldest first (finished before `done_before`)."""
