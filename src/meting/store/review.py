@@ -327,20 +327,21 @@ class ReviewStore:
             return [RecipientInfo(r.scope, r.name, r.address, r.lang)
                     for r in session.scalars(query)]
 
-    def account_addresses(self, scope: str, name: str) -> list[str]:
+    def account_addresses(self, scope: str, name: str) -> list[tuple[str, str]]:
         """The e-mail addresses of the dashboard accounts of an organisation (accounts that
-        see it) or of an umbrella."""
+        see it) or of an umbrella, each with the account's language."""
         if scope == "organisation":
-            query = select(User.email).join(
+            query = select(User.email, User.lang).join(
                 UserOrganisation, UserOrganisation.user_id == User.id).join(
                 Organisation, Organisation.id == UserOrganisation.organisation_id).where(
                 User.role == "organisation", Organisation.name == name)
         elif scope == "umbrella":
-            query = select(User.email).where(User.role == "umbrella", User.umbrella == name)
+            query = select(User.email, User.lang).where(User.role == "umbrella",
+                                                        User.umbrella == name)
         else:
             return []
         with self._sessions() as session:
-            return sorted(set(session.scalars(query)))
+            return sorted({(email, lang) for email, lang in session.execute(query)})
 
     def organisation_contact(self, organisation: str) -> str | None:
         with self._sessions() as session:
