@@ -94,6 +94,10 @@ def delivered(site: Site, address: str) -> list[EmailMessage]:
     return [m for m in mailbox.delivered(site.state, address) if m["From"] == SENDER]
 
 
+def subject(message: EmailMessage) -> str:
+    return " ".join(str(message["Subject"]).split())  # unfolded
+
+
 def test_the_language_switch_is_kept_in_the_account_and_its_mails_follow_it(
         site: Site) -> None:
     d = site.driver
@@ -110,7 +114,7 @@ def test_the_language_switch_is_kept_in_the_account_and_its_mails_follow_it(
     assert "mails: 2 sent" in opened.stdout, opened.stdout + opened.stderr
     wait_for(d, lambda _: delivered(site, READER) and delivered(site, OTHER), 60)
     [english], [dutch] = delivered(site, READER), delivered(site, OTHER)
-    assert str(english["Subject"]).startswith("Results of measurement taal-ronde")
+    assert subject(english).startswith("Results of measurement taal-ronde")
     assert english["Content-Language"] == "en"
-    assert str(dutch["Subject"]).startswith("Resultaten meting taal-ronde")
+    assert subject(dutch).startswith("Resultaten meting taal-ronde")
     assert dutch["Content-Language"] == "nl"

@@ -71,10 +71,11 @@ def message(mail: MailInfo, sender: str) -> EmailMessage:
     msg["Subject"] = mail.subject
     msg["Date"] = format_datetime(mail.created_at)
     msg["Message-ID"] = mail.message_id
-    msg["Content-Language"] = mail.lang
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(mail.text)
     msg.add_alternative(mail.html, subtype="html")
+    # after the parts are made: making them moves Content-* headers into the first part
+    msg["Content-Language"] = mail.lang
     return msg
 
 
