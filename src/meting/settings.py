@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -55,11 +55,17 @@ class Settings:
     smtp_host: str = ""  # empty: mails are queued and recorded, not sent
     smtp_port: int = 25
     smtp_security: str = "starttls"
-    smtp_user: str = ""
-    smtp_password: str = ""
+    # PEM file of the CAs that may sign the relay's certificate; empty: the system's
+    smtp_ca_file: str = ""
+    smtp_user: str = ""  # empty: no login (SMTP AUTH) at the relay
+    smtp_password: str = field(default="", repr=False)  # never shown
     mail_sender: str = "meting@localhost"
     mail_interval: float = 0.0  # seconds between two mails (a relay's rate limit)
     dashboard_url: str = "http://localhost:8000"
+    # who runs re-tests (and, unless `meting scheduler --executor` says, scheduled rounds):
+    # local (this process) or celery (the workers of `meting worker`, as `meting run
+    # --executor celery`)
+    review_executor: str = "local"
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:
