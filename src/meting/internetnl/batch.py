@@ -17,6 +17,7 @@ import datetime as dt
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from meting.analysis.imports import ImportProblems, read_batch_json
@@ -112,7 +113,7 @@ class Batch:
         self._retrying(lambda: self._reconcile(batch))
         for row in self.books.requests(batch):
             if row.request_id and row.state in WORKING:
-                answer = self._retrying(lambda r=row: self.api.cancel(r.request_id or ""))
+                answer = self._retrying(partial(self.api.cancel, row.request_id))
                 self.books.set_state(row.id, answer.status)
             if row.state in ("planned", "done") or (row.state in WORKING and not row.request_id):
                 self.books.set_state(row.id, "cancelled", "cancelled before it was sent"
