@@ -336,5 +336,9 @@ from meting import cli_review  # noqa: E402  (the review cycle's commands)
 
 cli_review.register(app)
 
+from meting import cli_internetnl  # noqa: E402  (Internet.nl's batch API, meting compare)
+
+cli_internetnl.register(app)
+
 if __name__ == "__main__":
     app()
