@@ -11,11 +11,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Protocol
 
 from meting.analysis.rounding import percentage
 from meting.analysis.rules import column_names, counting_rules
-from meting.store import StoredResult
+
+
+class Judged(Protocol):
+    """One domain's test in a round (a store result or a dashboard row)."""
+
+    @property
+    def domain(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def columns(self) -> dict[str, str]: ...
+    @property
+    def explanations(self) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)
@@ -68,8 +80,8 @@ class Agreement:
                 "disagreements": [d.to_json(lang) for d in self.disagreements]}
 
 
-def agreement(round_a: str, a: Iterable[StoredResult], round_b: str,
-              b: Iterable[StoredResult]) -> Agreement:
+def agreement(round_a: str, a: Iterable[Judged], round_b: str,
+              b: Iterable[Judged]) -> Agreement:
     first = {(r.domain, r.kind): r for r in a}
     second = {(r.domain, r.kind): r for r in b}
     both = sorted(first.keys() & second.keys())
@@ -90,7 +102,7 @@ def agreement(round_a: str, a: Iterable[StoredResult], round_b: str,
                      len(first.keys() - second.keys()), len(second.keys() - first.keys()))
 
 
-def _explained(result: StoredResult, column: str) -> dict[str, str]:
+def _explained(result: Judged, column: str) -> dict[str, str]:
     found = result.explanations.get(column)
     return {k: str(v) for k, v in found.items()} if isinstance(found, dict) else {}
 
