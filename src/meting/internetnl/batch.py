@@ -237,6 +237,8 @@ def _mapping(value: Any) -> dict[str, Any]:
 
 
 def _name(text: str) -> str:
+    if text.isascii() and text == text.lower() and not text.endswith("."):
+        return text  # as normalise would give it, without its cost per name
     try:
         return normalise(text)
     except BadDomainName:
