@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from meting.store import imported
 from meting.store.internetnl_models import InternetnlRequest
-from meting.store.models import Round
 from meting.store.records import ImportedStatuses, RoundInfo, StoreError
 from meting.store.store import IMPORTED_NORM, Store, _label_taken, _new_round, _round_info
 
@@ -127,10 +126,6 @@ class InternetnlStore:
                 request.state, request.updated_at = "imported", now()
             session.flush()
             return _round_info(session, found)
-
-    def round_of(self, batch: str) -> Round | None:
-        with self._sessions() as session:
-            return session.scalar(select(Round).where(Round.label == batch))
 
     def _update(self, row_id: int, **values: object) -> None:
         with self._sessions.begin() as session:
