@@ -1,7 +1,7 @@
 """Internet.nl batch requests, recorded before they are sent.
 
 Revision ID: 17a
-Revises: 15a
+Revises: 18a
 Create Date: 2026-11-30
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "17a"
-down_revision: str | None = "15a"
+down_revision: str | None = "18a"
 branch_labels: str | None = None
 depends_on: str | None = None
 
