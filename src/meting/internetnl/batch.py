@@ -105,6 +105,9 @@ class Batch:
         self.sleep = sleep
 
     def advance(self, batch: str) -> RoundInfo:
+        rows = self.books.requests(batch)
+        if rows and all(r.state == "imported" for r in rows):
+            raise InputError(f"the batch {batch!r} is already stored as round {batch!r}")
         self._retrying(lambda: self._send_all(batch))
         self._poll(batch)
         return self._retrying(lambda: self._import(batch))
