@@ -91,10 +91,15 @@ def status(label: Label = None, refresh: Annotated[bool, typer.Option(
         _known(store, labels)
         if refresh and any(r.state in ("registering", "running", "generating")
                            for r in books.requests(label)):
+            from meting.internetnl.api import Unavailable
+
             with batch.client(found) as api:
                 worker = batch.Batch(store, api, found)
-                for name in labels:
-                    worker.refresh(name)
+                try:
+                    for name in labels:
+                        worker.refresh(name)
+                except Unavailable as exc:  # the states last recorded are still worth seeing
+                    Console(stderr=True).print(f"{escape(str(exc))}; states as last recorded")
         _requests_table(books.requests(label))
 
 
