@@ -339,6 +339,10 @@ from meting import cli_review  # noqa: E402  (the review cycle's commands)
 
 cli_review.register(app)
 
+from meting import cli_internetnl  # noqa: E402  (Internet.nl's batch API, meting compare)
+
+cli_internetnl.register(app)
+
 from meting import cli_monitor, cli_standards  # noqa: E402  (the annual monitor's commands)
 
 app.add_typer(cli_standards.app, name="standards")

@@ -66,6 +66,17 @@ class Settings:
     # local (this process) or celery (the workers of `meting worker`, as `meting run
     # --executor celery`)
     review_executor: str = "local"
+    # Internet.nl's batch API v2 (meting internetnl; docs/internetnl.md): its address up to
+    # and including the version, the account, and the terms kept to (0: the values of
+    # internetnl/data/terms.yaml). The password never appears in a repr or a message.
+    internetnl_url: str = "https://batch.internet.nl/api/batch/v2"
+    internetnl_user: str = ""
+    internetnl_password: str = field(default="", repr=False)
+    internetnl_max_domains: int = 0
+    internetnl_requests_per_week: int = 0
+    internetnl_poll: float = 30.0  # seconds before the first status poll; grows 1.5 times
+    internetnl_poll_max: float = 900.0  # the longest wait between two polls
+    internetnl_retries: int = 8  # failed calls in a row (5xx, no answer) before stopping
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:
