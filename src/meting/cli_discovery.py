@@ -30,8 +30,8 @@ def fail(message: str) -> NoReturn:
 
 
 def discover(
-        organisation: Annotated[str | None, typer.Option(
-            help="only this organisation's domains")] = None,
+        organisation: Annotated[list[str] | None, typer.Option(
+            help="only this organisation's domains (repeatable)")] = None,
         set_name: Annotated[str | None, typer.Option(
             "--set", help="only the organisations of this domain set's domains")] = None,
         sources: Annotated[str, typer.Option(
@@ -51,7 +51,7 @@ def discover(
         fail("give --organisation or --set, not both")
     try:
         chosen = parse_sources(sources)
-        outcome = run(settings.load(), chosen, organisation,
+        outcome = run(settings.load(), chosen, organisation or None,
                       normal_set_name(set_name) if set_name else None, ct_file or [])
     except (DiscoveryError, StoreError, ValueError) as exc:
         fail(str(exc))

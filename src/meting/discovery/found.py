@@ -39,7 +39,9 @@ def clean(name: str) -> str | None:
     except UnicodeError:
         return None
     labels = name.split(".")
-    if any(not label or len(label) > 63 for label in labels) or len(name) > 253:
+    # a label starting with "_" is a service name (_dmarc, _25._tcp), not a host
+    if any(not label or len(label) > 63 or label.startswith("_") for label in labels) \
+            or len(name) > 253:
         return None
     return name
 

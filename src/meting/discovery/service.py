@@ -61,7 +61,8 @@ def parse_sources(text: str) -> list[str]:
     return chosen
 
 
-def discover(settings: Settings, sources: Sequence[str], organisation: str | None = None,
+def discover(settings: Settings, sources: Sequence[str],
+             organisations: Sequence[str] | None = None,
              set_name: str | None = None, ct_files: Sequence[Path] = ()) -> Outcome:
     if "ct" in sources and not ct_files:
         raise DiscoveryError("the ct source reads CT exports: give one with --ct-file")
@@ -69,11 +70,11 @@ def discover(settings: Settings, sources: Sequence[str], organisation: str | Non
     with Store.open(settings.database, verify=True) as store:
         sessions = sessionmaker(store.engine)
         with sessions() as session:
-            if organisation is not None and organisation not in stored.organisation_names(
-                    session):
-                raise DiscoveryError(f"no organisation {organisation!r} in the registry")
-            scope = stored.registered(session, [organisation] if organisation else None,
-                                      set_name)
+            unknown = set(organisations or ()) - set(stored.organisation_names(session))
+            if unknown:
+                raise DiscoveryError("no organisation " + ", ".join(
+                    repr(o) for o in sorted(unknown)) + " in the registry")
+            scope = stored.registered(session, organisations, set_name)
         if not scope:
             raise DiscoveryError("no registered domains to start from" +
                                  (f" in set {set_name!r}" if set_name else ""))
