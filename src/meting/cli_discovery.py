@@ -22,6 +22,7 @@ candidates_app = typer.Typer(help="Names discovery found: list, accept into the 
 def register(app: typer.Typer) -> None:
     app.command("discover")(discover)
     app.add_typer(candidates_app, name="candidates")
+    app.add_typer(register_app, name="register")
 
 
 def fail(message: str) -> NoReturn:
@@ -136,3 +137,45 @@ def ignore(names: Annotated[list[str], typer.Argument(help="candidate names")]) 
     except (DiscoveryError, StoreError, ValueError) as exc:
         fail(str(exc))
     console.print(f"{len(names)} candidate(s) ignored")
+
+
+register_app = typer.Typer(help="Registers of government organisations and domains.",
+                           no_args_is_help=True)
+
+
+@register_app.command("import")
+def import_register(
+        register: Annotated[str, typer.Argument(
+            help="roo (Register van Overheidsorganisaties, XML), websiteregister "
+            "(Websiteregister Rijksoverheid) or rio (Register Internetdomeinen Overheid)")],
+        path: Annotated[Path, typer.Argument(help="the register's export")],
+        dry_run: Annotated[bool, typer.Option(
+            "--dry-run", help="show what would be added, changed and left alone")] = False,
+) -> None:
+    """Import a register's export; a file with errors imports nothing, and a value a
+    coordinator set is never overwritten (it is listed as kept)."""
+    from meting import settings
+    from meting.cli_registry import PROBLEMS_SHOWN
+    from meting.discovery.registers.importer import import_register as run
+    from meting.store import StoreError
+
+    try:
+        outcome = run(settings.load(), register, path, dry_run)
+    except (StoreError, ValueError) as exc:
+        fail(str(exc))
+    for problem in outcome.warnings[:PROBLEMS_SHOWN]:
+        errors.print(f"[yellow]warning:[/] {escape(str(problem))}", soft_wrap=True)
+    for problem in outcome.errors[:PROBLEMS_SHOWN]:
+        errors.print(f"[bold red]error:[/] {escape(str(problem))}", soft_wrap=True)
+    if outcome.changes is None:
+        fail(f"nothing imported: {len(outcome.errors)} error(s) in {path}")
+    changes = outcome.changes
+    for word, lines in (("added", changes.added), ("changed", changes.changed),
+                        ("kept", changes.kept)):
+        for line in lines:
+            console.print(f"  {word}: {escape(line)}", soft_wrap=True)
+    verb = "imported" if outcome.kept else "dry run, nothing kept"
+    console.print(f"{verb}: {outcome.rows} row(s) of {escape(str(path))}: "
+                  f"{len(changes.added)} added, {len(changes.changed)} changed, "
+                  f"{len(changes.kept)} coordinator's value(s) kept, {changes.alone} left "
+                  "alone", soft_wrap=True)
