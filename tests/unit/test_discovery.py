@@ -195,3 +195,35 @@ def test_discover_refuses_bad_requests_in_one_line(tmp_path: Path, env: dict[str
     assert result.exit_code == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_report_counts_known_measured_and_found(tmp_path: Path, env: dict[str, str]) -> None:
+    (tmp_path / "list.csv").write_text(LIST)
+    meting("import", str(tmp_path / "list.csv"), env=env)
+    export = tmp_path / "crtsh.json"
+    export.write_text(json.dumps([{"name_value": "a.ontdek.nl\nb.ontdek.nl\nc.ontdek.nl"}]))
+    meting("discover", "--sources", "ct", "--ct-file", str(export), env=env)
+    assert meting("candidates", "accept", "a.ontdek.nl", env=env).exit_code == 0
+    assert meting("candidates", "ignore", "c.ontdek.nl", env=env).exit_code == 0
+    statuses = tmp_path / "web.csv"
+    statuses.write_text("category,domain,reaction,dnssec\ngemeente,ontdek.nl,0,passed\n"
+                        "gemeente,a.ontdek.nl,0,failed\n")
+    stored = meting("import-results", str(statuses), "--kind", "web", "--round", "r1", env=env)
+    assert stored.exit_code == 0, stored.stderr
+    out = tmp_path / "figures.json"
+    assert meting("report", "--round", "r1", "--format", "json", "--out", str(out),
+                  env=env).exit_code == 0
+    coverage = json.loads(out.read_text())["coverage"]
+    assert coverage["per_organisation"]["Gemeente Ontdek"] == {
+        "category": "gemeente", "known": 2, "measured": 2, "found": 2, "found_not_measured": 1}
+    assert coverage["per_layer"]["all"] == {"known": 3, "measured": 2, "found": 2,
+                                            "found_not_measured": 1}
+    for lang, heading, layer in (("nl", "Bekende, gemeten en gevonden domeinen", "Gemeenten"),
+                                 ("en", "Known, measured and found domains", "Municipalities")):
+        page = tmp_path / f"report-{lang}.html"
+        assert meting("report", "--round", "r1", "--lang", lang, "--out", str(page),
+                      env=env).exit_code == 0
+        html = page.read_text()
+        assert heading in html
+        cells = "".join(f'<td class="num">{n}</td>' for n in (2, 2, 2, 1))
+        assert f"<td>Gemeente Ontdek</td><td>{layer}</td>{cells}" in html

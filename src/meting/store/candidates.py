@@ -129,3 +129,26 @@ def organisation_named(session: Session, name: str) -> Organisation:
     if found is None:
         raise StoreError(f"no organisation {name!r} in the registry")
     return found
+
+
+def coverage(session: Session, round_id: int) -> list[tuple[str, str, int, int, int, int]]:
+    """Per organisation: (name, category, known, measured, found, found not measured)."""
+    from meting.store.models import Test
+
+    measured: dict[int, set[str]] = defaultdict(set)
+    query = select(Domain.organisation_id, Domain.name).join(
+        Test, Test.domain_id == Domain.id).where(Test.round_id == round_id,
+                                                 Test.state == "done")
+    for org_id, name in session.execute(query):
+        measured[org_id].add(name)
+    known: dict[int, int] = defaultdict(int)
+    for owner in session.scalars(select(Domain.organisation_id)):
+        known[owner] += 1
+    found: dict[int, list[str]] = defaultdict(list)
+    for candidate in session.scalars(select(Candidate).where(Candidate.state != "ignored")):
+        if candidate.organisation_id is not None:
+            found[candidate.organisation_id].append(candidate.name)
+    return [(org.name, org.category, known[org.id], len(measured[org.id]), len(found[org.id]),
+             len([n for n in found[org.id] if n not in measured[org.id]]))
+            for org in session.scalars(select(Organisation).order_by(Organisation.name))
+            if known[org.id] or found[org.id]]
