@@ -43,7 +43,8 @@ def der(cert: x509.Certificate) -> bytes:
 def test_crtsh_export_gives_every_name_with_its_id(tmp_path: Path) -> None:
     path = tmp_path / "crtsh.json"
     path.write_text(json.dumps([
-        {"id": 11, "common_name": "www.gemeente.nl", "name_value": "www.gemeente.nl\nmijn.gemeente.nl"},
+        {"id": 11, "common_name": "www.gemeente.nl",
+         "name_value": "www.gemeente.nl\nmijn.gemeente.nl"},
         {"id": 12, "common_name": "*.gemeente.nl", "name_value": "*.gemeente.nl"}]))
     names = ct.read_export(path, 2**20)
     assert {(n.name, n.note) for n in names} == {
@@ -95,7 +96,8 @@ def test_names_in_recorded_evidence() -> None:
 
 def test_names_in_evidence_cname_spf_and_redirect() -> None:
     evidence = {"host": {"a": {"answers": ["198.18.1.2"], "cname_chain": ["web01.x.nl."]}},
-                "mail_auth": {"txt": {"answers": ['"v=spf1 include:_spf.x.nl redirect=spf.y.nl -all"']}},
+                "mail_auth": {"txt": {"answers": [
+                    '"v=spf1 include:_spf.x.nl redirect=spf.y.nl -all"']}},
                 "http": {"hops": [{"location": "https://nieuw.x.nl/start"}]}}
     assert set(names_in(evidence)) == {("web01.x.nl.", "CNAME target"),
                                         ("_spf.x.nl", "SPF include"),  # left out by clean
@@ -117,7 +119,8 @@ def test_owners_take_names_under_their_own_domains_only() -> None:
 
 @pytest.mark.parametrize(("raw", "clean_name"), [
     ("WWW.X.NL.", "www.x.nl"), ("*.x.nl", "x.nl"), ("a.*.x.nl", None), ("198.18.0.1", None),
-    ("info@x.nl", None), ("_dmarc.x.nl", None), ("x", None), ("bücher.nl", "xn--bcher-kva.nl"), ("2001:db8::1", None)])
+    ("info@x.nl", None), ("_dmarc.x.nl", None), ("x", None), ("bücher.nl", "xn--bcher-kva.nl"),
+    ("2001:db8::1", None)])
 def test_clean(raw: str, clean_name: str | None) -> None:
     assert clean(raw) == clean_name
 
