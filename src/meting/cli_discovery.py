@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
     app.command("discover")(discover)
     app.add_typer(candidates_app, name="candidates")
     app.add_typer(register_app, name="register")
+    app.add_typer(sets_app, name="sets")
 
 
 def fail(message: str) -> NoReturn:
@@ -179,3 +180,37 @@ def import_register(
                   f"{len(changes.added)} added, {len(changes.changed)} changed, "
                   f"{len(changes.kept)} coordinator's value(s) kept, {changes.alone} left "
                   "alone", soft_wrap=True)
+
+
+sets_app = typer.Typer(help="Domain sets made from what is there.", no_args_is_help=True)
+
+
+@sets_app.command("live-web")
+def live_web(name: Annotated[str, typer.Argument(help="the set to make (or replace)")],
+             organisation: Annotated[list[str] | None, typer.Option(
+                 help="an organisation (repeatable; default: all)")] = None,
+             category: Annotated[list[str] | None, typer.Option(
+                 help="a layer, e.g. gemeente (repeatable)")] = None) -> None:
+    """A set of every live web host of these organisations (accepted discovered hosts
+    included): the domains whose web host resolves to an address now."""
+    from meting import settings
+    from meting.discovery.service import DiscoveryError
+    from meting.discovery.sets import live_web_set
+    from meting.registry.vocabulary import category_of
+    from meting.store import StoreError
+
+    layers = []
+    for word in category or []:
+        layer = category_of(word)
+        if layer is None:
+            fail(f"--category: {word!r} is no layer")
+        layers.append(layer)
+    try:
+        made = live_web_set(settings.load(), name, organisation or [], layers)
+    except (DiscoveryError, StoreError, ValueError) as exc:
+        fail(str(exc))
+    for host in made.not_live:
+        console.print(f"  not live (no address): {escape(host)}", soft_wrap=True)
+    console.print(escape(f"set {made.name}: {len(made.members)} live web host(s) of "
+                         f"{made.organisations} organisation(s); {len(made.not_live)} "
+                         "without an address left out"), soft_wrap=True)

@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.timeout(1800)]
 
 CATALOGUE = Path(str(resources.files("meting.lab").joinpath("data/discovery.yaml")))
 ORGANISATIONS = ("Gemeente Ontdekstad", "Provincie Ontdekland", "Waterschap Ontdekwater")
+GONE = "verdwenen.ontdek-nsec.nl"
 
 
 def meting(*args: str, db: Path, timeout: float = 900,
@@ -74,7 +75,9 @@ def run_discovery(tmp_path: Path) -> None:
     registry = tmp_path / "registry.csv"
     with (state / "registry.csv").open() as source, registry.open("w") as out:
         rows = list(csv.reader(source))
-        csv.writer(out).writerows([rows[0], *(r for r in rows[1:] if r[0] in ORGANISATIONS)])
+        csv.writer(out).writerows([rows[0], *(r for r in rows[1:] if r[0] in ORGANISATIONS),
+                                   # a registered host that no longer exists
+                                   [ORGANISATIONS[0], "gemeente", GONE, GONE, "no", "", ""]])
     imported = meting("import", str(registry), db=db)
     assert imported.returncode == 0, imported.stderr
     hosts = scenario_hosts()
@@ -123,11 +126,32 @@ def run_discovery(tmp_path: Path) -> None:
     accept = meting("candidates", "accept", *accepted, db=db)
     assert accept.returncode == 0, accept.stderr
     assert meting("candidates", "ignore", "klachten.ontdek-nsec.nl", db=db).returncode == 0
-    second = meting("run", "--label", "tweede", db=db, in_lab=True)
+    live = meting("sets", "live-web", "levend", *(
+        a for o in ORGANISATIONS for a in ("--organisation", o)), db=db, in_lab=True)
+    assert live.returncode == 0, live.stderr
+    assert f"not live (no address): {GONE}" in live.stdout
+    assert "set levend: 10 live web host(s) of 3 organisation(s); 1 without" in live.stdout
+    second = meting("run", "--set", "levend", "--label", "tweede", db=db, in_lab=True)
     assert second.returncode in (0, 1), second.stdout[-2000:] + second.stderr[-2000:]
     with Store.open(f"sqlite:///{db}") as store:
         round_id = store.find_round("tweede").id
         web = {r.target: r.columns for r in store.results(round_id, "web")}
+    assert len(web) == 10 and GONE not in web
     for name in accepted:
         assert web[name]["tls_available"] == "passed", (name, web[name])
         assert web[name]["https_redirect"] == "passed", (name, web[name])
+
+    # the report: known, measured and found per organisation
+    figures = tmp_path / "tweede.json"
+    assert meting("report", "--round", "tweede", "--format", "json", "--out", str(figures),
+                  db=db).returncode == 0
+    coverage = json.loads(figures.read_text())["coverage"]["per_organisation"]
+    assert coverage["Gemeente Ontdekstad"] == {"category": "gemeente", "known": 7,
+                                               "measured": 6, "found": 24,
+                                               "found_not_measured": 23}
+    assert coverage["Waterschap Ontdekwater"] == {"category": "waterschap", "known": 2,
+                                                  "measured": 2, "found": 4,
+                                                  "found_not_measured": 3}
+    page = tmp_path / "tweede.html"
+    assert meting("report", "--round", "tweede", "--out", str(page), db=db).returncode == 0
+    assert "Bekende, gemeten en gevonden domeinen" in page.read_text()

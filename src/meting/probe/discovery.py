@@ -185,3 +185,15 @@ async def _signature(name: str, client: DnsClient, pace: Pace,
         seen.update(answer.answers)
         seen.update(f"CNAME {c}" for c in answer.cname_chain)
     return tuple(sorted(seen))
+
+
+async def live(names: list[str], client: DnsClient, pace: Pace) -> dict[str, tuple[str, ...]]:
+    """The addresses each name resolves to (A and AAAA; empty: not live)."""
+    found: dict[str, tuple[str, ...]] = {}
+    for name in names:
+        addresses: list[str] = []
+        for rtype in ("A", "AAAA"):
+            await pace.wait()
+            addresses += (await client.query(name, rtype)).answers
+        found[name] = tuple(addresses)
+    return found
