@@ -70,6 +70,7 @@ def up(domains: int = 0, progress: Callable[[str], None] = quiet,
     state.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     plan = build(state, domains, progress, added, changes)
+    from meting.lab import mailbox
     info = {"prefix": plan.prefix, "domains": domains, "catalogue": added_from,
             "changes": changes,
             "resolver": plan.resolver,
@@ -78,6 +79,8 @@ def up(domains: int = 0, progress: Callable[[str], None] = quiet,
             "rpki_vrps": str(state / "rpki" / "vrps.json"),
             "rpki_routes": str(state / "rpki" / "riswhoisdump.txt"),
             "mail_relay": plan.mailbox[0], "mailbox": str(state / "mailbox" / "boxes"),
+            "mail_relay_user": mailbox.RELAY_USER,
+            "mail_relay_password_file": str(mailbox.password_file(state)),
             "seconds_to_start": round(time.monotonic() - started, 1)}
     (state / "lab.json").write_text(json.dumps(info, indent=2))
     return info
@@ -123,7 +126,7 @@ def build(state: Path, domains: int, progress: Callable[[str], None],
     hostile.start_hostile(hostile.configure_hostile(webs, mails, state), state,
                           f"{plan.prefix}hostile")
     infra = plan.networks["infra"]
-    mailbox.configure(plan.mailbox, [infra.ipv4_prefix, infra.ipv6_prefix], state)
+    mailbox.configure(plan.mailbox, [infra.ipv4_prefix, infra.ipv6_prefix], state, ca)
     mailbox.start(plan.mailbox, state, f"{plan.prefix}mbox")
     write_registry(plan, state / "registry.csv")
     ct_export.write(plan, state / "ct")

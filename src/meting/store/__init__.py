@@ -2,6 +2,7 @@
 
 from meting.store import (
     discovery_models,  # noqa: F401  (discovery's candidates on Base)
+    monitor_models,  # noqa: F401  (the annual monitor's tables on Base)
     review_models,  # noqa: F401  (the review cycle's tables on Base)
     web_models,  # noqa: F401  (the dashboard's tables on Base)
 )

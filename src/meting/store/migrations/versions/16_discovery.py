@@ -2,7 +2,7 @@
 whether a coordinator accepted or ignored them.
 
 Revision ID: 16a
-Revises: 15a
+Revises: 15b
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "16a"
-down_revision: str | None = "15a"
+down_revision: str | None = "15b"
 branch_labels: str | None = None
 depends_on: str | None = None
 
