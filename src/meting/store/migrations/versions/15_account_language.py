@@ -2,7 +2,7 @@
 it for a signed-in user, and the review cycle's mails to the account are in it.
 
 Revision ID: 15b
-Revises: 15a
+Revises: 18a
 Create Date: 2026-11-30
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "15b"
-down_revision: str | None = "15a"
+down_revision: str | None = "18a"
 branch_labels: str | None = None
 depends_on: str | None = None
 
