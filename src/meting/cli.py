@@ -348,5 +348,9 @@ from meting import cli_monitor, cli_standards  # noqa: E402  (the annual monitor
 app.add_typer(cli_standards.app, name="standards")
 app.add_typer(cli_monitor.app, name="monitor")
 
+from meting import cli_discovery  # noqa: E402  (discovery's commands)
+
+cli_discovery.register(app)
+
 if __name__ == "__main__":
     app()

@@ -50,6 +50,8 @@ class Settings:
     # (loopback, private, documentation, ...; see probe/guard.py), comma-separated CIDRs.
     # Empty: none. The lab sets its own ranges; nothing else should need this.
     allowed_networks: str = ""
+    # discovery (meting discover): DNS questions per second from one run, at most
+    discovery_rate: float = 20.0
     # Mail of the review cycle (meting.review): the SMTP relay that takes it, how to talk
     # to it (security: none, starttls or tls), who it is from, and the dashboard it links to
     smtp_host: str = ""  # empty: mails are queued and recorded, not sent

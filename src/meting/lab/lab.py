@@ -96,7 +96,7 @@ def catalogue_identity(path: Path | None) -> dict[str, str] | None:
 
 def build(state: Path, domains: int, progress: Callable[[str], None],
           added: dict[str, Any] | None = None, changes: int = 0) -> LabPlan:
-    from meting.lab import dns, hostile, mail, mailbox, pki, rpki, web
+    from meting.lab import ct_export, dns, hostile, mail, mailbox, pki, rpki, web
 
     progress("planning addresses, zones and servers")
     ca = pki.LabCA.load_or_create(state / "pki")
@@ -129,6 +129,7 @@ def build(state: Path, domains: int, progress: Callable[[str], None],
     mailbox.configure(plan.mailbox, [infra.ipv4_prefix, infra.ipv6_prefix], state, ca)
     mailbox.start(plan.mailbox, state, f"{plan.prefix}mbox")
     write_registry(plan, state / "registry.csv")
+    ct_export.write(plan, state / "ct")
     rpki.write(list(plan.networks.values()), state / "rpki")
     return plan
 
@@ -177,6 +178,9 @@ def write_registry(plan: LabPlan, path: Path) -> None:
             sets = "lab;" + ("generated" if d.generated else "scenarios")
             writer.writerow([d.organisation, d.category, d.domain, d.web_host, "yes",
                              umbrellas[d.category], sets])
+            for host in d.registered_hosts:  # a host registered on its own: web only
+                writer.writerow([d.organisation, d.category, host, host, "no",
+                                 umbrellas[d.category], sets])
 
 
 def down() -> list[str]:

@@ -55,6 +55,8 @@ RULES: dict[str, Rule] = {
     "registry": Rule(COORDINATOR),
     "registry_preview": Rule(COORDINATOR),
     "registry_import": Rule(COORDINATOR),
+    "candidates": Rule(COORDINATOR),  # discovery's candidates (issue 16)
+    "candidates_decide": Rule(COORDINATOR),
     "downloads": Rule(MEMBERS),
     "round_report": Rule(COORDINATOR),
     "report_detail": Rule(MEMBERS),
