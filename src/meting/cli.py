@@ -336,5 +336,9 @@ from meting import cli_review  # noqa: E402  (the review cycle's commands)
 
 cli_review.register(app)
 
+from meting import cli_sets  # noqa: E402  (editing domains and domain sets)
+
+cli_sets.register(app)
+
 if __name__ == "__main__":
     app()
