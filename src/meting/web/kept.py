@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import threading
 import zlib
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 from meting.analysis.analysis import analysis_json
 from meting.analysis.breakdown import by_organisation, by_parent, by_umbrella
+from meting.analysis.comparison import ColumnChange
 from meting.analysis.load import load_analysis
 from meting.analysis.rules import counting_rules
 from meting.store import RoundInfo, Store
@@ -22,6 +24,7 @@ from meting.store.web_models import KeptFigures
 
 FORMAT = "2"  # raise when what is kept changes shape
 DECODED_ROUNDS = 4  # rounds whose kept figures stay decoded in memory
+KEPT_COMPARISONS = 4  # comparisons of two finished rounds kept in memory
 
 
 class Figures:
@@ -98,3 +101,28 @@ class Figures:
             session.execute(delete(KeptFigures).where(KeptFigures.round_id == round_id))
             session.add(KeptFigures(round_id=round_id, version=version, data=packed,
                                     computed_at=dt.datetime.now(dt.UTC), size=len(text)))
+
+
+class Comparisons:
+    """Two finished rounds compared per domain and column, for every organisation: made once
+    per server process and kept (the last KEPT_COMPARISONS pairs), as a finished round's
+    figures are; each request only filters them for its viewer. A comparison with a round
+    that still runs is made afresh (it changes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[tuple[Any, ...], list[ColumnChange]] = {}
+
+    def of(self, before: RoundInfo, after: RoundInfo,
+           compute: Callable[[], list[ColumnChange]]) -> list[ColumnChange]:
+        if before.state != "finished" or after.state != "finished":
+            return compute()
+        key = tuple((r.id, r.norm, r.finished_at, r.done) for r in (before, after))
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None:
+                found = compute()
+                self._kept[key] = found
+                while len(self._kept) > KEPT_COMPARISONS:
+                    self._kept.pop(next(iter(self._kept)))
+            return found

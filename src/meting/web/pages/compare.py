@@ -17,7 +17,7 @@ from meting.report.safety import spreadsheet_text
 from meting.store import RoundInfo, Store
 from meting.web import queries
 from meting.web.access import viewer
-from meting.web.kept import Figures
+from meting.web.kept import Comparisons, Figures
 from meting.web.render import page
 from meting.web.results import as_results
 
@@ -47,11 +47,11 @@ def comparison(request: Request, a: int | None, b: int | None,
     else:
         earlier = queries.previous(queries.all_rounds(store), after)
         before = earlier or (rounds[1] if len(rounds) > 1 else after)
-    owners = {o.id: o for o in queries.organisations(sessions, viewer(request))}
-    rows = [r for r in queries.tests(sessions, [before.id, after.id])
-            if r.organisation_id in owners]
-    changes = compare(as_results(before, [r for r in rows if r.round_id == before.id], owners),
-                      as_results(after, [r for r in rows if r.round_id == after.id], owners))
+    changes = kept_changes(request, before, after)
+    who = viewer(request)
+    if not who.sees_all:
+        visible = {o.name for o in queries.organisations(sessions, who)}
+        changes = [c for c in changes if c.organisation in visible]
     choices = {"layer": sorted({c.category for c in changes}),
                "umbrella": sorted({c.umbrella for c in changes}),
                "organisation": sorted({c.organisation for c in changes}),
@@ -63,6 +63,24 @@ def comparison(request: Request, a: int | None, b: int | None,
         if value:
             changes = [c for c in changes if getattr(c, field[name]) == value]
     return Comparison(before, after, changes, counts(changes), choices)
+
+
+def kept_changes(request: Request, before: RoundInfo, after: RoundInfo) -> list[ColumnChange]:
+    """Every organisation's changes between the rounds; of finished rounds made once and
+    kept (the fast path of the overview's kept figures)."""
+    sessions: Any = request.app.state.sessions
+    app_state = request.app.state
+    if not hasattr(app_state, "comparisons"):
+        app_state.comparisons = Comparisons()
+    kept: Comparisons = app_state.comparisons
+
+    def compute() -> list[ColumnChange]:
+        owners = {o.id: o for o in queries.all_organisations(sessions)}
+        rows = queries.tests(sessions, [before.id, after.id], details=False)
+        return compare(as_results(before, [r for r in rows if r.round_id == before.id], owners),
+                       as_results(after, [r for r in rows if r.round_id == after.id], owners))
+
+    return kept.of(before, after, compute)
 
 
 def _filters(request: Request) -> dict[str, str]:

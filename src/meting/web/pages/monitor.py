@@ -1,10 +1,13 @@
 """Page 6, the scan monitor: rounds with state and progress (done/planned, tests per minute,
-expected end), counts of not_testable and error with their reasons; a coordinator starts,
-continues and stops a round here (the server's background worker, as ``meting run``)."""
+expected end), counts of not_testable and error with their reasons, and the Celery workers
+with what they run; a coordinator starts, continues and stops a round here (the server's
+background worker, with the executor of the ``dashboard_executor`` setting, as ``meting run``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -12,6 +15,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from meting.run.cluster import Cluster, ask
 from meting.store import RoundInfo, Store, StoreError
 from meting.web import queries
 from meting.web.kept import Figures
@@ -22,6 +26,7 @@ router = APIRouter()
 WINDOW_MINUTES = 5
 SHOWN = 10  # most recent rounds on the monitor
 NO_RESULT = ("not_testable", "error")
+ASKED_FOR = 3.0  # seconds an answer of the workers is shown before they are asked again
 
 
 @dataclass(frozen=True)
@@ -32,9 +37,42 @@ class RoundProgress:
     no_result: dict[str, int]
     reasons: dict[str, list[tuple[str, int]]]
     running_here: bool
+    workers: list[str]  # Celery workers running tests of it now
 
 
-def round_progress(request: Request) -> list[RoundProgress]:
+class Workers:
+    """The Celery workers as they answered at most ASKED_FOR seconds ago (the monitor's
+    fragment is fetched every 2 s by every open monitor; the workers are asked once)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._app: Any = None
+        self._answer: tuple[float, Cluster] | None = None
+
+    def now(self, request: Request) -> Cluster:
+        with self._lock:
+            if self._answer is not None and time.monotonic() - self._answer[0] < ASKED_FOR:
+                return self._answer[1]
+            if self._app is None:
+                from meting.run.celery_app import make_app
+
+                self._app = make_app(request.app.state.settings)
+            found = ask(self._app)
+            self._answer = (time.monotonic(), found)
+            return found
+
+
+def cluster(request: Request) -> Cluster | None:
+    """The Celery workers, when the dashboard runs rounds on them (else None)."""
+    if request.app.state.settings.dashboard_executor != "celery":
+        return None
+    if not hasattr(request.app.state, "workers"):
+        request.app.state.workers = Workers()
+    found: Workers = request.app.state.workers
+    return found.now(request)
+
+
+def round_progress(request: Request, workers: Cluster | None = None) -> list[RoundProgress]:
     store: Store = request.app.state.store
     worker: RoundWorker = request.app.state.worker
     figures: Figures = request.app.state.figures
@@ -54,7 +92,8 @@ def round_progress(request: Request) -> list[RoundProgress]:
         if info.state == "running" and per_minute > 0:
             end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=info.pending / per_minute)
         found.append(RoundProgress(info, per_minute, end, no_result, reasons,
-                                   worker.state.round_id == info.id))
+                                   worker.state.round_id == info.id,
+                                   workers.of_round(info.id) if workers else []))
     return found
 
 
@@ -67,8 +106,10 @@ def _no_result_kept(data: dict[str, Any]) -> dict[str, int]:
 
 def _context(request: Request) -> dict[str, Any]:
     worker: RoundWorker = request.app.state.worker
-    return {"progress": round_progress(request), "worker": worker.state,
-            "sets": request.app.state.store.domain_sets()}
+    workers = cluster(request)
+    return {"progress": round_progress(request, workers), "worker": worker.state,
+            "sets": request.app.state.store.domain_sets(), "cluster": workers,
+            "executor": worker.executor_name}
 
 
 @router.get("/monitor", name="monitor")
