@@ -221,3 +221,42 @@ def test_adding_unknown_or_malformed_names_changes_nothing(store: Store) -> None
         assert editor.members(made.id) == []
     assert editor.add_domains(made.id, ["AA.NL", "aa.nl."]) == 1
     assert editor.remove_domains(made.id, ["aa.nl", "bee.nl"]) == 1
+
+
+def test_the_commands_edit_as_the_pages_do(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from meting.cli import app as cli
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    monkeypatch.setenv("METING_DATABASE", url)
+    with Store.open(url) as opened:
+        opened.import_entries(entries())
+        run_through(opened, opened.create_round(None, "current", "2025-03"))
+        opened.import_entries([unmeasured("nieuw.nl")])  # after the round
+    runner = CliRunner()
+
+    def run(*argv: str) -> tuple[int, str]:
+        done = runner.invoke(cli, list(argv))
+        assert "Traceback" not in done.output
+        return done.exit_code, " ".join(done.output.split())
+
+    assert run("set", "add", "Proef") == (0, "set proef created")
+    assert run("set", "include", "proef", "aa.nl", "bee.nl") == (
+        0, "2 domain(s) added to set proef")
+    code, said = run("set", "include", "proef", "zz.nl")
+    assert code == 2 and "not in the registry: zz.nl; nothing was changed" in said
+    assert run("set", "exclude", "proef", "aa.nl") == (0, "1 domain(s) taken out of set proef")
+    assert run("set", "rename", "proef", "tweede") == (0, "set proef is now tweede")
+    assert "tweede" in run("set", "list")[1]
+    code, said = run("domain", "remove", "aa.nl", "--yes")
+    assert code == 2 and "aa.nl is not deleted: 1 round(s) measured it (2025-03)" in said
+    assert run("domain", "remove", "nieuw.nl", "--yes") == (
+        0, "domain nieuw.nl of Gemeente Nieuw deleted")
+    assert run("set", "delete", "tweede") == (0, "set tweede deleted")
+    code, said = run("set", "delete", "tweede")
+    assert code == 2 and "no domain set 'tweede'" in said
+    with Store.open(url) as opened:
+        assert names(opened) == {"aa.nl", "bee.nl", "cee.nl"}
+        assert opened.domain_sets() == {"kern": 3}

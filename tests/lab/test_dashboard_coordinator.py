@@ -1,10 +1,12 @@
-"""A round started on the dashboard's scan monitor and run on Celery: a real ``meting serve``
+"""A coordinator's work in the dashboard, in headless Chromium against a real ``meting serve``
 with ``dashboard_executor = celery``, a real Redis broker, a real PostgreSQL store and a real
-``meting worker`` process in the lab's scanner namespace, watched in headless Chromium.
+``meting worker`` process in the lab's scanner namespace.
 
-The monitor shows the worker; the round it starts is sent to the broker, run by the worker
-(its log says so, test by test) and stored to the last test; once the worker is stopped the
-monitor says that no worker answers."""
+The scan monitor shows the worker; the round it starts is sent to the broker, run by the
+worker (its log says so, test by test) and stored to the last test; once the worker is
+stopped the monitor says that no worker answers. In the registry a domain no round measured
+is deleted after its confirmation, a measured one is refused, and a domain set (named by a
+script payload, which stays inert) is created, filled, emptied, renamed and deleted."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import Select
 
 from meting.store import Store
@@ -156,3 +159,81 @@ def test_the_monitor_says_no_worker_answers_once_it_stopped(site: CelerySite) ->
     wait_for(site.driver, lambda d: d.find_elements(By.ID, "no-workers"), 60)
     assert "Geen workers" in site.driver.find_element(By.ID, "no-workers").text
     assert not site.driver.find_elements(By.CSS_SELECTOR, "#workers .worker")
+
+
+XSS_SET = '"><img src=x onerror="window.__xss=1">Proefset'
+
+
+def element(site: CelerySite, element_id: str) -> WebElement:
+    found = wait_for(site.driver, lambda d: d.find_elements(By.ID, element_id))
+    assert isinstance(found, list)
+    first: WebElement = found[0]
+    return first
+
+
+def shows(site: CelerySite, element_id: str, text: str) -> None:
+    """Wait until the page (the one a click leads to) has the element with this text."""
+    wait_for(site.driver, lambda d: any(text in e.text for e in d.find_elements(
+        By.ID, element_id)))
+
+
+def test_a_domain_is_deleted_after_its_confirmation_unless_a_round_measured_it(
+        site: CelerySite) -> None:
+    with Store.open(site.database) as store:
+        measured = {r.domain for r in store.results(store.round_by_label("celery-1").id)}
+        unmeasured = sorted(e.domain for e in store.export_entries()
+                            if e.domain not in measured)[0]
+    site.get(f"/registry?q={unmeasured}")
+    site.driver.find_element(
+        By.CSS_SELECTOR, f"#registry-entries a[href$='/registry/domains/{unmeasured}/delete']"
+    ).click()
+    element(site, "delete-domain").click()
+    shows(site, "done", f"Domein {unmeasured} is verwijderd.")
+    with Store.open(site.database) as store:
+        assert unmeasured not in {e.domain for e in store.export_entries()}
+
+    one = sorted(measured)[0]
+    site.get(f"/registry/domains/{one}/delete")
+    assert "celery-1" in element(site, "delete-rounds").text
+    assert element(site, "not-deletable").is_displayed()
+    assert not site.driver.find_elements(By.ID, "delete-domain")
+
+
+def test_a_domain_set_is_made_filled_emptied_renamed_and_deleted(site: CelerySite) -> None:
+    with Store.open(site.database) as store:
+        two = sorted(e.domain for e in store.export_entries())[:2]
+    site.get("/registry")
+    element(site, "edit-sets").click()
+    element(site, "set-name").send_keys(XSS_SET)
+    site.driver.find_element(By.ID, "set-create").click()
+    shows(site, "done", "De set is aangemaakt.")
+    assert XSS_SET.casefold() in site.driver.find_element(By.ID, "set-title").text
+    assert not site.driver.find_elements(By.CSS_SELECTOR, "img[src='x']")
+    assert site.driver.execute_script("return window.__xss === undefined")
+
+    element(site, "set-add-names").send_keys("\n".join(two))
+    site.driver.find_element(By.ID, "set-add").click()
+    shows(site, "done", "2 domein(en) toegevoegd.")
+    rows = site.driver.find_elements(By.CSS_SELECTOR, "#set-members tbody tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == two
+
+    site.driver.find_element(By.CSS_SELECTOR, f"input[value='{two[0]}']").click()
+    site.driver.find_element(By.ID, "set-remove").click()
+    shows(site, "done", "1 domein(en) uit de set gehaald.")
+    rows = site.driver.find_elements(By.CSS_SELECTOR, "#set-members tbody tr")
+    assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == two[1:]
+
+    name = element(site, "set-new-name")
+    name.clear()
+    name.send_keys("hernoemd")
+    site.driver.find_element(By.ID, "set-rename").click()
+    shows(site, "done", "De set heeft een nieuwe naam.")
+    shows(site, "set-title", "Domeinset hernoemd")
+
+    site.driver.find_element(By.ID, "set-delete-confirm").click()
+    site.driver.find_element(By.ID, "set-delete").click()
+    shows(site, "done", "Set hernoemd is verwijderd")
+    with Store.open(site.database) as store:
+        assert "hernoemd" not in store.domain_sets()
+        assert two[1] in {e.domain for e in store.export_entries()}
+    assert site.driver.execute_script("return window.__xss === undefined")
