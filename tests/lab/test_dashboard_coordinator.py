@@ -215,13 +215,13 @@ def test_a_domain_set_is_made_filled_emptied_renamed_and_deleted(site: CelerySit
     site.driver.find_element(By.ID, "set-add").click()
     shows(site, "done", "2 domein(en) toegevoegd.")
     rows = site.driver.find_elements(By.CSS_SELECTOR, "#set-members tbody tr")
-    assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == two
+    assert sorted(r.find_elements(By.TAG_NAME, "td")[1].text for r in rows) == two
 
     site.driver.find_element(By.CSS_SELECTOR, f"input[value='{two[0]}']").click()
     site.driver.find_element(By.ID, "set-remove").click()
     shows(site, "done", "1 domein(en) uit de set gehaald.")
     rows = site.driver.find_elements(By.CSS_SELECTOR, "#set-members tbody tr")
-    assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == two[1:]
+    assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in rows] == [two[1]]
 
     name = element(site, "set-new-name")
     name.clear()
