@@ -32,6 +32,10 @@ def test_a_comparison_of_finished_rounds_is_made_once_and_filtered_per_viewer(
     assert own["changes"] == [c for c in first["changes"] if c["organisation"] == "Gemeente Aa"]
     umbrella = signed_in(app, dashboard, "umbrella").get(f"/compare?a={a}&b={b}").text
     assert "bee.nl" in umbrella and "cee.nl" not in umbrella
+    assert 'href="http://testserver/domains/bee.nl"' in umbrella
+    chosen = coordinator.get(f"/compare?a={a}&b={b}&organisation=Gemeente+Bee").text
+    assert "bee.nl" in chosen and "aa.nl</a>" not in chosen
+    assert '<option value="Ministerie Cee">' in chosen, "every organisation to choose from"
     improved = coordinator.get(path + "&change=improved").json()
     assert {c["domain"] for c in improved["changes"]} == {"aa.nl"}
 

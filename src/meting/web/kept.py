@@ -9,6 +9,7 @@ import json
 import threading
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -16,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 
 from meting.analysis.analysis import analysis_json
 from meting.analysis.breakdown import by_organisation, by_parent, by_umbrella
-from meting.analysis.comparison import ColumnChange
+from meting.analysis.comparison import ColumnChange, counts
 from meting.analysis.load import load_analysis
 from meting.analysis.rules import counting_rules
 from meting.store import RoundInfo, Store
@@ -103,25 +104,51 @@ class Figures:
                                     computed_at=dt.datetime.now(dt.UTC), size=len(text)))
 
 
+@dataclass(frozen=True)
+class KeptComparison:
+    """Every organisation's changes between two rounds, in the comparison's order, with
+    what each request would otherwise count again over all of them."""
+
+    changes: list[ColumnChange]
+    by_organisation: dict[str, list[ColumnChange]]
+    choices: dict[str, list[str]]  # filter -> values present
+    counts: dict[str, int]
+
+    @classmethod
+    def of(cls, changes: list[ColumnChange]) -> KeptComparison:
+        by_organisation: dict[str, list[ColumnChange]] = {}
+        for change in changes:
+            by_organisation.setdefault(change.organisation, []).append(change)
+        return cls(changes, by_organisation, choices(changes), counts(changes))
+
+
+def choices(changes: list[ColumnChange]) -> dict[str, list[str]]:
+    return {"layer": sorted({c.category for c in changes}),
+            "umbrella": sorted({c.umbrella for c in changes}),
+            "organisation": sorted({c.organisation for c in changes}),
+            "column": sorted({c.column for c in changes}),
+            "change": ["improved", "regressed", "unchanged", "new", "gone"]}
+
+
 class Comparisons:
     """Two finished rounds compared per domain and column, for every organisation: made once
     per server process and kept (the last KEPT_COMPARISONS pairs), as a finished round's
-    figures are; each request only filters them for its viewer. A comparison with a round
-    that still runs is made afresh (it changes)."""
+    figures are; each request only picks from them for its viewer. A comparison with a
+    round that still runs is made afresh (it changes)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kept: dict[tuple[Any, ...], list[ColumnChange]] = {}
+        self._kept: dict[tuple[Any, ...], KeptComparison] = {}
 
     def of(self, before: RoundInfo, after: RoundInfo,
-           compute: Callable[[], list[ColumnChange]]) -> list[ColumnChange]:
+           compute: Callable[[], list[ColumnChange]]) -> KeptComparison:
         if before.state != "finished" or after.state != "finished":
-            return compute()
+            return KeptComparison.of(compute())
         key = tuple((r.id, r.norm, r.finished_at, r.done) for r in (before, after))
         with self._lock:
             found = self._kept.get(key)
             if found is None:
-                found = compute()
+                found = KeptComparison.of(compute())
                 self._kept[key] = found
                 while len(self._kept) > KEPT_COMPARISONS:
                     self._kept.pop(next(iter(self._kept)))

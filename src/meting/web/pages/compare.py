@@ -17,12 +17,14 @@ from meting.report.safety import spreadsheet_text
 from meting.store import RoundInfo, Store
 from meting.web import queries
 from meting.web.access import viewer
-from meting.web.kept import Comparisons, Figures
+from meting.web.kept import Comparisons, Figures, KeptComparison, choices
 from meting.web.render import page
 from meting.web.results import as_results
 
 router = APIRouter()
 FILTERS = ("layer", "umbrella", "organisation", "column", "change")
+FIELDS = {"layer": "category", "umbrella": "umbrella", "organisation": "organisation",
+          "column": "column", "change": "change"}  # filter -> field of a change
 
 
 @dataclass(frozen=True)
@@ -47,25 +49,30 @@ def comparison(request: Request, a: int | None, b: int | None,
     else:
         earlier = queries.previous(queries.all_rounds(store), after)
         before = earlier or (rounds[1] if len(rounds) > 1 else after)
-    changes = kept_changes(request, before, after)
+    kept = kept_changes(request, before, after)
     who = viewer(request)
-    if not who.sees_all:
+    wanted = filters.get("organisation", "")
+    if who.sees_all:
+        changes, present = kept.changes, kept.choices
+        if wanted:
+            changes = kept.by_organisation.get(wanted, [])
+    else:  # the viewer's organisations only, in the comparison's order
         visible = {o.name for o in queries.organisations(sessions, who)}
-        changes = [c for c in changes if c.organisation in visible]
-    choices = {"layer": sorted({c.category for c in changes}),
-               "umbrella": sorted({c.umbrella for c in changes}),
-               "organisation": sorted({c.organisation for c in changes}),
-               "column": sorted({c.column for c in changes}),
-               "change": ["improved", "regressed", "unchanged", "new", "gone"]}
-    field = {"layer": "category", "umbrella": "umbrella", "organisation": "organisation",
-             "column": "column", "change": "change"}
-    for name, value in filters.items():
-        if value:
-            changes = [c for c in changes if getattr(c, field[name]) == value]
-    return Comparison(before, after, changes, counts(changes), choices)
+        changes = [c for name in sorted(visible) for c in kept.by_organisation.get(name, [])]
+        changes.sort(key=lambda c: (c.domain, c.kind))  # stable: columns stay in order
+        present = choices(changes)
+        if wanted:
+            changes = [c for c in changes if c.organisation == wanted]
+    rest = {FIELDS[name]: value for name, value in filters.items()
+            if value and name != "organisation"}
+    if not rest and not wanted and who.sees_all:
+        return Comparison(before, after, changes, kept.counts, present)
+    for name, value in rest.items():
+        changes = [c for c in changes if getattr(c, name) == value]
+    return Comparison(before, after, changes, counts(changes), present)
 
 
-def kept_changes(request: Request, before: RoundInfo, after: RoundInfo) -> list[ColumnChange]:
+def kept_changes(request: Request, before: RoundInfo, after: RoundInfo) -> KeptComparison:
     """Every organisation's changes between the rounds; of finished rounds made once and
     kept (the fast path of the overview's kept figures)."""
     sessions: Any = request.app.state.sessions
@@ -97,7 +104,9 @@ def compare_page(request: Request, a: int | None = None, b: int | None = None,
         return comparison_csv(found)
     if format != "html":
         raise HTTPException(404)
-    return page(request, "compare/compare.html.j2", c=found,
+    # one link filled in per row: url_for per row of 2,000 took much of the page's time
+    domain_link = str(request.url_for("domain", domain="-"))[:-1]
+    return page(request, "compare/compare.html.j2", c=found, domain_link=domain_link,
                 rounds=queries.with_results(request.app.state.store),
                 filters=_filters(request), query=request.url.query)
 
