@@ -55,3 +55,20 @@ def test_the_figures_of_a_finished_round_are_encoded_once(
     own = signed_in(app, dashboard, "organisation").get(path).json()
     assert set(own["organisations"]) == {"Gemeente Aa"}
     assert own["figures"]["layer_average"] == data["figures"]["layer_average"]
+
+
+def test_laggard_rows_escape_every_value() -> None:
+    from meting.web.texts import WebTexts
+
+    hostile = '<script>alert(1)</script>"><img src=x onerror=alert(2)>'
+    laggard = {"organisation": hostile, "domains": [
+        {"domain": "aa.nl", "reaction": hostile, "misses": [
+            {"kind": "web", "column": "hsts", "status": "failed", "deadline": hostile,
+             "advice": {"nl": hostile, "en": hostile}}]}]}
+    html = str(compare.laggard_rows(WebTexts("nl"), [(7, laggard)], 2,
+                                    "/organisations/organisation-id", "/domains/"))
+    assert "<script>" not in html and "<img" not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3
+    assert '<a href="/organisations/7?round=2">' in html
+    assert '<a href="/domains/aa.nl?round=2">aa.nl</a>*' in html
+    assert "Web HSTS (gezakt, Deadline &lt;script&gt;" in html

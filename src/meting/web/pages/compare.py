@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
+from markupsafe import Markup, escape
 
 from meting.analysis.comparison import ColumnChange, compare, counts
 from meting.report.safety import spreadsheet_text
@@ -18,8 +19,9 @@ from meting.store import RoundInfo, Store
 from meting.web import queries
 from meting.web.access import viewer
 from meting.web.kept import Comparisons, Figures, KeptComparison, choices
-from meting.web.render import page
+from meting.web.render import page, texts
 from meting.web.results import as_results
+from meting.web.texts import WebTexts
 
 router = APIRouter()
 FILTERS = ("layer", "umbrella", "organisation", "column", "change")
@@ -140,13 +142,51 @@ def laggards(request: Request, round: int | None = None) -> Response:
     info, data = _round_figures(request, round)
     who = viewer(request)
     visible = {o.name: o for o in queries.organisations(request.app.state.sessions, who)}
+    links = (str(request.url_for("organisation", organisation_id=ID_SLOT)),
+             str(request.url_for("domain", domain="-"))[:-1])
     per_umbrella = {}
     for umbrella, orgs in data["figures"]["laggards"].items():
-        shown = [o for o in orgs if o["organisation"] in visible]
+        shown = [(visible[o["organisation"]].id, o) for o in orgs
+                 if o["organisation"] in visible]
         if shown:
-            per_umbrella[umbrella] = [(visible[o["organisation"]].id, o) for o in shown]
+            per_umbrella[umbrella] = laggard_rows(texts(request), shown, info.id, *links)
     return page(request, "compare/laggards.html.j2", info=info, laggards=per_umbrella,
                 rounds=queries.with_results(request.app.state.store))
+
+
+ID_SLOT = "organisation-id"
+
+
+def laggard_rows(t: WebTexts, orgs: list[tuple[int, dict[str, Any]]], round_id: int,
+                 organisation_link: str, domain_link: str) -> Markup:
+    """The rows of one umbrella's laggards, made here rather than in the template: at
+    national scale (thousands of domains, each with its misses) the template's per-cell
+    calls took seconds. Every value is escaped as the template would; each distinct label
+    is looked up once."""
+    label: dict[tuple[str, str], str] = {}
+
+    def said(kind: str, key: str) -> str:
+        found = label.get((kind, key))
+        if found is None:
+            found = {"kind": t.kind, "column": t.column, "status": t.status}[kind](key)
+            label[(kind, key)] = found
+        return found
+
+    deadline, rows = t("deadline"), []
+    for oid, o in orgs:
+        owner = (f'<td><a href="{escape(organisation_link.replace(ID_SLOT, str(oid)))}'
+                 f'?round={round_id}">{escape(o["organisation"])}</a></td>')
+        for d in o["domains"]:
+            misses = "".join(
+                f'<li>{escape(said("kind", m["kind"]))} {escape(said("column", m["column"]))} '
+                f'({escape(said("status", m["status"]))}, {escape(deadline)} '
+                f'{escape(m["deadline"])}): {escape(m["advice"][t.lang])}</li>'
+                for m in d["misses"])
+            rows.append(f'<tr>{owner}<td><a href="{escape(domain_link)}{escape(d["domain"])}'
+                        f'?round={round_id}">{escape(d["domain"])}</a>'
+                        f'{"*" if d.get("reaction") else ""}</td>\n<td><ul>{misses}</ul></td>'
+                        '</tr>\n')
+    return Markup("".join(rows))
 
 
 @router.get("/suppliers", name="suppliers")
