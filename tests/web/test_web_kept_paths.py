@@ -72,3 +72,17 @@ def test_laggard_rows_escape_every_value() -> None:
     assert '<a href="/organisations/7?round=2">' in html
     assert '<a href="/domains/aa.nl?round=2">aa.nl</a>*' in html
     assert "Web HSTS (gezakt, Deadline &lt;script&gt;" in html
+
+
+def test_the_monitor_never_computes_figures_and_counts_a_finished_round_once(
+        app: FastAPI, dashboard: Dashboard, monkeypatch: pytest.MonkeyPatch) -> None:
+    from meting.web import kept, queries
+
+    monkeypatch.setattr(kept.Figures, "compute", refuse)
+    coordinator = signed_in(app, dashboard, "coordinator")
+    first = coordinator.get("/monitor/rounds")
+    assert first.status_code == 200
+    for round_id in dashboard.rounds:
+        assert f'id="round-{round_id}" data-state="finished"' in first.text
+    monkeypatch.setattr(queries, "progress", refuse)  # the finished rounds are counted
+    assert coordinator.get("/monitor/rounds").text == first.text

@@ -53,6 +53,12 @@ class Figures:
                 self._keep(info.id, version, kept)
         return kept
 
+    def kept(self, info: RoundInfo) -> dict[str, Any] | None:
+        """A finished round's figures if they are kept already (never computed here)."""
+        if info.state != "finished":
+            return None
+        return self._read(info.id, self.version(info))
+
     def version(self, info: RoundInfo) -> str:
         reactions = self.store.reactions(info.id)
         return (f"{FORMAT}|{info.norm}|{counting_rules().label}|{info.finished_at}|"

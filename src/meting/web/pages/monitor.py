@@ -78,13 +78,15 @@ def round_progress(request: Request, workers: Cluster | None = None) -> list[Rou
     figures: Figures = request.app.state.figures
     found = []
     for light in list(reversed(queries.all_rounds(store)))[:SHOWN]:
-        if light.state == "finished" and light.done:
-            info, no_result = light, _no_result_kept(figures.of(light))
+        kept = figures.kept(light) if light.done else None
+        if kept is not None:
+            info, no_result = light, _no_result_kept(kept)
             recent, reasons = 0, dict[str, list[tuple[str, int]]]()
+        elif light.state == "finished":  # counted once per server: it no longer changes
+            info, no_result, reasons = finished_counts(request, light)
+            recent = 0
         else:  # counted afresh: it changes
-            info = store.round(light.id)
-            no_result = {s: sum(per.get(s, 0) for cols in info.counts.values()
-                                for per in cols.values()) for s in NO_RESULT}
+            info, no_result = _counted(store, light.id)
             recent, reasons = queries.progress(request.app.state.sessions, info.id,
                                                WINDOW_MINUTES)
         per_minute = recent / WINDOW_MINUTES
@@ -94,6 +96,34 @@ def round_progress(request: Request, workers: Cluster | None = None) -> list[Rou
         found.append(RoundProgress(info, per_minute, end, no_result, reasons,
                                    worker.state.round_id == info.id,
                                    workers.of_round(info.id) if workers else []))
+    return found
+
+
+Reasons = dict[str, list[tuple[str, int]]]
+
+
+def _counted(store: Store, round_id: int) -> tuple[RoundInfo, dict[str, int]]:
+    info = store.round(round_id)
+    return info, {s: sum(per.get(s, 0) for cols in info.counts.values()
+                         for per in cols.values()) for s in NO_RESULT}
+
+
+def finished_counts(request: Request,
+                    light: RoundInfo) -> tuple[RoundInfo, dict[str, int], Reasons]:
+    """A finished round whose figures are not kept (e.g. imported, or finished elsewhere),
+    counted at its first showing and kept in the server: not computing its figures for
+    the monitor, and not counting it again on every refresh."""
+    state = request.app.state
+    if not hasattr(state, "finished_counts"):
+        state.finished_counts = {}
+    kept: dict[tuple[Any, ...], tuple[RoundInfo, dict[str, int], Reasons]] = \
+        state.finished_counts
+    key = (light.id, light.norm, light.finished_at, light.done)
+    found = kept.get(key)
+    if found is None:
+        info, no_result = _counted(request.app.state.store, light.id)
+        _, reasons = queries.progress(state.sessions, info.id, WINDOW_MINUTES)
+        found = kept[key] = (info, no_result, reasons)
     return found
 
 
