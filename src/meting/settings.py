@@ -22,7 +22,8 @@ class Settings:
     database: str = "sqlite:///meting.db"
     norm: str = "2025"  # new rounds: NCSC TLS guidelines 2025-05 (norms/versions/2025.yaml)
     lang: str = "nl"  # language of `meting check` (nl or en)
-    concurrency: int = 200
+    concurrency: int = 200  # tests at once in a round, over all its runner processes
+    processes: int = 0  # runner processes of `meting run`; 0: one per core of the machine
     per_address: int = 4  # concurrent tests per server address
     dns_timeout: float = 3.0
     connect_timeout: float = 5.0

@@ -5,10 +5,12 @@ from __future__ import annotations
 import multiprocessing
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Barrier
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from meting.store import Store
+from meting.store.engine import make_engine
 from meting.store.models import Evidence
 
 from .helpers import entry, evidence, judged
@@ -61,16 +63,39 @@ def _open_and_plan(url: str, start: Barrier, saved: Queue[tuple[int, list[bool]]
         saved.put((0, [store.domain_sets() == {}]))
 
 
-def test_two_processes_opening_a_new_database_at_once_both_get_the_schema(
-        store_url: str) -> None:
+OPENERS = 6  # two rarely collide; six did on SQLite's switch to WAL nearly every time
+
+
+def test_processes_opening_a_new_database_at_once_all_get_the_schema(store_url: str) -> None:
     context = multiprocessing.get_context("spawn")
-    start, opened = context.Barrier(2), context.Queue()
+    start, opened = context.Barrier(OPENERS), context.Queue()
     openers = [context.Process(target=_open_and_plan, args=(store_url, start, opened))
-               for _ in range(2)]
+               for _ in range(OPENERS)]
     for opener in openers:
         opener.start()
-    answers = [opened.get(timeout=300) for _ in openers]
     for opener in openers:
-        opener.join()
-    assert [o.exitcode for o in openers] == [0, 0]
-    assert answers == [(0, [True]), (0, [True])]
+        opener.join(timeout=300)
+    assert [o.exitcode for o in openers] == [0] * OPENERS
+    answers = [opened.get(timeout=10) for _ in openers]
+    assert answers == [(0, [True])] * OPENERS
+
+
+def _connect(url: str, start: Barrier) -> None:
+    engine = make_engine(url)
+    start.wait()
+    with engine.connect() as connection:  # the first connect switches the file to WAL
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_processes_connecting_to_a_new_sqlite_file_at_once_all_switch_it_to_wal(
+        tmp_path: Path) -> None:
+    context = multiprocessing.get_context("fork")  # fork: all reach the barrier together
+    for attempt in range(10):  # one attempt collides about half the time
+        url = f"sqlite:///{tmp_path / f'new-{attempt}.db'}"
+        start = context.Barrier(OPENERS)
+        openers = [context.Process(target=_connect, args=(url, start)) for _ in range(OPENERS)]
+        for opener in openers:
+            opener.start()
+        for opener in openers:
+            opener.join(timeout=120)
+        assert [o.exitcode for o in openers] == [0] * OPENERS

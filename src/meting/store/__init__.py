@@ -1,6 +1,7 @@
 """The store layer (see ARCHITECTURE.md): registry, rounds, statuses and evidence in SQL."""
 
 from meting.store import (
+    monitor_models,  # noqa: F401  (the annual monitor's tables on Base)
     review_models,  # noqa: F401  (the review cycle's tables on Base)
     web_models,  # noqa: F401  (the dashboard's tables on Base)
 )

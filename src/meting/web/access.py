@@ -87,6 +87,9 @@ RULES: dict[str, Rule] = {
     "retest_request": Rule(ACTORS, "domain"),
     "organisation_changes": Rule(MEMBERS, "organisation_id"),
     "umbrella_changes": Rule(frozenset({"coordinator", "umbrella"}), "umbrella"),
+    # the standards register and the annual monitor (issue 18)
+    "standards": Rule(MEMBERS),
+    "open_monitor": Rule(MEMBERS),
     # API
     "api_rounds": Rule(MEMBERS),
     "api_round": Rule(MEMBERS),
