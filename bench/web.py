@@ -10,7 +10,7 @@ after it, timed from request to the end of the response over the socket.
     .venv/bin/python bench/web.py [--domains 10000] [--rounds 10] [--samples 50]
                                   [--databases sqlite,postgresql]
                                   [--sqlite /tmp/meting-web-bench.db [--reuse]]
-                                  [--postgresql URL [--reuse]]
+                                  [--postgresql URL [--reuse]] [--pages overview,domain]
 
 PostgreSQL: a throwaway server is started and filled, unless --postgresql names a database
 (e.g. one a previous run filled: with --reuse its rounds are kept when they match).
@@ -156,7 +156,8 @@ def keep_figures(url: str, round_id: int) -> None:
           f"{time.perf_counter() - started:7.1f} s", flush=True)
 
 
-def measure(name: str, url: str, made: National | None, samples: int) -> None:
+def measure(name: str, url: str, made: National | None, samples: int,
+            pages: list[str] | None = None) -> None:
     if made is None:
         raise SystemExit(f"{url} does not hold the rounds asked for")
     keep_figures(url, made.rounds[-1])
@@ -169,6 +170,8 @@ def measure(name: str, url: str, made: National | None, samples: int) -> None:
             client = signed_in(socket, password)
             print(f"\n{name}: ms per page (first request, then p50 / p95 of {samples})")
             for page, path_of in PAGES.items():
+                if pages is not None and page not in pages:
+                    continue
                 first = timed_get(client, path_of(made, orgs, 0, last))
                 times = [timed_get(client, path_of(made, orgs, i, last))
                          for i in range(1, samples + 1)]
@@ -188,6 +191,8 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true",
                         help="use the SQLite file (or --postgresql database) as it is when "
                         "it holds these rounds")
+    parser.add_argument("--pages", default=",".join(PAGES),
+                        help="the pages to measure, comma-separated (default: all)")
     parser.add_argument("--postgresql", default="",
                         help="a PostgreSQL database URL to fill and measure (default: a "
                         "throwaway server)")
@@ -201,18 +206,19 @@ def main() -> None:
                 Path(f"{Path(args.sqlite).resolve()}{suffix}").unlink(missing_ok=True)
             print(f"filling SQLite: {args.rounds} rounds of {args.domains} domains")
             made = fill(url, args.domains, args.rounds)
-        measure("SQLite", url, made, args.samples)
+        measure("SQLite", url, made, args.samples, args.pages.split(","))
     if "postgresql" in wanted and args.postgresql:
         made = describe(args.postgresql, args.domains, args.rounds) if args.reuse else None
         if made is None:
             print(f"filling PostgreSQL: {args.rounds} rounds of {args.domains} domains")
             made = fill(args.postgresql, args.domains, args.rounds)
-        measure("PostgreSQL", args.postgresql, made, args.samples)
+        measure("PostgreSQL", args.postgresql, made, args.samples, args.pages.split(","))
     elif "postgresql" in wanted:
         with postgres_server() as pg:
             url = postgres_database(pg, "meting_web_bench")
             print(f"filling PostgreSQL: {args.rounds} rounds of {args.domains} domains")
-            measure("PostgreSQL", url, fill(url, args.domains, args.rounds), args.samples)
+            measure("PostgreSQL", url, fill(url, args.domains, args.rounds), args.samples,
+                    args.pages.split(","))
 
 
 if __name__ == "__main__":

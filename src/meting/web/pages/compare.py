@@ -33,6 +33,7 @@ FIELDS = {"layer": "category", "umbrella": "umbrella", "organisation": "organisa
 class Comparison:
     before: RoundInfo
     after: RoundInfo
+    rounds: list[RoundInfo]  # with results, newest first
     changes: list[ColumnChange]  # filtered
     counts: dict[str, int]
     choices: dict[str, list[str]]  # filter -> values present
@@ -42,14 +43,15 @@ def comparison(request: Request, a: int | None, b: int | None,
                filters: dict[str, str]) -> Comparison | None:
     store: Store = request.app.state.store
     sessions: Any = request.app.state.sessions
-    rounds = queries.with_results(store)
+    every = queries.all_rounds(store)  # read once: each reading counts every test
+    rounds = queries.with_results(store, every)
     if len(rounds) < 1:
         return None
-    after = queries.round_or_404(store, b) if b is not None else rounds[0]
+    after = queries.round_or_404(store, b, every) if b is not None else rounds[0]
     if a is not None:
-        before = queries.round_or_404(store, a)
+        before = queries.round_or_404(store, a, every)
     else:
-        earlier = queries.previous(queries.all_rounds(store), after)
+        earlier = queries.previous(every, after)
         before = earlier or (rounds[1] if len(rounds) > 1 else after)
     kept = kept_changes(request, before, after)
     who = viewer(request)
@@ -68,10 +70,10 @@ def comparison(request: Request, a: int | None, b: int | None,
     rest = {FIELDS[name]: value for name, value in filters.items()
             if value and name != "organisation"}
     if not rest and not wanted and who.sees_all:
-        return Comparison(before, after, changes, kept.counts, present)
+        return Comparison(before, after, rounds, changes, kept.counts, present)
     for name, value in rest.items():
         changes = [c for c in changes if getattr(c, name) == value]
-    return Comparison(before, after, changes, counts(changes), present)
+    return Comparison(before, after, rounds, changes, counts(changes), present)
 
 
 def kept_changes(request: Request, before: RoundInfo, after: RoundInfo) -> KeptComparison:
@@ -109,8 +111,7 @@ def compare_page(request: Request, a: int | None = None, b: int | None = None,
     # one link filled in per row: url_for per row of 2,000 took much of the page's time
     domain_link = str(request.url_for("domain", domain="-"))[:-1]
     return page(request, "compare/compare.html.j2", c=found, domain_link=domain_link,
-                rounds=queries.with_results(request.app.state.store),
-                filters=_filters(request), query=request.url.query)
+                rounds=found.rounds, filters=_filters(request), query=request.url.query)
 
 
 def comparison_csv(found: Comparison) -> Response:
@@ -127,19 +128,22 @@ def comparison_csv(found: Comparison) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _round_figures(request: Request, round_id: int | None) -> tuple[RoundInfo, dict[str, Any]]:
+def _round_figures(request: Request, round_id: int | None
+                   ) -> tuple[RoundInfo, dict[str, Any], list[RoundInfo]]:
+    """The round (default: the latest with results), its figures, the rounds with results."""
     store: Store = request.app.state.store
     figures: Figures = request.app.state.figures
-    rounds = queries.with_results(store)
+    every = queries.all_rounds(store)  # read once: each reading counts every test
+    rounds = queries.with_results(store, every)
     if round_id is None and not rounds:
         raise HTTPException(404)
-    info = queries.round_or_404(store, round_id) if round_id is not None else rounds[0]
-    return info, figures.of(info)
+    info = queries.round_or_404(store, round_id, every) if round_id is not None else rounds[0]
+    return info, figures.of(info), rounds
 
 
 @router.get("/laggards", name="laggards")
 def laggards(request: Request, round: int | None = None) -> Response:
-    info, data = _round_figures(request, round)
+    info, data, rounds = _round_figures(request, round)
     who = viewer(request)
     visible = {o.name: o for o in queries.organisations(request.app.state.sessions, who)}
     links = (str(request.url_for("organisation", organisation_id=ID_SLOT)),
@@ -151,7 +155,7 @@ def laggards(request: Request, round: int | None = None) -> Response:
         if shown:
             per_umbrella[umbrella] = laggard_rows(texts(request), shown, info.id, *links)
     return page(request, "compare/laggards.html.j2", info=info, laggards=per_umbrella,
-                rounds=queries.with_results(request.app.state.store))
+                rounds=rounds)
 
 
 ID_SLOT = "organisation-id"
@@ -191,7 +195,6 @@ def laggard_rows(t: WebTexts, orgs: list[tuple[int, dict[str, Any]]], round_id: 
 
 @router.get("/suppliers", name="suppliers")
 def suppliers(request: Request, round: int | None = None) -> Response:
-    info, data = _round_figures(request, round)
+    info, data, rounds = _round_figures(request, round)
     return page(request, "compare/suppliers.html.j2", info=info,
-                providers=data["figures"]["providers"],
-                rounds=queries.with_results(request.app.state.store))
+                providers=data["figures"]["providers"], rounds=rounds)
