@@ -10,6 +10,10 @@ after it, timed from request to the end of the response over the socket.
     .venv/bin/python bench/web.py [--domains 10000] [--rounds 10] [--samples 50]
                                   [--databases sqlite,postgresql]
                                   [--sqlite /tmp/meting-web-bench.db [--reuse]]
+                                  [--postgresql URL [--reuse]] [--pages overview,domain]
+
+PostgreSQL: a throwaway server is started and filled, unless --postgresql names a database
+(e.g. one a previous run filled: with --reuse its rounds are kept when they match).
 
 Before serving, the measured round's figures are computed and kept as the server's worker
 does when it finishes a round (the time is printed); a round finished elsewhere has them
@@ -32,6 +36,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 from sqlalchemy import select
@@ -57,6 +62,16 @@ PAGES: dict[str, Callable[[National, dict[str, int], int, int], str]] = {
         f"/organisations/{orgs[made.organisations[i % len(made.organisations)]]}?round={r}",
     "domain": lambda made, orgs, i, r: f"/domains/{made.domains[i % len(made.domains)]}"
                                        f"?round={r}",
+    # the last two rounds compared, every domain (the first 2,000 changes shown) and one
+    # organisation's
+    "compare": lambda made, orgs, i, r: f"/compare?a={made.rounds[-2]}&b={r}",
+    "compare (org.)": lambda made, orgs, i, r: f"/compare?a={made.rounds[-2]}&b={r}"
+        f"&organisation={quote(made.organisations[i % len(made.organisations)])}",
+    "api compare (org.)": lambda made, orgs, i, r: f"/api/v1/compare?a={made.rounds[-2]}"
+        f"&b={r}&organisation={quote(made.organisations[i % len(made.organisations)])}",
+    "api figures": lambda made, orgs, i, r: f"/api/v1/rounds/{r}/figures",
+    "laggards": lambda made, orgs, i, r: f"/laggards?round={r}",
+    "monitor": lambda made, orgs, i, r: "/monitor",
 }
 
 
@@ -141,7 +156,8 @@ def keep_figures(url: str, round_id: int) -> None:
           f"{time.perf_counter() - started:7.1f} s", flush=True)
 
 
-def measure(name: str, url: str, made: National | None, samples: int) -> None:
+def measure(name: str, url: str, made: National | None, samples: int,
+            pages: list[str] | None = None) -> None:
     if made is None:
         raise SystemExit(f"{url} does not hold the rounds asked for")
     keep_figures(url, made.rounds[-1])
@@ -154,6 +170,8 @@ def measure(name: str, url: str, made: National | None, samples: int) -> None:
             client = signed_in(socket, password)
             print(f"\n{name}: ms per page (first request, then p50 / p95 of {samples})")
             for page, path_of in PAGES.items():
+                if pages is not None and page not in pages:
+                    continue
                 first = timed_get(client, path_of(made, orgs, 0, last))
                 times = [timed_get(client, path_of(made, orgs, i, last))
                          for i in range(1, samples + 1)]
@@ -171,7 +189,13 @@ def main() -> None:
     parser.add_argument("--sqlite", default="/tmp/meting-web-bench.db",
                         help="the SQLite file (kept, for --reuse)")
     parser.add_argument("--reuse", action="store_true",
-                        help="use the SQLite file as it is when it holds these rounds")
+                        help="use the SQLite file (or --postgresql database) as it is when "
+                        "it holds these rounds")
+    parser.add_argument("--pages", default=",".join(PAGES),
+                        help="the pages to measure, comma-separated (default: all)")
+    parser.add_argument("--postgresql", default="",
+                        help="a PostgreSQL database URL to fill and measure (default: a "
+                        "throwaway server)")
     args = parser.parse_args()
     wanted = args.databases.split(",")
     if "sqlite" in wanted:
@@ -182,12 +206,19 @@ def main() -> None:
                 Path(f"{Path(args.sqlite).resolve()}{suffix}").unlink(missing_ok=True)
             print(f"filling SQLite: {args.rounds} rounds of {args.domains} domains")
             made = fill(url, args.domains, args.rounds)
-        measure("SQLite", url, made, args.samples)
-    if "postgresql" in wanted:
+        measure("SQLite", url, made, args.samples, args.pages.split(","))
+    if "postgresql" in wanted and args.postgresql:
+        made = describe(args.postgresql, args.domains, args.rounds) if args.reuse else None
+        if made is None:
+            print(f"filling PostgreSQL: {args.rounds} rounds of {args.domains} domains")
+            made = fill(args.postgresql, args.domains, args.rounds)
+        measure("PostgreSQL", args.postgresql, made, args.samples, args.pages.split(","))
+    elif "postgresql" in wanted:
         with postgres_server() as pg:
             url = postgres_database(pg, "meting_web_bench")
             print(f"filling PostgreSQL: {args.rounds} rounds of {args.domains} domains")
-            measure("PostgreSQL", url, fill(url, args.domains, args.rounds), args.samples)
+            measure("PostgreSQL", url, fill(url, args.domains, args.rounds), args.samples,
+                    args.pages.split(","))
 
 
 if __name__ == "__main__":

@@ -343,6 +343,10 @@ from meting import cli_internetnl  # noqa: E402  (Internet.nl's batch API, metin
 
 cli_internetnl.register(app)
 
+from meting import cli_sets  # noqa: E402  (editing domains and domain sets)
+
+cli_sets.register(app)
+
 from meting import cli_monitor, cli_standards  # noqa: E402  (the annual monitor's commands)
 
 app.add_typer(cli_standards.app, name="standards")

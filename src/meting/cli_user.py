@@ -97,7 +97,8 @@ def serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127
     with store:
         app = create_app(store, settings)
         where = f"unix:{uds}" if uds else f"http://{host}:{port}/"
-        out.print(f"dashboard on {where} (database {settings.database})", soft_wrap=True)
+        out.print(f"dashboard on {where} (database {settings.database}; rounds started there "
+                  f"run with the {settings.dashboard_executor} executor)", soft_wrap=True)
         uvicorn.run(app, host=host, port=port, uds=uds, proxy_headers=True,
                     forwarded_allow_ips=forwarded_allow_ips, log_level="warning",
                     server_header=False)

@@ -34,6 +34,9 @@ class Settings:
     # Celery broker of `meting run --executor celery` and `meting worker`; it also keeps
     # the politeness limits shared by all workers (redis://HOST:PORT/DB or unix:///PATH)
     broker: str = "redis://127.0.0.1:6379/0"
+    # the executor of the rounds a coordinator starts in the dashboard (meting serve):
+    # local (a background thread of the server) or celery (meting worker processes)
+    dashboard_executor: str = "local"
     # a running round without a new result for this long is shown as abandoned (its
     # runner is gone); longer than one test with all its retries
     abandoned_after: float = 900.0

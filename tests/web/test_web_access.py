@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from meting.store import Store
-from meting.store.models import Domain, Organisation, Test
+from meting.store.models import Domain, DomainSet, Organisation, Test
 from meting.web.access import RULES, Rule
 from tests.web.conftest import client, signed_in
 from tests.web.dashboard_data import ACCOUNTS, SHARE_KEY, Dashboard
@@ -46,10 +46,12 @@ def samples(app: FastAPI, dashboard: Dashboard) -> dict[str, str]:
             Organisation.name == "Gemeente Aa"))
         test = session.scalar(select(Test.id).join(Domain, Domain.id == Test.domain_id).where(
             Domain.name == "aa.nl", Test.round_id == dashboard.rounds[1]))
-    assert organisation and test and store.round(dashboard.rounds[1]).done
+        domain_set = session.scalar(select(DomainSet.id).where(DomainSet.name == "kern"))
+    assert organisation and test and domain_set and store.round(dashboard.rounds[1]).done
     return {"round_id": str(dashboard.rounds[1]), "organisation_id": str(organisation),
             "domain": "aa.nl", "test_id": str(test), "umbrella": "VNG", "key": SHARE_KEY,
-            "share_id": "1", "file": "aa.nl.html", "parent": "Ministerie Cee"}
+            "share_id": "1", "file": "aa.nl.html", "parent": "Ministerie Cee",
+            "set_id": str(domain_set)}
 
 
 def path_of(route: Route, values: dict[str, str]) -> str:
@@ -146,7 +148,9 @@ def test_every_api_route_for_every_role_by_token(app: FastAPI, dashboard: Dashbo
 def test_the_rules_say_what_the_roles_promise() -> None:
     """Independently of the table's mechanics: the coordinator-only areas, and scoping."""
     for name in ("monitor", "round_start", "round_stop", "registry", "registry_import",
-                 "shares", "share_create", "round_report"):
+                 "shares", "share_create", "round_report", "domain_delete", "set_create",
+                 "set_editor", "set_rename", "set_add_domains", "set_remove_domains",
+                 "set_delete"):
         assert RULES[name].roles == {"coordinator"}, name
     for name in ("organisation", "domain", "evidence", "api_organisation", "api_domain",
                  "organisation_report"):

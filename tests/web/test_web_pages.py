@@ -154,7 +154,8 @@ def test_every_text_of_the_templates_is_in_dutch_and_english() -> None:
                "change_": ("improved", "regressed", "unchanged", "new", "gone"),
                "mark_": ("improved", "regressed", "new"),
                "filter_": ("layer", "umbrella", "organisation", "column", "change"),
-               "service_": ("mail", "dns", "web")}
+               "service_": ("mail", "dns", "web"), "set_": ("created", "renamed"),
+               "set_domains_": ("added", "removed"), "executor_": ("local", "celery")}
     used = set()
     for template in TEMPLATES.rglob("*.j2"):
         text = template.read_text()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Protocol
 
+from meting.analysis.comparison import ColumnChange
 from meting.analysis.rounding import percentage
 from meting.analysis.rules import column_names, counting_rules
 
@@ -109,3 +110,17 @@ def _explained(result: Judged, column: str) -> dict[str, str]:
 
 def _said(explanation: dict[str, str], lang: str) -> str:
     return explanation.get(lang) or explanation.get("nl") or explanation.get("en") or ""
+
+
+def agreement_of_changes(changes: Iterable[ColumnChange]) -> list[ColumnAgreement]:
+    """Per column, the agreement of two rounds already compared domain by domain (the
+    dashboard's kept comparison): the same count as ``agreement`` over the same domains."""
+    tally: dict[tuple[str, str], list[int]] = {}
+    for change in changes:
+        if change.before is not None and change.after is not None:
+            seen = tally.setdefault((change.kind, change.column), [0, 0])
+            seen[0] += 1
+            seen[1] += change.before == change.after
+    return [ColumnAgreement(kind, column, *tally[(kind, column)])
+            for kind in ("web", "mail") for column in column_names(kind)
+            if (kind, column) in tally]

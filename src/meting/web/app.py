@@ -44,6 +44,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
         organisations,
         overview,
         registry,
+        registry_edit,
         review,
         shares,
         standards,
@@ -66,7 +67,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.state.worker = RoundWorker(store, settings, app.state.figures)
     app.state.share_secret = secrets.token_bytes(32)  # unlocked shared links, this process
     for area in (auth, overview, organisations, domains, compare, monitor, registry,
-                 downloads, shares, review, changes, standards, candidates):
+                 registry_edit, downloads, shares, review, changes, standards, candidates):
         app.include_router(area.router)
     app.include_router(api.router, prefix=API)
     static = Path(str(resources.files("meting.web") / "static"))

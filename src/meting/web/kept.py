@@ -8,6 +8,8 @@ import datetime as dt
 import json
 import threading
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -16,6 +18,7 @@ from sqlalchemy.orm import sessionmaker
 from meting import standards
 from meting.analysis.analysis import analysis_json
 from meting.analysis.breakdown import by_organisation, by_parent, by_umbrella
+from meting.analysis.comparison import ColumnChange, counts
 from meting.analysis.load import load_analysis
 from meting.analysis.rules import counting_rules
 from meting.store import RoundInfo, Store
@@ -23,6 +26,7 @@ from meting.store.web_models import KeptFigures
 
 FORMAT = "2"  # raise when what is kept changes shape
 DECODED_ROUNDS = 4  # rounds whose kept figures stay decoded in memory
+KEPT_COMPARISONS = 4  # comparisons of two finished rounds kept in memory
 
 
 class Figures:
@@ -49,6 +53,12 @@ class Figures:
                 kept = self.compute(info)
                 self._keep(info.id, version, kept)
         return kept
+
+    def kept(self, info: RoundInfo) -> dict[str, Any] | None:
+        """A finished round's figures if they are kept already (never computed here)."""
+        if info.state != "finished":
+            return None
+        return self._read(info.id, self.version(info))
 
     def version(self, info: RoundInfo) -> str:
         reactions = self.store.reactions(info.id)
@@ -100,3 +110,54 @@ class Figures:
             session.execute(delete(KeptFigures).where(KeptFigures.round_id == round_id))
             session.add(KeptFigures(round_id=round_id, version=version, data=packed,
                                     computed_at=dt.datetime.now(dt.UTC), size=len(text)))
+
+
+@dataclass(frozen=True)
+class KeptComparison:
+    """Every organisation's changes between two rounds, in the comparison's order, with
+    what each request would otherwise count again over all of them."""
+
+    changes: list[ColumnChange]
+    by_organisation: dict[str, list[ColumnChange]]
+    choices: dict[str, list[str]]  # filter -> values present
+    counts: dict[str, int]
+
+    @classmethod
+    def of(cls, changes: list[ColumnChange]) -> KeptComparison:
+        by_organisation: dict[str, list[ColumnChange]] = {}
+        for change in changes:
+            by_organisation.setdefault(change.organisation, []).append(change)
+        return cls(changes, by_organisation, choices(changes), counts(changes))
+
+
+def choices(changes: list[ColumnChange]) -> dict[str, list[str]]:
+    return {"layer": sorted({c.category for c in changes}),
+            "umbrella": sorted({c.umbrella for c in changes}),
+            "organisation": sorted({c.organisation for c in changes}),
+            "column": sorted({c.column for c in changes}),
+            "change": ["improved", "regressed", "unchanged", "new", "gone"]}
+
+
+class Comparisons:
+    """Two finished rounds compared per domain and column, for every organisation: made once
+    per server process and kept (the last KEPT_COMPARISONS pairs), as a finished round's
+    figures are; each request only picks from them for its viewer. A comparison with a
+    round that still runs is made afresh (it changes)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._kept: dict[tuple[Any, ...], KeptComparison] = {}
+
+    def of(self, before: RoundInfo, after: RoundInfo,
+           compute: Callable[[], list[ColumnChange]]) -> KeptComparison:
+        if before.state != "finished" or after.state != "finished":
+            return KeptComparison.of(compute())
+        key = tuple((r.id, r.norm, r.finished_at, r.done) for r in (before, after))
+        with self._lock:
+            found = self._kept.get(key)
+            if found is None:
+                found = KeptComparison.of(compute())
+                self._kept[key] = found
+                while len(self._kept) > KEPT_COMPARISONS:
+                    self._kept.pop(next(iter(self._kept)))
+            return found

@@ -87,10 +87,14 @@ def previous(rounds: Sequence[RoundInfo], info: RoundInfo) -> RoundInfo | None:
 
 
 def organisations(sessions: sessionmaker[Session], who: Viewer) -> list[OrganisationInfo]:
+    return [o for o in all_organisations(sessions) if who.sees(o.id, o.umbrella)]
+
+
+def all_organisations(sessions: sessionmaker[Session]) -> list[OrganisationInfo]:
+    """Every organisation, whoever asks (callers filter for their viewer)."""
     with sessions() as session:
         query = select(*ORGANISATION_FIELDS).order_by(Organisation.name)
-        found = [OrganisationInfo(*row) for row in session.execute(query)]
-    return [o for o in found if who.sees(o.id, o.umbrella)]
+        return [OrganisationInfo(*row) for row in session.execute(query)]
 
 
 def organisation(sessions: sessionmaker[Session], organisation_id: int) -> OrganisationInfo:

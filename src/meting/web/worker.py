@@ -1,6 +1,9 @@
 """The server's background worker for rounds: starts, continues and stops a round with the
-same in-process executor and round runner as ``meting run`` (one round at a time), in a
-thread of its own so that the pages stay responsive."""
+same executors and round runner as ``meting run`` (one round at a time), in a thread of its
+own so that the pages stay responsive. The executor is the ``dashboard_executor`` setting:
+``local`` runs the tests in that thread (as ``meting run``), ``celery`` sends them to the
+``meting worker`` processes and watches the store (as ``meting run --executor celery``);
+stopping withdraws the run's token, so the workers skip the tests still queued."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from meting.run.executor import AsyncioExecutor
+from meting.run.executor import AsyncioExecutor, Executor
 from meting.run.round import run_round
 from meting.settings import Settings
 from meting.store import Store, StoreError
@@ -19,8 +22,15 @@ from meting.web.kept import Figures
 log = logging.getLogger(__name__)
 
 
+EXECUTORS = ("local", "celery")
+
+
 class WorkerBusy(StoreError):
     """A round runs already; stop it first."""
+
+
+class CannotRun(StoreError):
+    """The configured executor cannot run a round here; the message says what to change."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +59,9 @@ class RoundWorker:
         """A new round of the set (None: every domain), planned and running; its id."""
         with self._lock:
             self._idle()
-            round_id = self.store.create_round(set_name, self.settings.norm, label)
+            self.check()
+            round_id = self.store.create_round(set_name, self.settings.norm, label,
+                                               executor=self.executor_name)
             self.store.plan_round(round_id)
             self._launch(round_id)
         return round_id
@@ -57,12 +69,37 @@ class RoundWorker:
     def resume(self, round_id: int) -> None:
         with self._lock:
             self._idle()
+            self.check()
             info = self.store.round(round_id)
             if info.state == "finished":
                 raise StoreError(f"round {info.label} is finished")
             if info.planned == 0:
                 self.store.plan_round(round_id)
             self._launch(round_id)
+
+    @property
+    def executor_name(self) -> str:
+        return self.settings.dashboard_executor
+
+    def check(self) -> None:
+        """Refuse an executor that cannot run here (before a round is made)."""
+        if self.executor_name not in EXECUTORS:
+            raise CannotRun(f"unknown dashboard_executor {self.executor_name!r}: one of "
+                            f"{', '.join(EXECUTORS)}")
+        if self.executor_name == "celery":
+            from meting.run.celery_app import DistributedError, check_shared
+
+            try:
+                check_shared(self.settings)
+            except DistributedError as exc:
+                raise CannotRun(str(exc)) from exc
+
+    def _executor(self, settings: Settings, round_id: int) -> Executor:
+        if self.executor_name == "celery":
+            from meting.run.distributed import CeleryExecutor
+
+            return CeleryExecutor(settings, self.store, round_id)
+        return AsyncioExecutor(settings, routing_data(settings))
 
     def stop(self, wait: float = 30.0) -> None:
         """Stop the running round (it is marked interrupted and can be continued)."""
@@ -86,7 +123,7 @@ class RoundWorker:
         settings = self.settings
         try:
             settings = _with_norm(settings, self.store.round(round_id).norm)
-            executor = AsyncioExecutor(settings, routing_data(settings))
+            executor = self._executor(settings, round_id)
             asyncio.run(self._main(round_id, executor))
             info = self.store.round(round_id)
             if info.state == "finished":
@@ -101,7 +138,7 @@ class RoundWorker:
         finally:
             self._round, self._loop, self._task = None, None, None
 
-    async def _main(self, round_id: int, executor: AsyncioExecutor) -> None:
+    async def _main(self, round_id: int, executor: Executor) -> None:
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
         await run_round(self.store, round_id, executor)

@@ -11,25 +11,30 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
+from markupsafe import Markup, escape
 
-from meting.analysis.agreement import ColumnAgreement, agreement
+from meting.analysis.agreement import ColumnAgreement, agreement_of_changes
 from meting.analysis.comparison import ColumnChange, compare, counts
 from meting.report.safety import spreadsheet_text
 from meting.store import RoundInfo, Store
 from meting.web import queries
 from meting.web.access import viewer
-from meting.web.kept import Figures
-from meting.web.render import page
+from meting.web.kept import Comparisons, Figures, KeptComparison, choices
+from meting.web.render import page, texts
 from meting.web.results import as_results
+from meting.web.texts import WebTexts
 
 router = APIRouter()
 FILTERS = ("layer", "umbrella", "organisation", "column", "change")
+FIELDS = {"layer": "category", "umbrella": "umbrella", "organisation": "organisation",
+          "column": "column", "change": "change"}  # filter -> field of a change
 
 
 @dataclass(frozen=True)
 class Comparison:
     before: RoundInfo
     after: RoundInfo
+    rounds: list[RoundInfo]  # with results, newest first
     changes: list[ColumnChange]  # filtered
     counts: dict[str, int]
     choices: dict[str, list[str]]  # filter -> values present
@@ -40,33 +45,57 @@ def comparison(request: Request, a: int | None, b: int | None,
                filters: dict[str, str]) -> Comparison | None:
     store: Store = request.app.state.store
     sessions: Any = request.app.state.sessions
-    rounds = queries.with_results(store)
+    every = queries.all_rounds(store)  # read once: each reading counts every test
+    rounds = queries.with_results(store, every)
     if len(rounds) < 1:
         return None
-    after = queries.round_or_404(store, b) if b is not None else rounds[0]
+    after = queries.round_or_404(store, b, every) if b is not None else rounds[0]
     if a is not None:
-        before = queries.round_or_404(store, a)
+        before = queries.round_or_404(store, a, every)
     else:
-        earlier = queries.previous(queries.all_rounds(store), after)
+        earlier = queries.previous(every, after)
         before = earlier or (rounds[1] if len(rounds) > 1 else after)
-    owners = {o.id: o for o in queries.organisations(sessions, viewer(request))}
-    rows = [r for r in queries.tests(sessions, [before.id, after.id])
-            if r.organisation_id in owners]
-    changes = compare(as_results(before, [r for r in rows if r.round_id == before.id], owners),
-                      as_results(after, [r for r in rows if r.round_id == after.id], owners))
-    agreeing = agreement(before.label, [r for r in rows if r.round_id == before.id],
-                         after.label, [r for r in rows if r.round_id == after.id]).columns
-    choices = {"layer": sorted({c.category for c in changes}),
-               "umbrella": sorted({c.umbrella for c in changes}),
-               "organisation": sorted({c.organisation for c in changes}),
-               "column": sorted({c.column for c in changes}),
-               "change": ["improved", "regressed", "unchanged", "new", "gone"]}
-    field = {"layer": "category", "umbrella": "umbrella", "organisation": "organisation",
-             "column": "column", "change": "change"}
-    for name, value in filters.items():
-        if value:
-            changes = [c for c in changes if getattr(c, field[name]) == value]
-    return Comparison(before, after, changes, counts(changes), choices, agreeing)
+    kept = kept_changes(request, before, after)
+    who = viewer(request)
+    wanted = filters.get("organisation", "")
+    if who.sees_all:
+        changes, present = kept.changes, kept.choices
+        agreeing = agreement_of_changes(changes)
+        if wanted:
+            changes = kept.by_organisation.get(wanted, [])
+    else:  # the viewer's organisations only, in the comparison's order
+        visible = {o.name for o in queries.organisations(sessions, who)}
+        changes = [c for name in sorted(visible) for c in kept.by_organisation.get(name, [])]
+        changes.sort(key=lambda c: (c.domain, c.kind))  # stable: columns stay in order
+        present = choices(changes)
+        agreeing = agreement_of_changes(changes)
+        if wanted:
+            changes = [c for c in changes if c.organisation == wanted]
+    rest = {FIELDS[name]: value for name, value in filters.items()
+            if value and name != "organisation"}
+    if not rest and not wanted and who.sees_all:
+        return Comparison(before, after, rounds, changes, kept.counts, present, agreeing)
+    for name, value in rest.items():
+        changes = [c for c in changes if getattr(c, name) == value]
+    return Comparison(before, after, rounds, changes, counts(changes), present, agreeing)
+
+
+def kept_changes(request: Request, before: RoundInfo, after: RoundInfo) -> KeptComparison:
+    """Every organisation's changes between the rounds; of finished rounds made once and
+    kept (the fast path of the overview's kept figures)."""
+    sessions: Any = request.app.state.sessions
+    app_state = request.app.state
+    if not hasattr(app_state, "comparisons"):
+        app_state.comparisons = Comparisons()
+    kept: Comparisons = app_state.comparisons
+
+    def compute() -> list[ColumnChange]:
+        owners = {o.id: o for o in queries.all_organisations(sessions)}
+        rows = queries.tests(sessions, [before.id, after.id], details=False)
+        return compare(as_results(before, [r for r in rows if r.round_id == before.id], owners),
+                       as_results(after, [r for r in rows if r.round_id == after.id], owners))
+
+    return kept.of(before, after, compute)
 
 
 def _filters(request: Request) -> dict[str, str]:
@@ -83,9 +112,10 @@ def compare_page(request: Request, a: int | None = None, b: int | None = None,
         return comparison_csv(found)
     if format != "html":
         raise HTTPException(404)
-    return page(request, "compare/compare.html.j2", c=found,
-                rounds=queries.with_results(request.app.state.store),
-                filters=_filters(request), query=request.url.query)
+    # one link filled in per row: url_for per row of 2,000 took much of the page's time
+    domain_link = str(request.url_for("domain", domain="-"))[:-1]
+    return page(request, "compare/compare.html.j2", c=found, domain_link=domain_link,
+                rounds=found.rounds, filters=_filters(request), query=request.url.query)
 
 
 def comparison_csv(found: Comparison) -> Response:
@@ -102,33 +132,73 @@ def comparison_csv(found: Comparison) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def _round_figures(request: Request, round_id: int | None) -> tuple[RoundInfo, dict[str, Any]]:
+def _round_figures(request: Request, round_id: int | None
+                   ) -> tuple[RoundInfo, dict[str, Any], list[RoundInfo]]:
+    """The round (default: the latest with results), its figures, the rounds with results."""
     store: Store = request.app.state.store
     figures: Figures = request.app.state.figures
-    rounds = queries.with_results(store)
+    every = queries.all_rounds(store)  # read once: each reading counts every test
+    rounds = queries.with_results(store, every)
     if round_id is None and not rounds:
         raise HTTPException(404)
-    info = queries.round_or_404(store, round_id) if round_id is not None else rounds[0]
-    return info, figures.of(info)
+    info = queries.round_or_404(store, round_id, every) if round_id is not None else rounds[0]
+    return info, figures.of(info), rounds
 
 
 @router.get("/laggards", name="laggards")
 def laggards(request: Request, round: int | None = None) -> Response:
-    info, data = _round_figures(request, round)
+    info, data, rounds = _round_figures(request, round)
     who = viewer(request)
     visible = {o.name: o for o in queries.organisations(request.app.state.sessions, who)}
+    links = (str(request.url_for("organisation", organisation_id=ID_SLOT)),
+             str(request.url_for("domain", domain="-"))[:-1])
     per_umbrella = {}
     for umbrella, orgs in data["figures"]["laggards"].items():
-        shown = [o for o in orgs if o["organisation"] in visible]
+        shown = [(visible[o["organisation"]].id, o) for o in orgs
+                 if o["organisation"] in visible]
         if shown:
-            per_umbrella[umbrella] = [(visible[o["organisation"]].id, o) for o in shown]
+            per_umbrella[umbrella] = laggard_rows(texts(request), shown, info.id, *links)
     return page(request, "compare/laggards.html.j2", info=info, laggards=per_umbrella,
-                rounds=queries.with_results(request.app.state.store))
+                rounds=rounds)
+
+
+ID_SLOT = "organisation-id"
+
+
+def laggard_rows(t: WebTexts, orgs: list[tuple[int, dict[str, Any]]], round_id: int,
+                 organisation_link: str, domain_link: str) -> Markup:
+    """The rows of one umbrella's laggards, made here rather than in the template: at
+    national scale (thousands of domains, each with its misses) the template's per-cell
+    calls took seconds. Every value is escaped as the template would; each distinct label
+    is looked up once."""
+    label: dict[tuple[str, str], str] = {}
+
+    def said(kind: str, key: str) -> str:
+        found = label.get((kind, key))
+        if found is None:
+            found = {"kind": t.kind, "column": t.column, "status": t.status}[kind](key)
+            label[(kind, key)] = found
+        return found
+
+    deadline, rows = t("deadline"), []
+    for oid, o in orgs:
+        owner = (f'<td><a href="{escape(organisation_link.replace(ID_SLOT, str(oid)))}'
+                 f'?round={round_id}">{escape(o["organisation"])}</a></td>')
+        for d in o["domains"]:
+            misses = "".join(
+                f'<li>{escape(said("kind", m["kind"]))} {escape(said("column", m["column"]))} '
+                f'({escape(said("status", m["status"]))}, {escape(deadline)} '
+                f'{escape(m["deadline"])}): {escape(m["advice"][t.lang])}</li>'
+                for m in d["misses"])
+            rows.append(f'<tr>{owner}<td><a href="{escape(domain_link)}{escape(d["domain"])}'
+                        f'?round={round_id}">{escape(d["domain"])}</a>'
+                        f'{"*" if d.get("reaction") else ""}</td>\n<td><ul>{misses}</ul></td>'
+                        '</tr>\n')
+    return Markup("".join(rows))
 
 
 @router.get("/suppliers", name="suppliers")
 def suppliers(request: Request, round: int | None = None) -> Response:
-    info, data = _round_figures(request, round)
+    info, data, rounds = _round_figures(request, round)
     return page(request, "compare/suppliers.html.j2", info=info,
-                providers=data["figures"]["providers"],
-                rounds=queries.with_results(request.app.state.store))
+                providers=data["figures"]["providers"], rounds=rounds)

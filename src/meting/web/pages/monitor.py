@@ -1,10 +1,13 @@
 """Page 6, the scan monitor: rounds with state and progress (done/planned, tests per minute,
-expected end), counts of not_testable and error with their reasons; a coordinator starts,
-continues and stops a round here (the server's background worker, as ``meting run``)."""
+expected end), counts of not_testable and error with their reasons, and the Celery workers
+with what they run; a coordinator starts, continues and stops a round here (the server's
+background worker, with the executor of the ``dashboard_executor`` setting, as ``meting run``)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -12,6 +15,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from meting.run.cluster import Cluster, ask
 from meting.store import RoundInfo, Store, StoreError
 from meting.web import queries
 from meting.web.kept import Figures
@@ -22,6 +26,7 @@ router = APIRouter()
 WINDOW_MINUTES = 5
 SHOWN = 10  # most recent rounds on the monitor
 NO_RESULT = ("not_testable", "error")
+ASKED_FOR = 3.0  # seconds an answer of the workers is shown before they are asked again
 
 
 @dataclass(frozen=True)
@@ -32,21 +37,56 @@ class RoundProgress:
     no_result: dict[str, int]
     reasons: dict[str, list[tuple[str, int]]]
     running_here: bool
+    workers: list[str]  # Celery workers running tests of it now
 
 
-def round_progress(request: Request) -> list[RoundProgress]:
+class Workers:
+    """The Celery workers as they answered at most ASKED_FOR seconds ago (the monitor's
+    fragment is fetched every 2 s by every open monitor; the workers are asked once)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._app: Any = None
+        self._answer: tuple[float, Cluster] | None = None
+
+    def now(self, request: Request) -> Cluster:
+        with self._lock:
+            if self._answer is not None and time.monotonic() - self._answer[0] < ASKED_FOR:
+                return self._answer[1]
+            if self._app is None:
+                from meting.run.celery_app import make_app
+
+                self._app = make_app(request.app.state.settings)
+            found = ask(self._app)
+            self._answer = (time.monotonic(), found)
+            return found
+
+
+def cluster(request: Request) -> Cluster | None:
+    """The Celery workers, when the dashboard runs rounds on them (else None)."""
+    if request.app.state.settings.dashboard_executor != "celery":
+        return None
+    if not hasattr(request.app.state, "workers"):
+        request.app.state.workers = Workers()
+    found: Workers = request.app.state.workers
+    return found.now(request)
+
+
+def round_progress(request: Request, workers: Cluster | None = None) -> list[RoundProgress]:
     store: Store = request.app.state.store
     worker: RoundWorker = request.app.state.worker
     figures: Figures = request.app.state.figures
     found = []
     for light in list(reversed(queries.all_rounds(store)))[:SHOWN]:
-        if light.state == "finished" and light.done:
-            info, no_result = light, _no_result_kept(figures.of(light))
+        kept = figures.kept(light) if light.done else None
+        if kept is not None:
+            info, no_result = light, _no_result_kept(kept)
             recent, reasons = 0, dict[str, list[tuple[str, int]]]()
+        elif light.state == "finished":  # counted once per server: it no longer changes
+            info, no_result, reasons = finished_counts(request, light)
+            recent = 0
         else:  # counted afresh: it changes
-            info = store.round(light.id)
-            no_result = {s: sum(per.get(s, 0) for cols in info.counts.values()
-                                for per in cols.values()) for s in NO_RESULT}
+            info, no_result = _counted(store, light.id)
             recent, reasons = queries.progress(request.app.state.sessions, info.id,
                                                WINDOW_MINUTES)
         per_minute = recent / WINDOW_MINUTES
@@ -54,7 +94,36 @@ def round_progress(request: Request) -> list[RoundProgress]:
         if info.state == "running" and per_minute > 0:
             end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=info.pending / per_minute)
         found.append(RoundProgress(info, per_minute, end, no_result, reasons,
-                                   worker.state.round_id == info.id))
+                                   worker.state.round_id == info.id,
+                                   workers.of_round(info.id) if workers else []))
+    return found
+
+
+Reasons = dict[str, list[tuple[str, int]]]
+
+
+def _counted(store: Store, round_id: int) -> tuple[RoundInfo, dict[str, int]]:
+    info = store.round(round_id)
+    return info, {s: sum(per.get(s, 0) for cols in info.counts.values()
+                         for per in cols.values()) for s in NO_RESULT}
+
+
+def finished_counts(request: Request,
+                    light: RoundInfo) -> tuple[RoundInfo, dict[str, int], Reasons]:
+    """A finished round whose figures are not kept (e.g. imported, or finished elsewhere),
+    counted at its first showing and kept in the server: not computing its figures for
+    the monitor, and not counting it again on every refresh."""
+    state = request.app.state
+    if not hasattr(state, "finished_counts"):
+        state.finished_counts = {}
+    kept: dict[tuple[Any, ...], tuple[RoundInfo, dict[str, int], Reasons]] = \
+        state.finished_counts
+    key = (light.id, light.norm, light.finished_at, light.done)
+    found = kept.get(key)
+    if found is None:
+        info, no_result = _counted(request.app.state.store, light.id)
+        _, reasons = queries.progress(state.sessions, info.id, WINDOW_MINUTES)
+        found = kept[key] = (info, no_result, reasons)
     return found
 
 
@@ -67,8 +136,10 @@ def _no_result_kept(data: dict[str, Any]) -> dict[str, int]:
 
 def _context(request: Request) -> dict[str, Any]:
     worker: RoundWorker = request.app.state.worker
-    return {"progress": round_progress(request), "worker": worker.state,
-            "sets": request.app.state.store.domain_sets()}
+    workers = cluster(request)
+    return {"progress": round_progress(request, workers), "worker": worker.state,
+            "sets": request.app.state.store.domain_sets(), "cluster": workers,
+            "executor": worker.executor_name}
 
 
 @router.get("/monitor", name="monitor")

@@ -69,7 +69,8 @@ def _overview(request: Request, q: str = "") -> dict[str, Any]:
 @router.get("/registry", name="registry")
 async def registry(request: Request, q: str = "") -> Response:
     context = await run_in_threadpool(_overview, request, q)
-    return page(request, "registry/registry.html.j2", **context)
+    return page(request, "registry/registry.html.j2", done=request.query_params.get("done", ""),
+                **context)
 
 
 def _one_row(fields: dict[str, str]) -> bytes:
