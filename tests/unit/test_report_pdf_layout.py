@@ -62,6 +62,22 @@ def broken_words(document: Any) -> list[str]:
     return found
 
 
+def split_values(document: Any) -> list[str]:
+    """Table cells holding one value (a figure, a date: class 'num' or 'date') laid out on
+    more than one line, as '31 / december / 2017' in a narrow column."""
+    found = []
+    for page in document.pages:
+        for box in boxes(page._page_box):
+            element = getattr(box, "element", None)
+            if (getattr(box, "element_tag", "") != "td" or element is None
+                    or not {"num", "date"} & set(element.get("class", "").split())):
+                continue
+            lines = [line for line in boxes(box) if type(line).__name__ == "LineBox"]
+            if len(lines) > 1:
+                found.append(" ".join("".join(element.itertext()).split()))
+    return found
+
+
 def _whole(token: str, text: str) -> bool:
     return bool(re.search(rf"(^|\s|-){re.escape(token)}(\s|$)", text)) or bool(
         token.endswith("-") and re.search(rf"(^|\s){re.escape(token)}", text))
@@ -72,6 +88,7 @@ def test_the_demo_like_report_fits_the_page(lang: str) -> None:
     document = layout(hostile_analysis(), lang)
     assert overflows(document) == []
     assert broken_words(document) == []
+    assert split_values(document) == []
 
 
 def test_a_wide_round_with_large_counts_fits_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,6 +98,7 @@ def test_a_wide_round_with_large_counts_fits_the_page(monkeypatch: pytest.Monkey
     document = layout(wide_analysis(), "nl")
     assert overflows(document) == []
     assert broken_words(document) == []
+    assert split_values(document) == []
 
 
 def test_the_check_sees_a_table_that_runs_off(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -94,3 +112,11 @@ def test_the_check_sees_a_table_that_runs_off(monkeypatch: pytest.MonkeyPatch) -
                     "</table><style>th { overflow-wrap: anywhere }</style>").render()
     assert overflows(document)
     assert broken_words(document)
+
+
+def test_the_check_sees_a_date_split_over_lines() -> None:
+    from weasyprint import HTML
+
+    document = HTML(string="<table style='width: 60px'><tr><td class='date'>31 december 2017"
+                           "</td></tr></table>").render()
+    assert split_values(document) == ["31 december 2017"]

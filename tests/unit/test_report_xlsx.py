@@ -5,6 +5,7 @@ domains' detail pages, owner columns; formulas from the wild neutralised."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import pytest
@@ -92,5 +93,15 @@ def test_the_ods_has_the_same_sheets_words_filters_and_frozen_headers() -> None:
         assert f'table:name="{name}"' in content
     assert "gezakt" in content and "report-2021-11-details/gem-b.nl.html" in content
     assert 'table:display-filter-buttons="true"' in content
-    assert "VerticalSplitPosition" in settings
+    # LibreOffice's loader (ScViewDataTable::ReadUserDataSequence): split mode 2 is a fixed
+    # split, its position the number of frozen columns (horizontal) and rows (vertical)
+    web = re.search(r'config:name="Web">(.*?)</config:config-item-map-entry>', settings)
+    assert web is not None
+    items = dict(re.findall(r'config:name="(\w+)" config:type="\w+">(\d+)<', web.group(1)))
+    assert {k: items[k] for k in ("HorizontalSplitMode", "HorizontalSplitPosition",
+                                  "VerticalSplitMode", "VerticalSplitPosition")} == {
+        "HorizontalSplitMode": "2", "HorizontalSplitPosition": "1",
+        "VerticalSplitMode": "2", "VerticalSplitPosition": "1"}
+    # a link beside the file: ODF reads a relative link as if the document were a folder
+    assert 'xlink:href="../report-2021-11-details/gem-b.nl.html"' in content
     assert "'=cmd|' /C calc'!A0" in content.replace("&apos;", "'")

@@ -12,6 +12,9 @@ from markupsafe import Markup
 PALETTE = ("#154273", "#e17000", "#39870c", "#a90061", "#007bc7", "#673327", "#ca005d",
            "#777c00", "#42145f", "#d52b1e")
 MARKERS = ("circle", "square", "triangle", "diamond", "cross")
+# A dash pattern per series too: where two series have the same values the later line lies
+# on the earlier one, and only its gaps let the earlier colour show.
+DASHES = ("", "8,5", "2,4", "10,4,2,4", "5,3")
 FONT = "font-family='DejaVu Sans, Arial, sans-serif'"
 
 
@@ -75,10 +78,11 @@ def line_chart(title: str, x_labels: Sequence[str],
                      f"text-anchor='middle' fill='#555'>{escape(label)}</text>")
     for n, (name, values) in enumerate(series):
         colour, marker = PALETTE[n % len(PALETTE)], MARKERS[n % len(MARKERS)]
-        parts += _polyline(values, xy, colour, marker)
+        dash = _dash(DASHES[n % len(DASHES)])
+        parts += _polyline(values, xy, colour, marker, dash=dash)
         lx, ly = (n % per_row) * (width // per_row), top + plot_h + 30 + 16 * (n // per_row)
         parts.append(f"<line x1='{lx}' y1='{ly - 4}' x2='{lx + 16}' y2='{ly - 4}' "
-                     f"stroke='{colour}' stroke-width='2.5'/>"
+                     f"stroke='{colour}' stroke-width='2.5'{dash}/>"
                      f"{_marker(marker, lx + 8, ly - 4, colour)}"
                      f"<text x='{lx + 22}' y='{ly}' {FONT} font-size='11'>{escape(name)}</text>")
     parts.append("</svg>")
@@ -151,8 +155,13 @@ def _marker(shape: str, x: float, y: float, colour: str, r: float = 3.5) -> str:
     return f"<circle cx='{x:.1f}' cy='{y:.1f}' r='{r:.1f}' fill='{colour}'/>"
 
 
+def _dash(pattern: str) -> str:
+    return f" stroke-dasharray='{pattern}'" if pattern else ""
+
+
 def _polyline(values: Sequence[float | None], xy: Callable[[int, float], tuple[float, float]],
-              colour: str, marker: str = "circle", radius: float = 3.5) -> list[str]:
+              colour: str, marker: str = "circle", radius: float = 3.5,
+              dash: str = "") -> list[str]:
     parts: list[str] = []
     run: list[tuple[float, float]] = []
     for i, v in enumerate([*values, None]):
@@ -162,7 +171,7 @@ def _polyline(values: Sequence[float | None], xy: Callable[[int, float], tuple[f
         if run:
             points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
             parts.append(f"<polyline class='line' points='{points}' fill='none' "
-                         f"stroke='{colour}' stroke-width='2.5'/>")
+                         f"stroke='{colour}' stroke-width='2.5'{dash}/>")
             parts += [_marker(marker, x, y, colour, radius) for x, y in run]
         run = []
     return parts

@@ -9,6 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from babel import Locale
+from babel.lists import format_list
 from babel.numbers import format_decimal
 
 from meting.analysis.rounding import Rounding
@@ -49,6 +50,10 @@ class Numbers:
         if not signed or shown == 0:
             return text
         return ("+" if shown > 0 else "−") + text
+
+    def join(self, items: list[str], style: str = "standard") -> str:
+        """'a, b en c' / 'a, b and c'; style 'or': '0% of 100%' / '0% or 100%'."""
+        return str(format_list(items, style=style, locale=self.lang))  # type: ignore[arg-type]
 
     def plural(self, n: int) -> str:
         """The CLDR plural category of n in the language ('one', 'other')."""

@@ -9,6 +9,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from meting.report.safety import spreadsheet_text
@@ -47,9 +48,13 @@ def sheet_names(tables: Sequence[Table]) -> list[str]:
 def _value(table: Table, column: int, value: Any) -> tuple[Any, str | None]:
     """The cell's value (a status as its word) and its status, if it is one."""
     if table.status_from is not None and column >= table.status_from and value:
-        words = table.texts or Texts("nl")
-        return words.status(str(value)), str(value)
+        return _status_word(table.texts.lang if table.texts else "nl", str(value)), str(value)
     return spreadsheet_text(value if value is not None else ""), None
+
+
+@cache
+def _status_word(lang: str, status: str) -> str:
+    return Texts(lang).status(status)
 
 
 def _widths(table: Table) -> list[float]:
@@ -61,44 +66,76 @@ def _widths(table: Table) -> list[float]:
     return [min(MAX_WIDTH, max(MIN_WIDTH, w + 2)) for w in widths]
 
 
+class _XlsxCells:
+    """Cells for a write-only workbook. Each style (header, link, a status's fill) is made
+    once, on a model cell; a styled cell copies the model's style ids. Plain values stay
+    plain: openpyxl then makes no cell object for them."""
+
+    def __init__(self, book: Any) -> None:
+        from openpyxl.cell import Cell
+        from openpyxl.styles import Alignment, Font, PatternFill
+
+        self._cell_type = Cell
+        sheet = book.create_sheet("models")
+
+        def model(**style: Any) -> Any:
+            cell = Cell(sheet, row=1, column=1)
+            for key, value in style.items():
+                setattr(cell, key, value)
+            return cell._style
+
+        self.header = model(font=Font(bold=True), fill=PatternFill("solid", fgColor=HEADER_FILL),
+                            alignment=Alignment(wrap_text=True, vertical="top"))
+        self.link = model(font=Font(color="154273", underline="single"))
+        self.fills = {s: model(fill=PatternFill("solid", fgColor=c)) for s, c in FILLS.items()}
+        book.remove(sheet)
+
+    def styled(self, sheet: Any, value: Any, style: Any) -> Any:
+        cell = self._cell_type(sheet, row=1, column=1, value=value, style_array=style)
+        if isinstance(value, str):
+            cell.data_type = "s"  # never a formula, whatever the text
+        return cell
+
+    def plain(self, sheet: Any, value: Any) -> Any:
+        if value == "":
+            return None  # no cell at all: an empty one reads the same and costs an element
+        if isinstance(value, str) and value.startswith("="):
+            return self.styled(sheet, value, None)
+        return value
+
+
 def write_xlsx(tables: Sequence[Table]) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    book = Workbook()
-    book.remove(book.active)
-    bold, fills = Font(bold=True), {s: PatternFill("solid", fgColor=c) for s, c in FILLS.items()}
-    head_fill, link_font = PatternFill("solid", fgColor=HEADER_FILL), Font(color="154273",
-                                                                         underline="single")
+    book = Workbook(write_only=True)
+    cells = _XlsxCells(book)
     for table, name in zip(tables, sheet_names(tables), strict=True):
         sheet = book.create_sheet(name)
-        sheet.append([spreadsheet_text(h) for h in table.header])
-        for cell in sheet[1]:
-            cell.font, cell.fill = bold, head_fill
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for number, row in enumerate(table.rows):
-            values = [_value(table, i, v) for i, v in enumerate(row)]
-            sheet.append([v for v, _ in values])
-            for i, (_, status) in enumerate(values):
-                cell = sheet.cell(row=number + 2, column=i + 1)
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # never a formula, whatever the text
-                if status in fills:
-                    cell.fill = fills[status]
-            link = table.links[number] if number < len(table.links) else None
-            if link:
-                cell = sheet.cell(row=number + 2, column=1)
-                cell.hyperlink, cell.font = link, link_font
         for i, width in enumerate(_widths(table), start=1):
             sheet.column_dimensions[get_column_letter(i)].width = width
         sheet.freeze_panes = "B2" if len(table.header) > 2 else "A2"
         if table.rows:
             sheet.auto_filter.ref = (f"A1:{get_column_letter(len(table.header))}"
                                      f"{len(table.rows) + 1}")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        sheet.append([cells.styled(sheet, spreadsheet_text(h), cells.header)
+                      for h in table.header])
+        for number, row in enumerate(table.rows):
+            out = []
+            for i, value in enumerate(row):
+                shown, status = _value(table, i, value)
+                fill = cells.fills.get(status or "")
+                out.append(cells.plain(sheet, shown) if fill is None
+                           else cells.styled(sheet, shown, fill))
+            link = table.links[number] if number < len(table.links) else None
+            if link and row:
+                first = cells.styled(sheet, _value(table, 0, row[0])[0], cells.link)
+                first.hyperlink = link
+                out[0] = first
+            sheet.append(out)
+    out_file = io.BytesIO()
+    book.save(out_file)
+    return out_file.getvalue()
 
 
 def write_ods(tables: Sequence[Table]) -> bytes:
@@ -151,8 +188,10 @@ def write_ods(tables: Sequence[Table]) -> bytes:
             sheet.addElement(row)
         doc.spreadsheet.addElement(sheet)
         if table.rows:
+            # LibreOffice's name for a sheet's own filter range (the one it shows as the
+            # sheet's autofilter and exports as such); a named range would be a database.
             ranges.addElement(DatabaseRange(
-                name=f"filter{n}", displayfilterbuttons="true",
+                name=f"__Anonymous_Sheet_DB__{n}", displayfilterbuttons="true",
                 targetrangeaddress=f"'{name}'.A1:'{name}'.{_column(len(table.header))}"
                                    f"{len(table.rows) + 1}"))
         views.addElement(_frozen(name, 1 if len(table.header) > 2 else 0, ConfigItemMapEntry,
@@ -180,11 +219,17 @@ def _ods_cell(value: Any, style: Any, link: str | None, cell_type: Any, para: An
         cell.setAttribute("stylename", style)
     p = para()
     if link:
-        p.addElement(anchor(href=link, text=str(value)))
+        p.addElement(anchor(href=ods_href(link), text=str(value)))
     else:
         p.addText(str(value))
     cell.addElement(p)
     return cell
+
+
+def ods_href(link: str) -> str:
+    """ODF resolves a relative link inside the document as if the file were a folder
+    (LibreOffice writes a file beside it as '../file'); a link with a scheme stays."""
+    return link if re.match(r"[a-z][a-z0-9+.-]*:", link, re.I) else f"../{link}"
 
 
 def _frozen(name: str, columns: int, entry_type: Any, item: Any) -> Any:

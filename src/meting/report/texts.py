@@ -67,7 +67,10 @@ class Texts:
 
     def mark(self, status: str) -> str:
         entry = _texts()["statuses"].get(status)
-        return str(entry["mark"]) if entry else status
+        if not entry:
+            return status
+        mark = entry["mark"]
+        return str(mark[self.lang] if isinstance(mark, dict) else mark)
 
     def provider(self, name: str) -> str:
         """Provider names as they are, except the two groups the analysis makes."""
@@ -79,4 +82,4 @@ class Texts:
 
 
 def texts_version() -> str:
-    return f"{_texts()['name']} {_texts()['version']}"
+    return str(_texts()["version"])

@@ -369,15 +369,14 @@ class ReportView:
         return self.num.rate_n(s.share, s.domains)
 
     def catalogue_version(self) -> str:
-        c = catalogue()
-        return f"{c.name} {c.version}"
+        return self.t("version_n", version=catalogue().version)
 
     # -- 6. background ---------------------------------------------------------------------
     def versions(self) -> list[tuple[str, str]]:
         return [(self.t("norm_version"), norm_name(self.round.norm, self.lang)),
-                (self.t("counting_rules"), self.rules.label),
+                (self.t("counting_rules"), self.t("version_n", version=self.rules.version)),
                 (self.t("catalogue"), self.catalogue_version()),
-                (self.t("texts_version"), texts_version())]
+                (self.t("texts_version"), self.t("version_n", version=texts_version()))]
 
     def rule_lines(self) -> list[tuple[str, str]]:
         r = self.rules
@@ -388,15 +387,16 @@ class ReportView:
             (self.t("rules_not_compliant"), ", ".join(self.t.status(s) for s in statuses
                                                       if s in r.not_compliant)),
             (self.t("rules_excluded"), ", ".join(self.t.status(s) for s in r.excluded)),
-            *[(f"{self.t('rules_layer')} ({self.t.kind(k)})",
-               ", ".join(self.t.column(c) for c in cols)) for k, cols in r.layer_average.items()],
+            *[(self.t("rules_layer", kind=self.t.kind(k).lower()),
+               self.num.join([self.t.column(c) for c in cols]))
+              for k, cols in r.layer_average.items()],
             *self.review_lines(),
             (self.t("rules_rounding"), self.t(
                 "rules_rounding_text", print=r.rounding.print_decimals,
                 json=r.rounding.json_decimals, mode=self.t(f"mode_{r.rounding.mode}"))),
             (self.t("rules_near_target"), self.t(
                 "rules_near_target_text", decimals=r.rounding.near_decimals,
-                targets=", ".join(f"{t}%" for t in r.rounding.near_targets))),
+                targets=self.num.join([f"{t}%" for t in r.rounding.near_targets], "or"))),
         ]
 
     def review_lines(self) -> list[tuple[str, str]]:
@@ -409,8 +409,7 @@ class ReportView:
         explained = self.t("rules_explanations_counted" if rules.explanations_change_figures
                            else "rules_explanations_shown", n=counts.explanations,
                            counted=counts.explanations_counted)
-        return [(f"{self.t('rules_retests')} ({rules.retests_rule})", retests),
-                (f"{self.t('rules_explanations')} ({rules.explanations_rule})", explained)]
+        return [(self.t("rules_retests"), retests), (self.t("rules_explanations"), explained)]
 
     def counts(self) -> dict[str, int]:
         return {k: len(self.round.of_kind(k)) for k in ("web", "mail")}
