@@ -37,6 +37,8 @@ def read_drafts(path: Path, problems: Problems, encoding: str | None = None,
         raise ListFileError(f"{path.name} is empty: it needs a header line and a row per domain")
     header = read_header(*first, problems)
     if header is None:
+        for _ in rows:  # the file is still read to its end: an unreadable file says so
+            pass
         return iter(())
     ahead = next(rows, None)
     return _drafts(header, itertools.chain([ahead] if ahead else [], rows), problems)
