@@ -105,19 +105,18 @@ def read_csv(text: str) -> Table:
 def iter_csv(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
     lines = iter(lines)
     skipped: list[str] = []
-    for line in lines:  # blank lines before the header
-        skipped.append(line)
-        if line.strip():
+    for text in lines:  # blank lines before the header
+        skipped.append(text)
+        if text.strip():
             break
-    reader = csv.reader(itertools.chain(skipped, lines), delimiter=sniff_delimiter(skipped[-1]
-                                                                                   if skipped
-                                                                                   else ""))
+    header = skipped[-1] if skipped else ""
+    reader = csv.reader(itertools.chain(skipped, lines), delimiter=sniff_delimiter(header))
     previous = 0
     try:
         for cells in reader:
-            line, previous = previous + 1, reader.line_num
+            number, previous = previous + 1, reader.line_num
             if any(cell.strip() for cell in cells):
-                yield line, [restore(cell) for cell in cells]
+                yield number, [restore(cell) for cell in cells]
     except csv.Error as exc:
         raise ListFileError(f"line {previous + 1}: not readable as CSV: {exc}") from exc
 

@@ -19,7 +19,6 @@ from sqlalchemy import (
     Column,
     Integer,
     MetaData,
-    String,
     Table,
     Text,
     insert,
