@@ -2,11 +2,12 @@
 
 Not a test. Brings up a lab with --domains N (own prefix), imports its registry, plans a
 round over the generated domains and runs it with `meting run --round ID` in the scanner
-namespace (--processes P: P runners on the same round, each taking every P-th test).
+namespace (one command, a runner per core; --processes P: P commands started here, each
+--part I/P of the round).
 Prints domains per minute, DNS queries and TLS handshakes per domain (summed from the
 stored evidence), the runners' peak memory and the database size per 1,000 domains.
 
-    .venv/bin/python bench/round.py --domains 1000 [--processes 2] [--keep-lab]
+    .venv/bin/python bench/round.py --domains 1000 [--processes P] [--profile FILE] [--keep-lab]
 
 Most generated lab domains share one web server (as at a real hosting provider), so the
 politeness limit (``per_address`` exchanges at once per address, shared by the
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,7 +29,7 @@ from typing import Any
 os.environ.setdefault("METING_LAB_PREFIX", "mtr-")
 os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-round")
 
-from proc import cpu_seconds, high_water_mib
+from proc import resident_mib, tree
 
 from meting.lab import lab, netns
 from meting.registry.lists import read_list
@@ -57,29 +59,37 @@ def plan(url: str, registry: str) -> tuple[int, int]:
 
 
 def run(info: dict[str, Any], url: str, round_id: int, processes: int,
-        settings: dict[str, int | None]) -> tuple[float, float, float]:
-    """Wall time, the largest runner's peak memory and the runners' CPU time (sampled)."""
+        settings: dict[str, int | None], profile: str | None) -> tuple[float, float, float]:
+    """Wall time, the runners' peak memory together (sampled) and their CPU time.
+
+    ``processes`` 0: one `meting run --round ID`, which starts a runner per core itself;
+    P > 0: P commands with --part I/P, started here."""
     env = [f"METING_RESOLVER={info['resolver']}", f"METING_TRUST_STORE={info['trust_store']}",
            f"METING_RPKI_VRPS={info['rpki_vrps']}", f"METING_RPKI_ROUTES={info['rpki_routes']}",
            f"METING_DATABASE={url}", f"METING_ALLOWED_NETWORKS={netns.LAB_NETWORKS}"]
     env += [f"METING_{k.upper()}={v}" for k, v in settings.items() if v]
+    parts = [["--part", f"{i}/{processes}"] for i in range(processes)] or [[]]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.monotonic()
     procs = []
-    for i in range(processes):
+    for i, part in enumerate(parts):
         argv = ["env", *env, sys.executable, "-m", "meting.cli", "run", "--round",
-                str(round_id), "--part", f"{i}/{processes}"]
+                str(round_id), *part]
+        if profile:  # py-spy samples the thread holding the GIL: where Python spends its CPU
+            argv = ["py-spy", "record", "--format", "raw", "--gil", "--rate", "50",
+                    "--subprocesses", "--output", f"{profile}.{i}", "--", *argv]
         procs.append(subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv),
                                       stdout=subprocess.DEVNULL))
     peak = 0.0
-    cpu = dict.fromkeys((p.pid for p in procs), 0.0)
     while any(p.poll() is None for p in procs):
-        peak = max([peak, *(high_water_mib(p.pid) for p in procs)])
-        cpu.update({p.pid: max(cpu[p.pid], cpu_seconds(p.pid)) for p in procs})
+        peak = max(peak, sum(resident_mib(q) for p in procs for q in tree(p.pid)))
         time.sleep(0.5)
     seconds = time.monotonic() - started
     codes = [p.wait() for p in procs]
-    assert codes == [0] * processes, codes
-    return seconds, peak, sum(cpu.values())
+    assert codes == [0] * len(procs), codes
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return seconds, peak, cpu
 
 
 def totals(url: str, round_id: int) -> dict[str, int]:
@@ -98,13 +108,18 @@ def totals(url: str, round_id: int) -> dict[str, int]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--domains", type=int, default=1000)
-    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--processes", type=int, default=0,
+                        help="0 (default): one meting run, a runner per core; P: P runners "
+                        "started here with --part I/P")
     parser.add_argument("--concurrency", type=int, default=None,
                         help="tests at once per process (default: the settings')")
     parser.add_argument("--per-address", type=int, default=None,
                         help="exchanges at once per server address (default: the settings'; "
                         "most generated lab domains share one web server)")
     parser.add_argument("--keep-lab", action="store_true")
+    parser.add_argument("--profile", metavar="FILE",
+                        help="sample each runner with py-spy (on PATH) into FILE.I, collapsed "
+                        "stacks; bench/profile_top.py summarises them")
     args = parser.parse_args()
     info = lab.up(args.domains)
     with tempfile.TemporaryDirectory(prefix="meting-bench-") as tmp:
@@ -113,19 +128,19 @@ def main() -> None:
         round_id, domains = plan(url, info["registry"])
         seconds, peak_mib, cpu = run(info, url, round_id, args.processes,
                                 {"concurrency": args.concurrency,
-                                 "per_address": args.per_address})
+                                 "per_address": args.per_address}, args.profile)
         found = totals(url, round_id)
         size = sum(f.stat().st_size for f in Path(tmp).iterdir())
     print(f"domains                  {domains} (web + mail test each, {found['tests']} stored)")
-    print(f"runner processes         {args.processes} (concurrency "
+    print(f"runner processes         {args.processes or 'one per core'} (concurrency "
           f"{args.concurrency or 'default'}, per address {args.per_address or 'default'})")
     print(f"wall time                {seconds:.1f} s")
     print(f"domains per minute       {domains / seconds * 60:.0f}")
     print(f"DNS queries per domain   {found['dns_queries'] / domains:.1f}")
     print(f"handshakes per domain    {found['handshakes'] / domains:.1f}")
     print(f"not testable tests       {found['not_testable']}")
-    print(f"runner CPU per domain    {cpu / domains * 1000:.0f} ms (sampled every 0.5 s)")
-    print(f"runner peak memory       {peak_mib:.0f} MiB (largest process)")
+    print(f"runner CPU per domain    {cpu / domains * 1000:.0f} ms (all runner processes)")
+    print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
     print(f"database per 1,000 dom.  {size / domains * 1000 / 2**20:.1f} MiB")
     if not args.keep_lab:
         lab.down()

@@ -167,6 +167,8 @@ def run_round(
         norm: Annotated[str | None, typer.Option(help="norm version to judge by")] = None,
         label: Annotated[str | None, typer.Option(help="label of a new round")] = None,
         concurrency: Annotated[int | None, typer.Option(help="tests at once")] = None,
+        processes: Annotated[int | None, typer.Option(
+            help="runner processes on this machine (default: one per core)")] = None,
         part: Annotated[str | None, typer.Option(
             help="I/P: only tests with id mod P = I (P processes on one round, "
             "each with 1/P of per_address)")] = None,
@@ -195,7 +197,8 @@ def run_round(
                 raise command.CommandError("--watch needs the round to watch: --round ID")
             raise typer.Exit(watch_round(console, round_id, {}))
         code = command.run(console, set_name, round_id,
-                           {"norm": norm, "concurrency": concurrency}, label, part, executor)
+                           {"norm": norm, "concurrency": concurrency, "processes": processes},
+                           label, part, executor)
     except command.CommandError as exc:
         fail(str(exc))
     raise typer.Exit(code)
@@ -335,6 +338,19 @@ app.command("serve")(cli_user.serve)
 from meting import cli_review  # noqa: E402  (the review cycle's commands)
 
 cli_review.register(app)
+
+from meting import cli_internetnl  # noqa: E402  (Internet.nl's batch API, meting compare)
+
+cli_internetnl.register(app)
+
+from meting import cli_monitor, cli_standards  # noqa: E402  (the annual monitor's commands)
+
+app.add_typer(cli_standards.app, name="standards")
+app.add_typer(cli_monitor.app, name="monitor")
+
+from meting import cli_discovery  # noqa: E402  (discovery's commands)
+
+cli_discovery.register(app)
 
 if __name__ == "__main__":
     app()

@@ -88,15 +88,18 @@ def check(kind: str, typed: str, as_json: bool, show_evidence: bool,
 
 def input_error(evidence: dict[str, Any], judged: dict[str, Any], lang: str) -> str | None:
     """The explanation to stop with when the name or its name servers do not exist."""
-    from meting.checks.unprobed import missing_name, nameservers_not_found
-    from meting.probe.evidence import DnsAnswer
+    from meting.checks.unprobed import failed_lookups, missing_name, nameservers_not_found
+    from meting.evidence.models import NotTestableEvidence
+    from meting.evidence.validate import typed
 
-    found = missing_name(evidence)
+    model = typed(evidence)
+    if isinstance(model, NotTestableEvidence):
+        return None
+    found = missing_name(model)
     if found is None:
-        answered = [DnsAnswer.from_dict(ns["failed"]) for ns in evidence["nameservers"]
-                    if "failed" in ns]
+        answered = failed_lookups(model)
         if answered and answered[0].ok:  # answered: there are none, not "no answer"
-            found = nameservers_not_found(evidence)
+            found = nameservers_not_found(model)
     return getattr(found.explanation, lang) if found else None
 
 

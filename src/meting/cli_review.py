@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def register(app: typer.Typer) -> None:
 
 
 def fail(message: str) -> None:
-    errors.print(f"[bold red]error:[/] {message}")
+    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(2)
 
 
@@ -67,13 +68,14 @@ def cycle() -> Iterator[Cycle]:
     from meting.review.cron import CronError
     from meting.review.cycle import Cycle
     from meting.review.mailer import MailSettingsError
+    from meting.run.requests import CommandError
     from meting.store import Store, StoreError
 
     try:
         loaded = settings.load()
         with Store.open(loaded.database) as store:
             yield Cycle(store, loaded, dt.date.today())
-    except (StoreError, ValueError, CronError, MailSettingsError) as exc:
+    except (StoreError, ValueError, CronError, MailSettingsError, CommandError) as exc:
         fail(str(exc))
 
 
@@ -89,6 +91,9 @@ def deliver(c: Cycle) -> None:
                       "they are sent by meting mail send or meting scheduler")
         return
     done = deliver_due(c.review, c.settings)
+    if done.stopped:
+        errors.print(f"[yellow]mails not sent[/]: {escape(done.stopped)}", soft_wrap=True)
+        return
     note = f", {done.failed} failed (retried later; meting mail list)" if done.failed else ""
     console.print(f"mails: {done.sent} sent{note}")
 
@@ -257,12 +262,18 @@ def retest(domain: Annotated[str, typer.Argument(help="the domain to test again"
            kind: Annotated[str | None, typer.Option("--kind", help="only web or mail")] = None,
            by: Annotated[str, typer.Option("--by", help="who asks (organisation name or "
                                                        "coordinator)")] = "coordinator",
+           executor: Annotated[str | None, typer.Option(
+               help="local or celery (default: the review_executor setting)")] = None,
            ) -> None:
     """Test a domain of a round again now (during its review); stored beside the original."""
+    import dataclasses
+
     if kind not in (None, "web", "mail"):
         fail(f"--kind {kind!r}: web or mail")
     kinds = (kind,) if kind else ("web", "mail")
     with cycle() as c:
+        if executor is not None:
+            c.settings = dataclasses.replace(c.settings, review_executor=executor)
         run = c.retest(round_ref, domain.lower().rstrip("."), by, kinds)
         table = Table("kind", "column", "round", "re-test")
         for r in run.retests:
@@ -353,6 +364,8 @@ def mail_send() -> None:
         if not cy.settings.smtp_host:
             fail("no SMTP relay is set (smtp_host in meting.toml or METING_SMTP_HOST)")
         done = deliver_due(cy.review, cy.settings)
+        if done.stopped:
+            fail(f"{done.stopped} ({done.sent} sent before)" if done.sent else done.stopped)
         console.print(f"mails: {done.sent} sent, {done.failed} failed, "
                       f"{done.uncertain} left uncertain by a stopped process")
 
@@ -422,15 +435,21 @@ def schedule_remove(schedule_id: int) -> None:
 def scheduler(interval: Annotated[float, typer.Option(help="seconds between passes")] = 60,
               once: Annotated[bool, typer.Option("--once", help="one pass, then stop")]
               = False,
-              executor: Annotated[str, typer.Option(
-                  help="local or celery: who runs the scheduled rounds")] = "local") -> None:
+              executor: Annotated[str | None, typer.Option(
+                  help="local or celery: who runs the scheduled rounds and re-tests "
+                       "(default: the review_executor setting)")] = None) -> None:
     """The long-running process: scheduled rounds, laggard re-tests, closing reviews, mail."""
+    import dataclasses
+
+    from meting.review.retest import check_executor
     from meting.review.scheduler import run_forever, tick
 
-    if executor not in ("local", "celery"):
+    if executor not in (None, "local", "celery"):
         fail(f"--executor {executor!r}: local or celery")
     with cycle() as c:
         cy = c
+        executor = executor or cy.settings.review_executor
+        check_executor(dataclasses.replace(cy.settings, review_executor=executor))
         if once:
             for line in tick(cy.store, cy.settings, console, executor=executor):
                 console.print(line)

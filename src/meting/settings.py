@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,8 @@ class Settings:
     database: str = "sqlite:///meting.db"
     norm: str = "2025"  # new rounds: NCSC TLS guidelines 2025-05 (norms/versions/2025.yaml)
     lang: str = "nl"  # language of `meting check` (nl or en)
-    concurrency: int = 200
+    concurrency: int = 200  # tests at once in a round, over all its runner processes
+    processes: int = 0  # runner processes of `meting run`; 0: one per core of the machine
     per_address: int = 4  # concurrent tests per server address
     dns_timeout: float = 3.0
     connect_timeout: float = 5.0
@@ -49,16 +50,35 @@ class Settings:
     # (loopback, private, documentation, ...; see probe/guard.py), comma-separated CIDRs.
     # Empty: none. The lab sets its own ranges; nothing else should need this.
     allowed_networks: str = ""
+    # discovery (meting discover): DNS questions per second from one run, at most
+    discovery_rate: float = 20.0
     # Mail of the review cycle (meting.review): the SMTP relay that takes it, how to talk
     # to it (security: none, starttls or tls), who it is from, and the dashboard it links to
     smtp_host: str = ""  # empty: mails are queued and recorded, not sent
     smtp_port: int = 25
     smtp_security: str = "starttls"
-    smtp_user: str = ""
-    smtp_password: str = ""
+    # PEM file of the CAs that may sign the relay's certificate; empty: the system's
+    smtp_ca_file: str = ""
+    smtp_user: str = ""  # empty: no login (SMTP AUTH) at the relay
+    smtp_password: str = field(default="", repr=False)  # never shown
     mail_sender: str = "meting@localhost"
     mail_interval: float = 0.0  # seconds between two mails (a relay's rate limit)
     dashboard_url: str = "http://localhost:8000"
+    # who runs re-tests (and, unless `meting scheduler --executor` says, scheduled rounds):
+    # local (this process) or celery (the workers of `meting worker`, as `meting run
+    # --executor celery`)
+    review_executor: str = "local"
+    # Internet.nl's batch API v2 (meting internetnl; docs/internetnl.md): its address up to
+    # and including the version, the account, and the terms kept to (0: the values of
+    # internetnl/data/terms.yaml). The password never appears in a repr or a message.
+    internetnl_url: str = "https://batch.internet.nl/api/batch/v2"
+    internetnl_user: str = ""
+    internetnl_password: str = field(default="", repr=False)
+    internetnl_max_domains: int = 0
+    internetnl_requests_per_week: int = 0
+    internetnl_poll: float = 30.0  # seconds before the first status poll; grows 1.5 times
+    internetnl_poll_max: float = 900.0  # the longest wait between two polls
+    internetnl_retries: int = 8  # failed calls in a row (5xx, no answer) before stopping
 
 
 def load(overrides: dict[str, Any] | None = None) -> Settings:

@@ -8,8 +8,9 @@ from typing import Any
 
 from meting import norms
 from meting.checks import tests
-from meting.evidence import checked
-from meting.evidence.validate import stamped
+from meting.checks.not_testable import judge_not_testable
+from meting.evidence.models import NotTestableEvidence
+from meting.evidence.validate import Typed, model_of, stamped, typed
 from meting.probe import guard, politeness
 from meting.probe.collect import collect_mail, collect_web
 from meting.probe.dns import DnsClient
@@ -34,8 +35,7 @@ async def run_test(kind: str, target: str, settings: Settings, routing: RoutingD
     with guard.allowing(settings):
         evidence = await _collect(collect, target, settings, client, routing)
     evidence["dns_queries"] = client.queries_sent
-    checked(stamped(evidence))
-    return evidence, judge(kind, evidence, settings.norm)
+    return evidence, judge_typed(typed(stamped(evidence)), settings.norm)
 
 
 async def _collect(collect: Any, target: str, settings: Settings, client: DnsClient,
@@ -47,8 +47,22 @@ async def _collect(collect: Any, target: str, settings: Settings, client: DnsCli
 
 
 def judge(kind: str, evidence: dict[str, Any], norm_version: str) -> dict[str, Any]:
-    """Columns and subtests of stored evidence under a norm version (no network)."""
-    norm = norms.load(norm_version)
-    if kind == "web":
-        return tests.split(tests.judge_web(evidence, norm), tests.WEB_COLUMNS)
-    return tests.split(tests.judge_mail(evidence, norm), tests.MAIL_COLUMNS)
+    """Columns and subtests of evidence of any version (an older one is upgraded first)
+    under a norm version, without the network. The evidence becomes its typed model here,
+    once; the checks read only the model."""
+    return judge_typed(typed_evidence(kind, evidence), norm_version)
+
+
+def typed_evidence(kind: str, evidence: dict[str, Any]) -> Typed:
+    """The evidence of a ``kind`` test, of any version, as the current model."""
+    model = model_of(evidence)
+    if model.kind != kind:
+        raise ValueError(f"{kind} test with {model.kind} evidence of {model.target}")
+    return model
+
+
+def judge_typed(evidence: Typed, norm_version: str) -> dict[str, Any]:
+    """Columns and subtests (the JSON shape of ``meting check --json``) of typed evidence."""
+    if isinstance(evidence, NotTestableEvidence):
+        return judge_not_testable(evidence)
+    return tests.judge(evidence, norms.load(norm_version))

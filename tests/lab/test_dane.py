@@ -15,6 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from meting.checks import dane
+from meting.evidence.models import MxHost
 from tests.lab.conftest import Lab
 
 pytestmark = pytest.mark.lab
@@ -44,12 +45,14 @@ def presented_chain(lab: Lab, address: str) -> list[str]:
             for c in certs]
 
 
-def with_real_chains(lab: Lab, entry: dict[str, Any]) -> dict[str, Any]:
+def with_real_chains(lab: Lab, entry: dict[str, Any]) -> MxHost:
+    """The MX entry with, per address, the chain openssl saw instead of the probe's."""
     scans = {}
     for address in addresses(entry):
-        scans[address] = {"connected": True, "starttls_offered": True,
-                          "handshake_error": None, "chain": presented_chain(lab, address)}
-    return {**entry, "starttls": scans}
+        scans[address] = {**entry["starttls"][address], "connected": True,
+                          "starttls_offered": True, "handshake_error": None,
+                          "chain": presented_chain(lab, address)}
+    return MxHost.model_validate_json(json.dumps({**entry, "starttls": scans}))
 
 
 def addresses(entry: dict[str, Any]) -> list[str]:

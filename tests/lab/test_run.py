@@ -91,6 +91,25 @@ def wait_for_done(db: Path, round_id: int, at_least: int, proc: subprocess.Popen
     raise AssertionError(f"fewer than {at_least} tests stored; run ended: {proc.poll()}")
 
 
+def runners_of(db: Path) -> list[int]:
+    """Processes running with this database (the command and its helper processes)."""
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if f"METING_DATABASE=sqlite:///{db}\0".encode() in environ.read_bytes():
+                found.append(int(environ.parent.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def no_runner_left(db: Path, wait: float = 30) -> bool:
+    deadline = time.monotonic() + wait
+    while runners_of(db) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not runners_of(db)
+
+
 @pytest.fixture(scope="module")
 def whole_round(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, int]]:
     """An uninterrupted round over every lab domain, started by `meting run --set lab`."""
@@ -140,10 +159,12 @@ def test_a_round_killed_midway_resumes_to_the_same_statuses_without_duplicates(
         lab: Lab, whole_round: tuple[Path, int], tmp_path: Path) -> None:
     db = registry_db(lab, tmp_path / "killed.db")
     round_id = planned_round(db, label="killed")
-    proc = start_run(lab, db, "--round", str(round_id), concurrency=2)
+    proc = start_run(lab, db, "--round", str(round_id), concurrency=4, processes=2)
     stored = wait_for_done(db, round_id, 10, proc)
+    assert len(runners_of(db)) == 2  # the command and its helper, one per part
     proc.send_signal(signal.SIGKILL)
     proc.communicate(timeout=30)
+    assert no_runner_left(db)  # the helper process died with the command
     with Store.open(f"sqlite:///{db}") as store:
         killed = store.round(round_id)
     assert killed.state == "running" and stored <= killed.done < killed.planned
@@ -164,10 +185,12 @@ def test_ctrl_c_leaves_the_round_interrupted_and_says_how_to_resume(
         lab: Lab, tmp_path: Path) -> None:
     db = registry_db(lab, tmp_path / "stopped.db")
     round_id = planned_round(db, label="stopped")
-    proc = start_run(lab, db, "--round", str(round_id), concurrency=2)
+    proc = start_run(lab, db, "--round", str(round_id), concurrency=4, processes=2)
     wait_for_done(db, round_id, 3, proc)
+    assert len(runners_of(db)) == 2
     proc.send_signal(signal.SIGINT)
     code, output = finish(proc, timeout=60)
+    assert no_runner_left(db)
     with Store.open(f"sqlite:///{db}") as store:
         info = store.round(round_id)
     assert code == 130, output[-3000:]

@@ -15,6 +15,7 @@ import pytest
 
 from meting import norms
 from meting.checks import tls_ncsc
+from meting.evidence.models import TlsScan
 from meting.norms import Norm, resolution
 from tests.lab.conftest import Lab
 
@@ -94,7 +95,8 @@ def scans(lab: Lab) -> dict[str, list[dict[str, Any]]]:
 def statuses(scan: dict[str, Any], kind: str, host: str, norm: Norm) -> dict[str, str]:
     if not scan["connected"] or not scan.get("versions") or scan["handshake_error"]:
         return {}
-    subtests = tls_ncsc.judge_server(scan, norm, kind=kind, host=host)
+    model = TlsScan.model_validate_json(json.dumps(scan))
+    subtests = tls_ncsc.judge_server(model, norm, kind=kind, host=host)
     column = tls_ncsc.tls_ncsc_column(subtests)
     return {k: str(v.status) for k, v in subtests.items()} | {"column": str(column.status)}
 

@@ -223,3 +223,41 @@ def test_an_organisations_and_an_umbrellas_mail_goes_to_their_accounts_once(
     assert recipients(review, "organisation", "Gemeente Buiten") == []
     assert recipients(review, "umbrella", "VNG") == [Addressee("vng@vng.nl", "nl")]
     assert recipients(review, "umbrella", "IPO") == []
+
+
+def test_an_accounts_mails_are_in_the_language_it_chose(store: Store,
+                                                       review: ReviewStore) -> None:
+    accounts = Accounts(store)
+    accounts.add("beheer@voorbeeld.nl", "organisation", ["Gemeente Voorbeeld"])
+    accounts.add("cio@voorbeeld.nl", "organisation", ["Gemeente Voorbeeld"])
+    accounts.add("vng@vng.nl", "umbrella", umbrella="VNG")
+    accounts.set_language("cio@voorbeeld.nl", "en")
+    accounts.set_language("vng@vng.nl", "en")
+    assert recipients(review, "organisation", "Gemeente Voorbeeld") == [
+        Addressee("beheer@voorbeeld.nl", "nl"), Addressee("cio@voorbeeld.nl", "en")]
+    assert recipients(review, "umbrella", "VNG") == [Addressee("vng@vng.nl", "en")]
+    accounts.set_language("vng@vng.nl", "nl")  # switched back
+    assert recipients(review, "umbrella", "VNG") == [Addressee("vng@vng.nl", "nl")]
+    with pytest.raises(StoreError, match="language 'de'"):
+        accounts.set_language("vng@vng.nl", "de")
+    with pytest.raises(StoreError):
+        accounts.set_language("niemand@vng.nl", "en")
+
+
+def test_accounts_made_before_the_language_column_read_dutch(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from meting.store import migrate
+
+    url = f"sqlite:///{tmp_path / 'oud.db'}"
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        command.upgrade(migrate.config(connection), "15a")
+        connection.execute(text(
+            "INSERT INTO users (email, role, must_change_password, created_at) "
+            "VALUES ('oud@voorbeeld.nl', 'coordinator', 0, '2026-01-01 00:00:00')"))
+        connection.commit()
+    engine.dispose()
+    with Store.open(url) as store, store.engine.connect() as connection:
+        assert connection.execute(text("SELECT lang FROM users")).scalar_one() == "nl"

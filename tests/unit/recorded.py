@@ -6,9 +6,14 @@ import copy
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from meting.evidence import loaded
+from meting.evidence.models import MailEvidence, WebEvidence
+
+M = TypeVar("M", bound=BaseModel)
 
 RECORDED = Path(__file__).parent / "data" / "recorded"
 # a few recordings of evidence version 2 (TLS scans classed by the norm "current"),
@@ -64,3 +69,27 @@ def dns_answer(name: str, rtype: str, answers: list[str] | tuple[str, ...] = (),
             "ad": True, "cd_used": False, "answers": list(answers), "elapsed_ms": 1.0,
             "error": None, "security": "secure", "cname_chain": list(cname_chain),
             "transport": "udp", "attempts": 1, "authoritative": False, "aa": False}
+
+
+def as_model(cls: type[M], data: dict[str, Any]) -> M:
+    """Hand-built evidence (a dict in the probe's JSON shape) as its model, validated as
+    the store validates it: a key the schema does not know, or one it needs, fails here."""
+    return cls.model_validate_json(json.dumps(data))
+
+
+def web(data: dict[str, Any]) -> WebEvidence:
+    """Whole web evidence of the current version as the model the checks read."""
+    return as_model(WebEvidence, data)
+
+
+def mail(data: dict[str, Any]) -> MailEvidence:
+    """Whole mail evidence of the current version as the model the checks read."""
+    return as_model(MailEvidence, data)
+
+
+def recorded_web(name: str) -> WebEvidence:
+    return web(evidence(name))
+
+
+def recorded_mail(name: str) -> MailEvidence:
+    return mail(evidence(name))

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from meting.checks.address_limit import note_untested
 from meting.checks.verdict import Status, Verdict, verdict
+from meting.evidence.models import DnsAnswer, HostAddresses
 
 
-def host(v4: int, omitted_v4: int, omitted_v6: int = 0) -> dict[str, Any]:
-    return {"name": "www.x.nl",
-            "a": {"answers": [f"198.18.1.{n}" for n in range(v4)], "omitted": omitted_v4},
-            "aaaa": {"answers": ["2001:db8::1"], "omitted": omitted_v6}}
+def answer(rtype: str, answers: list[str], omitted: int) -> DnsAnswer:
+    return DnsAnswer(name="www.x.nl.", rtype=rtype, server="198.18.0.11", rcode="NOERROR",
+                     ad=True, cd_used=False, answers=answers, elapsed_ms=1.0, error=None,
+                     security="secure", omitted=omitted)
+
+
+def host(v4: int, omitted_v4: int, omitted_v6: int = 0) -> HostAddresses:
+    return HostAddresses(name="www.x.nl",
+                         a=answer("A", [f"198.18.1.{n}" for n in range(v4)], omitted_v4),
+                         aaaa=answer("AAAA", ["2001:db8::1"], omitted_v6))
 
 
 def results() -> dict[str, Verdict]:

@@ -1,4 +1,5 @@
-"""DANE for mail judged from hand-built evidence: TLSA answers and presented chains."""
+"""DANE for mail judged from hand-built evidence: TLSA answers and presented chains,
+validated by the evidence's models before it is judged."""
 
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ from cryptography.hazmat.primitives import serialization
 
 from meting.checks import dane
 from meting.checks.verdict import Status, verdict
+from meting.evidence.models import MxHost
 from meting.lab.model import CertKind, CertSpec
 from meting.lab.pki import LabCA, ca_tlsa_rdata
+from tests.unit.recorded import as_model, dns_answer
 
 MX = "mx.example.nl"
 V4, V6 = "192.0.2.25", "2001:db8::25"
@@ -64,7 +67,8 @@ def tlsa(*records: str, security: str = "secure", rcode: str = "NOERROR") -> dic
     return {"name": f"_25._tcp.{MX}.", "rtype": "TLSA", "server": "192.0.2.53", "rcode": rcode,
             "ad": security == "secure", "cd_used": security == "bogus", "answers": list(records),
             "elapsed_ms": 1.0, "error": "timeout" if security == "error" else None,
-            "security": security}
+            "security": security, "cname_chain": [], "transport": "udp", "attempts": 1,
+            "authoritative": False, "aa": False}
 
 
 def scan(certs: list[x509.Certificate] | None, *, connected: bool = True,
@@ -74,8 +78,19 @@ def scan(certs: list[x509.Certificate] | None, *, connected: bool = True,
 
 
 def entry(records: dict[str, Any], scans: dict[str, dict[str, Any]],
-          name: str = MX) -> dict[str, Any]:
-    return {"name": name, "tlsa": records, "starttls": scans}
+          name: str = MX) -> MxHost:
+    """One MX with these STARTTLS scans (what DANE reads), as its model."""
+    full = {address: {"address": address, "port": 25, "server_name": name, "starttls": "smtp",
+                      "handshakes": 2, "mode": "economical", "buckets": 1,
+                      "scanned_at": "2026-01-01T00:00:00+00:00"} | found
+            for address, found in scans.items()}
+    v4 = [a for a in scans if ":" not in a]
+    v6 = [a for a in scans if ":" in a]
+    return as_model(MxHost, {
+        "name": name, "a": dns_answer(name, "A", v4), "aaaa": dns_answer(name, "AAAA", v6),
+        "tlsa": records, "smtp6": {}, "starttls": full,
+        "caa": {"name": name, "found_at": None, "records": [], "queried": [name],
+                "error": None}})
 
 
 def statuses(result: dict[str, Any]) -> tuple[str, ...]:

@@ -10,6 +10,9 @@ import pytest
 from meting.checks import dane, dnssec, starttls, tls_ncsc
 from meting.checks.per_address import combine
 from meting.checks.verdict import Status, verdict, worst
+from meting.evidence.models import MxHost
+from tests.unit.recorded import as_model, dns_answer
+from tests.unit.test_checks_tls_ncsc import stopped_scan
 
 S = Status
 
@@ -53,19 +56,18 @@ def test_dnssec_mx_an_unsigned_mx_fails_beside_one_without_answer() -> None:
     assert judged["dnssec_mx"].status == S.ERROR
 
 
-def mx(name: str, scan: dict[str, Any]) -> dict[str, Any]:
-    tlsa = {"name": f"_25._tcp.{name}.", "rtype": "TLSA", "server": "r", "rcode": "NXDOMAIN",
-            "ad": True, "cd_used": False, "answers": [], "elapsed_ms": 1.0, "error": None,
-            "security": "secure"}
-    address = {**tlsa, "name": name, "rtype": "A", "rcode": "NOERROR", "answers": ["192.0.2.1"]}
-    return {"name": name, "a": address, "aaaa": {**address, "answers": []},
-            "tlsa": tlsa, "starttls": {"192.0.2.1": scan}}
+def mx(name: str, scan: dict[str, Any]) -> MxHost:
+    tlsa = dns_answer(f"_25._tcp.{name}", "TLSA") | {"rcode": "NXDOMAIN"}
+    return as_model(MxHost, {
+        "name": name, "a": dns_answer(name, "A", ["192.0.2.1"]), "aaaa": dns_answer(name, "AAAA"),
+        "tlsa": tlsa, "smtp6": {}, "starttls": {"192.0.2.1": scan},
+        "caa": {"name": name, "found_at": None, "records": [], "queried": [name],
+                "error": None}})
 
 
 def test_dane_an_mx_without_starttls_fails_beside_an_unreachable_mx() -> None:
-    silent = {"connected": True, "starttls_offered": None, "handshake_error": None,
-              "smtp_error": "no answer"}
-    plain = {"connected": True, "starttls_offered": False, "handshake_error": None}
+    silent = stopped_scan(port=25, starttls="smtp", connected=True, smtp_error="no answer")
+    plain = stopped_scan(port=25, starttls="smtp", connected=True, starttls_offered=False)
     entries = [mx("mx.a.nl", silent), mx("mx.b.nl", plain)]
     column = starttls.judge_mail_tls(entries, {}, set())["starttls"]
     assert column.status == S.FAILED

@@ -1,5 +1,5 @@
 """HTTPS, redirect, HSTS, security.txt and security headers judged on hand-built evidence
-(the shapes of probe/web_http.py)."""
+(the shapes of probe/web_http.py), validated by the evidence's models before it is judged."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import pytest
 from meting import norms
 from meting.checks import headers, https
 from meting.checks.security_txt import judge_file
-from meting.checks.verdict import Status
+from meting.checks.verdict import Status, Verdict
+from meting.evidence import models
+from meting.norms import Norm
 from meting.probe.http import HttpResponse
+from tests.unit.recorded import as_model
 
 HOST = "www.example.nl"
 V4, V6 = "192.0.2.1", "2001:db8::1"
@@ -50,13 +53,33 @@ def entry(https_answer: dict[str, Any] | None = None, first: dict[str, Any] | No
             "security_txt": txt or security_txt()}
 
 
+def addresses(evidence: dict[str, dict[str, Any]]) -> dict[str, models.AddressHttp]:
+    return {a: as_model(models.AddressHttp, e) for a, e in evidence.items()}
+
+
+def judge_http(evidence: dict[str, dict[str, Any]], host: str, norm: Norm) -> dict[str, Verdict]:
+    return https.judge(addresses(evidence), host, norm)
+
+
+def tls_gate(evidence: dict[str, dict[str, Any]], tls_available: Verdict) -> Verdict | None:
+    return https.tls_gate(addresses(evidence), tls_available)
+
+
+def judge_txt(fetched: dict[str, Any]) -> Verdict:
+    return judge_file(as_model(models.SecurityTxtFetch, fetched))
+
+
+def http_response(data: dict[str, Any]) -> models.HttpResponse:
+    return as_model(models.HttpResponse, data)
+
+
 def statuses(evidence: dict[str, Any], norm: dict[str, Any] = CURRENT) -> dict[str, str]:
-    judged = https.judge(evidence, HOST, norm)
+    judged = judge_http(evidence, HOST, norm)
     return {k: str(judged[k].status) for k in https.COLUMNS}
 
 
 def test_everything_right_on_both_addresses() -> None:
-    judged = https.judge({V4: entry(), V6: entry()}, HOST, CURRENT)
+    judged = judge_http({V4: entry(), V6: entry()}, HOST, CURRENT)
     assert {str(judged[k].status) for k in https.KEYS} == {"passed"}
     assert all(judged[k].explanation.nl and judged[k].explanation.en for k in https.KEYS)
 
@@ -71,7 +94,7 @@ def test_no_https_at_all() -> None:
 
 def test_https_on_one_address_only_fails_https_but_judges_the_other() -> None:
     refused = response(0, (), failure="refused", error="ConnectionRefusedError")
-    judged = https.judge({V4: entry(), V6: entry(refused)}, HOST, CURRENT)
+    judged = judge_http({V4: entry(), V6: entry(refused)}, HOST, CURRENT)
     assert judged["tls_available"].status == Status.FAILED
     assert V6 in judged["tls_available"].explanation.en
     assert judged["hsts"].status == Status.FAILED
@@ -81,7 +104,7 @@ def test_https_on_one_address_only_fails_https_but_judges_the_other() -> None:
 @pytest.mark.parametrize("failure", ["tls", "http"])
 def test_handshake_or_http_garbage_is_error_and_cascades(failure: str) -> None:
     broken = response(0, (), failure=failure, error="no complete answer within 6 s")
-    judged = https.judge({V4: entry(broken)}, HOST, CURRENT)
+    judged = judge_http({V4: entry(broken)}, HOST, CURRENT)
     assert {str(judged[k].status) for k in https.KEYS} == {"error"}
 
 
@@ -89,23 +112,23 @@ def test_handshake_or_http_garbage_is_error_and_cascades(failure: str) -> None:
 def test_address_without_a_web_server_fails_only_tls_available(failure: str) -> None:
     dead = entry(response(0, (), failure=failure, error="x"),
                  hop(f"http://{HOST}/", 0, failure=failure, error="x"))
-    judged = https.judge({V4: entry(), V6: dead}, HOST, CURRENT)
+    judged = judge_http({V4: entry(), V6: dead}, HOST, CURRENT)
     assert {k: str(judged[k].status) for k in https.COLUMNS} == {
         "tls_available": "failed", "https_redirect": "passed", "hsts": "passed",
         "security_txt": "passed", "security_headers": "passed"}
     assert V6 in judged["tls_available"].explanation.en
     assert set(statuses({V6: dead}).values()) == {"unreachable"}
     # tls_ncsc_web is then judged on the addresses that answer, not failed as "no HTTPS"
-    assert https.tls_gate({V4: entry(), V6: dead}, judged["tls_available"]) is None
+    assert tls_gate({V4: entry(), V6: dead}, judged["tls_available"]) is None
 
 
 def test_no_https_on_one_address_beside_a_broken_one_fails() -> None:
     refused = response(0, (), failure="refused", error="ConnectionRefusedError")
     garbage = response(0, (), failure="tls", error="garbage")
     evidence = {V4: entry(refused), V6: entry(garbage)}
-    judged = https.judge(evidence, HOST, CURRENT)
+    judged = judge_http(evidence, HOST, CURRENT)
     assert judged["tls_available"].status == Status.FAILED
-    assert https.tls_gate(evidence, judged["tls_available"]) == judged["tls_available"]
+    assert tls_gate(evidence, judged["tls_available"]) == judged["tls_available"]
 
 
 def test_no_addresses_is_not_tested() -> None:
@@ -139,7 +162,7 @@ def test_https_forced(first: dict[str, Any], expected: str) -> None:
     ("", None),
 ])
 def test_hsts_parsing(value: str, age: int | None) -> None:
-    r = HttpResponse.from_dict(response(headers=(("strict-transport-security", value),)))
+    r = http_response(response(headers=(("strict-transport-security", value),)))
     judged = https.hsts(r, CURRENT)
     assert judged.status == (Status.PASSED if age else Status.FAILED)
     if age:
@@ -149,7 +172,7 @@ def test_hsts_parsing(value: str, age: int | None) -> None:
 def test_hsts_only_the_first_header_counts() -> None:
     two = (("Strict-Transport-Security", "max-age=100"),
            ("Strict-Transport-Security", "max-age=31536000"))
-    assert https.hsts(HttpResponse.from_dict(response(headers=two)), CURRENT).status == \
+    assert https.hsts(http_response(response(headers=two)), CURRENT).status == \
         Status.FAILED
 
 
@@ -159,12 +182,12 @@ def test_hsts_six_months_under_both_norms() -> None:
     assert statuses(evidence, OLD)["hsts"] == "passed"
     assert statuses(evidence, CURRENT)["hsts"] == "failed"
     assert statuses(evidence, norms.load("2021"))["hsts"] == "failed"  # one year from 2021
-    assert "31536000" in https.judge(evidence, HOST, CURRENT)["hsts"].explanation.nl
+    assert "31536000" in judge_http(evidence, HOST, CURRENT)["hsts"].explanation.nl
 
 
 def test_compression_is_informational() -> None:
     gzip = (*GOOD_HEADERS, ("Content-Encoding", "gzip"))
-    judged = https.judge({V4: entry(response(headers=gzip))}, HOST, CURRENT)
+    judged = judge_http({V4: entry(response(headers=gzip))}, HOST, CURRENT)
     assert judged["http_compression"].status == Status.INFO
     assert all(judged[c].status == Status.PASSED for c in https.COLUMNS)
 
@@ -182,20 +205,20 @@ def test_compression_is_informational() -> None:
     (security_txt(end="failure", status=0), "error", "no result"),
 ])
 def test_security_txt(txt: dict[str, Any], expected: str, said: str) -> None:
-    judged = judge_file(txt)
+    judged = judge_txt(txt)
     assert judged.status == expected
     assert said in judged.explanation.en
 
 
 def test_security_txt_expiry_is_judged_at_the_time_of_the_fetch() -> None:
     txt = security_txt(body="Contact: mailto:a@example.nl\nExpires: 2026-12-01T00:00:00Z\n")
-    assert judge_file(txt).status == Status.PASSED
-    assert judge_file(txt | {"fetched_at": "2026-12-02T00:00:00+00:00"}).status == \
+    assert judge_txt(txt).status == Status.PASSED
+    assert judge_txt(txt | {"fetched_at": "2026-12-02T00:00:00+00:00"}).status == \
         Status.FAILED
 
 
 def header_status(*pairs: tuple[str, str]) -> dict[str, str]:
-    judged = headers.judge({V4: HttpResponse.from_dict(response(headers=pairs))})
+    judged = headers.judge({V4: http_response(response(headers=pairs))})
     return {k: str(v.status) for k, v in judged.items()}
 
 
@@ -250,9 +273,9 @@ def test_referrer_policy(value: str, expected: str) -> None:
 
 
 def test_security_headers_column_is_the_worst_subtest_with_its_reasons() -> None:
-    judged = headers.judge({V4: HttpResponse.from_dict(response())})
+    judged = headers.judge({V4: http_response(response())})
     assert judged["security_headers"].status == Status.PASSED
     no_referrer = tuple(h for h in GOOD_HEADERS if h[0] != "Referrer-Policy")
-    judged = headers.judge({V4: HttpResponse.from_dict(response(headers=no_referrer))})
+    judged = headers.judge({V4: http_response(response(headers=no_referrer))})
     assert judged["security_headers"].status == Status.WARNING
     assert "Referrer-Policy" in judged["security_headers"].explanation.en

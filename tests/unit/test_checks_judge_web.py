@@ -1,6 +1,7 @@
 """A whole web test judged from hand-built evidence (checks/tests.judge_web): IPv6 columns
 when a lookup has no answer or the host has no IPv4, and the HTTPS/TLS columns when the
-host has no address or an address without a web server."""
+host has no address or an address without a web server. The evidence is validated by its
+model before it is judged."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any
 
 from meting import norms
 from meting.checks import tests
+from meting.evidence.models import WebEvidence
 from meting.probe.evidence import DnsAnswer, Reach
 from meting.probe.http import HttpResponse
+from tests.unit.recorded import as_model
 from tests.unit.test_checks_https import entry, hop, response
-from tests.unit.test_checks_tls_ncsc import HOST, good_scan
+from tests.unit.test_checks_tls_ncsc import HOST, good_scan, stopped_scan
 
 CURRENT = norms.load("current")
 V4, V6 = "192.0.2.1", "2001:db8::10"
@@ -43,14 +46,21 @@ def page(address: str) -> dict[str, Any]:
 
 
 def web(a: dict[str, Any], aaaa: dict[str, Any], **more: Any) -> dict[str, Any]:
-    return {"target": HOST, "host": {"a": a, "aaaa": aaaa},
+    """Web evidence without HTTP answers or TLS scans unless given."""
+    return {"evidence_version": 3, "kind": "web", "target": HOST, "dns_queries": 0,
+            "missing": None, "refused": {}, "zone": "example.nl",
+            "host": {"name": HOST, "a": a, "aaaa": aaaa},
             "nameservers": [nameserver("ns1.x.nl", "2001:db8::1"),
                             nameserver("ns2.x.nl", "2001:db8::2")],
-            "ports": {}, "site": {}, **more}
+            "ports": {}, "site": {}, "http": {}, "tls": {},
+            "caa": {"name": HOST, "found_at": None, "records": [], "queried": [HOST],
+                    "error": None},
+            "routing": None, **more}
 
 
 def statuses(evidence: dict[str, Any]) -> dict[str, str]:
-    return {k: str(v.status) for k, v in tests.judge_web(evidence, CURRENT).items()}
+    model = as_model(WebEvidence, evidence)
+    return {k: str(v.status) for k, v in tests.judge_web(model, CURRENT).items()}
 
 
 def test_an_ipv6_only_host_passes_ipv6_webserver_without_a_comparison() -> None:
@@ -98,8 +108,9 @@ def test_an_address_without_a_web_server_fails_tls_available_only() -> None:
     evidence = web(dns(HOST, "A", (V4,)), dns(HOST, "AAAA", (V6,)),
                    ports=ports(V4), site={"v4": page(V4)},
                    http={V4: live, V6: dead},
-                   tls={V4: good_scan(address=V4), V6: {"connected": False}},
-                   caa={"found_at": "example.nl", "records": ['0 issue "ca.example"'],
+                   tls={V4: good_scan(address=V4), V6: stopped_scan(address=V6)},
+                   caa={"name": HOST, "found_at": "example.nl",
+                        "records": ['0 issue "ca.example"'], "queried": [HOST, "example.nl"],
                         "error": None})
     evidence["ports"][V6] = {p: Reach(V6, int(p), False, None, 1.0, "timeout").to_dict()
                              for p in ("80", "443")}

@@ -1,4 +1,5 @@
-"""SPF, DMARC and DKIM verdicts from recorded DNS answers."""
+"""SPF, DMARC and DKIM verdicts from recorded DNS answers (validated by the evidence's
+model before they are judged)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from typing import Any
 
 import pytest
 
-from meting.checks.mail_auth import judge
+from meting.checks import mail_auth
+from meting.checks.verdict import Verdict
+from meting.evidence.models import MailAuth
 from meting.probe.evidence import DnsAnswer
+from tests.unit.recorded import as_model
 
 DOMAIN = "gemeente.nl"
 
@@ -29,6 +33,10 @@ def evidence(spf: tuple[str, ...] = ("v=spf1 include:spf.host.nl -all",),
             "spf_tree": {"records": records, "answers": {}},
             "dmarc": [answer(n, "NOERROR" if t else "NXDOMAIN", t) for n, t in dmarc.items()],
             "domainkey": answer(f"_domainkey.{DOMAIN}", dkim)}
+
+
+def judge(domain: str, ev: dict[str, Any]) -> dict[str, Verdict]:
+    return mail_auth.judge(domain, as_model(MailAuth, ev))
 
 
 def statuses(ev: dict[str, Any], domain: str = DOMAIN) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""TLS per the NCSC guidelines judged from hand-built evidence (the shape of probe/tls.py)."""
+"""TLS per the NCSC guidelines judged from hand-built evidence (the shape of probe/tls.py),
+validated by the evidence's models before it is judged."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from cryptography.x509.oid import NameOID
 from meting import norms
 from meting.checks import caa, starttls, tls_ncsc
 from meting.checks.verdict import Status, verdict
+from meting.evidence.models import Caa, MxHost, TlsScan, WebEvidence
 from meting.norms import tls as tls_norm
+from tests.unit.recorded import as_model, dns_answer, evidence
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
 HOST = "www.example.nl"
@@ -67,6 +70,7 @@ def good_scan(**changes: Any) -> dict[str, Any]:
         "address": "192.0.2.1", "port": 443, "server_name": HOST, "starttls": None,
         "connected": True, "starttls_offered": None, "handshake_error": None,
         "chain": [der(LEAF), der(CA)], "handshakes": 15, "scanned_at": NOW.isoformat(),
+        "mode": "economical", "norm": "current",  # suites by class, as evidence version 2
         "versions": {"TLSv1.3": True, "TLSv1.2": True, "TLSv1.1": False, "TLSv1.0": False,
                      "SSLv3": False, "SSLv2": False},
         "ciphers": {"TLSv1.3": {"good": ["TLS_AES_256_GCM_SHA384"]},
@@ -82,9 +86,23 @@ def good_scan(**changes: Any) -> dict[str, Any]:
     return scan | changes
 
 
+def stopped_scan(**changes: Any) -> dict[str, Any]:
+    """A scan that stopped before a handshake completed (the later fields absent)."""
+    scan: dict[str, Any] = {
+        "address": "192.0.2.1", "port": 443, "server_name": HOST, "starttls": None,
+        "connected": False, "starttls_offered": None, "handshake_error": None, "chain": [],
+        "handshakes": 1, "mode": "economical", "buckets": 1, "scanned_at": NOW.isoformat()}
+    return scan | changes
+
+
+def scan_model(scan: dict[str, Any]) -> TlsScan:
+    return as_model(TlsScan, scan)
+
+
 def judged(scan: dict[str, Any], norm: Any = CURRENT, kind: str = "web", host: str = HOST,
            dane_valid: bool = False) -> dict[str, Status]:
-    subtests = tls_ncsc.judge_server(scan, norm, kind=kind, host=host, dane_valid=dane_valid)
+    subtests = tls_ncsc.judge_server(scan_model(scan), norm, kind=kind, host=host,
+                                     dane_valid=dane_valid)
     column = tls_ncsc.tls_ncsc_column(subtests)
     for v in (*subtests.values(), column):
         assert v.explanation.nl and v.explanation.en
@@ -147,7 +165,6 @@ def test_suite_classes(suite: str, expected: str) -> None:
     ({"ffdhe": [{"group": None, "bits": 4096}]}, "fs_params", Status.FAILED),  # custom prime
     ({"ffdhe": [{"group": None, "bits": 2048}]}, "fs_params", Status.FAILED),
     ({"ffdhe": [{"group": None, "bits": 1024}]}, "fs_params", Status.FAILED),
-    ({"ffdhe_bits": [2048]}, "fs_params", Status.FAILED),  # old evidence: group unknown
     ({"kex_hash": {"accepted": ["SHA1"], "default": "SHA256"}}, "kex_hash_func", Status.FAILED),
     ({"kex_hash": {"accepted": [], "default": "SHA224"}}, "kex_hash_func", Status.WARNING),
     ({"compression": True}, "tls_compression", Status.FAILED),
@@ -157,7 +174,8 @@ def test_suite_classes(suite: str, expected: str) -> None:
     ({"zero_rtt": {"accepted": True, "http_status": 200}}, "zero_rtt", Status.FAILED),
     ({"zero_rtt": {"accepted": True, "http_status": 425}}, "zero_rtt", Status.PASSED),
     ({"ocsp_response": None}, "ocsp_stapling", Status.INFO),
-    ({"trust": {"trusted": False, "error": "self-signed"}}, "cert_trust", Status.FAILED),
+    ({"trust": {"trusted": False, "error": "self-signed", "store": "lab.pem"}}, "cert_trust",
+     Status.FAILED),
 ])
 def test_each_element(changes: dict[str, Any], subtest: str, expected: Status) -> None:
     result = judged(good_scan(**changes))
@@ -181,7 +199,7 @@ def test_an_expired_ocsp_staple_fails() -> None:
 def test_certificate_names_keys_and_mail_rules() -> None:
     assert judged(good_scan(), host="foo.example.nl")["cert_hostmatch"] == Status.PASSED
     assert judged(good_scan(), host="a.b.example.nl")["cert_hostmatch"] == Status.FAILED
-    untrusted = good_scan(trust={"trusted": False, "error": "unknown CA"})
+    untrusted = good_scan(trust={"trusted": False, "error": "unknown CA", "store": "lab.pem"})
     mail = judged(untrusted, kind="mail", host=HOST)
     assert (mail["cert_trust"], mail["cert_hostmatch"], mail["column"]) == (
         Status.INFO, Status.PASSED, Status.INFO)
@@ -198,10 +216,12 @@ def test_certificate_names_keys_and_mail_rules() -> None:
     assert judged(good_scan(chain=[der(weak), der(CA)]))["cert_pubkey"] == Status.FAILED
 
 
-def web_evidence(scans: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    return {"target": HOST, "tls": scans,
-            "caa": {"found_at": "example.nl", "records": ['0 issue "ca.example"'],
-                    "error": None}}
+def web_evidence(scans: dict[str, dict[str, Any]], **changes: Any) -> WebEvidence:
+    """Recorded web evidence with these scans (what the web TLS column reads)."""
+    caa_found = {"name": HOST, "found_at": "example.nl", "records": ['0 issue "ca.example"'],
+                 "queried": [HOST, "example.nl"], "error": None}
+    found = evidence("perfect.web") | {"target": HOST, "tls": scans, "caa": caa_found}
+    return as_model(WebEvidence, found | changes)
 
 
 def test_web_column_over_addresses_and_cascades() -> None:
@@ -218,22 +238,23 @@ def test_web_column_over_addresses_and_cascades() -> None:
     assert tls_ncsc.judge_web_tls(evidence, CURRENT, error)["tls_ncsc_web"].status == Status.ERROR
     assert tls_ncsc.judge_web_tls(evidence, CURRENT,
                                   no_https)["tls_ncsc_web"].status == Status.FAILED
-    refused = web_evidence({"192.0.2.1": {"connected": False, "handshake_error": None}})
+    refused = web_evidence({"192.0.2.1": stopped_scan()})
     assert tls_ncsc.judge_web_tls(refused, CURRENT)["tls_ncsc_web"].status == Status.FAILED
-    broken = web_evidence({"192.0.2.1": {"connected": True, "handshake_error": "garbage"}})
+    broken = web_evidence({"192.0.2.1": stopped_scan(connected=True, handshake_error="garbage")})
     assert tls_ncsc.judge_web_tls(broken, CURRENT)["tls_ncsc_web"].status == Status.ERROR
-    no_caa = {**evidence, "caa": {"found_at": None, "records": [], "error": None}}
+    no_caa = web_evidence({"192.0.2.1": good_scan()}, caa={
+        "name": HOST, "found_at": None, "records": [], "queried": [HOST], "error": None})
     result = tls_ncsc.judge_web_tls(no_caa, CURRENT)
     assert (result["web_caa"].status, result["tls_ncsc_web"].status) == (Status.INFO,
                                                                           Status.INFO)
 
 
-def mx(name: str, scans: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    ok = {"name": name, "rtype": "A", "server": "r", "rcode": "NOERROR", "ad": True,
-          "cd_used": False, "answers": list(scans), "elapsed_ms": 1.0, "error": None,
-          "security": "secure"}
-    return {"name": name, "a": ok, "aaaa": {**ok, "answers": []}, "starttls": scans,
-            "caa": {"found_at": name, "records": ['0 issue "ca.example"'], "error": None}}
+def mx(name: str, scans: dict[str, dict[str, Any]]) -> MxHost:
+    return as_model(MxHost, {
+        "name": name, "a": dns_answer(name, "A", list(scans)), "aaaa": dns_answer(name, "AAAA"),
+        "tlsa": dns_answer(f"_25._tcp.{name}", "TLSA"), "smtp6": {}, "starttls": scans,
+        "caa": {"name": name, "found_at": name, "records": ['0 issue "ca.example"'],
+                "queried": [name], "error": None}})
 
 
 def mail_scan(**changes: Any) -> dict[str, Any]:
@@ -242,7 +263,7 @@ def mail_scan(**changes: Any) -> dict[str, Any]:
                             der(CA)], ocsp_response=None) | changes
 
 
-def columns(entries: list[dict[str, Any]], dane: set[str] | None = None,
+def columns(entries: list[MxHost], dane: set[str] | None = None,
             null_mx: bool = False) -> tuple[Status, Status, Status]:
     r = starttls.judge_mail_tls(entries, CURRENT, dane or set(), null_mx=null_mx)
     return r["starttls_exists"].status, r["starttls"].status, r["starttls_ncsc"].status
@@ -254,26 +275,31 @@ def test_mail_columns() -> None:
     assert columns([]) == (Status.INFO,) * 3
     plain = mail_scan(starttls_offered=False)
     assert columns([mx("mx.a.nl", {"192.0.2.1": plain})]) == (Status.FAILED,) * 3
-    silent = {"connected": True, "starttls_offered": None, "handshake_error": None,
-              "smtp_error": "no answer within 10 s"}
+    silent = stopped_scan(port=25, starttls="smtp", connected=True,
+                          smtp_error="no answer within 10 s")
     assert columns([mx("mx.a.nl", {"192.0.2.1": silent})]) == (Status.UNREACHABLE,) * 3
     both = [mx("mx.a.nl", {"192.0.2.1": silent}), mx("mx.b.nl", {"192.0.2.2": plain})]
     assert columns(both) == (Status.FAILED,) * 3
-    dead_v6 = {"connected": False, "starttls_offered": None, "handshake_error": None}
+    dead_v6 = stopped_scan(address="2001:db8::1", port=25, starttls="smtp")
     one_dead = [mx("mx.a.nl", {"192.0.2.1": mail_scan(), "2001:db8::1": dead_v6})]
     assert columns(one_dead) == (Status.PASSED,) * 3
     old = mail_scan(versions={**mail_scan()["versions"], "TLSv1.0": True})
     assert columns([mx("mx.a.nl", {"192.0.2.1": old})])[2] == Status.FAILED
-    self_signed = mail_scan(trust={"trusted": False, "error": "self-signed"})
+    self_signed = mail_scan(trust={"trusted": False, "error": "self-signed", "store": "lab.pem"})
     assert columns([mx("mx.a.nl", {"192.0.2.1": self_signed})])[2] == Status.INFO
     assert columns([mx("mx.a.nl", {"192.0.2.1": self_signed})], {"mx.a.nl"})[2] == Status.PASSED
 
 
+def caa_set(**changes: Any) -> Caa:
+    return as_model(Caa, {"name": HOST, "found_at": "example.nl",
+                          "records": ['0 issue "ca.example"'], "queried": [HOST, "example.nl"],
+                          "error": None} | changes)
+
+
 def test_caa() -> None:
-    found = {"found_at": "example.nl", "records": ['0 issue "ca.example"'], "error": None}
-    assert caa.judge_caa(found, HOST, CURRENT).status == Status.PASSED
-    assert caa.judge_caa({**found, "records": []}, HOST, CURRENT).status == Status.INFO
-    critical = {**found, "records": ['128 unknowntag "x"']}
+    assert caa.judge_caa(caa_set(), HOST, CURRENT).status == Status.PASSED
+    assert caa.judge_caa(caa_set(records=[]), HOST, CURRENT).status == Status.INFO
+    critical = caa_set(records=['128 unknowntag "x"'])
     assert caa.judge_caa(critical, HOST, CURRENT).status == Status.INFO
 
 
@@ -281,7 +307,7 @@ def test_mail_certificate_rules_without_dane_come_from_the_norm() -> None:
     lenient = copy.deepcopy(CURRENT)
     lenient["tls"]["mail"] = {"cert_trust_without_dane": "failed",
                               "cert_hostmatch_without_dane": "info"}
-    untrusted = good_scan(trust={"trusted": False, "error": "unknown CA"})
+    untrusted = good_scan(trust={"trusted": False, "error": "unknown CA", "store": "lab.pem"})
     mail = judged(untrusted, lenient, kind="mail", host="mx.other.nl")
     assert (mail["cert_trust"], mail["cert_hostmatch"]) == (Status.FAILED, Status.INFO)
     web = judged(untrusted, lenient, kind="web", host="mx.other.nl")
@@ -292,7 +318,7 @@ def test_the_status_of_missing_optional_parts_comes_from_the_norm() -> None:
     no_staple = good_scan(ocsp_response=None)
     tls13_order = good_scan(cipher_order={"version": "TLSv1.3", "tls13_only": True,
                                           "enforced": False, "prescribed": True})
-    no_caa = {"found_at": None, "records": [], "error": None}
+    no_caa = caa_set(found_at=None, records=[])
     stricter = copy.deepcopy(CURRENT)
     stricter["tls"]["optional"]["missing"] = "warning"
     assert judged(no_staple, stricter)["ocsp_stapling"] == Status.WARNING
@@ -313,4 +339,4 @@ def test_custom_dh_primes_are_judged_by_the_norm_table() -> None:
                                          {"min_bits": 0, "class": "insufficient"}]
     assert judged(custom, tolerant)["fs_params"] == Status.WARNING
     assert judged(custom)["fs_params"] == Status.FAILED
-    assert "DH-4096" in tls_ncsc.fs_params(custom, CURRENT).explanation.en
+    assert "DH-4096" in tls_ncsc.fs_params(scan_model(custom), CURRENT).explanation.en

@@ -113,6 +113,25 @@ def test_version_1_evidence_is_upgraded_on_load_and_judged_as_before() -> None:
         assert judge(kind, upgraded, norm) == judge(kind, old, norm)
 
 
+def test_version_1_dh_sizes_are_judged_as_primes_not_known_to_be_rfc_7919() -> None:
+    """The checks no longer read ``ffdhe_bits``: the upgrade step alone must make a size
+    judgeable, as a custom prime of that size (what the checks' shim used to do)."""
+    old = version_1(evidence("perfect.web"))
+    scan = next(iter(tls_scans(old)))
+    scan.pop("ffdhe", None)
+    scan["ffdhe_bits"] = [2048]
+    fs = judge("web", old, "current")["subtests"]["fs_params"]
+    assert fs["status"] == "failed"
+    assert "DH-2048 (non-RFC 7919)" in fs["explanation"]["en"]
+    scan["ffdhe_bits"] = []
+    assert judge("web", old, "current")["subtests"]["fs_params"]["status"] == "passed"
+
+
+def test_judging_refuses_evidence_of_another_kind() -> None:
+    with pytest.raises(ValueError, match="mail test with web evidence"):
+        judge("mail", evidence("perfect.web"), "current")
+
+
 def test_upgrading_leaves_the_stored_dict_alone_and_current_evidence_as_it_is() -> None:
     old = version_1(evidence("perfect.web"))
     snapshot = repr(old)

@@ -169,19 +169,8 @@ def test_columns_file_mistakes_are_named() -> None:
     with pytest.raises(NormFileError, match=r"columns.yaml: statuses\[10\]: expected"):
         read(Path("columns.yaml"), text.replace("not_testable, error]",
                                                 "not_testable, error, exploded]"), ColumnsFile)
-    with pytest.raises(NormFileError, match=r"columns.yaml: web\[0\].deadline: expected"):
-        read(Path("columns.yaml"), text.replace("{column: dnssec,           deadline: 2017",
-                                                "{column: dnssec,           deadline: soon"),
+    # the deadlines moved to the standards register (tests/unit/test_standards_register.py)
+    with pytest.raises(NormFileError, match=r"columns.yaml: web\[0\].deadline: unknown key"):
+        read(Path("columns.yaml"), text.replace("{column: dnssec}",
+                                                "{column: dnssec, deadline: 2017}"),
              ColumnsFile)
-
-
-def test_the_agreements_data_has_the_legal_duty_and_deadlines() -> None:
-    web = {c.column: c for c in norms.columns().web}
-    for column in ("tls_available", "tls_ncsc_web", "https_redirect", "hsts"):
-        legal = web[column].legal
-        assert legal is not None and legal.since.isoformat() == "2023-07-01"
-        assert "Wet digitale overheid" in legal.law and legal.source.startswith("https://")
-    assert (web["rpki_web"].deadline, web["rpki_web"].agreement) == (2024, True)
-    assert web["security_txt"].listed_since == 2023 and web["security_txt"].source
-    mail = {c.column: c for c in norms.columns().mail}
-    assert (mail["rpki_mail"].deadline, mail["rpki_mail"].agreement) == (2024, True)

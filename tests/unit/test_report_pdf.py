@@ -28,8 +28,14 @@ def pdf(request: pytest.FixtureRequest) -> tuple[str, PdfReader]:
     return lang, PdfReader(io.BytesIO(render_pdf(hostile_analysis(), lang)))
 
 
+_texts: dict[int, list[str]] = {}
+
+
 def page_texts(reader: PdfReader) -> list[str]:
-    return [" ".join(page.extract_text().split()) for page in reader.pages]
+    """The text of each page; extracted once per document (it takes seconds)."""
+    if id(reader) not in _texts:
+        _texts[id(reader)] = [" ".join(page.extract_text().split()) for page in reader.pages]
+    return _texts[id(reader)]
 
 
 def test_a4_with_page_numbers(pdf: tuple[str, PdfReader]) -> None:

@@ -147,3 +147,16 @@ def test_a_refused_delivery_is_recorded_and_tried_again_later(tmp_path: Path) ->
         assert deliver_due(review, settings, now=lambda: t0 + dt.timedelta(seconds=30)).failed == 0
         later = deliver_due(review, settings, now=lambda: t0 + dt.timedelta(minutes=2))
         assert later.failed == 1 and review.mails()[0].attempts == 2
+
+
+def test_the_relay_password_is_never_shown_and_never_sent_in_the_clear() -> None:
+    from meting.review.mailer import MailSettingsError, check
+
+    settings = Settings(smtp_host="relay", smtp_user="meting", smtp_password="geheim-123",
+                        smtp_security="none", mail_sender="meting@b.nl")
+    assert "geheim-123" not in repr(settings) and "geheim-123" not in str(settings)
+    with pytest.raises(MailSettingsError, match="unencrypted"):
+        check(settings)
+    check(dataclasses.replace(settings, smtp_security="starttls"))
+    with pytest.raises(MailSettingsError, match="smtp_ca_file"):
+        check(dataclasses.replace(settings, smtp_security="tls", smtp_ca_file="/geen/ca.pem"))

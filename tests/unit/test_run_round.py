@@ -6,6 +6,7 @@ import pytest
 
 from meting.checks.not_testable import judge_not_testable
 from meting.checks.tests import WEB_COLUMNS
+from meting.evidence.models import NotTestableEvidence
 from meting.run.retry import not_testable_evidence
 from meting.run.round import Part, judge_stored
 from meting.store import PlannedTest
@@ -25,7 +26,7 @@ def test_parts_split_a_round_without_overlap_or_gaps() -> None:
 def test_stored_not_testable_evidence_is_judged_not_testable_again() -> None:
     evidence = not_testable_evidence("web", "www.a.nl", ["reset", "timeout"])
     judged = judge_stored("web", evidence, "2021")
-    assert judged == judge_not_testable("web", evidence)
+    assert judged == judge_not_testable(NotTestableEvidence.model_validate(evidence))
     assert {c: v["status"] for c, v in judged["columns"].items()} == dict.fromkeys(
         WEB_COLUMNS, "not_testable")
     assert "2 attempt(s)" in judged["columns"]["dnssec"]["explanation"]["en"]

@@ -89,6 +89,27 @@ def test_the_comparison_downloads_as_csv_with_filters(app: FastAPI,
                              for line in lines[1:])
 
 
+def test_the_comparison_shows_the_agreement_per_column_of_what_the_viewer_may_see(
+        app: FastAPI, dashboard: Dashboard) -> None:
+    from meting.analysis.agreement import agreement
+    from meting.store import Store
+
+    with Store.open(dashboard.url) as store:
+        a, b = (store.round(r) for r in dashboard.rounds)
+        every = agreement(a.label, store.results(a.id), b.label, store.results(b.id)).columns
+        vng = agreement(a.label, [r for r in store.results(a.id) if r.umbrella == "VNG"],
+                        b.label, [r for r in store.results(b.id) if r.umbrella == "VNG"]).columns
+    assert every and any(x.agreeing < x.compared for x in every)
+    for who, expected in (("coordinator", every), ("umbrella", vng)):
+        page_html = signed_in(app, dashboard, who).get(
+            f"/compare?a={dashboard.rounds[0]}&b={dashboard.rounds[1]}").text
+        table = page_html.split('id="agreement"')[1].split("</table>")[0]
+        rows = re.findall(r"<tr><td>[^<]*</td><td>[^<]*</td><td>(\d+)</td><td>(\d+)</td>"
+                          r"<td>(\d+)%</td></tr>", table)
+        assert rows == [(str(x.compared), str(x.agreeing),
+                         str(int(x.to_json()["rate"] + 0.5))) for x in expected], who
+
+
 def test_an_entry_from_the_form_goes_through_the_list_checks(app: FastAPI,
                                                              dashboard: Dashboard) -> None:
     c = signed_in(app, dashboard, "coordinator")

@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from meting.checks import headers
-from meting.probe.http import HttpResponse
+from meting.evidence.models import HttpResponse
 from meting.store.web_models import LoginFailure, User
 from meting.web.accounts import MAX_FAILURES_ACCOUNT
 from tests.web.conftest import client, csrf_of, signed_in
@@ -18,7 +18,7 @@ from tests.web.dashboard_data import ACCOUNTS, Dashboard
 
 def as_evidence(answer: httpx.Response) -> HttpResponse:
     status = answer.status_code
-    pairs = tuple((k, v) for k, v in answer.headers.multi_items())
+    pairs = [(k, v) for k, v in answer.headers.multi_items()]
     return HttpResponse(address="127.0.0.1", host="testserver", port=443, tls=True, path="/",
                         status=status, headers=pairs, body="", body_bytes=0, truncated=False,
                         elapsed_ms=1.0, error=None)

@@ -15,6 +15,7 @@ from meting.analysis.agreements import (
     laggards,
     laggards_json,
 )
+from meting.analysis.coverage import Coverage, coverage_json
 from meting.analysis.figures import ALL, RoundFigures, figures_json, round_figures
 from meting.analysis.model import RoundResults
 from meting.analysis.parents import per_parent
@@ -36,6 +37,7 @@ class Analysis:
     mail_shares_over_time: list[dict[str, Any]]
     per_parent: RoundFigures | None = None  # the Rijk layer per ministry (parents as layers)
     per_parent_previous: RoundFigures | None = None
+    coverage: tuple[Coverage, ...] = ()  # known, measured and found domains (issue 16)
 
     @property
     def rules(self) -> CountingRules:
@@ -119,6 +121,8 @@ def analysis_json(analysis: Analysis) -> dict[str, Any]:
                                                     for g, v in kf.layer_average.items()
                                                     if g != ALL}}
                               for k, kf in analysis.per_parent.kinds.items()}
+    if analysis.coverage:
+        data["coverage"] = coverage_json(analysis.coverage)
     review = analysis.current.round.review
     data["review"] = review.to_json() if review else None
     cat = catalogue()

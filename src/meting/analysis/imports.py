@@ -130,6 +130,11 @@ def _batch_map() -> dict[str, Any]:
     return data
 
 
+def batch_mapping() -> dict[str, Any]:
+    """The mapping of Internet.nl batch results onto the columns (data/internetnl-batch.yaml)."""
+    return _batch_map()
+
+
 def read_batch_json(data: Mapping[str, Any], kind: str) -> list[ImportedResult]:
     """Internet.nl batch API v2 results: ``{"domains": {name: {"status", "results"}}}``,
     ``results`` holding ``categories``, ``tests`` and ``custom`` (interface/batch/openapi.yaml

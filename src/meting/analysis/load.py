@@ -3,12 +3,14 @@ and address names of its evidence for the supplier analysis) as ``RoundResults``
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from meting.analysis.analysis import Analysis, analyse, analysis_json
 from meting.analysis.changes import ChangeReport, changes
+from meting.analysis.coverage import Coverage
 from meting.analysis.model import DomainResult, Finding, RoundResults
 from meting.analysis.review import AcceptedExplanation, RetestColumns, apply_review
 from meting.analysis.rules import counting_rules
@@ -73,7 +75,18 @@ def load_analysis(store: Store, ref: str | int) -> Analysis:
         results = round_results(store, other, evidence_kinds=("mail",)
                                 if other.set_name == info.set_name else ())
         (earlier if other.set_name == info.set_name else others).append(results)
-    return analyse(current, earlier, others)
+    return dataclasses.replace(analyse(current, earlier, others),
+                               coverage=load_coverage(store, info.id))
+
+
+def load_coverage(store: Store, round_id: int) -> tuple[Coverage, ...]:
+    """Known, measured and found domains per organisation (analysis/coverage.py)."""
+    from sqlalchemy.orm import sessionmaker
+
+    from meting.store.candidates import coverage
+
+    with sessionmaker(store.engine)() as session:
+        return tuple(Coverage(*row) for row in coverage(session, round_id))
 
 
 def round_figures_json(store: Store, ref: str | int) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""The counting rules (SPEC §6) and the report columns (norms/columns.yaml), loaded from data."""
+"""The counting rules (SPEC §6) and the report columns (norms/columns.yaml) with their
+agreements (the standards register, meting.standards), loaded from data."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from meting import norms
+from meting import norms, standards
 from meting.analysis.rounding import Rounding
 
 
@@ -20,7 +21,7 @@ class Column:
     column: str
     deadline: int | None  # the agreement holds from the end of this year
     streefbeeld: bool
-    agreement: bool = False  # in the agreements table and laggard lists (norms/columns.yaml)
+    agreement: bool = False  # in the agreements table and laggard lists (standards register)
     legal_since: datetime.date | None = None  # required by law since (e.g. HTTPS, HSTS)
     listed_since: int | None = None  # on the 'pas toe of leg uit' list since
     source: str | None = None
@@ -141,12 +142,18 @@ def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
 @cache
 def columns() -> dict[str, tuple[Column, ...]]:
     """The report columns per kind, in report order."""
-    raw = norms.columns()
-    return {kind: tuple(Column(kind, c.column, c.deadline, c.streefbeeld,
-                               c.streefbeeld if c.agreement is None else c.agreement,
-                               c.legal.since if c.legal else None, c.listed_since,
-                               c.legal.source if c.legal else c.source)
+    raw, agreements = norms.columns(), standards.register()
+    return {kind: tuple(_column(kind, c.column, agreements.agreement_for(kind, c.column))
                         for c in getattr(raw, kind)) for kind in ("web", "mail")}
+
+
+def _column(kind: str, name: str, a: standards.Agreement | None) -> Column:
+    """A report column with its agreement from the standards register (the one source)."""
+    if a is None:
+        return Column(kind, name, None, False)
+    return Column(kind, name, a.deadline, a.streefbeeld, a.in_table,
+                  a.legal.since if a.legal else None, a.listed_since,
+                  a.legal.source if a.legal else a.source)
 
 
 def column_names(kind: str) -> tuple[str, ...]:

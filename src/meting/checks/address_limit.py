@@ -8,34 +8,30 @@ say so, so that a pass is not read as a verdict on every address of the host.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from babel.numbers import format_decimal
 
 from meting.checks.mx_limit import with_note
 from meting.checks.verdict import Verdict
+from meting.evidence.models import HostAddresses
 
-FAMILIES = (("a", "IPv4"), ("aaaa", "IPv6"))
 
-
-def note_untested(results: dict[str, Verdict], hosts: Iterable[dict[str, Any]],
+def note_untested(results: dict[str, Verdict], hosts: Iterable[HostAddresses],
                   columns: Iterable[str]) -> dict[str, Verdict]:
     """Add to each of ``columns`` how many addresses of each host were left untested."""
     notes_nl: list[str] = []
     notes_en: list[str] = []
     for host in hosts:
-        for key, family in FAMILIES:
-            answer = host.get(key) or {}
-            omitted = int(answer.get("omitted") or 0)
-            if not omitted:
+        for answer, family in ((host.a, "IPv4"), (host.aaaa, "IPv6")):
+            if not answer.omitted:
                 continue
-            tested = len(answer.get("answers") or ())
+            tested, omitted = len(answer.answers), answer.omitted
             total = tested + omitted
-            notes_nl.append(f" Van {host.get('name', '')} zijn {number(tested, 'nl_NL')} van de "
+            notes_nl.append(f" Van {host.name} zijn {number(tested, 'nl_NL')} van de "
                             f"{number(total, 'nl_NL')} {family}-adressen getest (grens: "
                             f"instelling max_answers); {number(omitted, 'nl_NL')} niet.")
             notes_en.append(f" {number(tested, 'en_GB')} of the {number(total, 'en_GB')} "
-                            f"{family} addresses of {host.get('name', '')} were tested (limit: "
+                            f"{family} addresses of {host.name} were tested (limit: "
                             f"setting max_answers); {number(omitted, 'en_GB')} were not.")
     if not notes_nl:
         return results

@@ -6,10 +6,9 @@ Evidence: ``probe/caa.py`` — the record set found by climbing the tree from th
 
 from __future__ import annotations
 
-from typing import Any
-
 from meting.checks.explain import plain
 from meting.checks.verdict import Status, Verdict, verdict
+from meting.evidence.models import Caa
 from meting.norms import Norm
 from meting.norms import tls as tls_norm
 
@@ -29,18 +28,18 @@ def missing_status(norm: Norm) -> Status:
     return Status.FAILED if optional is None else Status(optional)
 
 
-def judge_caa(caa: dict[str, Any] | None, name: str, norm: Norm) -> Verdict:
+def judge_caa(caa: Caa | None, name: str, norm: Norm) -> Verdict:
     """The CAA subtest for one host name."""
     missing = missing_status(norm)
-    if not caa:
+    if caa is None:
         return verdict(Status.NOT_TESTED if missing == Status.FAILED else missing,
                        f"CAA van {name} is niet onderzocht.",
                        f"CAA of {name} was not looked up.")
-    records = [r for r in (parse(x) for x in caa.get("records") or []) if r is not None]
+    records = [r for r in (parse(x) for x in caa.records) if r is not None]
     need_nl, need_en = ("verplicht", "required") if missing == Status.FAILED else (
         "optioneel", "optional")
-    if caa.get("error"):
-        cause = plain(caa["error"])
+    if caa.error:
+        cause = plain(caa.error)
         return verdict(missing, f"CAA van {name} kon niet worden opgevraagd "
                        f"({cause.nl}); CAA is {need_nl}.",
                        f"CAA of {name} could not be looked up ({cause.en}); CAA is "
@@ -54,14 +53,14 @@ def judge_caa(caa: dict[str, Any] | None, name: str, norm: Norm) -> Verdict:
     unknown_critical = [tag for flags, tag, _ in records if flags & 128 and tag not in KNOWN_TAGS]
     if unknown_critical:
         return verdict(missing,
-                       f"CAA bij {caa['found_at']} heeft een onbekende kritieke tag "
+                       f"CAA bij {caa.found_at} heeft een onbekende kritieke tag "
                        f"({', '.join(unknown_critical)}): geen CA mag uitgeven.",
-                       f"CAA at {caa['found_at']} has an unknown critical tag "
+                       f"CAA at {caa.found_at} has an unknown critical tag "
                        f"({', '.join(unknown_critical)}): no CA may issue.")
     if not any(tag == "issue" for _, tag, _ in records):
-        return verdict(missing, f"CAA bij {caa['found_at']} heeft geen 'issue'-record.",
-                       f"CAA at {caa['found_at']} has no 'issue' record.")
+        return verdict(missing, f"CAA bij {caa.found_at} heeft geen 'issue'-record.",
+                       f"CAA at {caa.found_at} has no 'issue' record.")
     issuers = sorted({value for _, tag, value in records if tag == "issue"})
     return verdict(Status.PASSED,
-                   f"CAA bij {caa['found_at']} staat uitgifte toe aan: {', '.join(issuers)}.",
-                   f"CAA at {caa['found_at']} allows issuance by: {', '.join(issuers)}.")
+                   f"CAA bij {caa.found_at} staat uitgifte toe aan: {', '.join(issuers)}.",
+                   f"CAA at {caa.found_at} allows issuance by: {', '.join(issuers)}.")

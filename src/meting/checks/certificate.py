@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 
 from meting.checks.explain import plain
 from meting.checks.verdict import Status, Verdict, verdict
+from meting.evidence.models import TlsScan, Trust
 from meting.norms import Norm
 from meting.norms import tls as tls_norm
 from meting.norms.tls import TlsClass
@@ -152,16 +152,15 @@ def cert_hostmatch(certs: list[x509.Certificate], host: str, norm: Norm, *, kind
                                                   else "."))
 
 
-def cert_trust(trust: dict[str, Any] | None, norm: Norm, *, kind: str,
+def cert_trust(trust: Trust | None, norm: Norm, *, kind: str,
                dane_valid: bool, certs: list[x509.Certificate] | None = None,
                scanned_at: str | None = None) -> Verdict:
     if kind == "mail" and dane_valid:
         return dane_instead("vertrouwensketen", "chain of trust")
-    trust = trust or {}
-    if trust.get("trusted"):
+    if trust is not None and trust.trusted:
         return verdict(Status.PASSED, "De certificaatketen leidt naar een vertrouwde root.",
                        "The certificate chain leads to a trusted root.")
-    nl, en = untrusted_because(certs or [], scanned_at, trust.get("error"))
+    nl, en = untrusted_because(certs or [], scanned_at, trust.error if trust else None)
     status = without_dane(norm, "cert_trust", kind)
     return verdict(status,
                    f"De certificaatketen is niet vertrouwd: {nl}"
@@ -221,11 +220,11 @@ def no_chain() -> Verdict:
                    "The server presented no certificate.")
 
 
-def judge(scan: dict[str, Any], norm: Norm, *, kind: str, host: str,
+def judge(scan: TlsScan, norm: Norm, *, kind: str, host: str,
           dane_valid: bool) -> dict[str, Verdict]:
-    certs = load(scan.get("chain") or [])
-    return {"cert_trust": cert_trust(scan.get("trust"), norm, kind=kind, dane_valid=dane_valid,
-                                     certs=certs, scanned_at=scan.get("scanned_at")),
+    certs = load(scan.chain)
+    return {"cert_trust": cert_trust(scan.trust, norm, kind=kind, dane_valid=dane_valid,
+                                     certs=certs, scanned_at=scan.scanned_at),
             "cert_pubkey": cert_pubkey(certs, norm),
             "cert_signature": cert_signature(certs, norm),
             "cert_hostmatch": cert_hostmatch(certs, host, norm, kind=kind,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from meting.checks import no_mx
 from meting.checks.dane_match import (
@@ -33,7 +32,7 @@ from meting.checks.dane_match import (
 )
 from meting.checks.explain import plain
 from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict, worst
-from meting.probe.evidence import DnsAnswer
+from meting.evidence.models import DnsAnswer, MxHost, TlsScan
 
 SUBTESTS = ("dane_exists", "dane_valid", "dane_rollover", "dane")
 
@@ -46,43 +45,42 @@ class MxDane:
     tlsa: DnsAnswer
     usable: list[Tlsa]
     unusable: list[Unusable]
-    scans: dict[str, dict[str, Any]]
+    scans: dict[str, TlsScan]
 
     @classmethod
-    def of(cls, entry: dict[str, Any]) -> MxDane:
-        tlsa = DnsAnswer.from_dict(entry["tlsa"])
-        usable, unusable = split_records(tlsa.answers)
-        return cls(entry["name"], tlsa, usable, unusable, dict(entry.get("starttls") or {}))
+    def of(cls, entry: MxHost) -> MxDane:
+        usable, unusable = split_records(entry.tlsa.answers)
+        return cls(entry.name, entry.tlsa, usable, unusable, dict(entry.starttls))
 
     @property
     def owner(self) -> str:
         return f"_25._tcp.{self.name}"
 
     @property
-    def connected(self) -> dict[str, dict[str, Any]]:
+    def connected(self) -> dict[str, TlsScan]:
         """Addresses that answered SMTP (a greeting and EHLO: STARTTLS offered or not)."""
         return {a: s for a, s in self.scans.items()
-                if s.get("connected") and s.get("starttls_offered") is not None}
+                if s.connected and s.starttls_offered is not None}
 
     @property
     def without_starttls(self) -> list[str]:
-        return sorted(a for a, s in self.connected.items() if s.get("starttls_offered") is False)
+        return sorted(a for a, s in self.connected.items() if s.starttls_offered is False)
 
     def mismatches(self) -> dict[str, str]:
         """Per answering address, why its chain is not DANE-valid (empty: all match)."""
         found: dict[str, str] = {}
         for address, scan in sorted(self.connected.items()):
-            chain = load_chain(scan.get("chain") or [])
+            chain = load_chain(scan.chain)
             if not chain:
-                found[address] = scan.get("handshake_error") or "no certificate"
+                found[address] = scan.handshake_error or "no certificate"
             elif not chain_matches(self.usable, chain):
                 found[address] = "mismatch"
         return found
 
 
-def dane_valid_hosts(mx_entries: list[dict[str, Any]]) -> set[str]:
+def dane_valid_hosts(mx_entries: list[MxHost]) -> set[str]:
     """MX names whose DNSSEC-secure TLSA matches the chain on every answering address."""
-    return {e["name"] for e in mx_entries if "tlsa" in e and host_is_valid(MxDane.of(e))}
+    return {e.name for e in mx_entries if host_is_valid(MxDane.of(e))}
 
 
 def host_is_valid(mx: MxDane) -> bool:
@@ -90,7 +88,7 @@ def host_is_valid(mx: MxDane) -> bool:
             and not mx.without_starttls and not mx.mismatches())
 
 
-def judge(mx_entries: list[dict[str, Any]], null_mx: bool,
+def judge(mx_entries: list[MxHost], null_mx: bool,
           starttls: Verdict | None = None) -> dict[str, Verdict]:
     """The DANE subtests and column over every MX; ``starttls`` (the column) cascades
     when it has no result (SPEC §4: unreachable STARTTLS gives unreachable DANE)."""
@@ -241,7 +239,7 @@ def has_rollover_scheme(mx: MxDane) -> bool:
     usages = {r.usage for r in mx.usable}
     if {DANE_TA, DANE_EE} <= usages:
         return True
-    chains = [c for s in mx.connected.values() if (c := load_chain(s.get("chain") or []))]
+    chains = [c for s in mx.connected.values() if (c := load_chain(s.chain))]
     return any(not any(matches_chain(r, c) for c in chains) for r in mx.usable)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from meting.checks.per_address import combine
 from meting.checks.verdict import Status, Verdict, verdict, worst
-from meting.probe.http import HttpResponse
+from meting.evidence.models import HttpResponse
 
 SUBTESTS = ("http_x_frame", "http_x_content_type", "http_csp", "http_referrer_policy")
 GOOD_REFERRER = frozenset({"no-referrer", "same-origin", "strict-origin",

@@ -27,15 +27,14 @@ column).
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from meting.checks import headers, security_txt
 from meting.checks.explain import plain
 from meting.checks.per_address import combine
 from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict
+from meting.evidence.models import AddressHttp, Hop, HttpResponse
 from meting.norms import Norm
-from meting.probe.http import HttpResponse
 
 COLUMNS = ("tls_available", "https_redirect", "hsts", "security_txt", "security_headers")
 SUBTESTS = ("https_exists", "https_forced", "https_hsts", "http_compression",
@@ -45,28 +44,28 @@ NO_TCP = "no_connection"
 CLOSED = ("refused", NO_TCP)  # no TCP conversation with a web server on the port
 
 
-def state(entry: dict[str, Any]) -> str:
-    https = HttpResponse.from_dict(entry["https"])
+def state(entry: AddressHttp) -> str:
+    https = entry.https
     if https.status:
         return "https"
-    hops = entry["http"]["hops"]
-    plain_failure = hops[0]["failure"] if hops else NO_TCP
+    hops = entry.http.hops
+    plain_failure = hops[0].failure if hops else NO_TCP
     if https.failure in CLOSED:
         return "unreachable" if plain_failure in CLOSED else "no_https"
     return "error"
 
 
-def broken(entry: dict[str, Any]) -> tuple[str, str]:
-    https = entry["https"]
-    cause = plain(https["error"])
-    if https["failure"] == "tls":
+def broken(entry: AddressHttp) -> tuple[str, str]:
+    https = entry.https
+    cause = plain(https.error)
+    if https.failure == "tls":
         return (f"TLS-handshake niet voltooid ({cause.nl})",
                 f"TLS handshake not completed ({cause.en})")
     return (f"geen geldig HTTP-antwoord na de handshake ({cause.nl})",
             f"no valid HTTP answer after the handshake ({cause.en})")
 
 
-def https_exists(states: dict[str, str], evidence: dict[str, Any]) -> Verdict:
+def https_exists(states: dict[str, str], evidence: dict[str, AddressHttp]) -> Verdict:
     if not states:
         return verdict(Status.NOT_TESTED, "De webserver heeft geen IP-adres; niets te testen.",
                        "The web host has no IP address; nothing to test.")
@@ -104,7 +103,7 @@ def without_https(absent: list[str], dead: list[str]) -> Verdict:
                    " ".join(en) + " Offer HTTPS on every address.")
 
 
-def tls_gate(http: dict[str, dict[str, Any]], tls_available: Verdict | None) -> Verdict | None:
+def tls_gate(http: dict[str, AddressHttp], tls_available: Verdict | None) -> Verdict | None:
     """The tls_available verdict tls_ncsc_web cascades from; None (judge the addresses
     that answer on 443) when HTTPS is missing only where no web server answers at all,
     as the other HTTPS columns are judged on the addresses that answer."""
@@ -133,7 +132,7 @@ def no_https(subtest: str) -> Verdict:
     return verdict(Status.FAILED, *NO_HTTPS[subtest])
 
 
-def no_result(entry: dict[str, Any]) -> Verdict:
+def no_result(entry: AddressHttp) -> Verdict:
     nl, en = broken(entry)
     return verdict(Status.ERROR, f"HTTPS gaf geen bruikbaar antwoord ({nl}); geen resultaat.",
                    f"HTTPS gave no usable answer ({en}); no result.")
@@ -149,25 +148,32 @@ def cascade(exists: Verdict) -> dict[str, Verdict]:
     return {**dict.fromkeys(KEYS, follows), "tls_available": exists, "https_exists": exists}
 
 
-def first_redirect(entry: dict[str, Any], host: str) -> Verdict:
-    hops = entry["http"]["hops"]
-    first = hops[0] if hops else {"status": 0, "failure": NO_TCP, "error": None}
-    if first["status"] == 0:
-        if first["failure"] in CLOSED:
+def first_redirect(entry: AddressHttp, host: str) -> Verdict:
+    hops = entry.http.hops
+    if not hops:
+        return verdict(Status.PASSED, "HTTP wordt niet aangeboden (poort 80 is dicht).",
+                       "HTTP is not offered (port 80 is closed).")
+    return redirect(hops[0], host)
+
+
+def redirect(first: Hop, host: str) -> Verdict:
+    """https_forced from the first request to http://host/."""
+    if first.status == 0:
+        if first.failure in CLOSED:
             return verdict(Status.PASSED, "HTTP wordt niet aangeboden (poort 80 is dicht).",
                            "HTTP is not offered (port 80 is closed).")
-        cause = plain(str(first["error"] or ""))
+        cause = plain(str(first.error or ""))
         return verdict(Status.ERROR, f"Poort 80 gaf geen HTTP-antwoord ({cause.nl}).",
                        f"Port 80 gave no HTTP answer ({cause.en}).")
     fix = ("Verwijs http://{h}/ direct door naar https://{h}/ (daarna mag een andere host).",
            "Redirect http://{h}/ straight to https://{h}/ (another host may follow after).")
     fix_nl, fix_en = fix[0].format(h=host), fix[1].format(h=host)
-    location = first.get("location")
-    if first["status"] not in (301, 302, 303, 307, 308) or not location:
+    location = first.location
+    if first.status not in (301, 302, 303, 307, 308) or not location:
         return verdict(Status.FAILED,
-                       f"HTTP geeft status {first['status']} zonder doorverwijzing. {fix_nl}",
-                       f"HTTP answers status {first['status']} without a redirect. {fix_en}")
-    to = urlsplit(urljoin(first["url"], location))
+                       f"HTTP geeft status {first.status} zonder doorverwijzing. {fix_nl}",
+                       f"HTTP answers status {first.status} without a redirect. {fix_en}")
+    to = urlsplit(urljoin(first.url, location))
     if to.scheme == "https" and (to.hostname or "").rstrip(".").lower() == host.lower():
         return verdict(Status.PASSED, f"HTTP verwijst direct door naar HTTPS ({location}).",
                        f"HTTP redirects straight to HTTPS ({location}).")
@@ -246,15 +252,14 @@ def compression(response: HttpResponse) -> Verdict:
                    "No HTTP compression over HTTPS.")
 
 
-def judge(evidence: dict[str, dict[str, Any]], host: str, norm: Norm) -> dict[str, Verdict]:
+def judge(evidence: dict[str, AddressHttp], host: str, norm: Norm) -> dict[str, Verdict]:
     """Every subtest and column of the HTTP side of the web test."""
     states = {a: state(e) for a, e in evidence.items()}
     exists = https_exists(states, evidence)
     if exists.status in NO_RESULT or exists.status == Status.NOT_TESTED:
         return cascade(exists)
     tested = [a for a, s in states.items() if s != "unreachable"]
-    secure = {a: HttpResponse.from_dict(evidence[a]["https"]) for a in tested
-              if states[a] == "https"}
+    secure = {a: evidence[a].https for a in tested if states[a] == "https"}
 
     def per_address(subtest: str, judged: dict[str, Verdict]) -> Verdict:
         return combine({a: judged.get(a) or (no_result(evidence[a]) if states[a] == "error"
@@ -266,7 +271,7 @@ def judge(evidence: dict[str, dict[str, Any]], host: str, norm: Norm) -> dict[st
                "https_hsts": per_address("https_hsts", {
                    a: hsts(r, norm) for a, r in secure.items()}),
                "http_securitytxt": per_address("http_securitytxt", {
-                   a: security_txt.judge_file(evidence[a]["security_txt"], host=host)
+                   a: security_txt.judge_file(evidence[a].security_txt, host=host)
                    for a in secure})}
     if secure:
         results["http_compression"] = combine({a: compression(r) for a, r in secure.items()})

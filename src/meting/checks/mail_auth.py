@@ -11,11 +11,11 @@ DMARC record; DKIM reads ``_domainkey.<domain>``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from meting.checks.explain import plain
 from meting.checks.verdict import Status, Verdict, verdict
-from meting.probe.evidence import DnsAnswer, txt_strings
+from meting.evidence.models import DnsAnswer, MailAuth
+from meting.probe.evidence import txt_strings
 from meting.records.dmarc import DmarcRecord, parse_dmarc, select_dmarc
 from meting.records.spf import SpfPolicyResult, evaluate_policy, select_spf
 
@@ -33,20 +33,19 @@ class DmarcFound:
     unanswered: DnsAnswer | None = None
 
 
-def judge(domain: str, evidence: dict[str, Any]) -> dict[str, Verdict]:
-    txt = DnsAnswer.from_dict(evidence["txt"])
-    tree = evidence["spf_tree"]
-    no_answer = [n for n, a in (tree.get("answers") or {}).items()
-                 if not DnsAnswer.from_dict(a).ok]
-    result = evaluate_policy(domain, tree["records"], no_answer)
+def judge(domain: str, evidence: MailAuth) -> dict[str, Verdict]:
+    txt = evidence.txt
+    tree = evidence.spf_tree
+    no_answer = [n for n, a in tree.answers.items() if not a.ok]
+    result = evaluate_policy(domain, tree.records, no_answer)
     if txt.ok:
         spf_records = select_spf([txt_strings(r) for r in txt.answers])
         spf_v, policy_v = spf(spf_records), spf_policy(result, spf_records)
     else:
         spf_v = policy_v = no_answer_for(txt)
-    dmarc_found = dmarc_record(evidence["dmarc"])
+    dmarc_found = dmarc_record(evidence.dmarc)
     dmarc_v, dmarc_policy_v = dmarc(dmarc_found), dmarc_policy(dmarc_found, domain)
-    dkim_v = dkim(DnsAnswer.from_dict(evidence["domainkey"]), result, dmarc_found,
+    dkim_v = dkim(evidence.domainkey, result, dmarc_found,
                   spf_known=txt.ok)
     return {"spf": spf_v, "spf_policy": policy_v, "dmarc": dmarc_v,
             "dmarc_policy": dmarc_policy_v, "dkim": dkim_v}
@@ -117,11 +116,10 @@ def spf_all(result: SpfPolicyResult) -> Verdict:
                    f"The SPF policy is strict ({result.all_qualifier}all).")
 
 
-def dmarc_record(answers: list[dict[str, Any]]) -> DmarcFound:
+def dmarc_record(answers: list[DnsAnswer]) -> DmarcFound:
     """The first name with DMARC records; a lookup without an answer stops the search
     (the organisational domain is asked only when the domain has no record)."""
-    for data in answers:
-        answer = DnsAnswer.from_dict(data)
+    for answer in answers:
         if not answer.ok:
             return DmarcFound(unanswered=answer)
         found = select_dmarc([txt_strings(r) for r in answer.answers])

@@ -6,15 +6,12 @@ from typing import Any
 
 from meting.checks.tests import MAIL_COLUMNS, WEB_COLUMNS
 from meting.checks.verdict import Status, verdict
+from meting.evidence.models import NotTestableEvidence
 
 
-def is_not_testable(evidence: dict[str, Any]) -> bool:
-    return "not_testable" in evidence
-
-
-def judge_not_testable(kind: str, evidence: dict[str, Any]) -> dict[str, Any]:
+def judge_not_testable(evidence: NotTestableEvidence) -> dict[str, Any]:
     """Every column of the test `not_testable`, saying why; no subtests."""
-    attempts: list[str] = evidence["not_testable"]["attempts"]
+    attempts = evidence.not_testable.attempts
     last = attempts[-1] if attempts else "onbekend"
     last_en = attempts[-1] if attempts else "unknown"
     n = len(attempts)
@@ -25,5 +22,5 @@ def judge_not_testable(kind: str, evidence: dict[str, Any]) -> dict[str, Any]:
         "niet afknijpen.",
         f"The test could not be run in {n} attempt(s) (last: {last_en}); no result. If this "
         "persists, check that the servers answer promptly and do not rate-limit the test.")
-    columns = WEB_COLUMNS if kind == "web" else MAIL_COLUMNS
+    columns = WEB_COLUMNS if evidence.kind == "web" else MAIL_COLUMNS
     return {"columns": {c: v.to_dict() for c in columns}, "subtests": {}}

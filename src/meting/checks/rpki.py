@@ -6,7 +6,7 @@ import ipaddress
 from enum import StrEnum
 
 from meting.checks.verdict import Status, Verdict, verdict
-from meting.probe.routing import AddressRouting
+from meting.evidence.models import AddressRouting
 
 
 class Rov(StrEnum):

@@ -9,10 +9,10 @@ more than a year from expiry passes with a note (§2.5.5 says SHOULD).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from meting.checks.explain import plain
 from meting.checks.verdict import Status, Verdict, verdict
+from meting.evidence.models import SecurityTxtFetch
 from meting.records.security_txt import Problem, parse
 
 PATH = "/.well-known/security.txt"
@@ -77,39 +77,39 @@ def media_type_problem(content_type: str) -> tuple[str, str] | None:
     return None
 
 
-def judge_fetch(fetched: dict[str, Any], host: str) -> Verdict | None:
+def judge_fetch(fetched: SecurityTxtFetch, host: str) -> Verdict | None:
     """A verdict when the file could not be had as text/plain; None when it can be parsed."""
-    end = fetched["end"]
+    end = fetched.end
     if end in ("failure", "deadline"):
-        hop = fetched["hops"][-1] if fetched["hops"] else {}
-        cause = plain(hop.get("error") or "timeout")
+        error = fetched.hops[-1].error if fetched.hops else None
+        cause = plain(error or "timeout")
         return verdict(Status.ERROR, f"Geen antwoord op {PATH} ({cause.nl}); geen resultaat.",
                        f"No answer for {PATH} ({cause.en}); no result.")
     if end in ENDS:
         nl, en = ENDS[end]
         return failed(f"{PATH} is niet op te halen: {nl}.", f"{PATH} cannot be fetched: {en}.",
                       host)
-    if fetched["status"] != 200:
-        status = fetched["status"]
+    if fetched.status != 200:
+        status = fetched.status
         return failed(f"{PATH} geeft HTTP {status}, geen bestand.",
                       f"{PATH} answers HTTP {status}, no file.", host)
-    wrong = media_type_problem(fetched["content_type"])
+    wrong = media_type_problem(fetched.content_type or "")
     if wrong:
         return failed(wrong[0], wrong[1], host)
-    if fetched["truncated"]:
+    if fetched.truncated:
         return failed(f"{PATH} is groter dan de grens van het lezen (64 KiB).",
                       f"{PATH} is larger than the read limit (64 KiB).", host)
     return None
 
 
-def judge_file(fetched: dict[str, Any], now: dt.datetime | None = None,
+def judge_file(fetched: SecurityTxtFetch, now: dt.datetime | None = None,
                host: str = "<host>") -> Verdict:
     """The security.txt of one address, as fetched by probe/web_http.py."""
     early = judge_fetch(fetched, host)
     if early is not None:
         return early
-    when = now or dt.datetime.fromisoformat(fetched["fetched_at"])
-    parsed = parse(fetched["body"], when)
+    when = now or dt.datetime.fromisoformat(fetched.fetched_at)
+    parsed = parse(fetched.body or "", when)
     if parsed.problems:
         found = [describe(p) for p in parsed.problems]
         return failed("security.txt is ongeldig: " + "; ".join(nl for nl, _ in found) + ".",

@@ -11,13 +11,11 @@ not_tested; no MX: info. OCSP stapling is not judged for mail (as Internet.nl).
 
 from __future__ import annotations
 
-from typing import Any
-
 from meting.checks import caa, no_mx, tls_ncsc
 from meting.checks.explain import plain
 from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict, worst
+from meting.evidence.models import MxHost, TlsScan
 from meting.norms import Norm
-from meting.probe.evidence import DnsAnswer
 
 COLUMNS = ("starttls_exists", "starttls", "starttls_ncsc")
 
@@ -26,26 +24,26 @@ def no_mail_servers(null_mx: bool) -> dict[str, Verdict]:
     return dict.fromkeys(COLUMNS, no_mx.no_mail_servers(null_mx, "STARTTLS", "STARTTLS"))
 
 
-def dns_error(entry: dict[str, Any]) -> str | None:
-    answers = [DnsAnswer.from_dict(entry[k]) for k in ("a", "aaaa") if k in entry]
-    if answers and all(not a.ok for a in answers):
+def dns_error(entry: MxHost) -> str | None:
+    answers = [entry.a, entry.aaaa]
+    if all(not a.ok for a in answers):
         return answers[0].error or answers[0].rcode or "no answer"
     return None
 
 
-def starttls_exists(entry: dict[str, Any]) -> tuple[Verdict, dict[str, dict[str, Any]]]:
+def starttls_exists(entry: MxHost) -> tuple[Verdict, dict[str, TlsScan]]:
     """The verdict for one MX and the scans of its addresses that offered STARTTLS."""
-    name = entry["name"]
+    name = entry.name
     error = dns_error(entry)
     if error is not None:
         cause = plain(error)
         return verdict(Status.ERROR,
                        f"Geen adres van {name} uit DNS ({cause.nl}); geen resultaat.",
                        f"No address of {name} from DNS ({cause.en}); no result."), {}
-    scans: dict[str, dict[str, Any]] = entry.get("starttls") or {}
-    reached = {a: s for a, s in scans.items() if s.get("starttls_offered") is not None}
+    scans = entry.starttls
+    reached = {a: s for a, s in scans.items() if s.starttls_offered is not None}
     if not reached:
-        causes = {a: plain(s.get("smtp_error") or s.get("connect_error"))
+        causes = {a: plain(s.smtp_error or s.connect_error)
                   for a, s in scans.items()}
         why_nl = "; ".join(f"{a}: {c.nl}" for a, c in causes.items()) or "geen adres"
         why_en = "; ".join(f"{a}: {c.en}" for a, c in causes.items()) or "no address"
@@ -53,7 +51,7 @@ def starttls_exists(entry: dict[str, Any]) -> tuple[Verdict, dict[str, dict[str,
                        f"De mailserver {name} gaf geen SMTP-begroeting ({why_nl}); geen "
                        "resultaat.",
                        f"The mail server {name} gave no SMTP greeting ({why_en}); no result."), {}
-    without = sorted(a for a, s in reached.items() if not s["starttls_offered"])
+    without = sorted(a for a, s in reached.items() if not s.starttls_offered)
     if without:
         return verdict(Status.FAILED,
                        f"{name} biedt geen STARTTLS aan op {', '.join(without)}; zet STARTTLS "
@@ -63,13 +61,13 @@ def starttls_exists(entry: dict[str, Any]) -> tuple[Verdict, dict[str, dict[str,
                    f"{name} offers STARTTLS."), reached
 
 
-def ncsc_of_mx(entry: dict[str, Any], scans: dict[str, dict[str, Any]], norm: Norm,
+def ncsc_of_mx(entry: MxHost, scans: dict[str, TlsScan], norm: Norm,
                dane_valid: bool) -> dict[str, Verdict]:
-    name = entry["name"]
-    broken = {a: s for a, s in scans.items() if s.get("handshake_error")}
+    name = entry.name
+    broken = {a: s.handshake_error for a, s in scans.items() if s.handshake_error}
     if broken:
-        address, scan = next(iter(broken.items()))
-        cause = plain(scan["handshake_error"])
+        address, error = next(iter(broken.items()))
+        cause = plain(error)
         v = verdict(Status.ERROR, f"Geen TLS-handshake na STARTTLS met {name} ({address}: "
                     f"{cause.nl}); geen resultaat.",
                     f"No TLS handshake after STARTTLS with {name} ({address}: "
@@ -78,7 +76,7 @@ def ncsc_of_mx(entry: dict[str, Any], scans: dict[str, dict[str, Any]], norm: No
     subtests = tls_ncsc.combine({
         a: tls_ncsc.judge_server(s, norm, kind="mail", host=name, dane_valid=dane_valid)
         for a, s in scans.items()})
-    subtests["mail_caa"] = caa.judge_caa(entry.get("caa"), name, norm)
+    subtests["mail_caa"] = caa.judge_caa(entry.caa, name, norm)
     return subtests
 
 
@@ -93,21 +91,18 @@ def pick(verdicts: dict[str, Verdict]) -> Verdict:
     return verdict(status, f"{name}: {v.explanation.nl}", f"{name}: {v.explanation.en}")
 
 
-def judge_mail_tls(mx_entries: list[dict[str, Any]], norm: Norm, dane_valid_hosts: set[str],
+def judge_mail_tls(mx_entries: list[MxHost], norm: Norm, dane_valid_hosts: set[str],
                    *, null_mx: bool = False) -> dict[str, Verdict]:
     """starttls_exists, the NCSC subtests and the columns starttls and starttls_ncsc."""
     if null_mx or not mx_entries:
         return no_mail_servers(null_mx)
-    if any("starttls" not in e and dns_error(e) is None for e in mx_entries):
-        return {}  # evidence from before STARTTLS was probed: not judged
     exists: dict[str, Verdict] = {}
     per_mx: dict[str, dict[str, Verdict]] = {}
     for entry in mx_entries:
         verdict_, scans = starttls_exists(entry)
-        exists[entry["name"]] = verdict_
+        exists[entry.name] = verdict_
         if scans:
-            per_mx[entry["name"]] = ncsc_of_mx(entry, scans, norm,
-                                               entry["name"] in dane_valid_hosts)
+            per_mx[entry.name] = ncsc_of_mx(entry, scans, norm, entry.name in dane_valid_hosts)
     starttls = pick(exists)
     results = {"starttls_exists": starttls, "starttls": starttls}
     if starttls.status != Status.PASSED:

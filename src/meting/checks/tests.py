@@ -23,10 +23,14 @@ from meting.checks import (
 )
 from meting.checks.same_site import page_distance
 from meting.checks.verdict import Status, Verdict, verdict
+from meting.evidence.models import (
+    DnsAnswer,
+    HostAddresses,
+    MailEvidence,
+    NameServer,
+    WebEvidence,
+)
 from meting.norms import Norm
-from meting.probe.evidence import DnsAnswer, Reach
-from meting.probe.http import HttpResponse
-from meting.probe.routing import AddressRouting
 
 WEB_COLUMNS = ("dnssec", "tls_available", "tls_ncsc_web", "https_redirect", "hsts",
                "ipv6_nameserver", "ipv6_webserver", "ipv6_web", "rpki_web", "security_txt",
@@ -36,25 +40,14 @@ MAIL_COLUMNS = ("dmarc", "dkim", "spf", "dmarc_policy", "spf_policy", "starttls"
                 "rpki_mail")
 
 
-def answer(data: dict[str, Any]) -> DnsAnswer:
-    return DnsAnswer.from_dict(data)
-
-
-def ips(entry: dict[str, Any], key: str) -> list[str]:
-    a = answer(entry[key])
-    return list(a.answers) if a.rcode == "NOERROR" else []
-
-
-def lookup_error(entry: dict[str, Any], key: str) -> str | None:
+def lookup_error(a: DnsAnswer) -> str | None:
     """Why this lookup got no usable answer (timeout, SERVFAIL); None when it was answered
     (NXDOMAIN and NODATA are answers: no addresses)."""
-    a = answer(entry[key])
     return None if a.ok else a.error or a.rcode or "no answer"
 
 
-def dns_failure(answers: list[dict[str, Any]]) -> Verdict | None:
+def dns_failure(found: list[DnsAnswer]) -> Verdict | None:
     """An `error` verdict when the resolver gave no usable answer to every one of these."""
-    found = [answer(a) for a in answers]
     if found and all(not a.ok for a in found):
         cause = explain.plain(found[0].error or found[0].rcode)
         name = found[0].name.rstrip(".")
@@ -65,9 +58,8 @@ def dns_failure(answers: list[dict[str, Any]]) -> Verdict | None:
     return None
 
 
-def nameserver_failure(evidence: dict[str, Any]) -> Verdict | None:
-    failed = [ns["failed"] for ns in evidence["nameservers"] if "failed" in ns]
-    return dns_failure(failed)
+def nameserver_failure(evidence: WebEvidence | MailEvidence) -> Verdict | None:
+    return dns_failure(unprobed.failed_lookups(evidence))
 
 
 def with_errors(results: dict[str, Verdict], keys: tuple[str, ...],
@@ -78,35 +70,30 @@ def with_errors(results: dict[str, Verdict], keys: tuple[str, ...],
     return {**results, **dict.fromkeys(keys, error)}
 
 
-def name_servers_ipv6(evidence: dict[str, Any]) -> list[ipv6.ServerIpv6]:
-    servers = []
-    for ns in evidence["nameservers"]:
-        if "failed" in ns:
-            continue
-        v6 = ips(ns, "aaaa")
-        answered = {a: bool(answer(r).rcode) for a, r in ns["reach6"].items()}
-        servers.append(ipv6.ServerIpv6(ns["name"], tuple(v6), answered,
-                                       lookup_error(ns, "aaaa")))
-    return servers
+def name_servers_ipv6(evidence: WebEvidence | MailEvidence) -> list[ipv6.ServerIpv6]:
+    return [ipv6.ServerIpv6(ns.name, tuple(ns.aaaa.found),
+                            {a: bool(r.rcode) for a, r in ns.reach6.items()},
+                            lookup_error(ns.aaaa))
+            for ns in evidence.nameservers if isinstance(ns, NameServer)]
 
 
-def security_of(entry: dict[str, Any]) -> str:
-    a, aaaa = answer(entry["a"]), answer(entry["aaaa"])
+def security_of(entry: HostAddresses) -> str:
+    a, aaaa = entry.a, entry.aaaa
     return a.security if a.answers or not aaaa.answers else aaaa.security
 
 
-def same_site(evidence: dict[str, Any]) -> ipv6.SameSite:
-    site, a_error = evidence["site"], lookup_error(evidence["host"], "a")
+def same_site(evidence: WebEvidence) -> ipv6.SameSite:
+    site, a_error = evidence.site, lookup_error(evidence.host.a)
     if "v6" not in site:  # no IPv6 address: web_aaaa says so
         return ipv6.SameSite(no_ipv4=("IPv6 niet opgehaald", "IPv6 not fetched"))
-    v6 = HttpResponse.from_dict(site["v6"])
+    v6 = site["v6"]
     if v6.error or a_error:
         cause = explain.plain(v6.error or a_error)
         return ipv6.SameSite(error=(f"ophalen over IPv6: {cause.nl}", f"IPv6 fetch: {cause.en}")
                              if v6.error else (f"A-record: {cause.nl}", f"A record: {cause.en}"))
     if "v4" not in site:
         return ipv6.SameSite(no_ipv4=("geen A-record", "no A record"))
-    v4 = HttpResponse.from_dict(site["v4"])
+    v4 = site["v4"]
     if v4.error:
         cause = explain.plain(v4.error)
         return ipv6.SameSite(no_ipv4=(f"ophalen over IPv4 mislukte: {cause.nl}",
@@ -114,19 +101,15 @@ def same_site(evidence: dict[str, Any]) -> ipv6.SameSite:
     return ipv6.SameSite(distance=page_distance(v4.body, v6.body))
 
 
-def web_server_ipv6(evidence: dict[str, Any]) -> ipv6.ServerIpv6:
-    host = evidence["host"]
-    v4, v6 = ips(host, "a"), ips(host, "aaaa")
-    ports = {a: {p: Reach.from_dict(r).ok for p, r in evidence["ports"][a].items()}
-             for a in v4 + v6}
+def web_server_ipv6(evidence: WebEvidence) -> ipv6.ServerIpv6:
+    host = evidence.host
+    v4, v6 = host.a.found, host.aaaa.found
+    ports: dict[str, dict[str, bool]] = {
+        a: {p: r.ok for p, r in evidence.ports[a].items()} for a in v4 + v6}
     needed = {p for a in v4 for p, ok in ports[a].items() if ok} or {"80", "443"}
     answered = {a: all(ports[a].get(p, False) for p in needed) if needed != {"80", "443"}
                 or v4 else any(ports[a].values()) for a in v6}
-    return ipv6.ServerIpv6(evidence["target"], tuple(v6), answered, lookup_error(host, "aaaa"))
-
-
-def routings(evidence: dict[str, Any]) -> list[AddressRouting]:
-    return [AddressRouting.from_dict(r) for r in (evidence.get("routing") or {}).values()]
+    return ipv6.ServerIpv6(evidence.target, tuple(v6), answered, lookup_error(host.aaaa))
 
 
 NS_KEYS = ("ns_aaaa", "ns_reach", "ipv6_nameserver")
@@ -139,15 +122,22 @@ MX_KEYS = ("dnssec_mx_exists", "dnssec_mx_valid", "dnssec_mx", "mx_aaaa", "mx_re
            "dane_rollover", "dane")
 
 
-def judge_web(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
+def judge_web(evidence: WebEvidence, norm: Norm) -> dict[str, Verdict]:
     return finish(evidence, judge_web_parts(evidence, norm), norm)
 
 
-def judge_mail(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
+def judge_mail(evidence: MailEvidence, norm: Norm) -> dict[str, Verdict]:
     return finish(evidence, judge_mail_parts(evidence, norm), norm)
 
 
-def finish(evidence: dict[str, Any], results: dict[str, Verdict],
+def judge(evidence: WebEvidence | MailEvidence, norm: Norm) -> dict[str, dict[str, Any]]:
+    """Columns and subtests of a web or mail test, in the JSON shape (``split``)."""
+    if isinstance(evidence, WebEvidence):
+        return split(judge_web(evidence, norm), WEB_COLUMNS)
+    return split(judge_mail(evidence, norm), MAIL_COLUMNS)
+
+
+def finish(evidence: WebEvidence | MailEvidence, results: dict[str, Verdict],
            norm: Norm) -> dict[str, Verdict]:
     """A name that does not exist, name servers not found and refused addresses
     override the verdicts; then every verdict gets its guidance (explain.py)."""
@@ -163,56 +153,52 @@ def finish(evidence: dict[str, Any], results: dict[str, Verdict],
     return explain.complete(results, norm)
 
 
-def judge_web_parts(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
-    host = evidence["host"]
-    results = dnssec.judge_web(evidence["target"], security_of(host))
-    if "http" in evidence:  # HTTP evidence (older evidence may lack it)
-        results |= https.judge(evidence["http"], evidence["target"], norm)
-    gate = https.tls_gate(evidence.get("http") or {}, results.get("tls_available"))
+def judge_web_parts(evidence: WebEvidence, norm: Norm) -> dict[str, Verdict]:
+    host = evidence.host
+    results = dnssec.judge_web(evidence.target, security_of(host))
+    results |= https.judge(evidence.http, evidence.target, norm)
+    gate = https.tls_gate(evidence.http, results.get("tls_available"))
     results |= tls_ncsc.judge_web_tls(evidence, norm, gate)
     ns_error = nameserver_failure(evidence)
     ns = with_errors(ipv6.judge_nameservers(name_servers_ipv6(evidence)), NS_KEYS, ns_error)
     results |= ns
     results |= ipv6.judge_web(web_server_ipv6(evidence), same_site(evidence), ns)
-    if evidence.get("routing") is not None:
-        results |= rpki.judge("web", routings(evidence))
+    if evidence.routing is not None:
+        results |= rpki.judge("web", list(evidence.routing.values()))
     # No answer from DNS is no result, not a failure (SPEC §3: error)
     present = tuple(k for k in WEB_HOST_KEYS if k in results)
-    results = with_errors(results, present, dns_failure([host["a"], host["aaaa"]]))
+    results = with_errors(results, present, dns_failure([host.a, host.aaaa]))
     results = with_errors(results, tuple(k for k in present if k == "ipv6_web" or "rpki" in k),
                           ns_error)
     return address_limit.note_untested(results, [host], (k for k in present
                                                          if not k.startswith("dnssec")))
 
 
-def judge_mail_parts(evidence: dict[str, Any], norm: Norm) -> dict[str, Verdict]:
-    null_mx = bool(evidence["null_mx"])
-    mx = evidence["mx"]
-    results = mail_auth.judge(evidence["target"], evidence["mail_auth"])
-    results |= dnssec.judge_mail({e["name"]: security_of(e) for e in mx}, null_mx)
+def judge_mail_parts(evidence: MailEvidence, norm: Norm) -> dict[str, Verdict]:
+    null_mx = evidence.null_mx
+    mx = evidence.mx
+    results = mail_auth.judge(evidence.target, evidence.mail_auth)
+    results |= dnssec.judge_mail({e.name: security_of(e) for e in mx}, null_mx)
     results |= starttls.judge_mail_tls(mx, norm, dane.dane_valid_hosts(mx), null_mx=null_mx)
-    if all("tlsa" in e and "starttls" in e for e in mx):  # older evidence may lack them
-        results |= dane.judge(mx, null_mx, results.get("starttls"))
+    results |= dane.judge(mx, null_mx, results.get("starttls"))
     ns_error = nameserver_failure(evidence)
     ns = with_errors(ipv6.judge_nameservers(name_servers_ipv6(evidence)), NS_KEYS, ns_error)
-    servers = [ipv6.ServerIpv6(e["name"], tuple(ips(e, "aaaa")),
-                               {a: Reach.from_dict(r).ok for a, r in e["smtp6"].items()},
-                               lookup_error(e, "aaaa"))
+    servers = [ipv6.ServerIpv6(e.name, tuple(e.aaaa.found),
+                               {a: r.ok for a, r in e.smtp6.items()}, lookup_error(e.aaaa))
                for e in mx]
     results |= ns
     results |= ipv6.judge_mail(servers, null_mx, ns)
-    if evidence.get("routing") is not None:
-        results |= rpki.judge("mail", routings(evidence))
+    if evidence.routing is not None:
+        results |= rpki.judge("mail", list(evidence.routing.values()))
     present = tuple(k for k in MX_KEYS if k in results)
-    mx_dns = [e[key] for e in mx for key in ("a", "aaaa")]
+    mx_dns = [answer for e in mx for answer in (e.a, e.aaaa)]
     results = with_errors(results, present,
-                          dns_failure([evidence["mx_answer"]]) or dns_failure(mx_dns))
+                          dns_failure([evidence.mx_answer]) or dns_failure(mx_dns))
     results = with_errors(results, tuple(k for k in present if k == "ipv6_mail" or "rpki" in k),
                           ns_error)
     results = address_limit.note_untested(results, mx, (k for k in present
                                                         if not k.startswith("dnssec")))
-    return mx_limit.note_untested(results, [e["name"] for e in mx],
-                                  list(evidence.get("mx_skipped") or []))
+    return mx_limit.note_untested(results, [e.name for e in mx], evidence.mx_skipped)
 
 
 def split(results: dict[str, Verdict], columns: tuple[str, ...]) -> dict[str, dict[str, Any]]:

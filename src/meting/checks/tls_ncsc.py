@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
 from cryptography import x509
 from cryptography.x509 import ocsp
@@ -19,6 +18,7 @@ from cryptography.x509 import ocsp
 from meting.checks import caa, certificate
 from meting.checks.explain import names, plain
 from meting.checks.verdict import NO_RESULT, Status, Verdict, verdict, worst
+from meting.evidence.models import CipherOrder, FfdheGroup, TlsScan, WebEvidence
 from meting.norms import Norm
 from meting.norms import tls as tls_norm
 from meting.norms.tls import TlsClass
@@ -54,8 +54,8 @@ def listed(items: list[str]) -> str:
 
 # --- protocol and suites --------------------------------------------------------------
 
-def tls_version(scan: dict[str, Any], norm: Norm) -> Verdict:
-    accepted = [v for v, ok in (scan.get("versions") or {}).items() if ok]
+def tls_version(scan: TlsScan, norm: Norm) -> Verdict:
+    accepted = [v for v, ok in (scan.versions or {}).items() if ok]
     classes = {v: tls_norm.version_class(norm, v) for v in accepted}
     cls = tls_norm.worst_class(list(classes.values())) or "insufficient"
     bad = [v for v, c in classes.items() if c == cls]
@@ -69,15 +69,15 @@ def tls_version(scan: dict[str, Any], norm: Norm) -> Verdict:
                     "disable these versions; use TLS 1.3 and 1.2.")
 
 
-def accepted_suites(scan: dict[str, Any]) -> list[str]:
+def accepted_suites(scan: TlsScan) -> list[str]:
     found: list[str] = []
-    for per_class in (scan.get("ciphers") or {}).values():
+    for per_class in (scan.ciphers or {}).values():
         for suites in per_class.values():
             found += [s for s in suites if s not in found]
     return found
 
 
-def tls_ciphers(scan: dict[str, Any], norm: Norm) -> Verdict:
+def tls_ciphers(scan: TlsScan, norm: Norm) -> Verdict:
     suites = accepted_suites(scan)
     classes = {s: tls_norm.suite_class(norm, s) for s in suites}
     cls = tls_norm.worst_class(list(classes.values())) or "sufficient"
@@ -90,31 +90,32 @@ def tls_ciphers(scan: dict[str, Any], norm: Norm) -> Verdict:
                     "schakel deze cipher suites uit.", "disable these cipher suites.")
 
 
-def prescribed(order: dict[str, Any], norm: Norm) -> bool:
+def prescribed(order: CipherOrder, norm: Norm) -> bool:
     """Better classes before worse in the server's order: recorded (evidence classed by the
     norm of its time) or read from the order the server picked the buckets' examples in."""
-    if "prescribed" in order:
-        return bool(order["prescribed"])
+    if order.prescribed is not None:
+        return order.prescribed
     ranks = [tls_norm.CLASSES.index(tls_norm.suite_class(norm, s))
-             for s in order.get("preference") or []]
+             for s in order.preference or []]
     return ranks == sorted(ranks)
 
 
-def tls_cipher_order(scan: dict[str, Any], norm: Norm) -> Verdict:
-    order = scan.get("cipher_order") or {}
-    if order.get("enforced", True) and prescribed(order, norm):
+def tls_cipher_order(scan: TlsScan, norm: Norm) -> Verdict:
+    order = scan.cipher_order
+    enforced = order is None or order.enforced is not False
+    if enforced and (order is None or prescribed(order, norm)):
         return passed("De server kiest zelf de cipher suite, sterkste eerst",
                       "The server chooses the cipher suite itself, strongest first")
     optional = tls_norm.missing_optional(norm, "cipher_order_tls13_only")
-    if order.get("tls13_only") and optional is not None:
+    if order is not None and order.tls13_only and optional is not None:
         return verdict(Status(optional),
                        "De server (alleen TLS 1.3) volgt de voorkeur van de client; een eigen "
                        "volgorde is hier optioneel.",
                        "The server (TLS 1.3 only) follows the client's preference; its own "
                        "order is optional here.")
     cls = tls_norm.element_class(norm, "cipher_order_missing")
-    chosen = order.get("chosen") or "?"
-    if not order.get("enforced", True):
+    chosen = (order.chosen if order is not None else None) or "?"
+    if not enforced:
         return by_class(cls, f"De server volgt de voorkeur van de client (koos {chosen})",
                         f"The server follows the client's preference (chose {chosen})",
                         "stel een eigen volgorde in (goed, voldoende, uit te faseren).",
@@ -127,27 +128,18 @@ def tls_cipher_order(scan: dict[str, Any], norm: Norm) -> Verdict:
 
 # --- key exchange --------------------------------------------------------------------
 
-def dh_groups(scan: dict[str, Any]) -> list[dict[str, Any]]:
-    """The finite-field DH groups seen. Evidence from before groups were named has only
-    sizes (``ffdhe_bits``): those are judged as custom primes of that size."""
-    if "ffdhe" in scan:
-        found: list[dict[str, Any]] = scan["ffdhe"] or []
-        return found
-    return [{"group": None, "bits": bits} for bits in scan.get("ffdhe_bits") or []]
+def ffdhe_label(dh: FfdheGroup) -> str:
+    return dh.group or f"DH-{dh.bits} (non-RFC 7919)"
 
 
-def ffdhe_label(dh: dict[str, Any]) -> str:
-    return dh["group"] or f"DH-{dh['bits']} (non-RFC 7919)"
-
-
-def fs_params(scan: dict[str, Any], norm: Norm) -> Verdict:
+def fs_params(scan: TlsScan, norm: Norm) -> Verdict:
     findings: list[tuple[TlsClass, str]] = []
-    for group in scan.get("groups_seen") or []:
+    for group in scan.groups_seen or []:
         findings.append((tls_norm.group_class(norm, group), group))
-    for groups in (scan.get("groups_accepted") or {}).values():
+    for groups in (scan.groups_accepted or {}).values():
         findings += [(tls_norm.group_class(norm, g), g) for g in groups]
-    findings += [(tls_norm.ffdhe_class(norm, dh["group"], dh["bits"]), ffdhe_label(dh))
-                 for dh in dh_groups(scan)]
+    findings += [(tls_norm.ffdhe_class(norm, dh.group, dh.bits), ffdhe_label(dh))
+                 for dh in scan.ffdhe or []]
     cls = tls_norm.worst_class([c for c, _ in findings]) or "good"
     bad = sorted({what for c, what in findings if c == cls})
     if STATUS_OF[cls] == Status.PASSED:
@@ -163,15 +155,15 @@ def fs_params(scan: dict[str, Any], norm: Norm) -> Verdict:
                     "(ffdhe3072 or larger).")
 
 
-def kex_hash_func(scan: dict[str, Any], norm: Norm) -> Verdict:
+def kex_hash_func(scan: TlsScan, norm: Norm) -> Verdict:
     """The hash the server picks, and every hash this norm calls insufficient that it
     accepts when offered only weak ones (a phase-out hash merely accepted beside SHA-2 is
     not held against it)."""
-    info = scan.get("kex_hash") or {}
-    hashes = [h for h in info.get("accepted") or []
+    info = scan.kex_hash
+    hashes = [h for h in (info.accepted if info else [])
               if tls_norm.kex_hash_class(norm, h) == "insufficient"]
-    if info.get("default"):
-        hashes.append(info["default"])
+    if info is not None and info.default:
+        hashes.append(info.default)
     classes = {h: tls_norm.kex_hash_class(norm, h) for h in hashes}
     cls = tls_norm.worst_class(list(classes.values())) or "good"
     bad = sorted(h for h, c in classes.items() if c == cls)
@@ -186,52 +178,52 @@ def kex_hash_func(scan: dict[str, Any], norm: Norm) -> Verdict:
 
 # --- renegotiation, compression, 0-RTT, EMS ------------------------------------------
 
-def flag(scan: dict[str, Any], key: str, bad_when: bool, element: str, norm: Norm,
+def flag(found: bool | None, bad_when: bool, element: str, norm: Norm,
          texts: tuple[str, str, str, str]) -> Verdict:
-    """A yes/no finding: bad when ``scan[key] == bad_when``; None (TLS 1.3 only) passes."""
+    """A yes/no finding: bad when ``found == bad_when``; None (TLS 1.3 only) passes."""
     ok_nl, ok_en, bad_nl, bad_en = texts
-    if scan.get(key) is None or scan.get(key) != bad_when:
+    if found is None or found != bad_when:
         return passed(ok_nl, ok_en)
     cls = tls_norm.element_class(norm, element)
     return by_class(cls, bad_nl, bad_en, "pas de serverconfiguratie aan.",
                     "change the server configuration.")
 
 
-def tls_compression(scan: dict[str, Any], norm: Norm) -> Verdict:
-    return flag(scan, "compression", True, "compression", norm,
+def tls_compression(scan: TlsScan, norm: Norm) -> Verdict:
+    return flag(scan.compression, True, "compression", norm,
                 ("TLS-compressie staat uit", "TLS compression is off",
                  "TLS-compressie staat aan", "TLS compression is on"))
 
 
-def renegotiation_secure(scan: dict[str, Any], norm: Norm) -> Verdict:
-    return flag(scan, "secure_renegotiation", False, "secure_renegotiation_missing", norm,
+def renegotiation_secure(scan: TlsScan, norm: Norm) -> Verdict:
+    return flag(scan.secure_renegotiation, False, "secure_renegotiation_missing", norm,
                 ("Veilige heronderhandeling wordt ondersteund (of niet nodig: TLS 1.3)",
                  "Secure renegotiation is supported (or not needed: TLS 1.3)",
                  "Veilige heronderhandeling wordt niet ondersteund",
                  "Secure renegotiation is not supported"))
 
 
-def renegotiation_client(scan: dict[str, Any], norm: Norm) -> Verdict:
-    return flag(scan, "client_renegotiation", True, "client_renegotiation", norm,
+def renegotiation_client(scan: TlsScan, norm: Norm) -> Verdict:
+    return flag(scan.client_renegotiation, True, "client_renegotiation", norm,
                 ("Heronderhandeling op initiatief van de client wordt geweigerd",
                  "Client-initiated renegotiation is refused",
                  "Heronderhandeling op initiatief van de client is toegestaan",
                  "Client-initiated renegotiation is allowed"))
 
 
-def extended_master_secret(scan: dict[str, Any], norm: Norm) -> Verdict:
-    return flag(scan, "extended_master_secret", False, "extended_master_secret_missing", norm,
+def extended_master_secret(scan: TlsScan, norm: Norm) -> Verdict:
+    return flag(scan.extended_master_secret, False, "extended_master_secret_missing", norm,
                 ("Extended Master Secret wordt gebruikt (of niet nodig: TLS 1.3)",
                  "Extended Master Secret is used (or not needed: TLS 1.3)",
                  "Extended Master Secret (RFC 7627) wordt niet ondersteund",
                  "Extended Master Secret (RFC 7627) is not supported"))
 
 
-def zero_rtt(scan: dict[str, Any], norm: Norm, kind: str) -> Verdict:
-    info = scan.get("zero_rtt") or {}
-    if not info.get("accepted"):
+def zero_rtt(scan: TlsScan, norm: Norm, kind: str) -> Verdict:
+    info = scan.zero_rtt
+    if info is None or not info.accepted:
         return passed("0-RTT wordt niet geaccepteerd", "0-RTT is not accepted")
-    if kind == "web" and info.get("http_status") == 425:
+    if kind == "web" and info.http_status == 425:
         return passed("0-RTT-verzoeken krijgen HTTP 425 (Too Early)",
                       "0-RTT requests are answered with HTTP 425 (Too Early)")
     cls = tls_norm.element_class(norm, "zero_rtt")
@@ -243,12 +235,12 @@ def zero_rtt(scan: dict[str, Any], norm: Norm, kind: str) -> Verdict:
 
 # --- OCSP stapling ---------------------------------------------------------------------
 
-def ocsp_problem(scan: dict[str, Any]) -> str | None:
+def ocsp_problem(scan: TlsScan) -> str | None:
     """Why a stapled OCSP response is not valid for the leaf at scan time (None: valid)."""
     try:
-        response = ocsp.load_der_ocsp_response(base64.b64decode(scan["ocsp_response"]))
-        leaf = x509.load_der_x509_certificate(base64.b64decode(scan["chain"][0]))
-    except (ValueError, IndexError, KeyError) as exc:
+        response = ocsp.load_der_ocsp_response(base64.b64decode(scan.ocsp_response or ""))
+        leaf = x509.load_der_x509_certificate(base64.b64decode(scan.chain[0]))
+    except (ValueError, IndexError) as exc:
         return f"unreadable ({exc})"
     if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
         return f"status {response.response_status.name}"
@@ -256,15 +248,15 @@ def ocsp_problem(scan: dict[str, Any]) -> str | None:
         return "for another certificate"
     if response.certificate_status != ocsp.OCSPCertStatus.GOOD:
         return f"certificate {response.certificate_status.name}"
-    when = dt.datetime.fromisoformat(scan["scanned_at"])
+    when = dt.datetime.fromisoformat(scan.scanned_at)
     next_update = response.next_update_utc
     if response.this_update_utc > when or (next_update is not None and next_update < when):
         return "outside its validity period"
     return None
 
 
-def ocsp_stapling(scan: dict[str, Any], norm: Norm) -> Verdict:
-    if not scan.get("ocsp_response"):
+def ocsp_stapling(scan: TlsScan, norm: Norm) -> Verdict:
+    if not scan.ocsp_response:
         optional = tls_norm.missing_optional(norm, "ocsp_stapling")
         if optional is not None:
             return verdict(Status(optional), "De server doet niet aan OCSP-stapling "
@@ -288,7 +280,7 @@ def ocsp_stapling(scan: dict[str, Any], norm: Norm) -> Verdict:
 
 # --- one server, many servers, the column ---------------------------------------------
 
-def judge_server(scan: dict[str, Any], norm: Norm, *, kind: str, host: str,
+def judge_server(scan: TlsScan, norm: Norm, *, kind: str, host: str,
                  dane_valid: bool = False) -> dict[str, Verdict]:
     """Every subtest for one scanned address that completed at least one handshake."""
     results = {
@@ -365,7 +357,7 @@ def tls_ncsc_column(subtests: dict[str, Verdict], name: str = "tls_ncsc_web") ->
 
 # --- the web column ------------------------------------------------------------------
 
-def judge_web_tls(evidence: dict[str, Any], norm: Norm,
+def judge_web_tls(evidence: WebEvidence, norm: Norm,
                   tls_available: Verdict | None = None) -> dict[str, Verdict]:
     """tls_ncsc_web and its subtests over every address of the web host (SPEC §4, §5).
 
@@ -374,9 +366,7 @@ def judge_web_tls(evidence: dict[str, Any], norm: Norm,
     tls_available verdict the scans decide: no address answers on 443 → failed; a
     handshake that never completes → error.
     """
-    scans: dict[str, dict[str, Any]] | None = evidence.get("tls")
-    if scans is None:
-        return {}
+    scans = evidence.tls
     if tls_available is not None and tls_available.status == Status.NOT_TESTED:
         return {"tls_ncsc_web": verdict(
             Status.NOT_TESTED, "Niet getest: " + tls_available.explanation.nl,
@@ -387,22 +377,22 @@ def judge_web_tls(evidence: dict[str, Any], norm: Norm,
             "niet: " + tls_available.explanation.nl,
             "HTTPS could not be tested, so neither could the TLS configuration: "
             + tls_available.explanation.en)}
-    connected = {a: s for a, s in scans.items() if s.get("connected")}
+    connected = {a: s for a, s in scans.items() if s.connected}
     if (tls_available is not None and tls_available.status == Status.FAILED) or not connected:
         return {"tls_ncsc_web": verdict(
             Status.FAILED, "Geen HTTPS: de TLS-configuratie voldoet dus niet; bied HTTPS aan "
             "volgens de NCSC-richtlijnen.", "No HTTPS, so the TLS configuration does not "
             "comply; offer HTTPS per the NCSC guidelines.")}
-    broken = {a: s for a, s in connected.items() if s.get("handshake_error")}
+    broken = {a: s.handshake_error for a, s in connected.items() if s.handshake_error}
     if broken:
-        address, scan = next(iter(broken.items()))
-        cause = plain(scan["handshake_error"])
+        address, error = next(iter(broken.items()))
+        cause = plain(error)
         return {"tls_ncsc_web": verdict(
             Status.ERROR, f"Geen TLS-handshake mogelijk met {address} ({cause.nl}); geen "
             "resultaat.",
             f"No TLS handshake completed with {address} ({cause.en}); no result.")}
-    host = evidence["target"]
+    host = evidence.target
     subtests = combine({a: judge_server(s, norm, kind="web", host=host)
                         for a, s in connected.items()})
-    subtests["web_caa"] = caa.judge_caa(evidence.get("caa"), host, norm)
+    subtests["web_caa"] = caa.judge_caa(evidence.caa, host, norm)
     return subtests | {"tls_ncsc_web": tls_ncsc_column(subtests)}

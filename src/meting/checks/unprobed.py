@@ -3,11 +3,17 @@ servers that cannot be found, and addresses the probes refused to connect to."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from meting.checks.explain import kind_of_address, plain
 from meting.checks.verdict import Status, Verdict, verdict
-from meting.probe.evidence import DnsAnswer
+from meting.evidence.models import (
+    DnsAnswer,
+    HostAddresses,
+    MailEvidence,
+    NameServersFailed,
+    WebEvidence,
+)
+
+Tested = WebEvidence | MailEvidence
 
 DNS_ONLY = frozenset({"dnssec", "dnssec_exists", "dnssec_valid", "dnssec_mx", "dnssec_mx_exists",
                       "dnssec_mx_valid", "web_aaaa", "mx_aaaa", "ns_aaaa", "dmarc", "dkim",
@@ -15,13 +21,13 @@ DNS_ONLY = frozenset({"dnssec", "dnssec_exists", "dnssec_valid", "dnssec_mx", "d
 NAME_SERVER_KEYS = frozenset({"ns_reach", "ipv6_nameserver", "ipv6_web", "ipv6_mail"})
 
 
-def missing_name(evidence: dict[str, Any]) -> Verdict | None:
+def missing_name(evidence: Tested) -> Verdict | None:
     """`error` for every column when the tested name does not exist (NXDOMAIN)."""
-    missing = evidence.get("missing")
-    if not missing:
+    missing = evidence.missing
+    if missing is None:
         return None
-    name, registered = missing["name"], missing["registered_domain"]
-    if missing["registered_rcode"] == "NXDOMAIN" or registered == name:
+    name, registered = missing.name, missing.registered_domain
+    if missing.registered_rcode == "NXDOMAIN" or registered == name:
         nl = (f"{name} bestaat niet: DNS antwoordt NXDOMAIN, ook voor het geregistreerde "
               f"domein {registered}. Er is niets getest. Wat te doen: controleer de spelling of "
               "de registratie van het domein.")
@@ -38,10 +44,9 @@ def missing_name(evidence: dict[str, Any]) -> Verdict | None:
     return verdict(Status.ERROR, nl, en)
 
 
-def nameservers_not_found(evidence: dict[str, Any]) -> Verdict | None:
+def nameservers_not_found(evidence: Tested) -> Verdict | None:
     """`error` when the zone's name servers cannot be found (no answer, or no NS records)."""
-    failed = [DnsAnswer.from_dict(ns["failed"]) for ns in evidence["nameservers"]
-              if "failed" in ns]
+    failed = failed_lookups(evidence)
     if not failed:
         return None
     zone = failed[0].name.rstrip(".")
@@ -59,10 +64,14 @@ def nameservers_not_found(evidence: dict[str, Any]) -> Verdict | None:
                    "the name servers was tested.")
 
 
-def refused_addresses(evidence: dict[str, Any], results: dict[str, Verdict]
-                      ) -> dict[str, Verdict]:
+def failed_lookups(evidence: Tested) -> list[DnsAnswer]:
+    """The NS queries of the zone that gave no usable answer (empty: name servers found)."""
+    return [ns.failed for ns in evidence.nameservers if isinstance(ns, NameServersFailed)]
+
+
+def refused_addresses(evidence: Tested, results: dict[str, Verdict]) -> dict[str, Verdict]:
     """`not_testable`, saying why, for what needed a connection to a refused address."""
-    refused: dict[str, str] = evidence.get("refused") or {}
+    refused = evidence.refused
     if not refused:
         return results
     servers = set(_server_addresses(evidence))
@@ -85,11 +94,7 @@ def refused_addresses(evidence: dict[str, Any], results: dict[str, Verdict]
     return {**results, **dict.fromkeys(keys, why)}
 
 
-def _server_addresses(evidence: dict[str, Any]) -> list[str]:
-    entries = [evidence["host"]] if "host" in evidence else list(evidence.get("mx") or [])
-    found: list[str] = []
-    for entry in entries:
-        for key in ("a", "aaaa"):
-            a = DnsAnswer.from_dict(entry[key])
-            found += list(a.answers) if a.rcode == "NOERROR" else []
-    return found
+def _server_addresses(evidence: Tested) -> list[str]:
+    entries: list[HostAddresses] = ([evidence.host] if isinstance(evidence, WebEvidence)
+                                    else list(evidence.mx))
+    return [a for entry in entries for a in entry.a.found + entry.aaaa.found]

@@ -47,6 +47,21 @@ class DnsAnswer(Model):
     aa: bool = False
     omitted: int = Field(0, description="records left out over the max_answers setting")
 
+    @property
+    def ok(self) -> bool:
+        """A usable answer came (NXDOMAIN and NODATA are answers too)."""
+        return self.security != "error"
+
+    @property
+    def exists(self) -> bool:
+        """The name exists (NOERROR), whatever the number of answers."""
+        return self.rcode == "NOERROR"
+
+    @property
+    def found(self) -> list[str]:
+        """The answers of a NOERROR answer; none otherwise."""
+        return list(self.answers) if self.exists else []
+
 
 class Reach(Model):
     """A TCP connection to (address, port), with the SMTP greeting where one was read."""
@@ -75,6 +90,10 @@ class HttpResponse(Model):
     elapsed_ms: float
     error: str | None
     failure: Literal["", "refused", "no_connection", "tls", "http"] = ""
+
+    def header(self, name: str) -> list[str]:
+        """Every value of a header, in the order received (names compared without case)."""
+        return [v for k, v in self.headers if k.lower() == name.lower()]
 
 
 class Hop(Model):

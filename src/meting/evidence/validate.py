@@ -7,7 +7,13 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
-from meting.evidence.models import EVIDENCE_VERSION, TestEvidence
+from meting.evidence.models import (
+    EVIDENCE_VERSION,
+    MailEvidence,
+    NotTestableEvidence,
+    TestEvidence,
+    WebEvidence,
+)
 from meting.evidence.upgrade import UpgradeError, upgrade, version_of
 
 ADAPTER: TypeAdapter[Any] = TypeAdapter(TestEvidence)
@@ -24,26 +30,46 @@ def stamped(evidence: dict[str, Any]) -> dict[str, Any]:
     return evidence
 
 
+Typed = WebEvidence | MailEvidence | NotTestableEvidence
+
+
 def checked(evidence: dict[str, Any], raw: bytes | None = None) -> dict[str, Any]:
     """The evidence itself once it matches the current schema; ``raw``: its JSON if known."""
+    typed(evidence, raw)
+    return evidence
+
+
+def typed(evidence: dict[str, Any], raw: bytes | None = None) -> Typed:
+    """The evidence of the current version as its model (what the checks read);
+    ``raw``: its JSON if known. EvidenceError when it does not match the schema."""
     if version_of(evidence) != EVIDENCE_VERSION:
         raise EvidenceError(f"evidence of version {version_of(evidence)} is stored only "
                             f"as version {EVIDENCE_VERSION}")
     text = raw if raw is not None else json.dumps(evidence, ensure_ascii=False).encode()
     try:
-        ADAPTER.validate_json(text)
+        model: Typed = ADAPTER.validate_json(text)
     except ValidationError as exc:
         raise EvidenceError(describe(evidence, exc)) from None
-    return evidence
+    return model
 
 
 def loaded(evidence: dict[str, Any], raw: bytes | None = None) -> dict[str, Any]:
     """Stored evidence of any version, upgraded to the current one and checked."""
+    current = upgraded(evidence)
+    return checked(current, raw if current is evidence else None)
+
+
+def model_of(evidence: dict[str, Any], raw: bytes | None = None) -> Typed:
+    """Evidence of any version as the model of the current one (upgraded, checked)."""
+    current = upgraded(evidence)
+    return typed(current, raw if current is evidence else None)
+
+
+def upgraded(evidence: dict[str, Any]) -> dict[str, Any]:
     try:
-        current = upgrade(evidence)
+        return upgrade(evidence)
     except UpgradeError as exc:
         raise EvidenceError(f"{where(evidence)}: {exc}") from None
-    return checked(current, raw if current is evidence else None)
 
 
 def where(evidence: dict[str, Any]) -> str:

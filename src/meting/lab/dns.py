@@ -28,7 +28,8 @@ from meting.lab.model import LabPlan, NameServer, Record, Zone
 from meting.lab.plan import owning_zone, within
 
 SERVERS = ("auth", "tld", "root")  # start order: children before parents
-SIGNED = ("signed", "bogus_ds", "bogus_expired")
+SIGNED = ("signed", "bogus_ds", "bogus_expired", "signed_nsec3")
+KNOT_SIGNS = {"signed": "lab", "bogus_ds": "lab", "signed_nsec3": "lab-nsec3"}  # -> policy
 
 
 def fqdn(name: str) -> str:
@@ -120,6 +121,8 @@ class DnsLab:
             if zone.dnssec not in SIGNED:
                 continue
             key = (self.expired_ksk[zone.name] if zone.dnssec == "bogus_expired"
+                   # the NSEC3 policy shares a KSK of its own
+                   else self.read_ksk(zone.server, zone.name) if zone.dnssec == "signed_nsec3"
                    else self.ksk[zone.server])
             ds = dns.dnssec.make_ds(fqdn(zone.name), key, "SHA256")
             text = str(ds.to_text())  # type: ignore[no-untyped-call]
@@ -181,7 +184,7 @@ class DnsLab:
         else:
             log = (self.dir / server / "knot.log").read_text()[-2000:]
             raise netns.LabError(f"Knot ({server}) did not load its zones in time:\n{log}")
-        knot_signed = [z for z in zones if z.dnssec in ("signed", "bogus_ds")]
+        knot_signed = [z for z in zones if KNOT_SIGNS.get(z.dnssec) == "lab"]
         if knot_signed:
             self.ksk[server] = self.read_ksk(server, knot_signed[0].name)
 
@@ -231,6 +234,9 @@ def knot_conf(base: Path, listen: list[str], zones: list[Zone]) -> str:
         "policy:", "  - id: lab", "    algorithm: ecdsap256sha256", "    ksk-shared: on",
         "    ksk-lifetime: 0", "    zsk-lifetime: 0", "    rrsig-lifetime: 30d",
         "    rrsig-refresh: 7d", "    nsec3: off",
+        "  - id: lab-nsec3", "    algorithm: ecdsap256sha256", "    ksk-shared: on",
+        "    ksk-lifetime: 0", "    zsk-lifetime: 0", "    rrsig-lifetime: 30d",
+        "    rrsig-refresh: 7d", "    nsec3: on", "    nsec3-iterations: 0",
         "template:", "  - id: default", f'    storage: "{b}/zones"', "    zonefile-sync: -1",
         "    zonefile-load: difference-no-serial", "    journal-content: all",
         "    semantic-checks: off",
@@ -239,8 +245,8 @@ def knot_conf(base: Path, listen: list[str], zones: list[Zone]) -> str:
     for zone in zones:
         lines.append(f'  - domain: "{fqdn(zone.name)}"')
         lines.append(f'    file: "{zone.name or "root"}.zone"')
-        if zone.dnssec in ("signed", "bogus_ds"):
-            lines += ["    dnssec-signing: on", "    dnssec-policy: lab"]
+        if zone.dnssec in KNOT_SIGNS:
+            lines += ["    dnssec-signing: on", f"    dnssec-policy: {KNOT_SIGNS[zone.dnssec]}"]
     (b / "run").mkdir(parents=True, exist_ok=True)
     return "\n".join(lines) + "\n"
 

@@ -70,6 +70,7 @@ def up(domains: int = 0, progress: Callable[[str], None] = quiet,
     state.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     plan = build(state, domains, progress, added, changes)
+    from meting.lab import mailbox
     info = {"prefix": plan.prefix, "domains": domains, "catalogue": added_from,
             "changes": changes,
             "resolver": plan.resolver,
@@ -78,6 +79,8 @@ def up(domains: int = 0, progress: Callable[[str], None] = quiet,
             "rpki_vrps": str(state / "rpki" / "vrps.json"),
             "rpki_routes": str(state / "rpki" / "riswhoisdump.txt"),
             "mail_relay": plan.mailbox[0], "mailbox": str(state / "mailbox" / "boxes"),
+            "mail_relay_user": mailbox.RELAY_USER,
+            "mail_relay_password_file": str(mailbox.password_file(state)),
             "seconds_to_start": round(time.monotonic() - started, 1)}
     (state / "lab.json").write_text(json.dumps(info, indent=2))
     return info
@@ -93,7 +96,7 @@ def catalogue_identity(path: Path | None) -> dict[str, str] | None:
 
 def build(state: Path, domains: int, progress: Callable[[str], None],
           added: dict[str, Any] | None = None, changes: int = 0) -> LabPlan:
-    from meting.lab import dns, hostile, mail, mailbox, pki, rpki, web
+    from meting.lab import ct_export, dns, hostile, mail, mailbox, pki, rpki, web
 
     progress("planning addresses, zones and servers")
     ca = pki.LabCA.load_or_create(state / "pki")
@@ -123,9 +126,10 @@ def build(state: Path, domains: int, progress: Callable[[str], None],
     hostile.start_hostile(hostile.configure_hostile(webs, mails, state), state,
                           f"{plan.prefix}hostile")
     infra = plan.networks["infra"]
-    mailbox.configure(plan.mailbox, [infra.ipv4_prefix, infra.ipv6_prefix], state)
+    mailbox.configure(plan.mailbox, [infra.ipv4_prefix, infra.ipv6_prefix], state, ca)
     mailbox.start(plan.mailbox, state, f"{plan.prefix}mbox")
     write_registry(plan, state / "registry.csv")
+    ct_export.write(plan, state / "ct")
     rpki.write(list(plan.networks.values()), state / "rpki")
     return plan
 
@@ -174,6 +178,9 @@ def write_registry(plan: LabPlan, path: Path) -> None:
             sets = "lab;" + ("generated" if d.generated else "scenarios")
             writer.writerow([d.organisation, d.category, d.domain, d.web_host, "yes",
                              umbrellas[d.category], sets])
+            for host in d.registered_hosts:  # a host registered on its own: web only
+                writer.writerow([d.organisation, d.category, host, host, "no",
+                                 umbrellas[d.category], sets])
 
 
 def down() -> list[str]:

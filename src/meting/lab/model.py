@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-DnssecMode = Literal["signed", "unsigned", "bogus_expired", "bogus_ds"]
+# signed_nsec3: signed with NSEC3 (RFC 5155) instead of NSEC, so the zone cannot be walked
+DnssecMode = Literal["signed", "unsigned", "bogus_expired", "bogus_ds", "signed_nsec3"]
 CertKind = Literal["valid", "expired", "self_signed", "wrong_name", "sha1"]
 KeyKind = Literal["ec256", "rsa2048", "rsa3072"]
 HttpMode = Literal["redirect", "redirect_other_host", "content", "none", "loop"]
@@ -160,6 +161,8 @@ class ScenarioDomain:
     expected_web: Columns
     expected_mail: Columns
     generated: bool = False
+    # more web hosts of the domain that the registry lists (scenario key ``registered``)
+    registered_hosts: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import ipaddress
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -57,6 +58,14 @@ def load_key(pem: bytes) -> PrivateKey:
 def _name(common_name: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Meting Lab"),
                       x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _general_name(name: str) -> x509.GeneralName:
+    """A host name, or an address for a server reached by address (the mail relay)."""
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
 
 
 def _ca_cert(subject: str, key: PrivateKey, issuer: x509.Certificate | None,
@@ -180,7 +189,7 @@ class LabCA:
                    .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
                                   False)
                    .add_extension(x509.SubjectAlternativeName(
-                       [x509.DNSName(n) for n in sans]), False)
+                       [_general_name(n) for n in sans]), False)
                    .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
                                   False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(aki_key),

@@ -158,9 +158,10 @@ class Planner:
         d = {**self.cat["defaults"], **s}
         zone = Zone(domain, "auth", d["dnssec"], self.ns_set(d["nameservers"]))
         web_host = f"{d['web_host']}.{domain}" if d.get("web_host") else f"www.{domain}"
+        hosts = more_hosts(s["name"], domain, d)
         if d["web"] != NO_WEB_SERVER:
             web = self.plan.web_servers[d["web"]]
-            for host in (web_host, domain):
+            for host in (web_host, domain, *hosts):
                 zone.records += address_records(host, web)
                 web.sites.append(host)
         zone.records += self.mail_records(domain, d)
@@ -173,7 +174,8 @@ class Planner:
             scenario=s["name"], domain=domain, category=category or d["category"],
             organisation=s.get("organisation", f"Lab {s['name']}"), web_host=web_host,
             mail_domain=domain, expected_web=self.expected(s, "web"),
-            expected_mail=self.expected(s, "mail"), generated=generated))
+            expected_mail=self.expected(s, "mail"), generated=generated,
+            registered_hosts=[f"{label}.{domain}" for label in d.get("registered") or []]))
 
     def mail_records(self, domain: str, d: dict[str, Any]) -> list[Record]:
         records: list[Record] = []
@@ -255,6 +257,17 @@ class Planner:
             for name in ms.names:
                 zone = self.plan.zones[owning_zone(name, self.plan.zones)]
                 zone.records += address_records(name, ms)
+
+
+def more_hosts(scenario: str, domain: str, d: dict[str, Any]) -> list[str]:
+    """``hosts``: labels of more web hosts the scenario's web server serves under the
+    domain (discovery's scenarios); ``registered`` names those the registry lists."""
+    labels = [str(label) for label in d.get("hosts") or []]
+    unknown = set(d.get("registered") or []) - set(labels)
+    if unknown:
+        raise LabError(f"scenario {scenario}: registered hosts {sorted(unknown)} are not "
+                       "among its hosts")
+    return [f"{label}.{domain}" for label in labels]
 
 
 def code(settings: dict[str, Any]) -> str:

@@ -24,7 +24,7 @@ from meting.registry.names import BadDomainName, normalise
 SECTIONS = ("version", "tls_profiles", "web_servers", "mail_servers", "scenarios")
 SCENARIO_KEYS = frozenset({"name", "domain", "category", "organisation", "web", "web_host",
                            "mx", "dnssec", "nameservers", "spf", "dmarc", "dkim", "caa",
-                           "records", "expected"})
+                           "records", "expected", "hosts", "registered"})
 TLS_KEYS = frozenset({"protocols", "ciphers", "ciphersuites", "groups",
                       "prefer_server_ciphers", "dhparam_bits", "client_renegotiation"})
 TLS_REQUIRED = ("protocols", "ciphers", "ciphersuites", "groups")

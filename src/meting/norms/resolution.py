@@ -50,6 +50,7 @@ def universe() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(raw["suites"]), tuple(raw["groups"])
 
 
+@cache  # pure, and asked for every suite of every handshake of a round
 def suite_bucket(name: str) -> str:
     props = tls_norm.suite(name)
     for rule in buckets().suite_rules:
@@ -64,6 +65,7 @@ def group_bucket(group: str) -> str:
                 group)
 
 
+@cache
 def usable_at(version: str) -> tuple[str, ...]:
     """The suites of the universe a server could pick at this version."""
     suites, _ = universe()
@@ -72,6 +74,7 @@ def usable_at(version: str) -> tuple[str, ...]:
     return tuple(s for s in suites if tls_norm.suite(s).kex != "TLS13")
 
 
+@cache
 def suites_in(bucket: str, version: str) -> tuple[str, ...]:
     return tuple(s for s in usable_at(version) if suite_bucket(s) == bucket)
 

@@ -135,13 +135,9 @@ class Legal(Strict):
 
 
 class Column(Strict):
+    """A report column; its agreement (deadline, legal duty) is in the standards register."""
+
     column: str
-    deadline: int | None = Field(default=None, ge=2000, le=2100)
-    streefbeeld: bool
-    agreement: bool | None = None  # an agreement (default: when streefbeeld)
-    listed_since: int | None = None   # on the 'pas toe of leg uit' list since
-    legal: Legal | None = None
-    source: str | None = None
 
 
 class ColumnsFile(Strict):

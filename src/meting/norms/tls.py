@@ -8,6 +8,7 @@ cipher) so that the norm can classify suites by property.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Literal
 
 from meting.norms import Norm
@@ -32,6 +33,7 @@ class Suite:
     mac: str  # AEAD (GCM, CCM, ChaCha20-Poly1305, TLS 1.3), SHA1, SHA256, SHA384, MD5
 
 
+@cache  # pure; the probe and the checks ask for the same few hundred names over and over
 def suite(name: str) -> Suite:
     """Properties of a suite from its OpenSSL name (or IANA name for TLS 1.3 suites)."""
     if name in _TLS13_CIPHERS:

@@ -13,6 +13,7 @@ from markupsafe import Markup, escape
 
 from meting.analysis.agreements import advice_for
 from meting.analysis.analysis import Analysis, set_comparison
+from meting.analysis.coverage import Coverage, per_layer
 from meting.analysis.figures import ALL, RoundFigures, Tally, groups
 from meting.analysis.model import DomainResult
 from meting.analysis.providers import catalogue
@@ -413,6 +414,10 @@ class ReportView:
 
     def counts(self) -> dict[str, int]:
         return {k: len(self.round.of_kind(k)) for k in ("web", "mail")}
+
+    def coverage_layers(self) -> list[Coverage]:
+        """Known, measured and found domains per layer, then all (templates/coverage)."""
+        return per_layer(self.a.coverage)
 
     # -- 7. appendix -----------------------------------------------------------------------
     def appendix(self) -> list[tuple[str, str, list[str], list[DomainResult]]]:

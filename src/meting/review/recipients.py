@@ -4,8 +4,8 @@ An organisation's notices go to the addresses registered for it (``meting recipi
 add``), to its dashboard accounts (``meting user add --role organisation``) and to the
 e-mail addresses in its registry contact; an umbrella's to its registered addresses and its
 dashboard accounts; the coordinators' to their registered addresses. Each address once; a
-registered address keeps its chosen language, every other one gets Dutch (accounts do not
-store a language: the dashboard keeps the reader's choice in a cookie only).
+registered address keeps its chosen language, an account its own (set with the
+dashboard's language switch), a registry contact gets Dutch.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def recipients(review: ReviewStore, scope: str, name: str = "") -> list[Addresse
     coordinators; each once, in a stable order."""
     found = {r.address.lower(): Addressee(r.address, r.lang)
              for r in review.recipients(scope, name)}
-    for address in review.account_addresses(scope, name):
-        found.setdefault(address.lower(), Addressee(address, "nl"))
+    for address, lang in review.account_addresses(scope, name):
+        found.setdefault(address.lower(), Addressee(address, lang if lang in LANGS else "nl"))
     if scope == "organisation":
         contact = review.organisation_contact(name) or ""
         for _, address in getaddresses([contact.replace(";", ",")]):

@@ -4,6 +4,7 @@ and retries as a round) and stored in the round beside the original result."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -21,9 +22,35 @@ class RetestRun:
     before: dict[tuple[str, str], str]  # (kind, column) -> status in the round's result
 
 
-def run_planned(review: ReviewStore, planned: list[PlannedTest], settings: Settings) -> None:
-    """Run planned re-tests to their outcome; each is stored the moment it is in."""
+class RetestError(ValueError):
+    """Re-tests cannot run as configured (the executor); the message says what to change."""
+
+
+EXECUTORS = ("local", "celery")
+
+
+def check_executor(settings: Settings) -> None:
+    """Before anything is planned: the review executor can run here (RetestError)."""
+    if settings.review_executor not in EXECUTORS:
+        raise RetestError(f"review_executor {settings.review_executor!r}: local or celery")
+    if settings.review_executor == "celery":
+        from meting.run.celery_app import DistributedError, check_shared
+
+        try:
+            check_shared(settings)
+        except DistributedError as exc:
+            raise RetestError(str(exc)) from exc
+
+
+def run_planned(review: ReviewStore, planned: list[PlannedTest], settings: Settings,
+                round_id: int = 0) -> None:
+    """Run planned re-tests to their outcome, in this process or (review_executor celery)
+    on the Celery workers; each is stored the moment it is in."""
     if not planned:
+        return
+    check_executor(settings)
+    if settings.review_executor == "celery":
+        _on_celery(review, planned, settings, round_id)
         return
     executor = AsyncioExecutor(settings, routing_data(settings))
 
@@ -34,6 +61,24 @@ def run_planned(review: ReviewStore, planned: list[PlannedTest], settings: Setti
     asyncio.run(executor.run(planned, store))
 
 
+def _on_celery(review: ReviewStore, planned: list[PlannedTest], settings: Settings,
+               round_id: int) -> None:
+    """The workers store each re-test; a re-test not run (broker away) stays planned and
+    the scheduler runs it later."""
+    import kombu.exceptions
+    import redis.exceptions
+
+    from meting.run.distributed import CeleryRetests
+
+    executor = CeleryRetests(settings, round_id, review.finished_retests)
+    try:
+        asyncio.run(executor.run(planned, lambda _outcome: None))
+    except (kombu.exceptions.OperationalError, redis.exceptions.ConnectionError) as exc:
+        raise RetestError(f"the broker {settings.broker} cannot be reached ({exc}); the "
+                          f"re-tests stay planned and meting scheduler runs them later") \
+            from exc
+
+
 def retest(review: ReviewStore, round_id: int, domain: str, requested_by: str,
            settings: Settings, today: dt.date, kinds: tuple[str, ...] = ("web", "mail"),
            in_review: bool = True) -> RetestRun:
@@ -41,11 +86,14 @@ def retest(review: ReviewStore, round_id: int, domain: str, requested_by: str,
     organisation's limit), run and store the re-tests of one domain."""
     from meting.review.config import config
 
+    check_executor(settings)
     rules = config()
     limit = None if requested_by == "schedule" else (rules.retest_limit, rules.retest_period)
     planned = review.plan_retests(round_id, domain, requested_by, today, limit, kinds,
                                   in_review)
-    run_planned(review, planned, settings)
+    # judged under the round's norm, so that it stands beside the original
+    settings = dataclasses.replace(settings, norm=review.store.round(round_id).norm)
+    run_planned(review, planned, settings, round_id)
     done = review.retests(round_id, ids=[p.test_id for p in planned])
     before = {(kind, column): status for kind, column, status in
               review.original_statuses(round_id, domain)}

@@ -52,7 +52,9 @@ def run_round(store: Store, console: Console, info: RoundInfo, settings: Setting
 
 def tick(store: Store, settings: Settings, console: Console, now: Now = utc_now,
          executor: str = "local", runner: Runner = run_round) -> list[str]:
-    """One pass over everything that is due; what was done, in words."""
+    """One pass over everything that is due; what was done, in words. The executor runs
+    the scheduled rounds and every re-test of this pass."""
+    settings = dataclasses.replace(settings, review_executor=executor)
     cycle = Cycle(store, settings, now().date())
     done: list[str] = []
     for schedule in cycle.review.schedules():
@@ -65,7 +67,9 @@ def tick(store: Store, settings: Settings, console: Console, now: Now = utc_now,
     done += [f"review of round {w.label} closed (closing date {w.closes_on})"
              for w in cycle.close_expired()]
     delivery = deliver_due(cycle.review, settings, now)
-    if delivery.sent or delivery.failed or delivery.uncertain:
+    if delivery.stopped:
+        done.append(f"mails stopped: {delivery.stopped}")
+    elif delivery.sent or delivery.failed or delivery.uncertain:
         done.append(f"mails: {delivery.sent} sent, {delivery.failed} failed, "
                     f"{delivery.uncertain} uncertain")
     return done

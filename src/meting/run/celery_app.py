@@ -60,6 +60,13 @@ def run_key(round_id: int) -> str:
     return f"meting:round:{round_id}:run"
 
 
+def retest_key(run: str) -> str:
+    """The Redis key that holds the token of one request's re-tests while it waits for them
+    (each request its own: two organisations' re-tests in one round never cancel each
+    other, and a round being run is not touched)."""
+    return f"meting:retests:{run}:run"
+
+
 def celery_url(broker: str) -> str:
     """Celery's spelling of a broker URL (a Unix socket is ``redis+socket://PATH``)."""
     if broker.startswith("unix://"):
@@ -105,9 +112,9 @@ def make_app(settings: Settings) -> Celery:
 
     @app.task(name=TASK, bind=False)  # type: ignore[untyped-decorator]
     def run_test(test_id: int, domain: str, kind: str, target: str, round_id: int,
-                 norm: str, run: str) -> str:
+                 norm: str, run: str, retest: bool = False) -> str:
         return runtimes.get().handle(PlannedTest(test_id, domain, kind, target), round_id,
-                                     norm, run)
+                                     norm, run, retest)
 
     return app
 
@@ -162,17 +169,19 @@ class WorkerRuntime:
                                          self.loop).result()
         return outcomes[0]
 
-    def handle(self, test: PlannedTest, round_id: int, norm: str, run: str) -> str:
-        """One message: run the test unless its run is over, store the outcome."""
-        if self.tokens.get(run_key(round_id)) != run:
-            log.info("test %s of round %s skipped: its run is over", test.test_id, round_id)
+    def handle(self, test: PlannedTest, round_id: int, norm: str, run: str,
+               retest: bool = False) -> str:
+        """One message: run the test (a round's, or a re-test) unless its run is over, store
+        the outcome."""
+        what = "re-test" if retest else "test"
+        if self.tokens.get(retest_key(run) if retest else run_key(round_id)) != run:
+            log.info("%s %s of round %s skipped: its run is over", what, test.test_id, round_id)
             return "skipped"
-        log.info("test %s started: %s %s (round %s)", test.test_id, test.kind, test.target,
+        log.info("%s %s started: %s %s (round %s)", what, test.test_id, test.kind, test.target,
                  round_id)
         outcome = self.outcome(test, norm)
         try:
-            stored = self.store.save_result(test.test_id, outcome.evidence, outcome.judged,
-                                            attempts=outcome.attempts)
+            stored = self._save(test, outcome, retest)
         except StoreError as exc:  # not this store's test: a worker on the wrong database
             log.error("test %s not stored: %s (is METING_DATABASE the runner's?)",
                       test.test_id, exc)
@@ -181,9 +190,18 @@ class WorkerRuntime:
             log.error("test %s not stored, given back: %s", test.test_id, exc)
             time.sleep(STORE_PAUSE)
             raise Reject(str(exc), requeue=True) from exc
-        log.info("test %s %s in %.1f s (round %s)", test.test_id,
+        log.info("%s %s %s in %.1f s (round %s)", what, test.test_id,
                  "stored" if stored else "already stored", outcome.seconds, round_id)
         return "stored" if stored else "duplicate"
+
+    def _save(self, test: PlannedTest, outcome: Outcome, retest: bool) -> bool:
+        if retest:
+            from meting.store.review import ReviewStore
+
+            return ReviewStore(self.store).save_retest(test.test_id, outcome.evidence,
+                                                       outcome.judged, outcome.attempts)
+        return self.store.save_result(test.test_id, outcome.evidence, outcome.judged,
+                                      attempts=outcome.attempts)
 
 
 def worker_argv(concurrency: int, loglevel: str = "INFO") -> list[str]:
@@ -201,11 +219,12 @@ def run_worker(settings: Settings, concurrency: int | None = None) -> None:
 
 
 def send_tests(app: Celery, tests: Sequence[PlannedTest], round_id: int, norm: str,
-               run: str) -> None:
-    """One message per test, all through one producer."""
+               run: str, retest: bool = False) -> None:
+    """One message per test (or re-test), all through one producer."""
     with app.producer_or_acquire() as producer:
         for test in tests:
             kwargs: dict[str, Any] = {"test_id": test.test_id, "domain": test.domain,
                                       "kind": test.kind, "target": test.target,
-                                      "round_id": round_id, "norm": norm, "run": run}
+                                      "round_id": round_id, "norm": norm, "run": run,
+                                      "retest": retest}
             app.send_task(TASK, kwargs=kwargs, queue=QUEUE, producer=producer)

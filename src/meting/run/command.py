@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from typing import Any
 
 from rich.console import Console
 
 from meting.checks.judgeable import CannotJudge
 from meting.evidence import EvidenceError
+from meting.run import processes
 from meting.run.console import RoundProgress, summary_table
-from meting.run.executor import AsyncioExecutor
+from meting.run.executor import AsyncioExecutor, Outcome
 from meting.run.requests import CommandError, checked_settings
 from meting.run.round import Part, RoundInterrupted, judge_stored, run_to_end
 from meting.settings import Settings
@@ -18,6 +20,7 @@ from meting.store import RoundInfo, Store, StoreError
 from meting.tester import routing_data
 
 INTERRUPTED_EXIT = 130
+SYNC_SECONDS = 5.0  # how often the bar of a round on several processes reads the store
 EXECUTORS = ("local", "celery")  # in this process; on Celery workers (meting.run.distributed)
 __all__ = ["CommandError", "checked_settings", "rejudge", "run"]
 
@@ -60,7 +63,7 @@ def run(console: Console, set_name: str | None, round_id: int | None,
         from meting.run.distributed import check_cluster
         check_cluster(settings)
     try:
-        which = Part.parse(part) if part else Part()
+        which = Part.parse(part) if part else None
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     with Store.open(settings.database, create=round_id is None, verify=True) as store:
@@ -88,13 +91,44 @@ def run(console: Console, set_name: str | None, round_id: int | None,
 
 
 def execute(store: Store, console: Console, info: RoundInfo, settings: Settings,
-            part: Part, executor_name: str = "local") -> RoundInfo:
+            part: Part | None, executor_name: str = "local") -> RoundInfo:
+    """Run the round to its end: on Celery, on one given part, or on every core here."""
     if executor_name == "celery":
         from meting.run.distributed import execute_distributed
-        return execute_distributed(store, console, info, settings, part)
-    if part.of > 1:  # the P processes of one round share its politeness limits
-        settings = dataclasses.replace(settings,
-                                       per_address=max(1, settings.per_address // part.of))
+        return execute_distributed(store, console, info, settings, part or Part())
+    if part is not None:  # one of P processes the user started; they share the limits
+        return _execute_here(store, console, info, processes.share(settings, part.of), part)
+    of = processes.how_many(settings, info.pending)
+    if of == 1:
+        return _execute_here(store, console, info, settings, Part())
+    progress = RoundProgress(console, info)
+    with progress.shown():
+        done = processes.run_parts(
+            store, info, settings, of,
+            lambda own, part: _run_part(store, info, own, part, progress), progress.sync)
+    console.print(f"round {done.label}: {done.done - info.done} tests run now by {of} runner "
+                  f"processes; {done.done} of {done.planned} done, {done.state}")
+    return done
+
+
+def _run_part(store: Store, info: RoundInfo, settings: Settings, part: Part,
+              progress: RoundProgress) -> RoundInfo:
+    """This process's part of a round on several processes; the bar shows the whole round."""
+    last = time.monotonic()
+
+    def stored(outcome: Outcome, new: bool) -> None:
+        nonlocal last
+        progress.stored(outcome, new)
+        if time.monotonic() - last > SYNC_SECONDS:
+            progress.sync(store.round(info.id))
+            last = time.monotonic()
+
+    return run_to_end(store, info.id, AsyncioExecutor(settings, routing_data(settings)),
+                      stored, part)
+
+
+def _execute_here(store: Store, console: Console, info: RoundInfo, settings: Settings,
+                  part: Part) -> RoundInfo:
     executor = AsyncioExecutor(settings, routing_data(settings))
     progress = RoundProgress(console, info)
     with progress.shown():

@@ -84,6 +84,11 @@ class RoundProgress:
         self.counts.update(c["status"] for c in outcome.judged["columns"].values())
         self.progress.update(self.task, advance=1, counts=counts_text(self.counts))
 
+    def sync(self, info: RoundInfo) -> None:
+        """The whole round as stored (other runner processes' results included)."""
+        self.counts = status_counts(info)
+        self.progress.update(self.task, completed=info.done, counts=counts_text(self.counts))
+
     @contextmanager
     def shown(self) -> Iterator[RoundProgress]:
         with self.progress:

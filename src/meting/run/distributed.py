@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import kombu.exceptions
@@ -26,7 +26,14 @@ import redis.exceptions
 from celery import Celery
 from rich.console import Console
 
-from meting.run.celery_app import DistributedError, check_shared, make_app, run_key, send_tests
+from meting.run.celery_app import (
+    DistributedError,
+    check_shared,
+    make_app,
+    retest_key,
+    run_key,
+    send_tests,
+)
 from meting.run.console import RoundProgress, counts_text, status_counts, summary_table
 from meting.run.executor import Outcome, Report
 from meting.run.requests import CommandError, checked_settings
@@ -92,6 +99,43 @@ class CeleryExecutor:
 
     def _done(self, waiting: dict[int, PlannedTest]) -> dict[int, StoredResult]:
         return {r.test_id: r for r in self.store.results(self.round_id) if r.test_id in waiting}
+
+
+class CeleryRetests:
+    """Re-tests on Celery workers: the same task, politeness limits and retries as a round's
+    tests; each worker stores its re-test itself, and `finished` (the ids of the given
+    re-tests that are stored) tells when they are in."""
+
+    name = "celery"
+
+    def __init__(self, settings: Settings, round_id: int,
+                 finished: Callable[[Sequence[int]], set[int]], poll: float = POLL) -> None:
+        check_shared(settings)
+        self.settings = settings
+        self.round_id = round_id
+        self.finished = finished
+        self.app = make_app(settings)
+        self.tokens = redis.Redis.from_url(redis_url(settings.broker), decode_responses=True)
+        self.poll = poll
+
+    async def run(self, tests: Sequence[PlannedTest], report: Report) -> None:
+        if not tests:
+            return
+        run = uuid.uuid4().hex
+        self.tokens.set(retest_key(run), run)
+        try:
+            await asyncio.to_thread(send_tests, self.app, tests, self.round_id,
+                                    self.settings.norm, run, True)
+            waiting = {t.test_id: t for t in tests}
+            while waiting:
+                done = await asyncio.to_thread(self.finished, list(waiting))
+                for test_id in sorted(done & set(waiting)):
+                    report(Outcome(waiting.pop(test_id), {}, {}, attempts=0, seconds=0.0,
+                                   saved=True))
+                if waiting:
+                    await asyncio.sleep(self.poll)
+        finally:
+            self.tokens.delete(retest_key(run))
 
 
 def stored_outcome(test: PlannedTest, result: StoredResult) -> Outcome:

@@ -31,7 +31,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from meting.checks.not_testable import judge_not_testable
 from meting.probe import politeness
 from meting.probe.politeness import AddressLimiter, KeyedLimiter
 from meting.probe.routing import RoutingData
@@ -40,7 +39,7 @@ from meting.run.retry import Backoff, describe, not_testable_evidence
 from meting.run.shared_dns import RoundDnsClient, SharedAnswers
 from meting.settings import Settings
 from meting.store import PlannedTest
-from meting.tester import run_test
+from meting.tester import judge, run_test
 
 
 @dataclass(frozen=True)
@@ -117,7 +116,7 @@ class AsyncioExecutor:
             delay = self.backoff.delay(len(failures))
             if delay is None:
                 evidence = not_testable_evidence(test.kind, test.target, failures)
-                judged = judge_not_testable(test.kind, evidence)
+                judged = judge(test.kind, evidence, self.settings.norm)
                 break
             await self.sleep(delay)
         attempts = len(failures)
@@ -141,7 +140,7 @@ class AsyncioExecutor:
         bounded = not_testable_evidence(test.kind, test.target, [
             f"the evidence is {size:,} bytes, more than the {limit:,} allowed "
             "(setting max_evidence_bytes)"])
-        return bounded, judge_not_testable(test.kind, bounded)
+        return bounded, judge(test.kind, bounded, self.settings.norm)
 
     async def _run_test(self, test: PlannedTest) -> tuple[dict[str, Any], dict[str, Any]]:
         client = RoundDnsClient(self.settings, self.shared_dns)

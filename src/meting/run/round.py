@@ -20,11 +20,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from meting import norms
 from meting.checks import judgeable
-from meting.checks.not_testable import is_not_testable, judge_not_testable
 from meting.errors import OperationError, explain
+from meting.evidence.models import NotTestableEvidence
 from meting.run.executor import Executor, Outcome
 from meting.store import PlannedTest, RoundInfo, Store
-from meting.tester import judge
+from meting.tester import judge_typed, typed_evidence
 
 Stored = Callable[[Outcome, bool], None]  # an outcome, and whether it was newly stored
 
@@ -130,7 +130,7 @@ def database_lost(store: Store, round_id: int, failure: BaseException) -> Operat
 def judge_stored(kind: str, evidence: dict[str, Any], norm: str) -> dict[str, Any]:
     """Judge stored evidence again (``meting rejudge``); a not_testable test stays so.
     ``judgeable.CannotJudge`` when the evidence cannot answer the norm's questions."""
-    if is_not_testable(evidence):
-        return judge_not_testable(kind, evidence)
-    judgeable.check(kind, evidence, norms.load(norm))
-    return judge(kind, evidence, norm)
+    model = typed_evidence(kind, evidence)
+    if not isinstance(model, NotTestableEvidence):
+        judgeable.check(model, norms.load(norm))
+    return judge_typed(model, norm)

@@ -43,7 +43,8 @@ def import_statuses(session: Session, round_id: int, kind: str,
     for row in rows:
         domain = domains[row.domain]
         values: dict[str, Any] = {"state": "done", "columns": dict(row.columns),
-                                  "explanations": {}, "subtests": {}, "finished_at": now}
+                                  "explanations": dict(row.explanations), "subtests": {},
+                                  "finished_at": now}
         if domain.id in tests:
             session.execute(update(Test).where(Test.id == tests[domain.id][0]).values(**values))
         else:

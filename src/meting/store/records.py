@@ -106,3 +106,5 @@ class ImportedStatuses:
     domain: str  # punycode, as in the registry
     columns: dict[str, str]  # column -> status; any subset of the kind's columns
     reaction: bool = False  # the domain's organisation gave a formal reaction
+    # column -> {"nl", "en"}: what the other tester said (e.g. Internet.nl's technical details)
+    explanations: dict[str, Any] = field(default_factory=dict)

@@ -251,6 +251,12 @@ class ReviewStore:
         with self._sessions() as session:
             return [PlannedTest(*row) for row in session.execute(query.order_by(Retest.id))]
 
+    def finished_retests(self, ids: Sequence[int]) -> set[int]:
+        """Which of these re-tests are done (stored by whichever process ran them)."""
+        query = select(Retest.id).where(Retest.id.in_(list(ids)), Retest.state == "done")
+        with self._sessions() as session:
+            return set(session.scalars(query))
+
     def retests(self, round_id: int, done_before: dt.datetime | None = None,
                 ids: Sequence[int] | None = None) -> list[RetestResult]:
         """The round's done re-tests, oldest first (finished before `done_before`)."""
@@ -321,20 +327,21 @@ class ReviewStore:
             return [RecipientInfo(r.scope, r.name, r.address, r.lang)
                     for r in session.scalars(query)]
 
-    def account_addresses(self, scope: str, name: str) -> list[str]:
+    def account_addresses(self, scope: str, name: str) -> list[tuple[str, str]]:
         """The e-mail addresses of the dashboard accounts of an organisation (accounts that
-        see it) or of an umbrella."""
+        see it) or of an umbrella, each with the account's language."""
         if scope == "organisation":
-            query = select(User.email).join(
+            query = select(User.email, User.lang).join(
                 UserOrganisation, UserOrganisation.user_id == User.id).join(
                 Organisation, Organisation.id == UserOrganisation.organisation_id).where(
                 User.role == "organisation", Organisation.name == name)
         elif scope == "umbrella":
-            query = select(User.email).where(User.role == "umbrella", User.umbrella == name)
+            query = select(User.email, User.lang).where(User.role == "umbrella",
+                                                        User.umbrella == name)
         else:
             return []
         with self._sessions() as session:
-            return sorted(set(session.scalars(query)))
+            return sorted({(email, lang) for email, lang in session.execute(query)})
 
     def organisation_contact(self, organisation: str) -> str | None:
         with self._sessions() as session:

@@ -27,6 +27,8 @@ class User(Base):
     # the password was made by `meting user add` (one-time): choose one at the next login
     must_change_password: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    # nl or en: the dashboard's language switch sets it; the account's mails are in it
+    lang: Mapped[str] = mapped_column(String(5), default="nl", server_default="nl")
 
 
 class UserOrganisation(Base):

@@ -55,6 +55,8 @@ RULES: dict[str, Rule] = {
     "registry": Rule(COORDINATOR),
     "registry_preview": Rule(COORDINATOR),
     "registry_import": Rule(COORDINATOR),
+    "candidates": Rule(COORDINATOR),  # discovery's candidates (issue 16)
+    "candidates_decide": Rule(COORDINATOR),
     "downloads": Rule(MEMBERS),
     "round_report": Rule(COORDINATOR),
     "report_detail": Rule(MEMBERS),
@@ -78,6 +80,9 @@ RULES: dict[str, Rule] = {
     "retest_request": Rule(ACTORS, "domain"),
     "organisation_changes": Rule(MEMBERS, "organisation_id"),
     "umbrella_changes": Rule(frozenset({"coordinator", "umbrella"}), "umbrella"),
+    # the standards register and the annual monitor (issue 18)
+    "standards": Rule(MEMBERS),
+    "open_monitor": Rule(MEMBERS),
     # API
     "api_rounds": Rule(MEMBERS),
     "api_round": Rule(MEMBERS),

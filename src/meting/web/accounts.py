@@ -23,6 +23,7 @@ from meting.store.web_models import (
     UserOrganisation,
     WebSession,
 )
+from meting.web.texts import LANGUAGES
 
 SESSION_HOURS = 12
 FAILURE_WINDOW = dt.timedelta(minutes=15)
@@ -165,6 +166,13 @@ class Accounts:
                 raise PasswordRefused("password_wrong_current", "the current password is wrong")
             user.password_hash = hash_password(new)
             user.must_change_password = False
+
+    def set_language(self, email: str, lang: str) -> None:
+        """The account's language (nl or en): of the dashboard it chose and of its mails."""
+        if lang not in LANGUAGES:
+            raise AccountError(f"language {lang!r}: one of {', '.join(LANGUAGES)}")
+        with self.sessions.begin() as session:
+            _user(session, email).lang = lang
 
     def new_token(self, email: str) -> str:
         token = "mt_" + secrets.token_urlsafe(32)

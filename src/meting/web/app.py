@@ -35,6 +35,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     from meting.web import api
     from meting.web.pages import (
         auth,
+        candidates,
         changes,
         compare,
         domains,
@@ -45,6 +46,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
         registry,
         review,
         shares,
+        standards,
     )
     from meting.web.worker import RoundWorker
 
@@ -64,7 +66,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.state.worker = RoundWorker(store, settings, app.state.figures)
     app.state.share_secret = secrets.token_bytes(32)  # unlocked shared links, this process
     for area in (auth, overview, organisations, domains, compare, monitor, registry,
-                 downloads, shares, review, changes):
+                 downloads, shares, review, changes, standards, candidates):
         app.include_router(area.router)
     app.include_router(api.router, prefix=API)
     static = Path(str(resources.files("meting.web") / "static"))

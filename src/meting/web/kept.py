@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import sessionmaker
 
+from meting import standards
 from meting.analysis.analysis import analysis_json
 from meting.analysis.breakdown import by_organisation, by_parent, by_umbrella
 from meting.analysis.load import load_analysis
@@ -51,7 +52,8 @@ class Figures:
 
     def version(self, info: RoundInfo) -> str:
         reactions = self.store.reactions(info.id)
-        return (f"{FORMAT}|{info.norm}|{counting_rules().label}|{info.finished_at}|"
+        return (f"{FORMAT}|{info.norm}|{counting_rules().label}|"
+                f"{standards.register().version}|{info.finished_at}|"
                 f"{len(reactions)}:{sum(len(t) for t in reactions.values())}")
 
     def compute(self, info: RoundInfo) -> dict[str, Any]:

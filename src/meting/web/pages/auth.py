@@ -1,4 +1,5 @@
-"""Signing in and out, and the language switch (remembered in a cookie)."""
+"""Signing in and out, and the language switch (remembered in a cookie and, for a
+signed-in user, in the account)."""
 
 from __future__ import annotations
 
@@ -59,11 +60,16 @@ def logout(request: Request) -> Response:
 
 
 @router.post("/lang", name="language")
-def language(request: Request, lang: Annotated[str, Form()] = "nl",
-             next: Annotated[str, Form()] = "/") -> Response:
+async def language(request: Request, lang: Annotated[str, Form()] = "nl",
+                   next: Annotated[str, Form()] = "/") -> Response:
+    """The reader's language; a signed-in account keeps it too (its mails follow it)."""
     response = RedirectResponse(safe_next(next), status_code=303)
     if lang in LANGUAGES:
         security.set_cookie(request, response, security.LANG_COOKIE, lang, max_age=YEAR)
+        who = viewer(request)
+        if who.signed_in:
+            accounts: Accounts = request.app.state.accounts
+            await run_in_threadpool(accounts.set_language, who.email, lang)
     return response
 
 

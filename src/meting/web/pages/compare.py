@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
+from meting.analysis.agreement import ColumnAgreement, agreement
 from meting.analysis.comparison import ColumnChange, compare, counts
 from meting.report.safety import spreadsheet_text
 from meting.store import RoundInfo, Store
@@ -32,6 +33,7 @@ class Comparison:
     changes: list[ColumnChange]  # filtered
     counts: dict[str, int]
     choices: dict[str, list[str]]  # filter -> values present
+    agreement: list[ColumnAgreement]  # per column, the same status in both (e.g. two testers)
 
 
 def comparison(request: Request, a: int | None, b: int | None,
@@ -52,6 +54,8 @@ def comparison(request: Request, a: int | None, b: int | None,
             if r.organisation_id in owners]
     changes = compare(as_results(before, [r for r in rows if r.round_id == before.id], owners),
                       as_results(after, [r for r in rows if r.round_id == after.id], owners))
+    agreeing = agreement(before.label, [r for r in rows if r.round_id == before.id],
+                         after.label, [r for r in rows if r.round_id == after.id]).columns
     choices = {"layer": sorted({c.category for c in changes}),
                "umbrella": sorted({c.umbrella for c in changes}),
                "organisation": sorted({c.organisation for c in changes}),
@@ -62,7 +66,7 @@ def comparison(request: Request, a: int | None, b: int | None,
     for name, value in filters.items():
         if value:
             changes = [c for c in changes if getattr(c, field[name]) == value]
-    return Comparison(before, after, changes, counts(changes), choices)
+    return Comparison(before, after, changes, counts(changes), choices, agreeing)
 
 
 def _filters(request: Request) -> dict[str, str]:

@@ -1,0 +1,1 @@
+"""Registers of government organisations and domains, read into registry entries."""
