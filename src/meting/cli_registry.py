@@ -10,10 +10,13 @@ from rich.console import Console
 from rich.markup import escape
 
 from meting.errors import EXIT_INPUT
-from meting.registry.lists import ListFile, ListFileError, read_list, write_list
+from meting.registry.lists import ListFileError, write_list
+from meting.registry.problems import Problems
 from meting.registry.rows import set_name
+from meting.registry.stream import PROBLEMS_KEPT, read_drafts
 from meting.settings import load
 from meting.store import ImportSummary, Store, StoreError
+from meting.store.engine import sqlite_file
 
 EXIT_LIST_ERRORS = EXIT_INPUT
 EXIT_FAILED = EXIT_INPUT  # a list or request the user can correct
@@ -21,43 +24,51 @@ EXIT_FAILED = EXIT_INPUT  # a list or request the user can correct
 
 def import_list(path: Path, good_rows: bool, out: Console, err: Console,
                 encoding: str | None = None) -> None:
-    """Check the list, print every problem, and import it unless it has errors."""
+    """Check the list, print every problem, and import it unless it has errors.
+
+    The list is read row by row and staged in the database (``Store.import_list``), so
+    its size does not show in memory; of its problems the first are kept and counted."""
+    problems = Problems(keep=PROBLEMS_SHOWN)
+    url = load().database
+    new_file = unmade_sqlite_file(url)
+    result = None
     try:
-        listed = read_list(path, encoding)
+        drafts = read_drafts(path, problems, encoding)
+        with Store.open(url, verify=True) as store:
+            result = store.import_list(drafts, problems, good_rows)
     except ListFileError as exc:
         stop(err, f"nothing imported: {exc}", EXIT_FAILED)
-    print_problems(listed, err)
-    if listed.errors and not good_rows:
-        stop(err, f"nothing imported: {len(listed.errors)} error(s) in {path}; correct "
-             "them, or import the rows without errors with --good-rows", EXIT_LIST_ERRORS)
-    entries = listed.good_entries()
-    if not entries:
-        stop(err, f"nothing imported: {path} has no rows with a domain under its header",
-             EXIT_LIST_ERRORS)
-    try:
-        with Store.open(load().database, verify=True) as store:
-            summary = store.import_entries(entries)
     except (StoreError, ValueError) as exc:
         stop(err, f"nothing imported: {exc}", EXIT_FAILED)
-    out.print(escape(describe(summary, len(entries), path)), soft_wrap=True)
-    if listed.errors:
-        out.print(f"the rows named in the {len(listed.errors)} error(s) were left out",
+    finally:
+        if new_file is not None and (result is None or result.summary is None):
+            remove_sqlite_file(new_file)  # nothing stored: not even an empty database
+    print_problems(problems, err)
+    if problems.error_count and not good_rows:
+        stop(err, f"nothing imported: {problems.error_count:,} error(s) in {path}; correct "
+             "them, or import the rows without errors with --good-rows", EXIT_LIST_ERRORS)
+    if result.summary is None:
+        stop(err, f"nothing imported: {path} has no rows with a domain under its header",
+             EXIT_LIST_ERRORS)
+    out.print(escape(describe(result.summary, result.domains, path)), soft_wrap=True)
+    if problems.error_count:
+        out.print(f"the rows named in the {problems.error_count:,} error(s) were left out",
                   soft_wrap=True)
 
 
-PROBLEMS_SHOWN = 200  # of each kind; a list broken on every row is not printed whole
+PROBLEMS_SHOWN = PROBLEMS_KEPT  # of each kind; a list broken on every row is not printed whole
 
 
-def print_problems(listed: ListFile, err: Console) -> None:
-    for problem in listed.warnings[:PROBLEMS_SHOWN]:
+def print_problems(problems: Problems, err: Console) -> None:
+    for problem in problems.first_warnings():
         err.print(f"[yellow]warning:[/] {escape(str(problem))}", soft_wrap=True)
-    if len(listed.warnings) > PROBLEMS_SHOWN:
-        err.print(f"[yellow]warning:[/] and {len(listed.warnings) - PROBLEMS_SHOWN:,} more "
+    if problems.warning_count > PROBLEMS_SHOWN:
+        err.print(f"[yellow]warning:[/] and {problems.warning_count - PROBLEMS_SHOWN:,} more "
                   "warnings", soft_wrap=True)
-    for problem in listed.errors[:PROBLEMS_SHOWN]:
+    for problem in problems.first_errors():
         err.print(f"[bold red]error:[/] {escape(str(problem))}", soft_wrap=True)
-    if len(listed.errors) > PROBLEMS_SHOWN:
-        err.print(f"[bold red]error:[/] and {len(listed.errors) - PROBLEMS_SHOWN:,} more "
+    if problems.error_count > PROBLEMS_SHOWN:
+        err.print(f"[bold red]error:[/] and {problems.error_count - PROBLEMS_SHOWN:,} more "
                   "errors", soft_wrap=True)
 
 
@@ -89,6 +100,20 @@ def export_list(path: Path, set_wanted: str | None, out: Console, err: Console) 
     except OSError as exc:
         stop(err, f"{path}: {exc.strerror or exc}", EXIT_FAILED)
     out.print(escape(f"exported {len(entries)} domain(s) to {path}"), soft_wrap=True)
+
+
+def unmade_sqlite_file(url: str) -> Path | None:
+    """The SQLite file an import would make (None: PostgreSQL, or the file exists)."""
+    try:
+        path = sqlite_file(url)
+    except StoreError:
+        return None
+    return path if path is not None and not path.exists() else None
+
+
+def remove_sqlite_file(path: Path) -> None:
+    for made in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
+        made.unlink(missing_ok=True)
 
 
 def stop(err: Console, message: str, code: int) -> NoReturn:

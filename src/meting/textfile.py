@@ -10,8 +10,11 @@ database, no control characters, no NUL.
 from __future__ import annotations
 
 import codecs
+import io
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 from meting.errors import InputError
 
@@ -103,3 +106,55 @@ def check_name(text: str, limit: int, what: str) -> str:
     if problem is not None:
         raise TextError(f"{problem}: {text[:60]!r}")
     return text
+
+
+def iter_lines(path: Path, *, encoding: str | None = None, max_bytes: int | None = None,
+               what: str = "file") -> Iterator[str]:
+    """The file's lines (with their line ends), read one at a time, checked like
+    ``read_text``: a byte that is not valid in the encoding stops the reading with the line
+    and the byte. An encoding whose newline is not the byte 0x0a (UTF-16, UTF-32) cannot be
+    split into lines before decoding; such a file is decoded whole."""
+    encoding = _checked_encoding(encoding)
+    try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise TextError(f"{path} is a directory, not a {what}")
+        if max_bytes is not None and size > max_bytes:
+            raise TextError(f"{path} has {size:,} bytes, more than the {max_bytes:,} allowed "
+                            f"for a {what} (setting max_file_bytes, METING_MAX_FILE_BYTES)")
+        with path.open("rb") as stream:
+            start = stream.read(4)
+            if encoding is None and any(start.startswith(bom) for bom, _ in BOMS[:2] + BOMS[3:]):
+                yield from io.StringIO(decode(start + stream.read(), str(path)), newline="")
+                return
+            stream.seek(0)
+            yield from _decoded_lines(stream, str(path), encoding or "utf-8")
+    except OSError as exc:
+        raise TextError(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+def _checked_encoding(encoding: str | None) -> str | None:
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except LookupError:
+            raise TextError(f"--encoding {encoding!r} is not an encoding Python knows "
+                            "(e.g. utf-8, cp1252, latin-1, utf-16)") from None
+    return encoding
+
+
+def _decoded_lines(stream: IO[bytes], name: str, encoding: str) -> Iterator[str]:
+    if "\n".encode(encoding) != b"\n":
+        yield from io.StringIO(decode(stream.read(), name, encoding), newline="")
+        return
+    for number, data in enumerate(stream, start=1):
+        if number == 1 and encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+            data = data.removeprefix(codecs.BOM_UTF8)
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise TextError(f"{name} line {number}, byte {exc.start + 1}: not valid "
+                            f"{encoding} (byte 0x{data[exc.start]:02x}); save the file as "
+                            "UTF-8, or name its encoding with --encoding (e.g. --encoding "
+                            "cp1252)") from None
+        yield text.removeprefix("\ufeff") if number == 1 else text

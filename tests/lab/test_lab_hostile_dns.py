@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from meting.probe.evidence import DnsAnswer, txt_strings
+from meting.settings import load
 from tests.lab.conftest import Lab
 
 pytestmark = pytest.mark.lab
@@ -99,3 +100,26 @@ def test_the_human_output_has_no_traceback(lab: Lab, kind: str, target: str) -> 
     assert result.returncode in (0, 1), result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert f"{kind.capitalize()} test of" in result.stdout
+
+
+def test_a_web_host_with_1000_addresses_is_tested_on_max_answers_of_them(lab: Lab) -> None:
+    data = check_json("web", "www.duizend-adressen.nl")
+    assert statuses(data) == expected(lab, "hostile-thousand-addresses", "web", data)
+    cap = load().max_answers
+    evidence = data["evidence"]
+    a = DnsAnswer.from_dict(evidence["host"]["a"])
+    assert (len(a.answers), a.omitted) == (cap, 1000 - cap)
+    assert a.answers == tuple(sorted(a.answers))  # the same ones every run
+    probed_v4 = [address for address in evidence["ports"] if ":" not in address]
+    assert set(probed_v4) == set(a.answers)  # no address beyond the cap was probed
+    assert len(evidence["ports"]) <= 2 * cap
+    for verdict in data["columns"].values():
+        if "max_answers" in verdict["explanation"]["en"]:
+            assert (f"{cap} of the 1,000 IPv4 addresses of www.duizend-adressen.nl were "
+                    f"tested (limit: setting max_answers); {1000 - cap} were not."
+                    in verdict["explanation"]["en"])
+            assert (f"Van www.duizend-adressen.nl zijn {cap} van de 1.000 IPv4-adressen "
+                    f"getest" in verdict["explanation"]["nl"])
+    noted = [c for c, v in data["columns"].items() if "max_answers" in v["explanation"]["en"]]
+    assert {"tls_available", "https_redirect", "ipv6_webserver"} <= set(noted)
+    assert "dnssec" not in noted  # judged on the DNS answer itself, which is complete

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from meting.checks import (
+    address_limit,
     dane,
     dnssec,
     explain,
@@ -167,8 +168,10 @@ def judge_web_parts(evidence: WebEvidence, norm: Norm) -> dict[str, Verdict]:
     # No answer from DNS is no result, not a failure (SPEC §3: error)
     present = tuple(k for k in WEB_HOST_KEYS if k in results)
     results = with_errors(results, present, dns_failure([host.a, host.aaaa]))
-    return with_errors(results, tuple(k for k in present if k == "ipv6_web" or "rpki" in k),
-                       ns_error)
+    results = with_errors(results, tuple(k for k in present if k == "ipv6_web" or "rpki" in k),
+                          ns_error)
+    return address_limit.note_untested(results, [host], (k for k in present
+                                                         if not k.startswith("dnssec")))
 
 
 def judge_mail_parts(evidence: MailEvidence, norm: Norm) -> dict[str, Verdict]:
@@ -193,6 +196,8 @@ def judge_mail_parts(evidence: MailEvidence, norm: Norm) -> dict[str, Verdict]:
                           dns_failure([evidence.mx_answer]) or dns_failure(mx_dns))
     results = with_errors(results, tuple(k for k in present if k == "ipv6_mail" or "rpki" in k),
                           ns_error)
+    results = address_limit.note_untested(results, mx, (k for k in present
+                                                        if not k.startswith("dnssec")))
     return mx_limit.note_untested(results, [e.name for e in mx], evidence.mx_skipped)
 
 

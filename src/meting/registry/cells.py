@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,7 +20,7 @@ from xml.etree.ElementTree import ParseError
 
 from meting.errors import InputError
 from meting.limits import FileLimits, file_limits
-from meting.textfile import TextError, read_text
+from meting.textfile import TextError, iter_lines
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -61,17 +62,28 @@ def check_suffix(path: Path) -> str:
 
 def read_table(path: Path, encoding: str | None = None,
                limits: FileLimits | None = None) -> Table:
+    table = Table()
+    table.rows = list(iter_table(path, encoding, limits, table.notes))
+    return table
+
+
+def iter_table(path: Path, encoding: str | None = None, limits: FileLimits | None = None,
+               notes: list[str] | None = None) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty rows as (line, cells), read as they are needed (the first is the
+    header); what is said about the file as a whole is added to ``notes``."""
     suffix = check_suffix(path)
     limits = limits or file_limits()
+    notes = [] if notes is None else notes
     try:
         if suffix == ".csv":
-            return read_csv(read_text(path, encoding=encoding,
-                                      max_bytes=limits.max_file_bytes, what="list"))
+            yield from iter_csv(iter_lines(path, encoding=encoding,
+                                           max_bytes=limits.max_file_bytes, what="list"))
+            return
         size = path.stat().st_size
         if size > limits.max_file_bytes:
             raise ListFileError(f"{path} has {size:,} bytes, more than the "
                                 f"{limits.max_file_bytes:,} allowed (setting max_file_bytes)")
-        return read_xlsx(path, limits)
+        yield from iter_xlsx(path, limits, notes)
     except TextError as exc:
         raise ListFileError(str(exc)) from exc
     except OSError as exc:
@@ -87,17 +99,26 @@ def sniff_delimiter(text: str) -> str:
 
 
 def read_csv(text: str) -> Table:
-    table = Table()
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sniff_delimiter(text))
+    return Table(rows=list(iter_csv(io.StringIO(text, newline=""))))
+
+
+def iter_csv(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    lines = iter(lines)
+    skipped: list[str] = []
+    for text in lines:  # blank lines before the header
+        skipped.append(text)
+        if text.strip():
+            break
+    header = skipped[-1] if skipped else ""
+    reader = csv.reader(itertools.chain(skipped, lines), delimiter=sniff_delimiter(header))
     previous = 0
     try:
         for cells in reader:
-            line, previous = previous + 1, reader.line_num
+            number, previous = previous + 1, reader.line_num
             if any(cell.strip() for cell in cells):
-                table.rows.append((line, [restore(cell) for cell in cells]))
+                yield number, [restore(cell) for cell in cells]
     except csv.Error as exc:
         raise ListFileError(f"line {previous + 1}: not readable as CSV: {exc}") from exc
-    return table
 
 
 def cell_text(value: Any) -> str:
@@ -127,11 +148,16 @@ def check_workbook(path: Path, limits: FileLimits) -> None:
 
 
 def read_xlsx(path: Path, limits: FileLimits | None = None) -> Table:
+    table = Table()
+    table.rows = list(iter_xlsx(path, limits or file_limits(), table.notes))
+    return table
+
+
+def iter_xlsx(path: Path, limits: FileLimits,
+              notes: list[str]) -> Iterator[tuple[int, list[str]]]:
     import openpyxl
 
-    limits = limits or file_limits()
     check_workbook(path, limits)
-    table = Table()
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, ParseError) as exc:
@@ -139,8 +165,8 @@ def read_xlsx(path: Path, limits: FileLimits | None = None) -> Table:
                             f"{xml_reason(exc)}") from exc
     try:
         if len(book.worksheets) > 1:
-            table.notes.append(f"only the first sheet ({book.worksheets[0].title!r}) is read")
-        read_rows(book.worksheets[0].iter_rows(), table, path, limits)
+            notes.append(f"only the first sheet ({book.worksheets[0].title!r}) is read")
+        yield from sheet_rows(book.worksheets[0].iter_rows(), path, limits)
     except ListFileError:
         raise
     except (ParseError, ValueError) as exc:  # defusedxml's refusals are ValueErrors
@@ -148,7 +174,6 @@ def read_xlsx(path: Path, limits: FileLimits | None = None) -> Table:
                             f"({xml_reason(exc)})") from exc
     finally:
         book.close()
-    return table
 
 
 def xml_reason(exc: BaseException) -> str:
@@ -165,7 +190,8 @@ def xml_reason(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def read_rows(rows: Iterable[Any], table: Table, path: Path, limits: FileLimits) -> None:
+def sheet_rows(rows: Iterable[Any], path: Path,
+               limits: FileLimits) -> Iterator[tuple[int, list[str]]]:
     cells_read = 0
     for row in rows:
         cells_read += len(row)
@@ -175,8 +201,7 @@ def read_rows(rows: Iterable[Any], table: Table, path: Path, limits: FileLimits)
         cells = [cell_text(cell.value) for cell in row]
         if any(cell.strip() for cell in cells):
             # empty cells carry no row number; a row with text has a real cell
-            number = next(cell.row for cell in row if getattr(cell, "row", None))
-            table.rows.append((number, cells))
+            yield next(cell.row for cell in row if getattr(cell, "row", None)), cells
 
 
 def write_table(path: Path, rows: Iterable[Sequence[str]]) -> None:

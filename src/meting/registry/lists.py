@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from meting.registry import vocabulary as words
-from meting.registry.cells import ListFileError, read_table, write_table
+from meting.registry.cells import ListFileError, write_table
 from meting.registry.entry import ListEntry
 from meting.registry.merge import merge_domains, settle_organisations
 from meting.registry.names import display
-from meting.registry.problems import Problem, Problems
-from meting.registry.rows import read_header, read_row
+from meting.registry.problems import Problem, Problems, ordered
+from meting.registry.stream import read_drafts
 
 __all__ = ["ListEntry", "ListFile", "ListFileError", "Problem", "read_list", "write_list"]
 
@@ -52,22 +52,10 @@ def read_list(path: Path | str, encoding: str | None = None) -> ListFile:
     """Read and check a list; ``ListFileError`` when the file is no readable list at all.
     ``encoding`` is that of a CSV file (default UTF-8; UTF-16 and -32 by their BOM)."""
     path = Path(path)
-    table = read_table(path, encoding)
     problems = Problems()
-    for note in table.notes:
-        problems.warn(0, None, note)
-    if not table.rows:
-        raise ListFileError(f"{path.name} is empty: it needs a header line and a row per domain")
-    (header_line, header_cells), *rows = table.rows
-    header = read_header(header_line, header_cells, problems)
-    drafts = [] if header is None else [read_row(header, line, cells, problems)
-                                        for line, cells in rows]
+    drafts = list(read_drafts(path, problems, encoding))
     entries = merge_domains(settle_organisations(drafts, problems), problems)
     return ListFile(path, tuple(entries), ordered(problems.errors), ordered(problems.warnings))
-
-
-def ordered(problems: list[Problem]) -> tuple[Problem, ...]:
-    return tuple(sorted(problems, key=lambda p: (p.line, p.column or "")))
 
 
 def write_list(entries: Iterable[ListEntry], path: Path | str) -> None:

@@ -30,28 +30,30 @@ def settle_organisations(drafts: list[tuple[ListEntry, bool]],
 
     Bad rows take part in the comparison with what they could give.
     """
-    rows: dict[str, list[ListEntry]] = {}
-    good: set[int] = set()
+    rows: dict[str, list[tuple[ListEntry, bool]]] = {}
     for draft, ok in drafts:
         if draft.organisation:
-            rows.setdefault(organisation_key(draft.organisation), []).append(draft)
-        if ok:
-            good.add(draft.line)
-    settled: list[ListEntry] = []
-    for group in rows.values():
-        try:
-            category, umbrella, provider, parent = (
-                agreed_value(group, attribute, problems)
-                for attribute in ("category", "umbrella", "provider", "parent"))
-        except Conflict:
-            continue
-        if category is None:  # every row's category was bad (and reported)
-            continue
-        settled += [replace(row, organisation=group[0].organisation, category=category,
-                            umbrella=umbrella or words.default_umbrella(category),
-                            provider=provider, parent=parent)
-                    for row in group if row.line in good]
+            rows.setdefault(organisation_key(draft.organisation), []).append((draft, ok))
+    settled = [entry for group in rows.values() for entry in settle_group(group, problems)]
     return sorted(settled, key=lambda entry: entry.line)
+
+
+def settle_group(group: list[tuple[ListEntry, bool]], problems: Problems) -> list[ListEntry]:
+    """The good rows of one organisation's rows (in line order), settled; none when its
+    rows disagree (reported) or every row's category was bad (reported before)."""
+    drafts = [draft for draft, _ in group]
+    try:
+        category, umbrella, provider, parent = (
+            agreed_value(drafts, attribute, problems)
+            for attribute in ("category", "umbrella", "provider", "parent"))
+    except Conflict:
+        return []
+    if category is None:
+        return []
+    return [replace(row, organisation=drafts[0].organisation, category=category,
+                    umbrella=umbrella or words.default_umbrella(category),
+                    provider=provider, parent=parent)
+            for row, ok in group if ok]
 
 
 class Conflict(Exception):

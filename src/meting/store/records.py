@@ -16,9 +16,11 @@ class StoreError(InputError):
 class DomainConflict(StoreError):
     """Domains that a list gives to another organisation than the one they belong to."""
 
-    def __init__(self, conflicts: list[tuple[str, str, str]]) -> None:
+    def __init__(self, conflicts: list[tuple[str, str, str]], more: int = 0) -> None:
         self.conflicts = conflicts  # (domain, organisation stored or listed first, other)
         lines = [f"  {domain}: {first} and {second}" for domain, first, second in conflicts]
+        if more:
+            lines.append(f"  and {more:,} more")
         super().__init__("domains in two organisations (a domain belongs to one "
                          "organisation; move it explicitly or correct the list):\n"
                          + "\n".join(lines))

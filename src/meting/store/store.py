@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from meting import settings as meting_settings
 from meting.checks.verdict import Status
 from meting.registry.entry import ListEntry
+from meting.registry.problems import Problems
 from meting.registry.targets import mail_target, web_target
-from meting.store import codec, doctor, imported, migrate, registry
+from meting.store import codec, doctor, imported, migrate, registry, staging
 from meting.store.engine import make_engine, sqlite_file
 from meting.store.models import (
     ROUND_STATES,
@@ -106,6 +107,13 @@ class Store:
         """Upsert organisations, domains and sets in one transaction; nothing on a conflict."""
         with self._sessions.begin() as session:
             return registry.import_entries(session, entries)
+
+    def import_list(self, drafts: Iterable[tuple[ListEntry, bool]], problems: Problems,
+                    good_rows: bool = False) -> staging.ListImport:
+        """A list read row by row: staged, checked and merged in one transaction, so memory
+        stays flat in its rows; nothing is stored when it has errors, unless ``good_rows``."""
+        with self._sessions.begin() as session:
+            return staging.import_list(session, drafts, problems, good_rows)
 
     def export_entries(self) -> list[ListEntry]:
         with self._sessions() as session:
