@@ -141,7 +141,6 @@ async def _has(name: dns.name.Name, rtype: str, server: str, pace: Pace,
 async def ask(name: dns.name.Name, rtype: str, server: str, pace: Pace,
               timeout: float, retries: int = 1) -> dns.message.Message:
     """One question to a name server directly (no recursion), through the guard."""
-    guard.check(server)
     query = dns.message.make_query(name, rtype, want_dnssec=True, payload=1232)
     query.flags = dns.flags.Flag(0)
     error: Exception = TimeoutError(f"no answer from {server}")
@@ -149,8 +148,7 @@ async def ask(name: dns.name.Name, rtype: str, server: str, pace: Pace,
         await pace.wait()
         try:
             async with politeness.slot(server):
-                response, _tcp = await dns.asyncquery.udp_with_fallback(
-                    query, server, timeout=timeout)
+                response, _tcp = await guard.udp_with_fallback(query, server, timeout)
             return response
         except dns.exception.Timeout as exc:
             error = exc

@@ -22,6 +22,9 @@ from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
+import dns.asyncquery
+import dns.message
+
 from meting.settings import Settings, load
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -123,6 +126,14 @@ async def open_connection(address: str, port: int, **kwargs: Any
 def create_connection(address: str, port: int, timeout: float) -> socket.socket:
     check(address)
     return socket.create_connection((address, port), timeout=timeout)
+
+
+async def udp_with_fallback(query: dns.message.Message, address: str, timeout: float
+                            ) -> tuple[dns.message.Message, bool]:
+    """A DNS question straight to a name server that is a target (discovery), over UDP and
+    TCP when the answer is truncated."""
+    check(address)
+    return await dns.asyncquery.udp_with_fallback(query, address, timeout=timeout)
 
 
 def refused(addresses: list[str]) -> dict[str, str]:
