@@ -55,6 +55,9 @@ class DistributedError(Exception):
     """A distributed round cannot run as configured; the message says what to change."""
 
 
+LIMITER_CONNECTIONS = 100  # Redis connections of one worker's politeness limiters
+
+
 def run_key(round_id: int) -> str:
     """The Redis key holding the run token of a round being run."""
     return f"meting:round:{round_id}:run"
@@ -142,7 +145,13 @@ class WorkerRuntime:
         self.settings = settings
         self.store = Store.open(settings.database)
         self.tokens = redis.Redis.from_url(redis_url(settings.broker), decode_responses=True)
-        self.limits = redis.asyncio.Redis.from_url(redis_url(settings.broker))
+        # A blocking pool: the slots of all tests in flight are asked for at once (a host
+        # with many addresses alone asks for dozens); redis-py's plain pool raises "Too many
+        # connections" past its 100, which ended such a test not_testable.
+        self.limits = redis.asyncio.Redis(connection_pool=redis.asyncio.BlockingConnectionPool
+                                          .from_url(redis_url(settings.broker),
+                                                    max_connections=LIMITER_CONNECTIONS,
+                                                    timeout=None))
         self.routing = routing_data(settings)
         self.executors: dict[str, AsyncioExecutor] = {}
         self.executors_lock = threading.Lock()
