@@ -29,16 +29,21 @@ class TextError(InputError):
     """Text that cannot be read; the message names the file, line and byte."""
 
 
+def _check_size(path: Path, max_bytes: int | None, what: str) -> None:
+    """TextError for a directory or a file over ``max_bytes``; OSError when it is missing."""
+    size = path.stat().st_size
+    if path.is_dir():
+        raise TextError(f"{path} is a directory, not a {what}")
+    if max_bytes is not None and size > max_bytes:
+        raise TextError(f"{path} has {size:,} bytes, more than the {max_bytes:,} allowed "
+                        f"for a {what} (setting max_file_bytes, METING_MAX_FILE_BYTES)")
+
+
 def read_text(path: Path, *, encoding: str | None = None, max_bytes: int | None = None,
               what: str = "file") -> str:
     """The file's text; TextError when it is too large, unreadable or not in its encoding."""
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise TextError(f"{path} is a directory, not a {what}")
-        if max_bytes is not None and size > max_bytes:
-            raise TextError(f"{path} has {size:,} bytes, more than the {max_bytes:,} allowed "
-                            f"for a {what} (setting max_file_bytes, METING_MAX_FILE_BYTES)")
+        _check_size(path, max_bytes, what)
         data = path.read_bytes()
     except OSError as exc:
         raise TextError(f"cannot read {path}: {exc.strerror or exc}") from exc
@@ -116,12 +121,7 @@ def iter_lines(path: Path, *, encoding: str | None = None, max_bytes: int | None
     split into lines before decoding; such a file is decoded whole."""
     encoding = _checked_encoding(encoding)
     try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise TextError(f"{path} is a directory, not a {what}")
-        if max_bytes is not None and size > max_bytes:
-            raise TextError(f"{path} has {size:,} bytes, more than the {max_bytes:,} allowed "
-                            f"for a {what} (setting max_file_bytes, METING_MAX_FILE_BYTES)")
+        _check_size(path, max_bytes, what)
         with path.open("rb") as stream:
             start = stream.read(4)
             if encoding is None and any(start.startswith(bom) for bom, _ in BOMS[:2] + BOMS[3:]):
