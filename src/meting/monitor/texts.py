@@ -4,20 +4,13 @@ report's words (report/data/texts.yaml)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
-from meting.report.texts import Texts
+from meting.report.texts import Texts, text_of, texts_file
 
 
-@cache
 def _texts() -> dict[str, Any]:
-    text = (resources.files("meting.monitor") / "data/texts.yaml").read_text("utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
-    return data
+    return texts_file("meting.monitor")
 
 
 @dataclass(frozen=True)
@@ -29,11 +22,7 @@ class MonitorTexts:
         return Texts(self.lang)  # checks the language
 
     def __call__(self, key: str, **values: Any) -> str:
-        entry = _texts()["text"].get(key)
-        if entry is None:
-            return key
-        text = str(entry[self.lang])
-        return text.format(**values) if values else text
+        return text_of(_texts(), key, self.lang, values)
 
     def list_name(self, name: str) -> str:
         return str(_texts()["lists"][name][self.lang])

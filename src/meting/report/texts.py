@@ -17,10 +17,24 @@ class UnknownLanguage(ValueError):
 
 
 @cache
-def _texts() -> dict[str, Any]:
-    text = (resources.files("meting.report") / "data/texts.yaml").read_text("utf-8")
+def texts_file(package: str) -> dict[str, Any]:
+    """A package's ``data/texts.yaml``: {"text": {key: {nl, en}}, ...}."""
+    text = (resources.files(package) / "data/texts.yaml").read_text("utf-8")
     data: dict[str, Any] = yaml.safe_load(text)
     return data
+
+
+def text_of(data: dict[str, Any], key: str, lang: str, values: dict[str, Any]) -> str:
+    """The text of ``key`` in ``lang`` with the values filled in; the key when it has none."""
+    entry = data["text"].get(key)
+    if entry is None:
+        return key
+    text = str(entry[lang])
+    return text.format(**values) if values else text
+
+
+def _texts() -> dict[str, Any]:
+    return texts_file("meting.report")
 
 
 @dataclass(frozen=True)
@@ -32,11 +46,7 @@ class Texts:
             raise UnknownLanguage(f"unknown language {self.lang!r}; known: nl, en")
 
     def __call__(self, key: str, **values: Any) -> str:
-        entry = _texts()["text"].get(key)
-        if entry is None:
-            return key
-        text = str(entry[self.lang])
-        return text.format(**values) if values else text
+        return text_of(_texts(), key, self.lang, values)
 
     def count(self, key: str, n: int) -> str:
         """'1 domein', '10.000 domeinen': the number grouped, the noun in its plural form."""
