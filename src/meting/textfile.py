@@ -51,13 +51,8 @@ def read_text(path: Path, *, encoding: str | None = None, max_bytes: int | None 
 
 
 def decode(data: bytes, name: str, encoding: str | None = None) -> str:
-    if encoding is not None:
-        try:
-            codecs.lookup(encoding)
-        except LookupError:
-            raise TextError(f"--encoding {encoding!r} is not an encoding Python knows "
-                            "(e.g. utf-8, cp1252, latin-1, utf-16)") from None
-    else:
+    encoding = _checked_encoding(encoding)
+    if encoding is None:
         encoding = "utf-8"
         for bom, bom_codec in BOMS:
             if data.startswith(bom):
