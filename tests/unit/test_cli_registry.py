@@ -6,10 +6,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from meting.cli import app
 from meting.registry.lists import ListEntry, read_list
+from tests.unit.cli_support import meting, store_env
 
 GOOD = """organisatie;categorie;domein;webhost;mail;koepel;dienstverlener;sets
 Gemeente Bücherstad;Gemeenten;bücher.nl;mijn.bücher.nl;ja;;ICT Noord;kern, breed
@@ -28,12 +27,7 @@ Ministerie Y,rijk,gedeeld.nl,,,,kern
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"METING_DATABASE": f"sqlite:///{tmp_path / 'meting.db'}",
-            "METING_CONFIG": str(tmp_path / "absent.toml")}
-
-
-def meting(*args: str, env: dict[str, str]) -> Result:
-    return CliRunner().invoke(app, list(args), env=env)
+    return store_env(tmp_path)
 
 
 def comparable(entries: tuple[ListEntry, ...]) -> set[ListEntry]:

@@ -13,12 +13,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from typer.testing import CliRunner, Result
 
-from meting.cli import app
 from meting.discovery import ct
 from meting.discovery.evidence_names import names_in
 from meting.discovery.found import Owners, Registered, clean
+from tests.unit.cli_support import meting, store_env
 
 RECORDED = Path(__file__).parent / "data" / "recorded"
 
@@ -133,12 +132,7 @@ Provincie Elders,provincie,elders.nl,,yes,,kern
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"METING_DATABASE": f"sqlite:///{tmp_path / 'meting.db'}",
-            "METING_CONFIG": str(tmp_path / "absent.toml")}
-
-
-def meting(*args: str, env: dict[str, str]) -> Result:
-    return CliRunner().invoke(app, list(args), env=env)
+    return store_env(tmp_path)
 
 
 def test_discover_from_ct_then_accept_and_ignore(tmp_path: Path, env: dict[str, str]) -> None:

@@ -8,10 +8,9 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from meting.cli import app
 from meting.registry.lists import read_list
+from tests.unit.cli_support import meting, store_env
 
 SAMPLES = Path(str(resources.files("meting.discovery").joinpath("data/samples")))
 LIST = """organisation,category,domain,web_host,mail,umbrella,sets,parent
@@ -22,12 +21,7 @@ Waterschap Ontdekwater,overig,ontdek-nsec3.nl,,yes,,kern,
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {"METING_DATABASE": f"sqlite:///{tmp_path / 'meting.db'}",
-            "METING_CONFIG": str(tmp_path / "absent.toml")}
-
-
-def meting(*args: str, env: dict[str, str]) -> Result:
-    return CliRunner().invoke(app, list(args), env=env)
+    return store_env(tmp_path)
 
 
 def registry(tmp_path: Path, env: dict[str, str]) -> dict[str, tuple[str, ...]]:
