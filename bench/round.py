@@ -59,8 +59,10 @@ def plan(url: str, registry: str) -> tuple[int, int]:
 
 
 def run(info: dict[str, Any], url: str, round_id: int, processes: int,
-        settings: dict[str, int | None], profile: str | None) -> tuple[float, float, float]:
-    """Wall time, the runners' peak memory together (sampled) and their CPU time.
+        settings: dict[str, int | None], profile: str | None
+        ) -> tuple[float, float, tuple[float, float], float]:
+    """Wall time, the runners' peak memory together (sampled), their CPU time (user,
+    system) and the highest 1-minute load average of the machine meanwhile.
 
     ``processes`` 0: one `meting run --round ID`, which starts a runner per core itself;
     P > 0: P commands with --part I/P, started here."""
@@ -80,16 +82,17 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
                     "--subprocesses", "--output", f"{profile}.{i}", "--", *argv]
         procs.append(subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv),
                                       stdout=subprocess.DEVNULL))
-    peak = 0.0
+    peak = load = 0.0
     while any(p.poll() is None for p in procs):
         peak = max(peak, sum(resident_mib(q) for p in procs for q in tree(p.pid)))
+        load = max(load, os.getloadavg()[0])
         time.sleep(0.5)
     seconds = time.monotonic() - started
     codes = [p.wait() for p in procs]
     assert codes == [0] * len(procs), codes
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    return seconds, peak, cpu
+    cpu = (after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
+    return seconds, peak, cpu, load
 
 
 def totals(url: str, round_id: int) -> dict[str, int]:
@@ -126,7 +129,8 @@ def main() -> None:
         db = Path(tmp) / "round.db"
         url = f"sqlite:///{db}"
         round_id, domains = plan(url, info["registry"])
-        seconds, peak_mib, cpu = run(info, url, round_id, args.processes,
+        load_before = os.getloadavg()[0]
+        seconds, peak_mib, (user, system), load = run(info, url, round_id, args.processes,
                                 {"concurrency": args.concurrency,
                                  "per_address": args.per_address}, args.profile)
         found = totals(url, round_id)
@@ -139,7 +143,10 @@ def main() -> None:
     print(f"DNS queries per domain   {found['dns_queries'] / domains:.1f}")
     print(f"handshakes per domain    {found['handshakes'] / domains:.1f}")
     print(f"not testable tests       {found['not_testable']}")
-    print(f"runner CPU per domain    {cpu / domains * 1000:.0f} ms (all runner processes)")
+    print(f"runner CPU per domain    {(user + system) / domains * 1000:.0f} ms (all runner "
+          f"processes; user {user / domains * 1000:.0f}, system {system / domains * 1000:.0f})")
+    print(f"machine load (1 min)     {load_before:.1f} before, {load:.1f} at most during the "
+          f"round (other work on the machine makes wall time, not CPU per domain, vary)")
     print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
     print(f"database per 1,000 dom.  {size / domains * 1000 / 2**20:.1f} MiB")
     if not args.keep_lab:
