@@ -14,7 +14,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-import dns.asyncquery
 import dns.exception
 import dns.flags
 import dns.message
@@ -23,12 +22,15 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
-from meting.probe import cname, guard, politeness
+from meting.probe import cname, dns_wire, guard, politeness
 from meting.probe.evidence import DnsAnswer, Security
 from meting.settings import Settings, load
 
 MAX_CHAIN = 16  # CNAMEs followed within one response
 EDNS_PAYLOAD = 1232
+# To the validating resolver: recursion, and the AD bit to ask for its verdict (RFC 6840
+# §5.7); CD is added when it answered SERVFAIL. A name server is asked with no flags.
+RESOLVER_FLAGS = dns.flags.RD | dns.flags.AD
 
 
 @dataclass(frozen=True)
@@ -103,10 +105,10 @@ class DnsClient:
 
     async def _resolve(self, name: str, rtype: str) -> DnsAnswer:
         started = time.monotonic()
-        reply = await self._exchange(_make(name, rtype, recurse=True, cd=False), self.resolver)
+        reply = await self._exchange(name, rtype, RESOLVER_FLAGS, self.resolver)
         sent, cd_used = reply.sent, False
         if reply.response is not None and reply.response.rcode() == dns.rcode.SERVFAIL:
-            again = await self._exchange(_make(name, rtype, recurse=True, cd=True),
+            again = await self._exchange(name, rtype, RESOLVER_FLAGS | dns.flags.CD,
                                          self.resolver)
             sent += again.sent
             if again.response is not None:
@@ -123,18 +125,19 @@ class DnsClient:
             reply = _Reply(None, False, 0, str(guard.AddressRefused(server, kind)))
             return _answer(name, rtype, server, reply, 0, False, started, authoritative=True)
         async with politeness.slot(server):
-            reply = await self._exchange(_make(name, rtype, recurse=False, cd=False), server)
+            reply = await self._exchange(name, rtype, 0, server)
         return capped(_answer(name, rtype, server, reply, reply.sent, False, started,
                               authoritative=True), self.max_answers)
 
-    async def _exchange(self, query: dns.message.Message, server: str) -> _Reply:
+    async def _exchange(self, name: str, rtype: str, flags: int, server: str) -> _Reply:
         sent, error = 0, "no attempt"
+        question = dns_wire.Question.make(name, rtype, flags, EDNS_PAYLOAD)
         for _ in range(1 + self.retries):
             sent += 1
             self.queries_sent += 1
             try:
-                response, tcp = await dns.asyncquery.udp_with_fallback(
-                    query, server, timeout=self.timeout, port=self.port)
+                response, tcp = await dns_wire.udp_with_fallback(
+                    question, server, port=self.port, timeout=self.timeout)
             except dns.exception.Timeout:
                 error = "timeout"
                 continue
@@ -152,16 +155,6 @@ class DnsClient:
 
 def _norm(name: str) -> str:
     return name.rstrip(".").lower() + "."
-
-
-def _make(name: str, rtype: str, *, recurse: bool, cd: bool) -> dns.message.Message:
-    query = dns.message.make_query(name, rtype, want_dnssec=True, payload=EDNS_PAYLOAD)
-    query.flags = dns.flags.AD if recurse else dns.flags.Flag(0)
-    if recurse:
-        query.flags |= dns.flags.RD
-    if cd:
-        query.flags |= dns.flags.CD
-    return query
 
 
 def _describe(exc: BaseException) -> str:
