@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from typing import Any
 
@@ -21,6 +22,9 @@ from meting.tester import routing_data
 
 INTERRUPTED_EXIT = 130
 SYNC_SECONDS = 5.0  # how often the bar of a round on several processes reads the store
+# A result's finish time is taken just before its transaction: a result is looked for again
+# for this long after the latest finish time seen (counted once, by its id).
+COMMIT_MARGIN = dt.timedelta(seconds=60)
 EXECUTORS = ("local", "celery")  # in this process; on Celery workers (meting.run.distributed)
 __all__ = ["CommandError", "checked_settings", "rejudge", "run"]
 
@@ -102,17 +106,43 @@ def execute(store: Store, console: Console, info: RoundInfo, settings: Settings,
     if of == 1:
         return _execute_here(store, console, info, settings, Part())
     progress = RoundProgress(console, info)
+    follow = Follower(store, info.id, progress)
     with progress.shown():
         done = processes.run_parts(
             store, info, settings, of,
-            lambda own, part: _run_part(store, info, own, part, progress), progress.sync)
+            lambda own, part: _run_part(store, info, own, part, progress, follow), follow)
     console.print(f"round {done.label}: {done.done - info.done} tests run now by {of} runner "
                   f"processes; {done.done} of {done.planned} done, {done.state}")
     return done
 
 
+class Follower:
+    """Brings the bar of a round on several processes up to date with the results the other
+    processes stored, reading only those finished since the last look: reading the whole
+    round every few seconds made a long round cost more per test the further it got."""
+
+    def __init__(self, store: Store, round_id: int, progress: RoundProgress) -> None:
+        self.store, self.round_id, self.progress = store, round_id, progress
+        _, before = store.done_since(round_id, None)  # counted in the bar already
+        progress.counted.update(test_id for test_id, _, _ in before)
+        self.since = self._moved(None, before)
+
+    def __call__(self) -> None:
+        done, found = self.store.done_since(self.round_id, self.since, self.progress.counted)
+        self.progress.catch_up(done, ((test_id, columns) for test_id, _, columns in found))
+        self.since = self._moved(self.since, found)
+
+    @staticmethod
+    def _moved(since: dt.datetime | None,
+               found: list[tuple[int, dt.datetime, dict[str, str]]]) -> dt.datetime | None:
+        if not found:
+            return since
+        latest = max(finished for _, finished, _ in found) - COMMIT_MARGIN
+        return latest if since is None else max(since, latest)
+
+
 def _run_part(store: Store, info: RoundInfo, settings: Settings, part: Part,
-              progress: RoundProgress) -> RoundInfo:
+              progress: RoundProgress, follow: Follower) -> RoundInfo:
     """This process's part of a round on several processes; the bar shows the whole round."""
     last = time.monotonic()
 
@@ -120,7 +150,7 @@ def _run_part(store: Store, info: RoundInfo, settings: Settings, part: Part,
         nonlocal last
         progress.stored(outcome, new)
         if time.monotonic() - last > SYNC_SECONDS:
-            progress.sync(store.round(info.id))
+            follow()
             last = time.monotonic()
 
     return run_to_end(store, info.id, AsyncioExecutor(settings, routing_data(settings)),

@@ -67,6 +67,7 @@ class RoundProgress:
 
     def __init__(self, console: Console, info: RoundInfo) -> None:
         self.counts = status_counts(info)
+        self.counted: set[int] = set()  # tests counted since the start (see catch_up)
         self.new = 0
         self.not_testable = 0
         self.progress = _RoundBar(
@@ -81,13 +82,18 @@ class RoundProgress:
             return
         self.new += 1
         self.not_testable += outcome.not_testable
+        self.counted.add(outcome.test.test_id)
         self.counts.update(c["status"] for c in outcome.judged["columns"].values())
         self.progress.update(self.task, advance=1, counts=counts_text(self.counts))
 
-    def sync(self, info: RoundInfo) -> None:
-        """The whole round as stored (other runner processes' results included)."""
-        self.counts = status_counts(info)
-        self.progress.update(self.task, completed=info.done, counts=counts_text(self.counts))
+    def catch_up(self, done: int, results: Iterable[tuple[int, dict[str, str]]]) -> None:
+        """Results stored by other processes (test id, column statuses): those not yet
+        counted are added; ``done`` is the round's number of done tests."""
+        for test_id, columns in results:
+            if test_id not in self.counted:
+                self.counted.add(test_id)
+                self.counts.update(columns.values())
+        self.progress.update(self.task, completed=done, counts=counts_text(self.counts))
 
     @contextmanager
     def shown(self) -> Iterator[RoundProgress]:

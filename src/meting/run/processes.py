@@ -120,16 +120,16 @@ def _stop_on_sigterm() -> Iterator[None]:
 
 def run_parts(store: Store, info: RoundInfo, settings: Settings, of: int,
               run_own: Callable[[Settings, Part], RoundInfo],
-              seen: Callable[[RoundInfo], None]) -> RoundInfo:
+              follow: Callable[[], None]) -> RoundInfo:
     """Run part 0 here (``run_own``) and parts 1..of-1 in helpers; the round at the end.
-    ``seen`` is shown the round's state as the helpers' results come in."""
+    ``follow`` is called as the helpers' results come in (it reads them from the store)."""
     part_settings = share(settings, of)
     helpers = Helpers(info.id, of, settings.concurrency)  # each helper takes its share
     try:
         run_own(part_settings, Part(0, of))
         with _stop_on_sigterm():
             while helpers.running():
-                seen(store.round(info.id))
+                follow()
                 time.sleep(0.5)
     except (KeyboardInterrupt, RoundInterrupted):
         helpers.stop()

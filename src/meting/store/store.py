@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -153,6 +153,27 @@ class Store:
     def round(self, round_id: int) -> RoundInfo:
         with self._sessions() as session:
             return _round_info(session, _get_round(session, round_id))
+
+    def done_since(self, round_id: int, since: dt.datetime | None,
+                   known: Container[int] = ()
+                   ) -> tuple[int, list[tuple[int, dt.datetime, dict[str, str]]]]:
+        """How many of the round's tests are done, and those finished at or after ``since``
+        (every one without it) that are not ``known``: id, finish time, column statuses.
+        A progress bar follows a round with it without reading every result again."""
+        window = select(Test.id).where(Test.round_id == round_id, Test.state == "done")
+        if since is not None:
+            window = window.where(Test.finished_at >= since)
+        with self._sessions() as session:
+            done = session.scalar(select(func.count()).select_from(Test).where(
+                Test.round_id == round_id, Test.state == "done")) or 0
+            new = [test_id for test_id in session.scalars(window) if test_id not in known]
+            rows = [(test_id, _aware(finished), dict(columns or {}))
+                    for start in range(0, len(new), STREAM_BATCH)
+                    for test_id, finished, columns in session.execute(
+                        select(Test.id, Test.finished_at, Test.columns).where(
+                            Test.id.in_(new[start:start + STREAM_BATCH])))
+                    if finished is not None]
+        return done, rows
 
     def find_round(self, ref: str | int) -> RoundInfo:
         """A round by its label (``2021-03``) or its id; a label wins over an id."""
