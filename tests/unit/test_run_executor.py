@@ -15,7 +15,7 @@ from meting.run.executor import AsyncioExecutor, Outcome
 from meting.run.retry import Backoff
 from meting.run.shared_dns import SharedAnswers
 from meting.settings import Settings
-from meting.store import PlannedTest
+from meting.store import PlannedTest, codec
 
 JUDGED: dict[str, Any] = {"columns": {"dnssec": {"status": "passed"}}, "subtests": {}}
 
@@ -115,6 +115,9 @@ def test_a_failing_attempt_is_retried_after_backoff_and_the_result_keeps_the_fai
     assert by_id[1].attempts == 3 and by_id[1].judged == JUDGED
     assert by_id[1].evidence["failed_attempts"] == ["ConnectionResetError: reset by peer"] * 2
     assert by_id[2].attempts == 1 and "failed_attempts" not in by_id[2].evidence
+    # the JSON written to bound the evidence is what the store keeps, unless it changed
+    assert by_id[2].raw == codec.as_json(by_id[2].evidence)
+    assert by_id[1].raw is None
 
 
 def test_a_test_that_always_overruns_ends_not_testable_in_every_column() -> None:

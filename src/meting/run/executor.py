@@ -24,7 +24,6 @@ Every executor, in-process or distributed, keeps the same contract:
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +37,7 @@ from meting.records.psl import organisational_domain
 from meting.run.retry import Backoff, describe, not_testable_evidence
 from meting.run.shared_dns import RoundDnsClient, SharedAnswers
 from meting.settings import Settings
-from meting.store import PlannedTest
+from meting.store import PlannedTest, codec
 from meting.tester import judge, run_test
 
 
@@ -52,6 +51,7 @@ class Outcome:
     attempts: int
     seconds: float
     saved: bool = False  # stored already by the worker that ran it (distributed executors)
+    raw: bytes | None = None  # the evidence as JSON, when written already (stored as is)
 
     @property
     def not_testable(self) -> bool:
@@ -120,27 +120,32 @@ class AsyncioExecutor:
                 break
             await self.sleep(delay)
         attempts = len(failures)
+        raw = None
         if "not_testable" not in evidence:
             attempts += 1
-            evidence, judged = self._bounded(test, evidence, judged)
+            evidence, judged, raw = self._bounded(test, evidence, judged)
             if failures:
                 evidence["failed_attempts"] = failures
-        report(Outcome(test, evidence, judged, attempts, round(time.monotonic() - started, 3)))
+                raw = None
+        report(Outcome(test, evidence, judged, attempts, round(time.monotonic() - started, 3),
+                       raw=raw))
 
-    def _bounded(self, test: PlannedTest, evidence: dict[str, Any],
-                 judged: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _bounded(self, test: PlannedTest, evidence: dict[str, Any], judged: dict[str, Any]
+                 ) -> tuple[dict[str, Any], dict[str, Any], bytes | None]:
         """Evidence over the max_evidence_bytes setting is not stored: the test is
-        not_testable, saying why (a hostile server cannot fill the store)."""
+        not_testable, saying why (a hostile server cannot fill the store). The JSON
+        written to measure it is kept for the store (written once per test)."""
         if "not_testable" in evidence:
-            return evidence, judged
-        size = len(json.dumps(evidence, separators=(",", ":"), ensure_ascii=False).encode())
+            return evidence, judged, None
+        raw = codec.as_json(evidence)
+        size = len(raw)
         limit = self.settings.max_evidence_bytes
         if size <= limit:
-            return evidence, judged
+            return evidence, judged, raw
         bounded = not_testable_evidence(test.kind, test.target, [
             f"the evidence is {size:,} bytes, more than the {limit:,} allowed "
             "(setting max_evidence_bytes)"])
-        return bounded, judge(test.kind, bounded, self.settings.norm)
+        return bounded, judge(test.kind, bounded, self.settings.norm), None
 
     async def _run_test(self, test: PlannedTest) -> tuple[dict[str, Any], dict[str, Any]]:
         client = RoundDnsClient(self.settings, self.shared_dns)

@@ -75,7 +75,8 @@ async def run_round(store: Store, round_id: int, executor: Executor,
 
     def report(outcome: Outcome) -> None:
         stored = outcome.saved or store.save_result(
-            outcome.test.test_id, outcome.evidence, outcome.judged, attempts=outcome.attempts)
+            outcome.test.test_id, outcome.evidence, outcome.judged, attempts=outcome.attempts,
+            raw=outcome.raw)
         on_stored(outcome, stored)
 
     main = asyncio.current_task()

@@ -16,9 +16,16 @@ from meting.evidence import checked, loaded
 ENCODING = "zlib"
 
 
-def encode(evidence: dict[str, Any]) -> tuple[bytes, int]:
-    """Compressed bytes of the evidence and the size of its JSON before compression."""
-    raw = json.dumps(evidence, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+def as_json(evidence: dict[str, Any]) -> bytes:
+    """The evidence as the JSON that is stored."""
+    return json.dumps(evidence, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def encode(evidence: dict[str, Any], raw: bytes | None = None) -> tuple[bytes, int]:
+    """Compressed bytes of the evidence and the size of its JSON before compression.
+    ``raw``: its JSON (``as_json``) when the caller wrote it already; what is stored is
+    checked against the schema either way."""
+    raw = as_json(evidence) if raw is None else raw
     checked(evidence, raw)
     return zlib.compress(raw, 6), len(raw)
 

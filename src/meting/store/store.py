@@ -246,15 +246,16 @@ class Store:
             return attempts
 
     def save_result(self, test_id: int, evidence: dict[str, Any], judged: dict[str, Any],
-                    *, attempts: int | None = None) -> bool:
+                    *, attempts: int | None = None, raw: bytes | None = None) -> bool:
         """Store a test's statuses and evidence in one transaction.
 
         False, and nothing stored, when the test is already done: a result is saved once.
         `attempts` is how many attempts it took; without it, the attempts counted with
-        `record_attempt` and this one.
+        `record_attempt` and this one. `raw`: the evidence's JSON (``codec.as_json``) when
+        the caller wrote it already.
         """
         columns, explanations, subtests = _judged_fields(judged)
-        data, size = codec.encode(evidence)
+        data, size = codec.encode(evidence, raw)
         values: dict[str, Any] = {"state": "done", "columns": columns,
                                   "explanations": explanations, "subtests": subtests,
                                   "finished_at": _now()}
