@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from meting.analysis.imports import ImportProblems, read_batch_json, read_status_csv
 from meting.probe.http import read_body, read_head
-from meting.probe.tls_conn import LoopSocket, ProbeError, Target, smtp_starttls
+from meting.probe.tls_conn import BoundedSocket, ProbeError, Target, smtp_starttls
 from meting.records.dmarc import parse_dmarc
 from meting.records.security_txt import parse as parse_security_txt
 from meting.records.spf import SpfSyntaxError, evaluate_policy, parse_spf
@@ -167,12 +167,8 @@ def test_smtp_replies(server_says: str) -> None:
         theirs.sendall(server_says.encode("utf-8", "replace"))
         theirs.shutdown(socket.SHUT_WR)
         target = Target("127.0.0.1", 25, "mx.example.nl", "smtp", timeout=2, deadline=4)
-
-        async def dialogue() -> None:
-            await smtp_starttls(LoopSocket(ours, target))
-
         with contextlib.suppress(ProbeError):
-            asyncio.run(dialogue())
+            smtp_starttls(BoundedSocket(ours, target))
     finally:
         ours.close()
         theirs.close()

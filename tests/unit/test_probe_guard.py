@@ -96,8 +96,8 @@ def test_no_probe_connects_to_loopback(listener: Listener) -> None:
 
     asyncio.run(probes())
     with pytest.raises(guard.AddressRefused):
-        asyncio.run(tls_conn.connect(tls_conn.Target("127.0.0.1", listener.port,
-                                                      "intern.example", None, 2.0, 5.0)))
+        tls_conn.connect(tls_conn.Target("127.0.0.1", listener.port, "intern.example", None,
+                                         2.0, 5.0))
     assert listener.accepted == 0
 
 

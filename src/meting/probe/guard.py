@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,27 +126,6 @@ async def open_connection(address: str, port: int, **kwargs: Any
 def create_connection(address: str, port: int, timeout: float) -> socket.socket:
     check(address)
     return socket.create_connection((address, port), timeout=timeout)
-
-
-async def connect_socket(address: str, port: int, timeout: float) -> socket.socket:
-    """A connected non-blocking socket for the event loop; its errors worded as
-    ``create_connection``'s (an address in text form, not a name)."""
-    check(address)
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setblocking(False)
-    try:
-        async with asyncio.timeout(timeout):
-            await asyncio.get_running_loop().sock_connect(sock, (address, port))
-    except TimeoutError:
-        sock.close()
-        raise TimeoutError("timed out") from None
-    except OSError as exc:
-        sock.close()
-        if exc.errno is None:
-            raise
-        raise OSError(exc.errno, os.strerror(exc.errno)) from None  # not asyncio's wording
-    return sock
 
 
 async def udp_with_fallback(query: dns.message.Message, address: str, timeout: float

@@ -11,8 +11,8 @@ renegotiation, 0-RTT, OCSP stapling, extended master secret and the certificate 
 presented. No norm is read: any norm whose classes do not split a bucket can judge the
 scan (``norms.resolution``). Every handshake is counted.
 
-Every handshake runs on the event loop, one politeness slot of the address held for it,
-with a timeout on every socket step (``tls_conn``).
+nassl is blocking: every handshake runs in a thread, one politeness slot of the
+address held for it, with a timeout on every socket step (``tls_conn``).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class Prober:
         self.count += 1
         self.scan["handshakes"] = self.count
         async with politeness.slot(self.target.address):
-            return await handshake(self.target, offer)
+            return await asyncio.to_thread(handshake, self.target, offer)
 
     # --- protocol versions ----------------------------------------------------------
 

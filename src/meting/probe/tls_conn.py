@@ -1,22 +1,12 @@
-"""One TLS handshake with nassl, on the event loop: what was offered, what came back.
+"""One TLS handshake with nassl (blocking; run it in a thread): what was offered, what came back.
 
 Every socket step has a timeout, the whole exchange a deadline, and what is read is
 bounded, so a server that trickles or floods cannot hold a worker. SMTP targets get
 a fresh SMTP session (greeting, EHLO, STARTTLS) before every handshake.
-
-nassl's own ``do_handshake`` reads and writes a blocking socket and never releases
-Python's interpreter lock, so a thread per handshake bought no parallelism, only the
-cost of handing each handshake to a thread and back (a quarter of its client CPU).
-Here the connection, the SMTP dialogue and the handshake run on the event loop: nassl's
-OpenSSL object talks to a memory BIO pair, which ``_drive`` feeds from a non-blocking
-socket, as nassl 5.4's ``do_handshake`` does from a blocking one (it reads nassl's
-``_ssl`` and ``_network_bio``, so nassl stays pinned). Only an ``after`` step (an HTTP
-request in the session, a renegotiation) still uses nassl's blocking calls, in a thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
 import socket
@@ -27,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nassl import _nassl
-from nassl._nassl import OpenSSLError, WantReadError, WantX509LookupError
 from nassl.ephemeral_key_info import (
     _OPENSSL_NID_TO_SECG_ANSI_X9_62,
     DhEphemeralKeyInfo,
@@ -112,48 +101,34 @@ class Result:
     smtp: dict[str, Any] = field(default_factory=dict)
 
 
-class Bounds:
-    """The limits of one connection: the step timeout, the deadline, the bytes left to read."""
+class BoundedSocket:
+    """A socket for nassl: every recv/send within the step timeout and the deadline."""
 
-    def __init__(self, target: Target) -> None:
+    def __init__(self, sock: socket.socket, target: Target) -> None:
+        self.sock = sock
         self.step = target.timeout
         self.ends = time.monotonic() + target.deadline
         self.left = MAX_READ
 
-    def timeout(self) -> float:
-        """The time the next socket step may take."""
+    def _arm(self) -> None:
         remaining = self.ends - time.monotonic()
         if remaining <= 0:
             raise ProbeError("the exchange took longer than its deadline")
-        return min(self.step, remaining)
+        self.sock.settimeout(min(self.step, remaining))
 
-    def silence(self) -> ProbeError:
-        return ProbeError(f"no answer within {self.step:g} s")
-
-    def took(self, data: bytes) -> bytes:
+    def recv(self, size: int) -> bytes:
+        self._arm()
+        try:
+            data = self.sock.recv(min(size, self.left))
+        except TimeoutError as exc:
+            raise ProbeError(f"no answer within {self.step:g} s") from exc
         self.left -= len(data)
         if self.left <= 0:
             raise ProbeError(f"the server sent more than {MAX_READ} bytes")
         return data
 
-
-class BoundedSocket:
-    """A blocking socket for nassl's own calls, within the connection's bounds."""
-
-    def __init__(self, sock: socket.socket, bounds: Bounds) -> None:
-        self.sock = sock
-        self.bounds = bounds
-
-    def recv(self, size: int) -> bytes:
-        self.sock.settimeout(self.bounds.timeout())
-        try:
-            data = self.sock.recv(min(size, self.bounds.left))
-        except TimeoutError as exc:
-            raise self.bounds.silence() from exc
-        return self.bounds.took(data)
-
     def send(self, data: bytes) -> int:
-        self.sock.settimeout(self.bounds.timeout())
+        self._arm()
         self.sock.sendall(data)
         return len(data)
 
@@ -161,45 +136,15 @@ class BoundedSocket:
         self.sock.close()
 
 
-class LoopSocket:
-    """A non-blocking socket read and written on the event loop, within the bounds."""
-
-    def __init__(self, sock: socket.socket, target: Target) -> None:
-        sock.setblocking(False)
-        self.sock = sock
-        self.bounds = Bounds(target)
-        self.loop = asyncio.get_running_loop()
-
-    async def recv(self, size: int) -> bytes:
-        try:
-            async with asyncio.timeout(self.bounds.timeout()):
-                data = await self.loop.sock_recv(self.sock, min(size, self.bounds.left))
-        except TimeoutError as exc:
-            raise self.bounds.silence() from exc
-        return self.bounds.took(data)
-
-    async def send(self, data: bytes) -> None:
-        try:
-            async with asyncio.timeout(self.bounds.timeout()):
-                await self.loop.sock_sendall(self.sock, data)
-        except TimeoutError:
-            raise TimeoutError("timed out") from None
-
-    def blocking(self) -> BoundedSocket:
-        """The same connection for nassl's blocking calls (in a thread)."""
-        self.sock.setblocking(True)
-        return BoundedSocket(self.sock, self.bounds)
+def connect(target: Target) -> socket.socket:
+    return guard.create_connection(target.address, target.port, target.timeout)
 
 
-async def connect(target: Target) -> socket.socket:
-    return await guard.connect_socket(target.address, target.port, target.timeout)
-
-
-async def smtp_reply(sock: LoopSocket) -> tuple[int, list[str]]:
+def smtp_reply(sock: BoundedSocket) -> tuple[int, list[str]]:
     """One (multi-line) SMTP reply: its code and its lines."""
     buffer, lines = b"", []
     while True:
-        text, buffer = await smtp_line(sock, buffer)
+        text, buffer = smtp_line(sock, buffer)
         lines.append(text)
         if not (len(text) >= 4 and text[3] == "-"):
             break
@@ -208,10 +153,10 @@ async def smtp_reply(sock: LoopSocket) -> tuple[int, list[str]]:
     return int(text[:3]), lines
 
 
-async def smtp_line(sock: LoopSocket, buffer: bytes) -> tuple[str, bytes]:
+def smtp_line(sock: BoundedSocket, buffer: bytes) -> tuple[str, bytes]:
     """The next line of a reply, and what was read past it."""
     while b"\n" not in buffer:
-        chunk = await sock.recv(SMTP_LINE_MAX)
+        chunk = sock.recv(SMTP_LINE_MAX)
         if not chunk:
             raise ProbeError("the SMTP server closed the connection")
         buffer += chunk
@@ -219,25 +164,25 @@ async def smtp_line(sock: LoopSocket, buffer: bytes) -> tuple[str, bytes]:
     return line.decode("utf-8", "replace").rstrip("\r"), rest
 
 
-async def smtp_starttls(sock: LoopSocket) -> dict[str, Any]:
+def smtp_starttls(sock: BoundedSocket) -> dict[str, Any]:
     """Greeting, EHLO and STARTTLS; ``offered`` False when EHLO does not list it."""
-    code, banner = await smtp_reply(sock)
+    code, banner = smtp_reply(sock)
     if code != 220:
         raise ProbeError(f"SMTP greeting {code}: {' '.join(banner)[:120]}")
-    await sock.send(f"EHLO {EHLO_NAME}\r\n".encode())
-    code, ehlo = await smtp_reply(sock)
+    sock.send(f"EHLO {EHLO_NAME}\r\n".encode())
+    code, ehlo = smtp_reply(sock)
     if code != 250:
         raise ProbeError(f"EHLO refused with {code}")
     offered = any(line[4:].strip().upper() == "STARTTLS" for line in ehlo)
     info: dict[str, Any] = {"banner": banner[0][:200], "offered": offered}
     if offered:
-        await sock.send(b"STARTTLS\r\n")
-        code, reply = await smtp_reply(sock)
+        sock.send(b"STARTTLS\r\n")
+        code, reply = smtp_reply(sock)
         if code != 220:
             raise ProbeError(f"STARTTLS answered with {code}: {' '.join(reply)[:120]}")
     else:
         with contextlib.suppress(OSError, ProbeError):
-            await sock.send(b"QUIT\r\n")
+            sock.send(b"QUIT\r\n")
     return info
 
 
@@ -267,29 +212,28 @@ def make_client(offer: Offer, target: Target) -> BaseSslClient:
     return client
 
 
-async def handshake(target: Target, offer: Offer) -> Result:
+def handshake(target: Target, offer: Offer) -> Result:
     """Connect (and STARTTLS), then one handshake as ``offer`` says; never raises."""
     try:
-        raw = await connect(target)
+        raw = connect(target)
     except OSError as exc:
         return Result(False, describe(exc), broken=True)
+    sock = BoundedSocket(raw, target)
     result = Result(False, connected=True)
     try:
-        sock = LoopSocket(raw, target)
         if target.starttls == "smtp":
-            result.smtp = await smtp_starttls(sock)
+            result.smtp = smtp_starttls(sock)
             if not result.smtp["offered"]:
                 result.error = "STARTTLS not offered"
                 return result
         client = make_client(offer, target)
+        client.set_underlying_socket(sock)  # type: ignore[arg-type]
         if offer.early_data is not None and isinstance(client, SslClient):
-            client._ssl.write_early_data(offer.early_data)
-            await _flush(client, sock)
-        await _drive(client, sock)
+            client.write_early_data(offer.early_data)
+        client.do_handshake()
         read_handshake(client, result)
         if offer.after is not None:
-            client.set_underlying_socket(sock.blocking())  # type: ignore[arg-type]
-            result.extra = await asyncio.to_thread(offer.after, client, target)
+            result.extra = offer.after(client, target)
     except ProbeError as exc:
         result.error, result.broken = str(exc), True
     except (OSError, _nassl.OpenSSLError, ValueError, RuntimeError,
@@ -299,35 +243,6 @@ async def handshake(target: Target, offer: Offer) -> Result:
         with contextlib.suppress(Exception):
             raw.close()
     return result
-
-
-async def _drive(client: BaseSslClient, sock: LoopSocket) -> None:
-    """nassl's ``do_handshake`` on the event loop (the same steps and errors)."""
-    while True:
-        try:
-            client._ssl.do_handshake()
-            client._is_handshake_completed = True
-            return
-        except WantReadError:
-            await _flush(client, sock)
-            data = await sock.recv(client._DEFAULT_BUFFER_SIZE)
-            if not data:
-                raise OSError("Nassl SSL handshake failed: peer did not send data back.") \
-                    from None
-            client._network_bio.write(data)
-        except WantX509LookupError:
-            raise ClientCertificateRequested(client.get_client_CA_list()) from None
-        except OpenSSLError as exc:
-            if "alert bad certificate" in exc.args[0] or \
-                    "sslv3 alert certificate unknown" in exc.args[0]:
-                raise ClientCertificateRequested(client.get_client_CA_list()) from None
-            raise
-
-
-async def _flush(client: BaseSslClient, sock: LoopSocket) -> None:
-    """Send what OpenSSL has written for the server."""
-    while pending := client._network_bio.pending():
-        await sock.send(client._network_bio.read(pending))
 
 
 def read_handshake(client: BaseSslClient, result: Result) -> None:
