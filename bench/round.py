@@ -12,6 +12,13 @@ stored evidence), the runners' peak memory and the database size per 1,000 domai
 Most generated lab domains share one web server (as at a real hosting provider), so the
 politeness limit (``per_address`` exchanges at once per address, shared by the
 processes) bounds how fast their TLS scans go; --per-address raises it for a benchmark.
+
+Also printed: when the tests of the most shared address finished against those of the
+other addresses (``meting.run.dispatch`` keeps the others from queueing behind it), and
+the model of the same round over the real internet (``meting.run.model``,
+docs/round-model.md): domains per minute at 20, 50 and 100 ms round-trip time for the
+configured limits. --rtt MS delays the scanner's links by MS with netem during the run,
+to compare the measured figure with the model's (where the kernel has netem).
 """
 
 from __future__ import annotations
@@ -33,7 +40,11 @@ from proc import resident_mib, tree
 
 from meting.lab import lab, netns
 from meting.registry.lists import read_list
+from meting.run import model
+from meting.settings import Settings
 from meting.store import Store
+
+RTTS = (20, 50, 100)
 
 
 def count(evidence: Any, key: str) -> int:
@@ -92,17 +103,105 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     return seconds, peak, cpu
 
 
-def totals(url: str, round_id: int) -> dict[str, int]:
+def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath],
+                                             dict[int, float]]:
+    """Counts summed from the evidence, each test's model path, and when each test
+    finished (seconds after the round started)."""
     found = {"tests": 0, "dns_queries": 0, "handshakes": 0, "not_testable": 0}
+    paths: list[model.TestPath] = []
+    finished: dict[int, float] = {}
     with Store.open(url) as store:
-        ids = [r.test_id for r in store.results(round_id)]
-        for test_id in ids:
-            evidence = store.evidence(test_id)
-            found["tests"] += 1
-            found["dns_queries"] += count(evidence, "dns_queries")
-            found["handshakes"] += count(evidence, "handshakes")
-            found["not_testable"] += "not_testable" in evidence
-    return found
+        started = store.round(round_id).started_at
+        results = list(store.results(round_id, with_evidence=True))
+    for r in results:
+        evidence = r.evidence or {}
+        found["tests"] += 1
+        found["dns_queries"] += count(evidence, "dns_queries")
+        found["handshakes"] += count(evidence, "handshakes")
+        found["not_testable"] += "not_testable" in evidence
+        paths.append(model.test_path(evidence))
+        if started and r.finished_at:
+            finished[len(paths) - 1] = (r.finished_at - started).total_seconds()
+    return found, paths, finished
+
+
+def shared_finish(paths: list[model.TestPath], finished: dict[int, float]) -> list[str]:
+    """Lines: when the tests of the most shared server address finished, and the rest."""
+    by_address: dict[str, list[int]] = {}
+    for i, path in enumerate(paths):
+        for address in path.servers:
+            by_address.setdefault(address, []).append(i)
+    if not by_address or not finished:
+        return []
+    shared = max(by_address, key=lambda a: len(by_address[a]))
+    mine = [finished[i] for i in by_address[shared] if i in finished]
+    others = sorted(finished[i] for i, p in enumerate(paths)
+                    if shared not in p.servers and i in finished)
+    lines = [f"most shared address     {shared}: {len(mine)} of {len(paths)} tests, "
+             f"the last done at {max(mine):.1f} s"]
+    if others:
+        lines.append(f"other addresses' tests  {len(others)}: half done at "
+                     f"{others[len(others) // 2]:.1f} s, the last at {others[-1]:.1f} s")
+    return lines
+
+
+def limits(args: argparse.Namespace) -> tuple[int, int, int]:
+    """The round's concurrency, per-address limit and runner processes, as run."""
+    defaults = Settings()
+    processes = args.processes or defaults.processes or os.cpu_count() or 1
+    concurrency, per_address = model.parts(args.concurrency or defaults.concurrency,
+                                           args.per_address or defaults.per_address,
+                                           processes)
+    return concurrency, per_address, processes
+
+
+def predictions(paths: list[model.TestPath], domains: int, args: argparse.Namespace,
+                cpu: float, measured: float) -> list[str]:
+    concurrency, per_address, processes = limits(args)
+    lines = [f"model ({processes} processes: concurrency {concurrency}, per address "
+             f"{per_address}; round trips "
+             f"per test on the critical path: web "
+             f"{mean([p.round_trips for p in paths if p.kind == 'web']):.0f}, mail "
+             f"{mean([p.round_trips for p in paths if p.kind == 'mail']):.0f})"]
+    for rtt in sorted({*RTTS, *([args.rtt] if args.rtt else [])}):
+        net = model.predict(paths, domains, rtt, concurrency, per_address)
+        both = model.predict(paths, domains, rtt, concurrency, per_address,
+                             cpu_per_domain=cpu / domains, cores=os.cpu_count() or 1)
+        lines.append(f"  at {rtt:3.0f} ms RTT          {net.domains_per_minute:.0f} domains/min "
+                     f"(bound: {net.bound}); with this run's CPU per domain "
+                     f"{both.domains_per_minute:.0f} (bound: {both.bound})")
+    for wanted in range(per_address, 65):
+        at50 = model.predict(paths, domains, 50, concurrency, wanted)
+        if at50.domains_per_minute >= 300:
+            lines.append(f"  300 domains/min at 50 ms needs per_address >= {wanted} "
+                         f"({at50.domains_per_minute:.0f}, bound: {at50.bound})")
+            break
+    if args.rtt:
+        lines.append(f"  measured at {args.rtt:.0f} ms      {measured:.0f} domains/min")
+    return lines
+
+
+def mean(values: list[int]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def netem(namespace: str, rtt: float | None) -> None:
+    """Delay every link of the scanner's namespace by ``rtt`` ms (outgoing packets: each
+    round trip from the scanner gets ``rtt`` longer); None removes the delay."""
+    links = subprocess.run(["ip", "-n", namespace, "-o", "link", "show"], check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    for line in links:
+        name = line.split(":")[1].strip().split("@")[0]
+        if name == "lo":
+            continue
+        action = (["add", "dev", name, "root", "netem", "delay", f"{rtt}ms"] if rtt
+                  else ["del", "dev", name, "root"])
+        done = subprocess.run(["tc", "-n", namespace, "qdisc", *action],
+                              capture_output=True, text=True)
+        if rtt and done.returncode != 0:
+            sys.exit(f"--rtt: netem cannot delay {name} in {namespace}: "
+                     f"{done.stderr.strip()} (this kernel has no netem qdisc: built without "
+                     "CONFIG_NET_SCH_NETEM and without loadable modules)")
 
 
 def main() -> None:
@@ -117,6 +216,8 @@ def main() -> None:
                         help="exchanges at once per server address (default: the settings'; "
                         "most generated lab domains share one web server)")
     parser.add_argument("--keep-lab", action="store_true")
+    parser.add_argument("--rtt", type=float, default=None, metavar="MS",
+                        help="delay the scanner's links by MS with netem during the run")
     parser.add_argument("--profile", metavar="FILE",
                         help="sample each runner with py-spy (on PATH) into FILE.I, collapsed "
                         "stacks; bench/profile_top.py summarises them")
@@ -126,10 +227,14 @@ def main() -> None:
         db = Path(tmp) / "round.db"
         url = f"sqlite:///{db}"
         round_id, domains = plan(url, info["registry"])
+        if args.rtt:
+            netem(info["scanner_namespace"], args.rtt)
         seconds, peak_mib, cpu = run(info, url, round_id, args.processes,
                                 {"concurrency": args.concurrency,
                                  "per_address": args.per_address}, args.profile)
-        found = totals(url, round_id)
+        if args.rtt:
+            netem(info["scanner_namespace"], None)
+        found, paths, finished = totals(url, round_id)
         size = sum(f.stat().st_size for f in Path(tmp).iterdir())
     print(f"domains                  {domains} (web + mail test each, {found['tests']} stored)")
     print(f"runner processes         {args.processes or 'one per core'} (concurrency "
@@ -142,6 +247,11 @@ def main() -> None:
     print(f"runner CPU per domain    {cpu / domains * 1000:.0f} ms (all runner processes)")
     print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
     print(f"database per 1,000 dom.  {size / domains * 1000 / 2**20:.1f} MiB")
+    print(f"machine load (1 min)     {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for line in shared_finish(paths, finished):
+        print(line)
+    for line in predictions(paths, domains, args, cpu, domains / seconds * 60):
+        print(line)
     if not args.keep_lab:
         lab.down()
 
