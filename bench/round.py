@@ -70,7 +70,8 @@ def plan(url: str, registry: str) -> tuple[int, int]:
 
 
 def run(info: dict[str, Any], url: str, round_id: int, processes: int,
-        settings: dict[str, int | None], profile: str | None) -> tuple[float, float, float]:
+        settings: dict[str, int | None], profile: str | None,
+        python: str = sys.executable) -> tuple[float, float, float]:
     """Wall time, the runners' peak memory together (sampled) and their CPU time.
 
     ``processes`` 0: one `meting run --round ID`, which starts a runner per core itself;
@@ -84,7 +85,7 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     started = time.monotonic()
     procs = []
     for i, part in enumerate(parts):
-        argv = ["env", *env, sys.executable, "-m", "meting.cli", "run", "--round",
+        argv = ["env", *env, python, "-m", "meting.cli", "run", "--round",
                 str(round_id), *part]
         if profile:  # py-spy samples the thread holding the GIL: where Python spends its CPU
             argv = ["py-spy", "record", "--format", "raw", "--gil", "--rate", "50",
@@ -216,6 +217,9 @@ def main() -> None:
                         help="exchanges at once per server address (default: the settings'; "
                         "most generated lab domains share one web server)")
     parser.add_argument("--keep-lab", action="store_true")
+    parser.add_argument("--runner-python", default=sys.executable, metavar="PATH",
+                        help="the Python whose meting runs the round (another checkout's "
+                        "venv, to compare its scheduling with this one's)")
     parser.add_argument("--rtt", type=float, default=None, metavar="MS",
                         help="delay the scanner's links by MS with netem during the run")
     parser.add_argument("--profile", metavar="FILE",
@@ -231,7 +235,8 @@ def main() -> None:
             netem(info["scanner_namespace"], args.rtt)
         seconds, peak_mib, cpu = run(info, url, round_id, args.processes,
                                 {"concurrency": args.concurrency,
-                                 "per_address": args.per_address}, args.profile)
+                                 "per_address": args.per_address}, args.profile,
+                                args.runner_python)
         if args.rtt:
             netem(info["scanner_namespace"], None)
         found, paths, finished = totals(url, round_id)
