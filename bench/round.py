@@ -45,6 +45,7 @@ from meting.settings import Settings
 from meting.store import Store
 
 RTTS = (20, 50, 100)
+FEW = 4  # tests on one address: "not shared" in the finish figures
 
 
 def count(evidence: Any, key: str) -> int:
@@ -127,7 +128,8 @@ def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath
 
 
 def shared_finish(paths: list[model.TestPath], finished: dict[int, float]) -> list[str]:
-    """Lines: when the tests of the most shared server address finished, and the rest."""
+    """Lines: when the tests of the most shared server address finished, and those of
+    addresses that few tests share (at most ``FEW``)."""
     by_address: dict[str, list[int]] = {}
     for i, path in enumerate(paths):
         for address in path.servers:
@@ -135,14 +137,14 @@ def shared_finish(paths: list[model.TestPath], finished: dict[int, float]) -> li
     if not by_address or not finished:
         return []
     shared = max(by_address, key=lambda a: len(by_address[a]))
-    mine = [finished[i] for i in by_address[shared] if i in finished]
-    others = sorted(finished[i] for i, p in enumerate(paths)
-                    if shared not in p.servers and i in finished)
-    lines = [f"most shared address     {shared}: {len(mine)} of {len(paths)} tests, "
-             f"the last done at {max(mine):.1f} s"]
-    if others:
-        lines.append(f"other addresses' tests  {len(others)}: half done at "
-                     f"{others[len(others) // 2]:.1f} s, the last at {others[-1]:.1f} s")
+    mine = sorted(finished[i] for i in by_address[shared] if i in finished)
+    few = sorted(finished[i] for i, p in enumerate(paths) if i in finished and p.servers
+                 and max(len(by_address[a]) for a in p.servers) <= FEW)
+    lines = [f"most shared address     {shared}: {len(mine)} of {len(paths)} tests, half "
+             f"done at {mine[len(mine) // 2]:.1f} s, the last at {mine[-1]:.1f} s"]
+    if few:
+        lines.append(f"addresses of <= {FEW} tests {len(few)} tests: half done at "
+                     f"{few[len(few) // 2]:.1f} s, the last at {few[-1]:.1f} s")
     return lines
 
 

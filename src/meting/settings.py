@@ -24,7 +24,13 @@ class Settings:
     lang: str = "nl"  # language of `meting check` (nl or en)
     concurrency: int = 200  # tests at once in a round, over all its runner processes
     processes: int = 0  # runner processes of `meting run`; 0: one per core of the machine
-    per_address: int = 4  # concurrent tests per server address
+    # Exchanges at once with one server address (and tests at once of one organisational
+    # domain). 10: a browser opens 6 connections per host name, and only a hosting
+    # server that serves many of a round's domains ever sees more than a few (one test's
+    # handshakes go one after the other); at 50 ms round-trip time the lab's population
+    # of shared hosts needs 9 to reach 300 domains/min (docs/round-model.md). Even, so
+    # that two runner processes keep all of it (each takes 1/P, rounded down).
+    per_address: int = 10
     dns_timeout: float = 3.0
     connect_timeout: float = 5.0
     smtp_banner_timeout: float = 10.0

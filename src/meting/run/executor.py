@@ -19,6 +19,10 @@ Every executor, in-process or distributed, keeps the same contract:
   server address (enforced in the probes, ``meting.probe.politeness``). A distributed
   executor must keep the address limit across its workers (e.g. a shared counter in its
   broker) or divide it among them.
+- Order: tests need not start in the order given. The in-process executor looks up each
+  test's server addresses a window ahead and starts tests by address
+  (``meting.run.dispatch``), so that a host shared by many domains is kept at its limit
+  without the rest of the round queueing behind it.
 """
 
 from __future__ import annotations
