@@ -17,8 +17,9 @@ Also printed: when the tests of the most shared address finished against those o
 other addresses (``meting.run.dispatch`` keeps the others from queueing behind it), and
 the model of the same round over the real internet (``meting.run.model``,
 docs/round-model.md): domains per minute at 20, 50 and 100 ms round-trip time for the
-configured limits. --rtt MS delays the scanner's links by MS with netem during the run,
-to compare the measured figure with the model's (where the kernel has netem).
+configured limits. --rtt MS makes every round trip from the scanner MS longer during
+the run (netem, or bench/delay.py where the kernel has no netem), to compare the
+measured figure with the model's.
 """
 
 from __future__ import annotations
@@ -188,23 +189,44 @@ def mean(values: list[int]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def netem(namespace: str, rtt: float | None) -> None:
-    """Delay every link of the scanner's namespace by ``rtt`` ms (outgoing packets: each
-    round trip from the scanner gets ``rtt`` longer); None removes the delay."""
+def delay_links(namespace: str, rtt: float) -> subprocess.Popen[bytes] | None:
+    """Make every round trip from the scanner's namespace ``rtt`` ms longer: netem on its
+    links where the kernel has it (None returned), else the user-space delayer
+    (bench/delay.py, NFQUEUE), whose process is returned to be stopped afterwards."""
+    links = subprocess.run(["ip", "-n", namespace, "-o", "link", "show"], check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    names = [line.split(":")[1].strip().split("@")[0] for line in links]
+    tried = [subprocess.run(["tc", "-n", namespace, "qdisc", "add", "dev", name, "root",
+                             "netem", "delay", f"{rtt}ms"], capture_output=True, text=True)
+             for name in names if name != "lo"]
+    if tried and all(t.returncode == 0 for t in tried):
+        print(f"delay                    netem, {rtt:g} ms on the scanner's links")
+        return None
+    delayer = subprocess.Popen(netns.exec_argv(namespace, [
+        sys.executable, str(Path(__file__).with_name("delay.py")), str(rtt)]),
+        stdout=subprocess.PIPE)
+    assert delayer.stdout is not None
+    started = delayer.stdout.readline().decode()
+    if not started.startswith("delaying"):
+        sys.exit(f"--rtt: no netem ({tried[0].stderr.strip() if tried else 'no link'}) "
+                 "and the user-space delayer did not start (iptables, netfilterqueue?)")
+    print(f"delay                    user space (NFQUEUE), {rtt:g} ms on every packet the "
+          "scanner sends (this kernel has no netem)")
+    return delayer
+
+
+def undelay_links(namespace: str, delayer: subprocess.Popen[bytes] | None) -> None:
+    if delayer is not None:
+        delayer.terminate()
+        delayer.wait(timeout=30)
+        return
     links = subprocess.run(["ip", "-n", namespace, "-o", "link", "show"], check=True,
                            capture_output=True, text=True).stdout.splitlines()
     for line in links:
         name = line.split(":")[1].strip().split("@")[0]
-        if name == "lo":
-            continue
-        action = (["add", "dev", name, "root", "netem", "delay", f"{rtt}ms"] if rtt
-                  else ["del", "dev", name, "root"])
-        done = subprocess.run(["tc", "-n", namespace, "qdisc", *action],
-                              capture_output=True, text=True)
-        if rtt and done.returncode != 0:
-            sys.exit(f"--rtt: netem cannot delay {name} in {namespace}: "
-                     f"{done.stderr.strip()} (this kernel has no netem qdisc: built without "
-                     "CONFIG_NET_SCH_NETEM and without loadable modules)")
+        if name != "lo":
+            subprocess.run(["tc", "-n", namespace, "qdisc", "del", "dev", name, "root"],
+                           capture_output=True)
 
 
 def main() -> None:
@@ -223,7 +245,7 @@ def main() -> None:
                         help="the Python whose meting runs the round (another checkout's "
                         "venv, to compare its scheduling with this one's)")
     parser.add_argument("--rtt", type=float, default=None, metavar="MS",
-                        help="delay the scanner's links by MS with netem during the run")
+                        help="make every round trip from the scanner MS longer during the run")
     parser.add_argument("--profile", metavar="FILE",
                         help="sample each runner with py-spy (on PATH) into FILE.I, collapsed "
                         "stacks; bench/profile_top.py summarises them")
@@ -233,14 +255,13 @@ def main() -> None:
         db = Path(tmp) / "round.db"
         url = f"sqlite:///{db}"
         round_id, domains = plan(url, info["registry"])
-        if args.rtt:
-            netem(info["scanner_namespace"], args.rtt)
+        delayer = delay_links(info["scanner_namespace"], args.rtt) if args.rtt else None
         seconds, peak_mib, cpu = run(info, url, round_id, args.processes,
                                 {"concurrency": args.concurrency,
                                  "per_address": args.per_address}, args.profile,
                                 args.runner_python)
         if args.rtt:
-            netem(info["scanner_namespace"], None)
+            undelay_links(info["scanner_namespace"], delayer)
         found, paths, finished = totals(url, round_id)
         size = sum(f.stat().st_size for f in Path(tmp).iterdir())
     print(f"domains                  {domains} (web + mail test each, {found['tests']} stored)")

@@ -85,6 +85,7 @@ class Ready:
         self.test = test
         self.addresses = tuple(addresses)
         self.client = client  # the lookup's client, whose cache the first attempt reads
+        self.looked_up = time.monotonic()
 
 
 Lookup = Callable[[PlannedTest], Awaitable[Ready]]
@@ -194,6 +195,8 @@ class AsyncioExecutor:
         if self.perform is not None:
             return await self.perform(ready.test)
         client, ready.client = ready.client, None  # a retry starts afresh
+        if time.monotonic() - ready.looked_up > self.shared_dns.max_age:
+            client = None  # waited long behind a busy address: its answers are asked again
         client = client or RoundDnsClient(self.settings, self.shared_dns)
         return await run_test(ready.test.kind, ready.test.target, self.settings,
                               self.routing, client)
