@@ -25,6 +25,8 @@ measured figure with the model's.
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import resource
 import subprocess
@@ -185,6 +187,13 @@ def predictions(paths: list[model.TestPath], domains: int, args: argparse.Namesp
     return lines
 
 
+def save_paths(file: str, paths: list[model.TestPath]) -> None:
+    data = [{"kind": p.kind, "round_trips": p.round_trips, "held": dict(p.held),
+             "servers": sorted(p.servers)} for p in paths]
+    with gzip.open(file, "wt") as f:
+        json.dump(data, f, separators=(",", ":"))
+
+
 def mean(values: list[int]) -> float:
     return sum(values) / len(values) if values else 0.0
 
@@ -241,6 +250,8 @@ def main() -> None:
                         help="exchanges at once per server address (default: the settings'; "
                         "most generated lab domains share one web server)")
     parser.add_argument("--keep-lab", action="store_true")
+    parser.add_argument("--save-paths", metavar="FILE",
+                        help="write the model's path of every test to FILE (gzipped JSON)")
     parser.add_argument("--runner-python", default=sys.executable, metavar="PATH",
                         help="the Python whose meting runs the round (another checkout's "
                         "venv, to compare its scheduling with this one's)")
@@ -263,6 +274,8 @@ def main() -> None:
         if args.rtt:
             undelay_links(info["scanner_namespace"], delayer)
         found, paths, finished = totals(url, round_id)
+        if args.save_paths:
+            save_paths(args.save_paths, paths)
         size = sum(f.stat().st_size for f in Path(tmp).iterdir())
     print(f"domains                  {domains} (web + mail test each, {found['tests']} stored)")
     print(f"runner processes         {args.processes or 'one per core'} (concurrency "
