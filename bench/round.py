@@ -176,7 +176,7 @@ def predictions(paths: list[model.TestPath], domains: int, args: argparse.Namesp
         lines.append(f"  at {rtt:3.0f} ms RTT          {net.domains_per_minute:.0f} domains/min "
                      f"(bound: {net.bound}); with this run's CPU per domain "
                      f"{both.domains_per_minute:.0f} (bound: {both.bound})")
-    for wanted in range(per_address, 65):
+    for wanted in range(1, 65):
         at50 = model.predict(paths, domains, 50, concurrency, wanted)
         if at50.domains_per_minute >= 300:
             lines.append(f"  300 domains/min at 50 ms needs per_address >= {wanted} "
@@ -286,6 +286,7 @@ def main() -> None:
     print(f"handshakes per domain    {found['handshakes'] / domains:.1f}")
     print(f"not testable tests       {found['not_testable']}")
     print(f"runner CPU per domain    {cpu / domains * 1000:.0f} ms (all runner processes)")
+    print(f"runner cores in use      {cpu / seconds:.2f} on average (runner CPU / wall time)")
     print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
     print(f"database per 1,000 dom.  {size / domains * 1000 / 2**20:.1f} MiB")
     print(f"machine load (1 min)     {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
