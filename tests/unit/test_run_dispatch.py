@@ -148,3 +148,19 @@ def test_in_planned_order_the_shared_address_holds_up_the_others() -> None:
     assert kinds.index("own") >= 18
     assert max(exchanges.values()) <= 2
     assert in_flight[SHARED] == 12  # every place of the round taken by the shared address
+
+
+def test_runner_processes_share_every_server_s_tests() -> None:
+    """Parts split by domain: with web and mail tests planned one after the other, a
+    split by test id would give one process every web test (and a shared web server
+    half its politeness limit)."""
+    from meting.run.round import Part
+
+    tests = [PlannedTest(2 * n + k + 1, f"d{n}.nl", kind, f"www.d{n}.nl")
+             for n in range(200) for k, kind in enumerate(("web", "mail"))]
+    parts = [Part(i, 2).select(tests) for i in range(2)]
+    assert sorted(t.test_id for p in parts for t in p) == [t.test_id for t in tests]
+    for part in parts:
+        web = [t for t in part if t.kind == "web"]
+        assert 60 <= len(web) <= 140  # about half of the web tests, not all or none
+        assert {t.domain for t in web} == {t.domain for t in part if t.kind == "mail"}
