@@ -141,3 +141,26 @@ def test_parts_keep_the_limits_as_the_runner_processes_share_them() -> None:
     assert model.parts(200, 4, 2) == (200, 4)
     assert model.parts(200, 5, 2) == (200, 4)  # each process takes 2
     assert model.parts(3, 1, 2) == (2, 2)  # each process needs at least one
+
+
+def generated_round() -> list[model.TestPath]:
+    """The paths of a round over 300 generated lab domains (``bench/round.py
+    --save-paths``): web and mail servers shared as at hosting platforms."""
+    with gzip.open(Path(__file__).parent / "data" / "generated-300-paths.json.gz") as f:
+        return [model.TestPath(p["kind"], p["round_trips"], p["held"], frozenset(p["servers"]))
+                for p in json.load(f)]
+
+
+def test_the_defaults_reach_300_domains_a_minute_at_50_ms_on_shared_hosts() -> None:
+    from meting.settings import Settings
+
+    paths = generated_round()
+    defaults = Settings()
+    for processes in (1, 2):
+        concurrency, per_address = model.parts(defaults.concurrency, defaults.per_address,
+                                               processes)
+        found = model.predict(paths, 300, 50, concurrency, per_address)
+        assert found.domains_per_minute >= 300, (processes, found)
+        assert found.bound.startswith("address")  # the shared hosts decide, not concurrency
+    old = model.predict(paths, 300, 50, 200, 4)
+    assert old.domains_per_minute < 300
