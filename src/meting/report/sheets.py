@@ -131,8 +131,10 @@ def _write_rows(sheet: Any, table: Table, formats: _XlsxFormats) -> None:
             else:
                 _write_value(sheet, number, i, spreadsheet_text(value), formats.date)
         link = table.links[number - 1] if number <= len(table.links) else None
-        if link and row and number <= MAX_LINKS and len(link) <= MAX_LINK_LENGTH:
-            sheet.write_url(number, 0, xlsx_link(link), formats.link,
+        target = xlsx_link(link) if link and row else ""
+        units = len(target.encode("utf-16-le")) // 2  # Excel counts UTF-16 code units
+        if target and number <= MAX_LINKS and units <= MAX_LINK_LENGTH:
+            sheet.write_url(number, 0, target, formats.link,
                             string=str(_value(table, 0, row[0])[0]))
 
 
