@@ -132,7 +132,7 @@ Provincie Elders,provincie,elders.nl,,yes,,kern
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return store_env(tmp_path)
+    return {**store_env(tmp_path), "METING_LANG": "en"}
 
 
 def test_discover_from_ct_then_accept_and_ignore(tmp_path: Path, env: dict[str, str]) -> None:
@@ -179,7 +179,7 @@ def test_accepting_is_all_or_nothing(tmp_path: Path, env: dict[str, str]) -> Non
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--sources", "ct"], "give one with --ct-file"),
+    (["--sources", "ct"], "give a file with --ct-file, a log with --ct-log"),
     (["--sources", "dns,whois"], "--sources: whois"),
     (["--organisation", "Onbekend", "--sources", "evidence"], "no organisation 'Onbekend'"),
     (["--organisation", "A", "--set", "b"], "not both"),
