@@ -111,7 +111,10 @@ def entry_names(entry: Any, note: str) -> list[CtName]:
 
 
 def entry_certificate(entry: Any) -> bytes:
-    """The DER certificate of one get-entries entry (the precertificate for a precert)."""
+    """The DER certificate of one get-entries entry, from its MerkleTreeLeaf (the part the
+    log hashes): an X.509 entry's certificate, or a precertificate entry's
+    TBSCertificate (after the 32-byte issuer key hash), wrapped as a certificate so that
+    ``cryptography`` reads its names. ``extra_data`` (the chain) is not needed."""
     if not isinstance(entry, dict):
         raise EntryError("entry_not_object")
     leaf = _b64(entry, "leaf_input")
@@ -121,8 +124,48 @@ def entry_certificate(entry: Any) -> bytes:
     if entry_type == X509_ENTRY:
         return _opaque24(leaf, 12, "leaf_input")
     if entry_type == PRECERT_ENTRY:
-        return _opaque24(_b64(entry, "extra_data"), 0, "extra_data")
+        return as_certificate(_opaque24(leaf, 12 + 32, "leaf_input"))
     raise EntryError("entry_unknown_type", type=entry_type)
+
+
+def as_certificate(tbs: bytes) -> bytes:
+    """A TBSCertificate as a Certificate with its own signature algorithm and an empty
+    signature: good for reading names, never for trusting."""
+    try:
+        algorithm = _tbs_signature_algorithm(tbs)
+    except IndexError:
+        raise EntryError("entry_length", field="leaf_input") from None
+    return _der(0x30, tbs + algorithm + _der(0x03, b"\x00"))
+
+
+def _tbs_signature_algorithm(tbs: bytes) -> bytes:
+    """The ``signature`` AlgorithmIdentifier of a TBSCertificate (DER), as it is."""
+    at = _tlv(tbs, 0)[0]  # inside the TBSCertificate SEQUENCE
+    if tbs[at] == 0xA0:  # [0] EXPLICIT version
+        at = _tlv(tbs, at)[1]
+    at = _tlv(tbs, at)[1]  # serialNumber
+    start, end = at, _tlv(tbs, at)[1]
+    return tbs[start:end]
+
+
+def _tlv(data: bytes, at: int) -> tuple[int, int]:
+    """Where the content of the DER element at ``at`` starts, and where the element ends."""
+    first = data[at + 1]
+    if first < 0x80:
+        return at + 2, at + 2 + first
+    size = first & 0x7F
+    length = int.from_bytes(data[at + 2:at + 2 + size], "big")
+    if at + 2 + size + length > len(data):
+        raise IndexError(at)
+    return at + 2 + size, at + 2 + size + length
+
+
+def _der(tag: int, content: bytes) -> bytes:
+    n = len(content)
+    length = bytes([n]) if n < 0x80 else (
+        bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8,
+                                                               "big"))
+    return bytes([tag]) + length + content
 
 
 def _b64(entry: dict[str, Any], key: str) -> bytes:
@@ -161,7 +204,19 @@ def leaf_input(der: bytes, timestamp_ms: int) -> bytes:
             + len(der).to_bytes(3, "big") + der + (0).to_bytes(2, "big"))
 
 
+def precert_leaf_input(issuer_key_hash: bytes, tbs: bytes, timestamp_ms: int) -> bytes:
+    """The MerkleTreeLeaf of a precertificate entry: the issuer's key hash (SHA-256 of its
+    SubjectPublicKeyInfo) and the TBSCertificate without the poison extension."""
+    return (bytes([0, 0]) + timestamp_ms.to_bytes(8, "big") + PRECERT_ENTRY.to_bytes(2, "big")
+            + issuer_key_hash + len(tbs).to_bytes(3, "big") + tbs + (0).to_bytes(2, "big"))
+
+
 def extra_data(chain: list[bytes]) -> bytes:
     """The certificate chain of an X.509 entry (RFC 6962 §4.6)."""
     body = b"".join(len(c).to_bytes(3, "big") + c for c in chain)
     return len(body).to_bytes(3, "big") + body
+
+
+def precert_extra_data(precertificate: bytes, chain: list[bytes]) -> bytes:
+    """A PrecertChainEntry: the precertificate as submitted, then its chain."""
+    return len(precertificate).to_bytes(3, "big") + precertificate + extra_data(chain)

@@ -81,9 +81,16 @@ def up(domains: int = 0, progress: Callable[[str], None] = quiet,
             "mail_relay": plan.mailbox[0], "mailbox": str(state / "mailbox" / "boxes"),
             "mail_relay_user": mailbox.RELAY_USER,
             "mail_relay_password_file": str(mailbox.password_file(state)),
+            "ct_log": ct_log_url(),
             "seconds_to_start": round(time.monotonic() - started, 1)}
     (state / "lab.json").write_text(json.dumps(info, indent=2))
     return info
+
+
+def ct_log_url() -> str:
+    from meting.lab import ct_log
+
+    return ct_log.url()
 
 
 def catalogue_identity(path: Path | None) -> dict[str, str] | None:
@@ -96,7 +103,7 @@ def catalogue_identity(path: Path | None) -> dict[str, str] | None:
 
 def build(state: Path, domains: int, progress: Callable[[str], None],
           added: dict[str, Any] | None = None, changes: int = 0) -> LabPlan:
-    from meting.lab import ct_export, dns, hostile, mail, mailbox, pki, rpki, web
+    from meting.lab import ct_export, ct_log, dns, hostile, mail, mailbox, pki, rpki, web
 
     progress("planning addresses, zones and servers")
     ca = pki.LabCA.load_or_create(state / "pki")
@@ -130,6 +137,8 @@ def build(state: Path, domains: int, progress: Callable[[str], None],
     mailbox.start(plan.mailbox, state, f"{plan.prefix}mbox")
     write_registry(plan, state / "registry.csv")
     ct_export.write(plan, state / "ct")
+    ct_log.configure(plan, state, ca)
+    ct_log.start(plan, state)
     rpki.write(list(plan.networks.values()), state / "rpki")
     return plan
 
