@@ -53,13 +53,12 @@ def test_crtsh_export_gives_every_name_with_its_id(tmp_path: Path) -> None:
 
 def test_get_entries_x509_and_precert_entries(tmp_path: Path) -> None:
     leaf = der(certificate(["portaal.gemeente.nl", "loket.gemeente.nl"]))
-    pre = der(certificate(["nieuw.gemeente.nl"]))
-    precert_leaf = (bytes([0, 0]) + (0).to_bytes(8, "big") + (1).to_bytes(2, "big")
-                    + bytes(32) + (3).to_bytes(3, "big") + b"tbs" + (0).to_bytes(2, "big"))
+    pre = certificate(["nieuw.gemeente.nl"])
+    precert_leaf = ct.precert_leaf_input(bytes(32), pre.tbs_certificate_bytes, 0)
     entries = [{"leaf_input": base64.b64encode(ct.leaf_input(leaf, 1)).decode(),
                 "extra_data": base64.b64encode(ct.extra_data([])).decode()},
                {"leaf_input": base64.b64encode(precert_leaf).decode(),
-                "extra_data": base64.b64encode(ct.extra_data([pre])[3:]).decode()}]
+                "extra_data": base64.b64encode(ct.precert_extra_data(der(pre), [])).decode()}]
     path = tmp_path / "entries.json"
     path.write_text(json.dumps({"entries": entries}))
     names = {(n.name, n.note) for n in ct.read_export(path, 2**20)}

@@ -48,6 +48,8 @@ def message(key: str, **values: Any) -> Message:
 def _worded(value: Any, lang: str) -> str:
     if isinstance(value, Message):
         return value.text(lang)
+    if isinstance(value, dict) and set(value) == set(LANGUAGES):
+        return str(value[lang if lang in value else "en"])  # words given in both languages
     if isinstance(value, int) and not isinstance(value, bool):
         return format_decimal(value, format="#,##0", locale=LOCALES.get(lang, "en_GB"))
     return str(value)

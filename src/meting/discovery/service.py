@@ -118,6 +118,7 @@ def _read_ct(path: Path, settings: Settings) -> list[ct.CtName]:
 async def _from_logs(settings: Settings, urls: list[str],
                      notes: list[Message]) -> list[ct.CtName]:
     """Names in the newest entries of each log (probe.ct_log), with a note per log."""
+    from meting.checks import explain
     from meting.probe import ct_log, guard, politeness
     from meting.probe import discovery as probe
     from meting.probe.dns import DnsClient
@@ -132,7 +133,10 @@ async def _from_logs(settings: Settings, urls: list[str],
             try:
                 read = await ct_log.read_log(url, client)
             except ct_log.LogError as exc:
-                detail = message("log_" + exc.reason, **exc.values)
+                values = dict(exc.values)
+                if "kind" in values:  # the guard's kind of address, worded as the checks do
+                    values["kind"] = explain.kind_of_address(str(values["kind"])).to_dict()
+                detail = message("log_" + exc.reason, **values)
                 raise DiscoveryError("ct_log_failed", detail=detail) from None
             found = ct.log_names(read.entries, read.first, url)
             names += found.names
