@@ -82,6 +82,7 @@ def up(domains: int = 0, progress: Callable[[str], None] = quiet,
             "mail_relay_user": mailbox.RELAY_USER,
             "mail_relay_password_file": str(mailbox.password_file(state)),
             "ct_log": ct_log_url(),
+            "ct_log_addresses": plan.ct_log,
             "seconds_to_start": round(time.monotonic() - started, 1)}
     (state / "lab.json").write_text(json.dumps(info, indent=2))
     return info
