@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from meting.discovery import ct
 from meting.discovery.evidence_names import names_in
@@ -69,31 +69,16 @@ def discover(settings: Settings, sources: Sequence[str],
              organisations: Sequence[str] | None = None,
              set_name: str | None = None, ct_files: Sequence[Path] = (),
              ct_logs: Sequence[str] = ()) -> Outcome:
-    logs = [*ct_logs, *(u.strip() for u in settings.ct_logs.split(",") if u.strip())]
-    if "ct" in sources and not ct_files and not logs:
-        raise DiscoveryError("ct_needs_input")
-    if "ct" not in sources:
-        logs = []
-    if settings.ct_max_entries < 1:
-        raise DiscoveryError("ct_max_entries", value=settings.ct_max_entries)
+    logs = _logs(settings, sources, ct_files, ct_logs)
     ct_names = [n for path in ct_files for n in _read_ct(path, settings)]
-    log_notes: list[Message] = []
-    if logs:
-        ct_names += asyncio.run(_from_logs(settings, list(dict.fromkeys(logs)), log_notes))
     with Store.open(settings.database, verify=True) as store:
         sessions = sessionmaker(store.engine)
         with sessions() as session:
-            unknown = set(organisations or ()) - set(stored.organisation_names(session))
-            if unknown:
-                raise DiscoveryError("no_organisation", names=", ".join(
-                    repr(o) for o in sorted(unknown)))
-            scope = stored.registered(session, organisations, set_name)
-        if not scope:
-            if set_name:
-                raise DiscoveryError("nothing_to_start_in_set", set=repr(set_name))
-            raise DiscoveryError("nothing_to_start")
+            scope = _scope(session, organisations, set_name)
         owners = Owners(scope, zones_of(scope))
-        outcome = Outcome(organisations=len(scope), notes=log_notes)
+        outcome = Outcome(organisations=len(scope))
+        if logs:  # after the request is known to be sound: logs are large
+            ct_names += asyncio.run(_from_logs(settings, logs, outcome.notes))
         found: list[Found] = []
         if "evidence" in sources:
             found += _count(outcome, "evidence", from_evidence(store, scope, owners))
@@ -106,6 +91,33 @@ def discover(settings: Settings, sources: Sequence[str],
             recorded = stored.record(session, found, dt.datetime.now(dt.UTC))
     outcome.new, outcome.again = recorded.new, recorded.again
     return outcome
+
+
+def _logs(settings: Settings, sources: Sequence[str], ct_files: Sequence[Path],
+          ct_logs: Sequence[str]) -> list[str]:
+    """The CT logs to read: the option's and the setting's, each once."""
+    logs = [*ct_logs, *(u.strip() for u in settings.ct_logs.split(",") if u.strip())]
+    if "ct" not in sources:
+        return []
+    if not ct_files and not logs:
+        raise DiscoveryError("ct_needs_input")
+    if settings.ct_max_entries < 1:
+        raise DiscoveryError("ct_max_entries", value=settings.ct_max_entries)
+    return list(dict.fromkeys(logs))
+
+
+def _scope(session: Session, organisations: Sequence[str] | None,
+           set_name: str | None) -> list[Registered]:
+    unknown = set(organisations or ()) - set(stored.organisation_names(session))
+    if unknown:
+        raise DiscoveryError("no_organisation", names=", ".join(
+            repr(o) for o in sorted(unknown)))
+    scope = stored.registered(session, organisations, set_name)
+    if not scope:
+        if set_name:
+            raise DiscoveryError("nothing_to_start_in_set", set=repr(set_name))
+        raise DiscoveryError("nothing_to_start")
+    return scope
 
 
 def _read_ct(path: Path, settings: Settings) -> list[ct.CtName]:
