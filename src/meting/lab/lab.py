@@ -224,7 +224,8 @@ def status() -> dict[str, Any]:
                           else added["path"],
                           "expected": {"web": d["expected_web"], "mail": d["expected_mail"]}})
     resolver_ok = probe.get(f"dns:{plan['resolver']}", False)
-    healthy = resolver_ok and all(s["healthy"] for s in scenarios)
+    ct_log_ok = all(probe.get(key, False) for key in ct_log_endpoints(plan))
+    healthy = resolver_ok and ct_log_ok and all(s["healthy"] for s in scenarios)
     return {"healthy": healthy, "up": True, "resolver": plan["resolver"],
             "domains": len(plan["domains"]), "scenarios": scenarios}
 
@@ -248,10 +249,15 @@ def endpoints_of(plan: dict[str, Any], domain: dict[str, Any]) -> list[str]:
     return keys
 
 
+def ct_log_endpoints(plan: dict[str, Any]) -> list[str]:
+    """Keys of the health probe that the CT log (lab/ct_log.py) must pass."""
+    return [f"tcp:{a}:443" for a in plan.get("ct_log", [])]
+
+
 def health_probe(plan: dict[str, Any]) -> dict[str, bool]:
     """Run the reachability probe from inside the scanner namespace."""
     keys = sorted({k for d in plan["domains"] if not d["generated"]
-                   for k in endpoints_of(plan, d)})
+                   for k in endpoints_of(plan, d)} | set(ct_log_endpoints(plan)))
     ns = f"{plan['prefix']}scan"
     if ns not in netns.existing(plan["prefix"]):
         return {}
