@@ -90,6 +90,25 @@ def test_precert_names_come_from_the_logged_tbs_not_from_extra_data() -> None:
         assert ("loket.gemeente.nl", f"entry {index} of log") in names
 
 
+def test_a_precert_tbs_keeps_its_own_signature_algorithm() -> None:
+    """An RSA CA's TBSCertificate is wrapped with RSA's algorithm, an EC CA's with ECDSA."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.UTC)
+    leaf = (x509.CertificateBuilder().issuer_name(CA_NAME).subject_name(CA_NAME)
+            .public_key(key.public_key()).serial_number(3).not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("rsa.gemeente.nl")]),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    entry = {"leaf_input": base64.b64encode(ct.precert_leaf_input(
+        bytes(32), leaf.tbs_certificate_bytes, 0)).decode(), "extra_data": ""}
+    wrapped = x509.load_der_x509_certificate(ct.entry_certificate(entry))
+    assert wrapped.signature_algorithm_oid == leaf.signature_algorithm_oid
+    assert [n.name for n in ct.entry_names(entry, "x")] == ["rsa.gemeente.nl", "Test CA"]
+
+
 def test_an_unreadable_log_entry_is_skipped_and_counted() -> None:
     good = logged(["a.gemeente.nl"])
     torn = dict(good[1], leaf_input=base64.b64encode(
@@ -143,7 +162,11 @@ def log() -> Iterator[tuple[Log, str]]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # the timeout case: the client hung up before the late answer
+
+    server = Server(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
