@@ -61,6 +61,14 @@ class Settings:
     allowed_networks: str = ""
     # discovery (meting discover): DNS questions per second from one run, at most
     discovery_rate: float = 20.0
+    # certificate-transparency logs the ct source reads over their RFC 6962 API (base
+    # URLs, comma-separated; `meting discover --ct-log` adds more), the newest entries a
+    # run reads of each log at most, the entries asked per get-entries request (a log
+    # may answer fewer) and the seconds one request may take
+    ct_logs: str = ""
+    ct_max_entries: int = 10_000
+    ct_batch: int = 256
+    ct_timeout: float = 20.0
     # Mail of the review cycle (meting.review): the SMTP relay that takes it, how to talk
     # to it (security: none, starttls or tls), who it is from, and the dashboard it links to
     smtp_host: str = ""  # empty: mails are queued and recorded, not sent
