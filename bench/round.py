@@ -218,7 +218,8 @@ def delay_links(namespace: str, rtt: float) -> subprocess.Popen[bytes] | None:
     started = delayer.stdout.readline().decode()
     if not started.startswith("delaying"):
         sys.exit(f"--rtt: no netem ({tried[0].stderr.strip() if tried else 'no link'}) "
-                 "and the user-space delayer did not start (iptables, netfilterqueue?)")
+                 "and the user-space delayer did not start: apt-get install iptables "
+                 "libnetfilter-queue-dev; .venv/bin/pip install -e '.[bench]'")
     print(f"delay                    user space (NFQUEUE), {rtt:g} ms on every packet the "
           "scanner sends (this kernel has no netem)")
     return delayer
