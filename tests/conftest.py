@@ -25,10 +25,16 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
     class LabApart(LoadScopeScheduling):  # type: ignore[misc]
-        """Modules as units of work, all lab modules as one (the largest: handed out first)."""
+        """Modules as units of work, all lab modules as one, handed out first (the lab's
+        tests are the longest part of the suite)."""
 
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
             return LAB if module.startswith(LAB) else module
+
+        def _assign_work_unit(self, node: Any) -> None:
+            if LAB in self.workqueue:
+                self.workqueue.move_to_end(LAB, last=False)
+            super()._assign_work_unit(node)
 
     return LabApart(config, log)
