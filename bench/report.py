@@ -2,7 +2,8 @@
 
 Not a test. Builds --domains N synthetic web and mail results per round for --rounds
 earlier rounds plus the current one (and one round of a second domain set), then times
-all figures (analyse + figures JSON), the HTML report and the PDF report.
+all figures (analyse + figures JSON), the HTML report, the XLSX and the PDF report.
+Give CPU seconds when the machine is shared: wall time follows the load.
 
     .venv/bin/python bench/report.py --domains 10000 --rounds 10 [--pdf/--no-pdf]
 

@@ -12,11 +12,21 @@ stored evidence), the runners' peak memory and the database size per 1,000 domai
 Most generated lab domains share one web server (as at a real hosting provider), so the
 politeness limit (``per_address`` exchanges at once per address, shared by the
 processes) bounds how fast their TLS scans go; --per-address raises it for a benchmark.
+
+Also printed: when the tests of the most shared address finished against those of the
+other addresses (``meting.run.dispatch`` keeps the others from queueing behind it), and
+the model of the same round over the real internet (``meting.run.model``,
+docs/round-model.md): domains per minute at 20, 50 and 100 ms round-trip time for the
+configured limits. --rtt MS makes every round trip from the scanner MS longer during
+the run (netem, or bench/delay.py where the kernel has no netem), to compare the
+measured figure with the model's.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import os
 import resource
 import subprocess
@@ -33,7 +43,12 @@ from proc import resident_mib, tree
 
 from meting.lab import lab, netns
 from meting.registry.lists import read_list
+from meting.run import model
+from meting.settings import Settings
 from meting.store import Store
+
+RTTS = (20, 50, 100)
+FEW = 4  # tests on one address: "not shared" in the finish figures
 
 
 def count(evidence: Any, key: str) -> int:
@@ -59,8 +74,8 @@ def plan(url: str, registry: str) -> tuple[int, int]:
 
 
 def run(info: dict[str, Any], url: str, round_id: int, processes: int,
-        settings: dict[str, int | None], profile: str | None
-        ) -> tuple[float, float, tuple[float, float], float]:
+        settings: dict[str, int | None], profile: str | None,
+        python: str = sys.executable) -> tuple[float, float, tuple[float, float], float]:
     """Wall time, the runners' peak memory together (sampled), their CPU time (user,
     system) and the highest 1-minute load average of the machine meanwhile.
 
@@ -75,7 +90,7 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     started = time.monotonic()
     procs = []
     for i, part in enumerate(parts):
-        argv = ["env", *env, sys.executable, "-m", "meting.cli", "run", "--round",
+        argv = ["env", *env, python, "-m", "meting.cli", "run", "--round",
                 str(round_id), *part]
         if profile:  # py-spy samples the thread holding the GIL: where Python spends its CPU
             argv = ["py-spy", "record", "--format", "raw", "--gil", "--rate", "50",
@@ -95,17 +110,135 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     return seconds, peak, cpu, load
 
 
-def totals(url: str, round_id: int) -> dict[str, int]:
+def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath],
+                                             dict[int, float]]:
+    """Counts summed from the evidence, each test's model path, and when each test
+    finished (seconds after the round started)."""
     found = {"tests": 0, "dns_queries": 0, "handshakes": 0, "not_testable": 0}
+    paths: list[model.TestPath] = []
+    finished: dict[int, float] = {}
     with Store.open(url) as store:
-        ids = [r.test_id for r in store.results(round_id)]
-        for test_id in ids:
-            evidence = store.evidence(test_id)
-            found["tests"] += 1
-            found["dns_queries"] += count(evidence, "dns_queries")
-            found["handshakes"] += count(evidence, "handshakes")
-            found["not_testable"] += "not_testable" in evidence
-    return found
+        started = store.round(round_id).started_at
+        results = list(store.results(round_id, with_evidence=True))
+    for r in results:
+        evidence = r.evidence or {}
+        found["tests"] += 1
+        found["dns_queries"] += count(evidence, "dns_queries")
+        found["handshakes"] += count(evidence, "handshakes")
+        found["not_testable"] += "not_testable" in evidence
+        paths.append(model.test_path(evidence))
+        if started and r.finished_at:
+            finished[len(paths) - 1] = (r.finished_at - started).total_seconds()
+    return found, paths, finished
+
+
+def shared_finish(paths: list[model.TestPath], finished: dict[int, float]) -> list[str]:
+    """Lines: when the tests of the most shared server address finished, and those of
+    addresses that few tests share (at most ``FEW``)."""
+    by_address: dict[str, list[int]] = {}
+    for i, path in enumerate(paths):
+        for address in path.servers:
+            by_address.setdefault(address, []).append(i)
+    if not by_address or not finished:
+        return []
+    shared = max(by_address, key=lambda a: len(by_address[a]))
+    mine = sorted(finished[i] for i in by_address[shared] if i in finished)
+    few = sorted(finished[i] for i, p in enumerate(paths) if i in finished and p.servers
+                 and max(len(by_address[a]) for a in p.servers) <= FEW)
+    lines = [f"most shared address     {shared}: {len(mine)} of {len(paths)} tests, half "
+             f"done at {mine[len(mine) // 2]:.1f} s, the last at {mine[-1]:.1f} s"]
+    if few:
+        lines.append(f"addresses of <= {FEW} tests {len(few)} tests: half done at "
+                     f"{few[len(few) // 2]:.1f} s, the last at {few[-1]:.1f} s")
+    return lines
+
+
+def limits(args: argparse.Namespace) -> tuple[int, int, int]:
+    """The round's concurrency, per-address limit and runner processes, as run."""
+    defaults = Settings()
+    processes = args.processes or defaults.processes or os.cpu_count() or 1
+    concurrency, per_address = model.parts(args.concurrency or defaults.concurrency,
+                                           args.per_address or defaults.per_address,
+                                           processes)
+    return concurrency, per_address, processes
+
+
+def predictions(paths: list[model.TestPath], domains: int, args: argparse.Namespace,
+                cpu: float, measured: float) -> list[str]:
+    concurrency, per_address, processes = limits(args)
+    lines = [f"model ({processes} processes: concurrency {concurrency}, per address "
+             f"{per_address}; round trips "
+             f"per test on the critical path: web "
+             f"{mean([p.round_trips for p in paths if p.kind == 'web']):.0f}, mail "
+             f"{mean([p.round_trips for p in paths if p.kind == 'mail']):.0f})"]
+    for rtt in sorted({*RTTS, *([args.rtt] if args.rtt else [])}):
+        net = model.predict(paths, domains, rtt, concurrency, per_address)
+        both = model.predict(paths, domains, rtt, concurrency, per_address,
+                             cpu_per_domain=cpu / domains, cores=os.cpu_count() or 1)
+        lines.append(f"  at {rtt:3.0f} ms RTT          {net.domains_per_minute:.0f} domains/min "
+                     f"(bound: {net.bound}); with this run's CPU per domain "
+                     f"{both.domains_per_minute:.0f} (bound: {both.bound})")
+    for wanted in range(1, 65):
+        at50 = model.predict(paths, domains, 50, concurrency, wanted)
+        if at50.domains_per_minute >= 300:
+            lines.append(f"  300 domains/min at 50 ms needs per_address >= {wanted} "
+                         f"({at50.domains_per_minute:.0f}, bound: {at50.bound})")
+            break
+    if args.rtt:
+        lines.append(f"  measured at {args.rtt:.0f} ms      {measured:.0f} domains/min")
+    return lines
+
+
+def save_paths(file: str, paths: list[model.TestPath]) -> None:
+    data = [{"kind": p.kind, "round_trips": p.round_trips, "held": dict(p.held),
+             "servers": sorted(p.servers)} for p in paths]
+    with gzip.open(file, "wt") as f:
+        json.dump(data, f, separators=(",", ":"))
+
+
+def mean(values: list[int]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def delay_links(namespace: str, rtt: float) -> subprocess.Popen[bytes] | None:
+    """Make every round trip from the scanner's namespace ``rtt`` ms longer: netem on its
+    links where the kernel has it (None returned), else the user-space delayer
+    (bench/delay.py, NFQUEUE), whose process is returned to be stopped afterwards."""
+    links = subprocess.run(["ip", "-n", namespace, "-o", "link", "show"], check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    names = [line.split(":")[1].strip().split("@")[0] for line in links]
+    tried = [subprocess.run(["tc", "-n", namespace, "qdisc", "add", "dev", name, "root",
+                             "netem", "delay", f"{rtt}ms"], capture_output=True, text=True)
+             for name in names if name != "lo"]
+    if tried and all(t.returncode == 0 for t in tried):
+        print(f"delay                    netem, {rtt:g} ms on the scanner's links")
+        return None
+    delayer = subprocess.Popen(netns.exec_argv(namespace, [
+        sys.executable, str(Path(__file__).with_name("delay.py")), str(rtt)]),
+        stdout=subprocess.PIPE)
+    assert delayer.stdout is not None
+    started = delayer.stdout.readline().decode()
+    if not started.startswith("delaying"):
+        sys.exit(f"--rtt: no netem ({tried[0].stderr.strip() if tried else 'no link'}) "
+                 "and the user-space delayer did not start: apt-get install iptables "
+                 "libnetfilter-queue-dev; .venv/bin/pip install -e '.[bench]'")
+    print(f"delay                    user space (NFQUEUE), {rtt:g} ms on every packet the "
+          "scanner sends (this kernel has no netem)")
+    return delayer
+
+
+def undelay_links(namespace: str, delayer: subprocess.Popen[bytes] | None) -> None:
+    if delayer is not None:
+        delayer.terminate()
+        delayer.wait(timeout=30)
+        return
+    links = subprocess.run(["ip", "-n", namespace, "-o", "link", "show"], check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    for line in links:
+        name = line.split(":")[1].strip().split("@")[0]
+        if name != "lo":
+            subprocess.run(["tc", "-n", namespace, "qdisc", "del", "dev", name, "root"],
+                           capture_output=True)
 
 
 def main() -> None:
@@ -120,6 +253,13 @@ def main() -> None:
                         help="exchanges at once per server address (default: the settings'; "
                         "most generated lab domains share one web server)")
     parser.add_argument("--keep-lab", action="store_true")
+    parser.add_argument("--save-paths", metavar="FILE",
+                        help="write the model's path of every test to FILE (gzipped JSON)")
+    parser.add_argument("--runner-python", default=sys.executable, metavar="PATH",
+                        help="the Python whose meting runs the round (another checkout's "
+                        "venv, to compare its scheduling with this one's)")
+    parser.add_argument("--rtt", type=float, default=None, metavar="MS",
+                        help="make every round trip from the scanner MS longer during the run")
     parser.add_argument("--profile", metavar="FILE",
                         help="sample each runner with py-spy (on PATH) into FILE.I, collapsed "
                         "stacks; bench/profile_top.py summarises them")
@@ -130,10 +270,17 @@ def main() -> None:
         url = f"sqlite:///{db}"
         round_id, domains = plan(url, info["registry"])
         load_before = os.getloadavg()[0]
+        delayer = delay_links(info["scanner_namespace"], args.rtt) if args.rtt else None
         seconds, peak_mib, (user, system), load = run(info, url, round_id, args.processes,
                                 {"concurrency": args.concurrency,
-                                 "per_address": args.per_address}, args.profile)
-        found = totals(url, round_id)
+                                 "per_address": args.per_address}, args.profile,
+                                args.runner_python)
+        cpu = user + system
+        if args.rtt:
+            undelay_links(info["scanner_namespace"], delayer)
+        found, paths, finished = totals(url, round_id)
+        if args.save_paths:
+            save_paths(args.save_paths, paths)
         size = sum(f.stat().st_size for f in Path(tmp).iterdir())
     print(f"domains                  {domains} (web + mail test each, {found['tests']} stored)")
     print(f"runner processes         {args.processes or 'one per core'} (concurrency "
@@ -143,12 +290,18 @@ def main() -> None:
     print(f"DNS queries per domain   {found['dns_queries'] / domains:.1f}")
     print(f"handshakes per domain    {found['handshakes'] / domains:.1f}")
     print(f"not testable tests       {found['not_testable']}")
-    print(f"runner CPU per domain    {(user + system) / domains * 1000:.0f} ms (all runner "
-          f"processes; user {user / domains * 1000:.0f}, system {system / domains * 1000:.0f})")
+    print(f"runner CPU per domain    {cpu / domains * 1000:.0f} ms (all runner processes; "
+          f"user {user / domains * 1000:.0f}, system {system / domains * 1000:.0f})")
+    print(f"runner cores in use      {cpu / seconds:.2f} on average (runner CPU / wall time)")
     print(f"machine load (1 min)     {load_before:.1f} before, {load:.1f} at most during the "
           f"round (other work on the machine makes wall time, not CPU per domain, vary)")
     print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
     print(f"database per 1,000 dom.  {size / domains * 1000 / 2**20:.1f} MiB")
+    print(f"machine load (1 min)     {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    for line in shared_finish(paths, finished):
+        print(line)
+    for line in predictions(paths, domains, args, cpu, domains / seconds * 60):
+        print(line)
     if not args.keep_lab:
         lab.down()
 

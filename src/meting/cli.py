@@ -170,8 +170,8 @@ def run_round(
         processes: Annotated[int | None, typer.Option(
             help="runner processes on this machine (default: one per core)")] = None,
         part: Annotated[str | None, typer.Option(
-            help="I/P: only tests with id mod P = I (P processes on one round, "
-            "each with 1/P of per_address)")] = None,
+            help="I/P: only tests of domains whose CRC-32 mod P = I (P processes on one "
+            "round, each with 1/P of per_address)")] = None,
         executor: Annotated[str, typer.Option(
             help="local (this process) or celery (meting worker processes)")] = "local",
         watch: Annotated[bool, typer.Option(

@@ -26,9 +26,38 @@ def register(app: typer.Typer) -> None:
     app.add_typer(sets_app, name="sets")
 
 
-def fail(message: str) -> NoReturn:
-    errors.print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
+Lang = Annotated[str | None, typer.Option(
+    "--lang", help="nl or en (default: the lang setting)")]
+
+
+def language(lang: str | None) -> str:
+    from meting import settings
+
+    chosen = lang or settings.load().lang
+    if chosen not in ("nl", "en"):
+        fail(f"--lang {chosen!r}: choose nl or en")
+    return chosen
+
+
+def fail(message: str, lang: str = "en") -> NoReturn:
+    from meting.discovery.messages import message as said
+
+    errors.print(f"[bold red]{said('error').text(lang)}:[/] {escape(message)}",
+                  soft_wrap=True)
     raise typer.Exit(EXIT_INPUT)
+
+
+def failed(exc: Exception, lang: str) -> NoReturn:
+    """One line for an error: in ``lang`` when discovery worded it, else as it is."""
+    from meting.discovery.messages import Said
+
+    fail(exc.text(lang) if isinstance(exc, Said) else str(exc), lang)
+
+
+def say(key: str, lang: str, **values: object) -> None:
+    from meting.discovery.messages import message
+
+    console.print(escape(message(key, **values).text(lang)), soft_wrap=True)
 
 
 def discover(
@@ -41,30 +70,39 @@ def discover(
         ct_file: Annotated[list[Path] | None, typer.Option(
             "--ct-file", help="a CT export: crt.sh JSON or a log's get-entries JSON "
             "(repeatable)")] = None,
+        ct_log: Annotated[list[str] | None, typer.Option(
+            "--ct-log", help="a CT log's base URL, read over its RFC 6962 API "
+            "(repeatable; adds to the ct_logs setting)")] = None,
+        ct_max_entries: Annotated[int | None, typer.Option(
+            help="the newest entries read of each log at most (default: the "
+            "ct_max_entries setting, 10,000)")] = None,
+        lang: Lang = None,
 ) -> None:
     """Find hosts and domains of known organisations that the registry does not list."""
     from meting import settings
+    from meting.discovery.messages import message as said
     from meting.discovery.service import DiscoveryError, parse_sources
     from meting.discovery.service import discover as run
     from meting.registry.rows import set_name as normal_set_name
     from meting.store import StoreError
 
+    words = language(lang)
     if organisation and set_name:
-        fail("give --organisation or --set, not both")
+        fail(said("organisation_or_set").text(words), words)
     try:
         chosen = parse_sources(sources)
-        outcome = run(settings.load(), chosen, organisation or None,
-                      normal_set_name(set_name) if set_name else None, ct_file or [])
+        outcome = run(settings.load({"ct_max_entries": ct_max_entries}), chosen,
+                      organisation or None, normal_set_name(set_name) if set_name else None,
+                      ct_file or [], ct_log or [])
     except (DiscoveryError, StoreError, ValueError) as exc:
-        fail(str(exc))
+        failed(exc, words)
     for note in outcome.notes:
-        console.print(escape(note), soft_wrap=True)
-    found = ", ".join(f"{source} {outcome.found[source]}" for source in chosen)
-    console.print(f"{outcome.organisations} organisation(s); names found per source: {found}; "
-                  f"{len(outcome.new)} new candidate(s), {outcome.again} seen again; "
-                  f"{outcome.questions} DNS question(s)", soft_wrap=True)
+        console.print(escape(note.text(words)), soft_wrap=True)
+    say("summary", words, organisations=outcome.organisations,
+        found=", ".join(f"{source} {outcome.found[source]}" for source in chosen),
+        new=len(outcome.new), again=outcome.again, questions=outcome.questions)
     for name in outcome.new:
-        console.print(f"  new: {escape(name)}", soft_wrap=True)
+        say("new_candidate", words, name=name)
 
 
 State = Annotated[str | None, typer.Option(help="new, accepted or ignored")]
@@ -106,38 +144,42 @@ def accept(names: Annotated[list[str], typer.Argument(help="candidate names")],
                "--mail/--no-mail", help="give them the mail role (default: only "
                "registrable domains)")] = None,
            sets: Annotated[list[str] | None, typer.Option(
-               "--set", help="domain set to put them in (repeatable)")] = None) -> None:
+               "--set", help="domain set to put them in (repeatable)")] = None,
+           lang: Lang = None) -> None:
     """Make candidates registry domains of their organisation; all of them or none."""
     from meting import settings
     from meting.discovery.decide import accept as run
+    from meting.discovery.messages import message
     from meting.discovery.service import DiscoveryError
     from meting.store import StoreError
 
+    words = language(lang)
     try:
         accepted = run(settings.load(), [n.strip().rstrip(".").lower() for n in names],
                        organisation, mail, sets or [])
     except (DiscoveryError, StoreError, ValueError) as exc:
-        fail(str(exc))
+        failed(exc, words)
     for group in accepted:
-        where = f" (sets: {', '.join(group.sets)})" if group.sets else ""
-        console.print(escape(f"{group.organisation}: {len(group.domains)} domain(s) added to "
-                             f"the registry{where}: {', '.join(group.domains)}"),
-                      soft_wrap=True)
+        where = message("accepted_sets", sets=", ".join(group.sets)) if group.sets else ""
+        say("accepted", words, organisation=group.organisation, count=len(group.domains),
+            sets=where, names=", ".join(group.domains))
 
 
 @candidates_app.command("ignore")
-def ignore(names: Annotated[list[str], typer.Argument(help="candidate names")]) -> None:
+def ignore(names: Annotated[list[str], typer.Argument(help="candidate names")],
+           lang: Lang = None) -> None:
     """Keep candidates out of the registry (discovery will not offer them as new again)."""
     from meting import settings
     from meting.discovery.decide import ignore as run
     from meting.discovery.service import DiscoveryError
     from meting.store import StoreError
 
+    words = language(lang)
     try:
         run(settings.load(), [n.strip().rstrip(".").lower() for n in names])
     except (DiscoveryError, StoreError, ValueError) as exc:
-        fail(str(exc))
-    console.print(f"{len(names)} candidate(s) ignored")
+        failed(exc, words)
+    say("ignored", words, count=len(names))
 
 
 register_app = typer.Typer(help="Registers of government organisations and domains.",
@@ -190,27 +232,29 @@ def live_web(name: Annotated[str, typer.Argument(help="the set to make (or repla
              organisation: Annotated[list[str] | None, typer.Option(
                  help="an organisation (repeatable; default: all)")] = None,
              category: Annotated[list[str] | None, typer.Option(
-                 help="a layer, e.g. gemeente (repeatable)")] = None) -> None:
+                 help="a layer, e.g. gemeente (repeatable)")] = None,
+             lang: Lang = None) -> None:
     """A set of every live web host of these organisations (accepted discovered hosts
     included): the domains whose web host resolves to an address now."""
     from meting import settings
+    from meting.discovery.messages import message as said
     from meting.discovery.service import DiscoveryError
     from meting.discovery.sets import live_web_set
     from meting.registry.vocabulary import category_of
     from meting.store import StoreError
 
+    words = language(lang)
     layers = []
     for word in category or []:
         layer = category_of(word)
         if layer is None:
-            fail(f"--category: {word!r} is no layer")
+            fail(said("not_a_layer", word=repr(word)).text(words), words)
         layers.append(layer)
     try:
         made = live_web_set(settings.load(), name, organisation or [], layers)
     except (DiscoveryError, StoreError, ValueError) as exc:
-        fail(str(exc))
+        failed(exc, words)
     for host in made.not_live:
-        console.print(f"  not live (no address): {escape(host)}", soft_wrap=True)
-    console.print(escape(f"set {made.name}: {len(made.members)} live web host(s) of "
-                         f"{made.organisations} organisation(s); {len(made.not_live)} "
-                         "without an address left out"), soft_wrap=True)
+        say("not_live", words, host=host)
+    say("live_set", words, set=made.name, count=len(made.members),
+        organisations=made.organisations, left=len(made.not_live))

@@ -34,11 +34,16 @@ def add(email: str,
         organisation: Annotated[list[str] | None, typer.Option(
             help="the organisation (repeat for organisations sharing an ICT provider)")] = None,
         umbrella: Annotated[str | None, typer.Option(help="the umbrella organisation")] = None,
+        lang: Annotated[str | None, typer.Option(
+            help="nl or en: the dashboard's and the mails' language (default: setting lang)")]
+        = None,
         ) -> None:
     """Create an account and print its one-time password."""
+    settings = load()
     try:
-        with Store.open(load().database) as store:
-            password = _accounts(store).add(email, role, organisation or [], umbrella)
+        with Store.open(settings.database) as store:
+            password = _accounts(store).add(email, role, organisation or [], umbrella,
+                                            lang or settings.lang)
     except StoreError as exc:
         _fail(str(exc))
     out.print(f"account {escape(email)} ({role}) created; one-time password: {password}",

@@ -24,7 +24,13 @@ class Settings:
     lang: str = "nl"  # language of `meting check` (nl or en)
     concurrency: int = 200  # tests at once in a round, over all its runner processes
     processes: int = 0  # runner processes of `meting run`; 0: one per core of the machine
-    per_address: int = 4  # concurrent tests per server address
+    # Exchanges at once with one server address (and tests at once of one organisational
+    # domain). 10: a browser opens 6 connections per host name, and only a hosting
+    # server that serves many of a round's domains ever sees more than a few (one test's
+    # handshakes go one after the other); at 50 ms round-trip time the lab's population
+    # of shared hosts needs 9 to reach 300 domains/min (docs/round-model.md). Even, so
+    # that two runner processes keep all of it (each takes 1/P, rounded down).
+    per_address: int = 10
     dns_timeout: float = 3.0
     connect_timeout: float = 5.0
     smtp_banner_timeout: float = 10.0
@@ -55,6 +61,14 @@ class Settings:
     allowed_networks: str = ""
     # discovery (meting discover): DNS questions per second from one run, at most
     discovery_rate: float = 20.0
+    # certificate-transparency logs the ct source reads over their RFC 6962 API (base
+    # URLs, comma-separated; `meting discover --ct-log` adds more), the newest entries a
+    # run reads of each log at most, the entries asked per get-entries request (a log
+    # may answer fewer) and the seconds one request may take
+    ct_logs: str = ""
+    ct_max_entries: int = 10_000
+    ct_batch: int = 256
+    ct_timeout: float = 20.0
     # Mail of the review cycle (meting.review): the SMTP relay that takes it, how to talk
     # to it (security: none, starttls or tls), who it is from, and the dashboard it links to
     smtp_host: str = ""  # empty: mails are queued and recorded, not sent

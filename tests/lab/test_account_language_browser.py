@@ -118,3 +118,12 @@ def test_the_language_switch_is_kept_in_the_account_and_its_mails_follow_it(
     assert english["Content-Language"] == "en"
     assert subject(dutch).startswith("Resultaten meting taal-ronde")
     assert dutch["Content-Language"] == "nl"
+
+
+def test_signing_in_again_brings_back_the_accounts_language(site: Site) -> None:
+    d = site.driver
+    assert languages(site.database)[READER] == "en"  # chosen by the test above
+    log_in(d, site.server.url, READER, f"eigen wachtwoord {TAG}", "")  # clears every cookie
+    d.get(site.server.url + "/")
+    assert d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
+    assert d.get_cookie("meting_lang")["value"] == "en"  # type: ignore[index]

@@ -98,8 +98,8 @@ def run_discovery(tmp_path: Path) -> None:
     walked = meting("discover", "--sources", "nsec,dns", *(
         a for o in ORGANISATIONS for a in ("--organisation", o)), db=db, in_lab=True)
     assert walked.returncode == 0, walked.stderr
-    assert "ontdek-nsec3.nl: not walkable (NSEC3)" in walked.stdout
-    assert "ontdek-joker.nl: wildcard" in walked.stdout
+    assert "ontdek-nsec3.nl: niet te doorlopen (NSEC3)" in walked.stdout
+    assert "ontdek-joker.nl: joker (een willekeurig label geeft antwoord)" in walked.stdout
     found = candidates(db)
     by_source = {s: {n for n, c in found.items() if s in c["sources"]}  # type: ignore[operator]
                  for s in ("nsec", "dns", "evidence")}
@@ -119,6 +119,15 @@ def run_discovery(tmp_path: Path) -> None:
     assert {n for n, c in found.items() if "ct" in c["sources"]} == set().union(
         *unlisted.values())
     assert found["peilbeheer-intern.ontdek-nsec3.nl"]["organisation"] == "Waterschap Ontdekwater"
+    # CT: the lab's log over its RFC 6962 API, into a database of its own
+    from_log = tmp_path / "log.db"
+    assert meting("import", str(registry), db=from_log).returncode == 0
+    url = str((lab_module.read_info(state) or {})["ct_log"])
+    by_log = meting("discover", "--sources", "ct", "--ct-log", url, db=from_log, in_lab=True)
+    assert by_log.returncode == 0, by_log.stderr
+    logged = candidates(from_log)
+    assert set(logged) == set().union(*unlisted.values())
+    assert all(str(c["sources"]).endswith(f" of {url}'}}") for c in logged.values())
 
     # a coordinator accepts three, ignores one; the next round measures the three
     accepted = ["afvalkalender.ontdek-nsec.nl", "portaal.ontdek-joker.nl",
@@ -129,8 +138,8 @@ def run_discovery(tmp_path: Path) -> None:
     live = meting("sets", "live-web", "levend", *(
         a for o in ORGANISATIONS for a in ("--organisation", o)), db=db, in_lab=True)
     assert live.returncode == 0, live.stderr
-    assert f"not live (no address): {GONE}" in live.stdout
-    assert "set levend: 10 live web host(s) of 3 organisation(s); 1 without" in live.stdout
+    assert f"niet levend (geen adres): {GONE}" in live.stdout
+    assert "set levend: 10 levende webhost(s) van 3 organisatie(s); 1 zonder" in live.stdout
     second = meting("run", "--set", "levend", "--label", "tweede", db=db, in_lab=True)
     assert second.returncode in (0, 1), second.stdout[-2000:] + second.stderr[-2000:]
     with Store.open(f"sqlite:///{db}") as store:

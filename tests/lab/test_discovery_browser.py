@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.expected_conditions import staleness_of
 
 from tests.lab.conftest import Lab
 from tests.lab.dashboard_support import (
@@ -64,6 +65,19 @@ def rows(driver: WebDriver) -> dict[str, str]:
             for r in driver.find_elements(By.CSS_SELECTOR, "#candidates tbody tr")}
 
 
+def refused(driver: WebDriver, names: list[str], organisation: str) -> str:
+    """Try to accept ``names`` for ``organisation``; the reason the page gives."""
+    for name in names:
+        driver.find_element(By.CSS_SELECTOR, f'input[value="{name}"]').click()
+    driver.find_element(By.NAME, "organisation").send_keys(organisation)
+    page = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.ID, "accept").click()
+    problem = wait_for(driver, lambda d: staleness_of(page)(d) and d.find_elements(By.ID,
+                                                                                  "problem"))
+    assert isinstance(problem, list)
+    return str(problem[0].text)
+
+
 def test_coordinator_accepts_and_ignores_in_the_browser(
         served: tuple[Server, WebDriver, dict[str, str], dict[str, str]]) -> None:
     server, driver, emails, passwords = served
@@ -72,6 +86,19 @@ def test_coordinator_accepts_and_ignores_in_the_browser(
     driver.find_element(By.LINK_TEXT, "Gevonden namen").click()
     wait_for(driver, lambda d: d.find_elements(By.ID, "candidates"))
     assert rows(driver) == dict.fromkeys(NAMES, "nieuw")
+    # a refusal shows discovery's own reason, in the viewer's language
+    assert refused(driver, [], "") == "Kies eerst een of meer namen."
+    assert refused(driver, ["mijn.gedeeld-a.nl"], "Bestaat Niet") == (
+        "geen organisatie 'Bestaat Niet' in het register")
+    driver.get(server.url + "/candidates")
+    driver.find_element(By.ID, "language").click()
+    wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en")
+    assert refused(driver, ["mijn.gedeeld-a.nl"], "Bestaat Niet") == (
+        "no organisation 'Bestaat Niet' in the registry")
+    driver.get(server.url + "/candidates")
+    driver.find_element(By.ID, "language").click()
+    wait_for(driver, lambda d: d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "nl")
+    assert rows(driver) == dict.fromkeys(NAMES, "nieuw")  # nothing changed
     driver.find_element(By.CSS_SELECTOR, 'input[value="loket.perfect.nl"]').click()
     driver.find_element(By.ID, "accept").click()
     decided = wait_for(driver, lambda d: d.find_elements(By.ID, "decided"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -20,7 +19,6 @@ from meting.lab import netns
 from meting.registry.lists import read_list
 from meting.settings import Settings
 from meting.store import Store
-from meting.web.accounts import Accounts
 from tests.lab.conftest import Lab
 
 pytestmark = pytest.mark.lab
@@ -259,45 +257,3 @@ def test_rejudge_changes_only_norm_dependent_statuses_and_back(
         assert {c: old[key][c] for c in columns} == {c: found[c] for c in columns}, key
     assert rejudge(measured) == original
 
-
-def test_demo_runs_two_rounds_in_the_lab_and_writes_the_last_ones_figures_and_report(
-        lab: Lab, tmp_path: Path) -> None:
-    import io
-    import json
-
-    from rich.console import Console
-
-    from meting.demo import demo
-    from meting.lab import lab as lab_module
-
-    printed = io.StringIO()
-    try:
-        assert demo(Console(file=printed, width=200), 20, tmp_path) == 0
-    finally:
-        lab_module.up(domains=20)  # the demo leaves the lab after the owners' changes
-    figures = json.loads((tmp_path / "meting-demo-figures.json").read_text())
-    domains = len(lab.plan["domains"])
-    for kind, columns in (("web", WEB_COLUMNS), ("mail", MAIL_COLUMNS)):
-        every = figures["adoption"][kind]["all"]
-        assert set(every) == set(columns)
-        assert all(c["counted"] + c["excluded"] == domains for c in every.values())
-    assert "<html" in (tmp_path / "meting-demo-report.html").read_text()[:2000].lower()
-    with Store.open(f"sqlite:///{tmp_path / 'meting-demo.db'}") as store:
-        rounds = store.rounds()
-        first, second = (statuses(tmp_path / "meting-demo.db", r.id) for r in rounds)
-    assert len(rounds) == 2 and rounds[0].date < rounds[1].date
-    assert figures["round"] == rounds[1].label
-    assert all(r.state == "finished" and r.done == r.planned == 2 * domains for r in rounds)
-    generated = {k for k in first if k[0] not in {d["domain"] for d in lab.plan["domains"]
-                                                  if not d["generated"]}}
-    assert any(first[k] != second[k] for k in generated)  # owners changed something
-    scenarios = set(first) - generated
-    assert all(first[k] == second[k] for k in scenarios)
-    logins = re.findall(r"(\w+@demo\.meting\.test)\s*│\s*(\w+)\s*│[^│]*│\s*(\S+)",
-                        printed.getvalue())
-    assert [role for _, role, _ in logins] == ["coordinator", "umbrella", "organisation"]
-    assert f"METING_DATABASE=sqlite:///{tmp_path / 'meting-demo.db'}" in printed.getvalue()
-    with Store.open(f"sqlite:///{tmp_path / 'meting-demo.db'}") as store:
-        accounts = Accounts(store)
-        for email, _, password in logins:  # the printed logins work
-            assert accounts.log_in(email, password, "127.0.0.1")

@@ -370,3 +370,14 @@ def test_debug_shows_the_traceback() -> None:
     assert result.exception is not None and not isinstance(result.exception, SystemExit)
     result = CliRunner().invoke(app, ["rounds"], env={**env, "METING_DEBUG": "1"})
     assert result.exception is not None and not isinstance(result.exception, SystemExit)
+
+
+def test_uploaded_workbooks_are_read_through_defusedxml() -> None:
+    """openpyxl picks its XML parser when imported: defusedxml if installed, lxml if
+    installed. Uploads must stay on defusedxml (no entity expansion, no external entities)."""
+    from openpyxl.worksheet import _reader
+    from openpyxl.xml import DEFUSEDXML, LXML, functions
+
+    assert DEFUSEDXML and not LXML
+    for parse in (functions.fromstring, functions.iterparse, _reader.iterparse):
+        assert parse.__module__.startswith("defusedxml"), parse

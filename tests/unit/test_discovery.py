@@ -53,13 +53,12 @@ def test_crtsh_export_gives_every_name_with_its_id(tmp_path: Path) -> None:
 
 def test_get_entries_x509_and_precert_entries(tmp_path: Path) -> None:
     leaf = der(certificate(["portaal.gemeente.nl", "loket.gemeente.nl"]))
-    pre = der(certificate(["nieuw.gemeente.nl"]))
-    precert_leaf = (bytes([0, 0]) + (0).to_bytes(8, "big") + (1).to_bytes(2, "big")
-                    + bytes(32) + (3).to_bytes(3, "big") + b"tbs" + (0).to_bytes(2, "big"))
+    pre = certificate(["nieuw.gemeente.nl"])
+    precert_leaf = ct.precert_leaf_input(bytes(32), pre.tbs_certificate_bytes, 0)
     entries = [{"leaf_input": base64.b64encode(ct.leaf_input(leaf, 1)).decode(),
                 "extra_data": base64.b64encode(ct.extra_data([])).decode()},
                {"leaf_input": base64.b64encode(precert_leaf).decode(),
-                "extra_data": base64.b64encode(ct.extra_data([pre])[3:]).decode()}]
+                "extra_data": base64.b64encode(ct.precert_extra_data(der(pre), [])).decode()}]
     path = tmp_path / "entries.json"
     path.write_text(json.dumps({"entries": entries}))
     names = {(n.name, n.note) for n in ct.read_export(path, 2**20)}
@@ -132,7 +131,7 @@ Provincie Elders,provincie,elders.nl,,yes,,kern
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return store_env(tmp_path)
+    return {**store_env(tmp_path), "METING_LANG": "en"}
 
 
 def test_discover_from_ct_then_accept_and_ignore(tmp_path: Path, env: dict[str, str]) -> None:
@@ -179,7 +178,7 @@ def test_accepting_is_all_or_nothing(tmp_path: Path, env: dict[str, str]) -> Non
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--sources", "ct"], "give one with --ct-file"),
+    (["--sources", "ct"], "give a file with --ct-file, a log with --ct-log"),
     (["--sources", "dns,whois"], "--sources: whois"),
     (["--organisation", "Onbekend", "--sources", "evidence"], "no organisation 'Onbekend'"),
     (["--organisation", "A", "--set", "b"], "not both"),

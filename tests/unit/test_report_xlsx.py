@@ -4,14 +4,17 @@ domains' detail pages, owner columns; formulas from the wild neutralised."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
+import warnings
 import zipfile
 
 import pytest
 from openpyxl import load_workbook
 from openpyxl.workbook.workbook import Workbook
 
+from meting.report.sheets import MAX_LINK_LENGTH, Table, write_xlsx
 from meting.report.xlsx import render_ods, render_xlsx
 from tests.unit.report_data import hostile_analysis
 
@@ -64,7 +67,12 @@ def test_domain_sheets_are_usable(book: Workbook) -> None:
     assert rows["ws-b.nl"]["Formele reactie"] == "ja"
     assert rows["gem-c.nl"]["Categorie"] == "Gemeenten"
     cells = {c.value: c for c in sheet["A"]}
-    assert cells["gem-b.nl"].hyperlink.target == "report-2021-11-details/gem-b.nl.html"
+    # a file beside the workbook, in Excel's own form of a relative link (XlsxWriter writes
+    # it as Excel does); test_report_xlsx_libreoffice follows it to the file
+    assert cells["gem-b.nl"].hyperlink.target == "report-2021-11-details\\gem-b.nl.html"
+    assert cells["gem-b.nl"].font.color.rgb.endswith("154273")
+    linked = {c.value for c in sheet["A"][1:] if c.hyperlink}
+    assert linked == set(rows), "every domain links to its detail page"
     statuses = {c.value: c.fill.fgColor.rgb[-6:] for row in sheet.iter_rows(min_row=2)
                 for c in row if c.value in ("geslaagd", "gezakt", "fout")}
     assert statuses == {"geslaagd": "DFF0D8", "gezakt": "F6D3D3", "fout": "ECECEC"}
@@ -105,3 +113,29 @@ def test_the_ods_has_the_same_sheets_words_filters_and_frozen_headers() -> None:
     # a link beside the file: ODF reads a relative link as if the document were a folder
     assert 'xlink:href="../report-2021-11-details/gem-b.nl.html"' in content
     assert "'=cmd|' /C calc'!A0" in content.replace("&apos;", "'")
+
+
+def test_every_value_is_written_as_its_type_and_text_never_as_more() -> None:
+    """XlsxWriter's write() would take text for a number, a link or a formula; the workbook
+    writes each value by its type. Text with control characters does not break the file, and
+    a link past Excel's limits leaves its text unlinked."""
+    rows: list[list[object]] = [
+        ["a.nl", "123", "https://example.nl", "=1+1", 7, 2.5, True,
+         datetime.date(2026, 12, 31), "bell\x07 and nul\x00", None, "", float("nan")],
+        ["b.nl", *[None] * 11],
+    ]
+    table = Table("'Naam' met [tekens]?", [f"k{i}" for i in range(12)], rows,
+                  links=["details/a.nl.html", "details/" + "b" * MAX_LINK_LENGTH])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # XlsxWriter warns when it drops a link itself
+        data = write_xlsx([table])
+    sheet = load_workbook(io.BytesIO(data))["Naam' met  tekens"]
+    a = [c for c in sheet[2]]
+    assert [c.value for c in a[:8]] == ["a.nl", "123", "https://example.nl", "'=1+1", 7, 2.5,
+                                        True, datetime.datetime(2026, 12, 31)]
+    assert [c.data_type for c in a[:7]] == ["s", "s", "s", "s", "n", "n", "b"]
+    assert a[2].hyperlink is None and a[0].hyperlink.target == "details\\a.nl.html"
+    assert a[8].value.startswith("bell") and a[8].value.endswith("nul_x0000_")
+    assert all(c.value is None for c in a[9:])
+    b = sheet["A3"]
+    assert b.value == "b.nl" and b.hyperlink is None  # too long a link: the text stays

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 
 from meting.checks.not_testable import judge_not_testable
@@ -17,7 +19,8 @@ def test_parts_split_a_round_without_overlap_or_gaps() -> None:
     parts = [Part.parse(f"{i}/3").select(tests) for i in range(3)]
     ids = sorted(t.test_id for part in parts for t in part)
     assert ids == list(range(1, 11))
-    assert {t.test_id for t in parts[1]} == {1, 4, 7, 10}
+    # by domain (its CRC-32), so a domain's web and mail test go to the same part
+    assert parts[1] and all(zlib.crc32(t.domain.encode()) % 3 == 1 for t in parts[1])
     for bad in ("3/3", "x/2", "1"):
         with pytest.raises(ValueError):
             Part.parse(bad)

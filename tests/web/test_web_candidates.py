@@ -51,7 +51,11 @@ def test_coordinator_accepts_and_ignores(app: FastAPI, dashboard: Dashboard) -> 
     again = c.post("/candidates/decide", data={"csrf": token, "decision": "accept",
                                                "names": ["mijn.aa.nl"]})
     assert again.status_code == 400
-    assert "Niets gewijzigd: een of meer gekozen namen staan al in het register" in again.text
+    assert "staat al in het register: mijn.aa.nl" in again.text  # discovery's own reason
+    stranger = c.post("/candidates/decide", data={"csrf": token, "decision": "accept",
+                                                  "names": ["loket.aa.nl", "nooit.aa.nl"]})
+    assert stranger.status_code == 400
+    assert "geen kandidaat: nooit.aa.nl" in stranger.text
 
 
 def test_others_do_not_reach_the_page(app: FastAPI, dashboard: Dashboard) -> None:

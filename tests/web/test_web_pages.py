@@ -17,7 +17,7 @@ from meting.store.web_models import KeptFigures
 from meting.web import kept
 from meting.web.texts import web_texts
 from tests import services
-from tests.web.conftest import csrf_of, signed_in
+from tests.web.conftest import client, csrf_of, signed_in
 from tests.web.dashboard_data import Dashboard, build
 
 TEMPLATES = Path(kept.__file__).parent / "templates"
@@ -186,3 +186,25 @@ def test_user_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert "co@example.nl" in listed.output and "coordinator" in listed.output
     assert runner.invoke(cli, ["user", "remove", "co@example.nl"]).exit_code == 0
     assert "co@example.nl" not in runner.invoke(cli, ["user", "list"]).output
+
+
+def test_an_account_gets_its_language_when_made_and_the_dashboard_switches_to_it(
+        app: FastAPI, dashboard: Dashboard, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("METING_DATABASE", dashboard.url)
+    runner = CliRunner()
+    email = "engels@example.nl"
+    wrong = runner.invoke(cli, ["user", "add", "x@example.nl", "--role", "coordinator",
+                                "--lang", "de"])
+    assert wrong.exit_code == 2 and "language 'de'" in wrong.output
+    made = runner.invoke(cli, ["user", "add", email, "--role", "coordinator", "--lang", "en"])
+    assert made.exit_code == 0, made.output
+    password = made.output.split("one-time password: ")[1].split()[0]
+    c = client(app)
+    token = csrf_of(c.get("/login").text)
+    c.post("/lang", data={"lang": "nl", "csrf": token, "next": "/login"})
+    assert c.cookies.get("meting_lang") == "nl"  # chosen before signing in; the account's wins
+    answer = c.post("/login", data={"email": email, "password": password, "csrf": token,
+                                    "next": "/"})
+    assert answer.status_code == 303 and c.cookies.get("meting_lang") == "en"
+    assert '<html lang="en"' in c.get("/account/password").text
+    runner.invoke(cli, ["user", "remove", email])

@@ -23,6 +23,7 @@ from meting.registry.rows import set_name as normal_set_name
 from meting.settings import Settings
 from meting.store import Store, StoreError, registry
 from meting.store import candidates as stored
+from meting.store.discovery_models import Candidate
 from meting.store.models import Domain, Organisation
 
 
@@ -53,7 +54,7 @@ def accept(settings: Settings, names: Sequence[str], organisation: str | None = 
         try:
             registry.import_entries(session, [e for group in by_org.values() for e in group])
         except (StoreError, ValueError) as exc:
-            raise DiscoveryError(f"nothing accepted: {exc}") from None
+            raise DiscoveryError("nothing_accepted", detail=exc) from None
         stored.decide(session, list(names), "accepted", dt.datetime.now(dt.UTC))
     return [Accepted(org, tuple(e.domain for e in group), chosen_sets)
             for org, group in sorted(by_org.items())]
@@ -63,20 +64,20 @@ def _entries(session: Session, names: Sequence[str], organisation: str | None,
              mail: bool | None, sets: tuple[str, ...]) -> dict[str, list[ListEntry]]:
     """The list entries of the candidates, per organisation; DiscoveryError when one cannot
     be accepted (not a candidate, already registered, no organisation known)."""
-    try:
-        found = stored.find(session, list(names))
-        forced = stored.organisation_named(session, organisation) if organisation else None
-    except StoreError as exc:
-        raise DiscoveryError(str(exc)) from None
+    found = _candidates(session, names)
+    forced = None
+    if organisation:
+        forced = session.scalar(select(Organisation).where(Organisation.name == organisation))
+        if forced is None:
+            raise DiscoveryError("no_organisation", names=repr(organisation))
     taken = set(session.scalars(select(Domain.name).where(Domain.name.in_(names))))
     if taken:
-        raise DiscoveryError(f"already in the registry: {', '.join(sorted(taken))}")
+        raise DiscoveryError("already_registered", names=", ".join(sorted(taken)))
     by_org: dict[str, list[ListEntry]] = {}
     for candidate in found:
         owner = forced or stored.organisation_of(session, candidate)
         if owner is None:
-            raise DiscoveryError(f"{candidate.name}: no organisation is known for it; name "
-                                 "one with --organisation")
+            raise DiscoveryError("no_owner", name=candidate.name)
         candidate.organisation_id = owner.id
         by_org.setdefault(owner.name, []).append(entry_for(candidate.name, owner, mail, sets))
     return by_org
@@ -85,10 +86,17 @@ def _entries(session: Session, names: Sequence[str], organisation: str | None,
 def ignore(settings: Settings, names: Sequence[str]) -> None:
     with (Store.open(settings.database, verify=True) as store,
           sessionmaker(store.engine).begin() as session):
-        try:
-            stored.decide(session, list(names), "ignored", dt.datetime.now(dt.UTC))
-        except StoreError as exc:
-            raise DiscoveryError(str(exc)) from None
+        _candidates(session, names)
+        stored.decide(session, list(names), "ignored", dt.datetime.now(dt.UTC))
+
+
+def _candidates(session: Session, names: Sequence[str]) -> list[Candidate]:
+    """The candidates of these names; DiscoveryError naming those that are none."""
+    known = set(session.scalars(select(Candidate.name).where(Candidate.name.in_(names))))
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise DiscoveryError("not_candidate", names=", ".join(missing))
+    return stored.find(session, list(names))
 
 
 def listed(settings: Settings, organisation: str | None,

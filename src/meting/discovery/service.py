@@ -13,23 +13,27 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from meting.discovery import ct
 from meting.discovery.evidence_names import names_in
 from meting.discovery.found import SOURCES, Found, Owners, Registered
+from meting.discovery.messages import Message, Said, message
 from meting.errors import InputError
 from meting.records.psl import organisational_domain
 from meting.settings import Settings
 from meting.store import Store
 from meting.store import candidates as stored
 
+if TYPE_CHECKING:
+    from meting.probe.ct_log import LogRead
 
-class DiscoveryError(InputError):
-    """A request discovery cannot carry out; one line for the user."""
+
+class DiscoveryError(Said, InputError):
+    """A request discovery cannot carry out; one line for the user, in Dutch or English."""
 
 
 @dataclass
@@ -38,7 +42,7 @@ class Outcome:
 
     organisations: int = 0
     found: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SOURCES, 0))
-    notes: list[str] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)
     new: tuple[str, ...] = ()
     again: int = 0
     questions: int = 0  # DNS questions sent by the nsec and dns sources
@@ -48,7 +52,7 @@ def config() -> dict[str, Any]:
     text = resources.files("meting.discovery").joinpath("data/discovery.yaml").read_text()
     data = yaml.safe_load(text)
     if not isinstance(data, dict) or not isinstance(data.get("labels"), list):
-        raise DiscoveryError("discovery.yaml: a labels list is missing")
+        raise DiscoveryError("labels_missing")
     return data
 
 
@@ -56,30 +60,25 @@ def parse_sources(text: str) -> list[str]:
     chosen = [s.strip() for s in text.split(",") if s.strip()]
     unknown = [s for s in chosen if s not in SOURCES]
     if unknown or not chosen:
-        raise DiscoveryError(f"--sources: {', '.join(unknown) or 'none given'}; choose "
-                             f"from {','.join(SOURCES)}")
+        raise DiscoveryError("bad_sources", given=", ".join(unknown) or "-",
+                             choices=",".join(SOURCES))
     return chosen
 
 
 def discover(settings: Settings, sources: Sequence[str],
              organisations: Sequence[str] | None = None,
-             set_name: str | None = None, ct_files: Sequence[Path] = ()) -> Outcome:
-    if "ct" in sources and not ct_files:
-        raise DiscoveryError("the ct source reads CT exports: give one with --ct-file")
+             set_name: str | None = None, ct_files: Sequence[Path] = (),
+             ct_logs: Sequence[str] = ()) -> Outcome:
+    logs = _logs(settings, sources, ct_files, ct_logs)
     ct_names = [n for path in ct_files for n in _read_ct(path, settings)]
     with Store.open(settings.database, verify=True) as store:
         sessions = sessionmaker(store.engine)
         with sessions() as session:
-            unknown = set(organisations or ()) - set(stored.organisation_names(session))
-            if unknown:
-                raise DiscoveryError("no organisation " + ", ".join(
-                    repr(o) for o in sorted(unknown)) + " in the registry")
-            scope = stored.registered(session, organisations, set_name)
-        if not scope:
-            raise DiscoveryError("no registered domains to start from" +
-                                 (f" in set {set_name!r}" if set_name else ""))
+            scope = _scope(session, organisations, set_name)
         owners = Owners(scope, zones_of(scope))
         outcome = Outcome(organisations=len(scope))
+        if logs:  # after the request is known to be sound: logs are large
+            ct_names += asyncio.run(_from_logs(settings, logs, outcome.notes))
         found: list[Found] = []
         if "evidence" in sources:
             found += _count(outcome, "evidence", from_evidence(store, scope, owners))
@@ -94,11 +93,82 @@ def discover(settings: Settings, sources: Sequence[str],
     return outcome
 
 
+def _logs(settings: Settings, sources: Sequence[str], ct_files: Sequence[Path],
+          ct_logs: Sequence[str]) -> list[str]:
+    """The CT logs to read: the option's and the setting's, each once."""
+    logs = [*ct_logs, *(u.strip() for u in settings.ct_logs.split(",") if u.strip())]
+    if "ct" not in sources:
+        return []
+    if not ct_files and not logs:
+        raise DiscoveryError("ct_needs_input")
+    if settings.ct_max_entries < 1:
+        raise DiscoveryError("ct_max_entries", value=settings.ct_max_entries)
+    return list(dict.fromkeys(logs))
+
+
+def _scope(session: Session, organisations: Sequence[str] | None,
+           set_name: str | None) -> list[Registered]:
+    unknown = set(organisations or ()) - set(stored.organisation_names(session))
+    if unknown:
+        raise DiscoveryError("no_organisation", names=", ".join(
+            repr(o) for o in sorted(unknown)))
+    scope = stored.registered(session, organisations, set_name)
+    if not scope:
+        if set_name:
+            raise DiscoveryError("nothing_to_start_in_set", set=repr(set_name))
+        raise DiscoveryError("nothing_to_start")
+    return scope
+
+
 def _read_ct(path: Path, settings: Settings) -> list[ct.CtName]:
     try:
         return ct.read_export(path, settings.max_file_bytes)
     except ct.CtFileError as exc:
-        raise DiscoveryError(f"nothing discovered: {exc}") from None
+        raise DiscoveryError("ct_file", detail=exc.message) from None
+
+
+async def _from_logs(settings: Settings, urls: list[str],
+                     notes: list[Message]) -> list[ct.CtName]:
+    """Names in the newest entries of each log (probe.ct_log), with a note per log."""
+    from meting.checks import explain
+    from meting.probe import ct_log, guard, politeness
+    from meting.probe import discovery as probe
+    from meting.probe.dns import DnsClient
+
+    client = ct_log.LogClient(DnsClient(settings), probe.Pace(settings.discovery_rate),
+                              settings.ct_timeout, settings.ct_max_entries,
+                              max(1, settings.ct_batch), ct_log.trust(settings.trust_store))
+    names: list[ct.CtName] = []
+    with guard.allowing(settings), politeness.use(
+            politeness.AddressLimiter(settings.per_address)):
+        for url in urls:
+            try:
+                read = await ct_log.read_log(url, client)
+            except ct_log.LogError as exc:
+                values = dict(exc.values)
+                if "kind" in values:  # the guard's kind of address, worded as the checks do
+                    values["kind"] = explain.kind_of_address(str(values["kind"])).to_dict()
+                detail = message("log_" + exc.reason, **values)
+                raise DiscoveryError("ct_log_failed", detail=detail) from None
+            found = ct.log_names(read.entries, read.first, url)
+            names += found.names
+            notes += log_notes(read, found)
+    return names
+
+
+def log_notes(read: LogRead, found: ct.LogNames) -> list[Message]:
+    count = len(read.entries)
+    notes = [message("log_read", url=read.url, count=count, first=read.first,
+                     last=read.first + count - 1, size=read.tree_size,
+                     requests=read.requests)]
+    if read.cut:
+        notes.append(message("log_cut", url=read.url, count=count, size=read.tree_size,
+                             left=read.first))
+    if found.skipped:
+        index, problem = found.skipped[0]
+        notes.append(message("log_skipped", url=read.url, count=len(found.skipped),
+                             number=index, problem=problem))
+    return notes
 
 
 def _count(outcome: Outcome, source: str, found: list[Found]) -> list[Found]:
@@ -149,8 +219,9 @@ async def _from_dns(settings: Settings, sources: Sequence[str], scope: list[Regi
             politeness.AddressLimiter(settings.per_address)):
         for zone in zones if "nsec" in sources else []:
             walked = await probe.walk(zone, client, pace, settings.dns_timeout)
-            if walked.state != "walked" or walked.note:
-                outcome.notes.append(f"{zone}: {walked.note or walked.state}")
+            if walked.reason:
+                outcome.notes.append(message("zone_" + walked.reason, zone=zone,
+                                             **walked.values))
             found += _count(outcome, "nsec", [
                 f for name, types in walked.owners
                 if keep & set(types) and not name.split(".")[0].startswith(("_", "*"))
@@ -161,8 +232,7 @@ async def _from_dns(settings: Settings, sources: Sequence[str], scope: list[Regi
         for zone in zones if "dns" in sources else []:
             scan = await probe.scan_labels(zone, labels, client, pace)
             if scan.wildcard:
-                outcome.notes.append(f"{zone}: wildcard (a random label answers); only "
-                                     "names that answer otherwise are kept")
+                outcome.notes.append(message("zone_wildcard", zone=zone))
             found += _count(outcome, "dns", [
                 f for name, answers in scan.found
                 if (f := owners.candidate(name, "dns", "answers " + ", ".join(answers[:3])))

@@ -47,18 +47,17 @@ def live_web_set(settings: Settings, name: str, organisations: Sequence[str] = (
 
     set_name = normal_set_name(name)
     if not set_name:
-        raise DiscoveryError("give the set a name")
+        raise DiscoveryError("set_name_missing")
     with Store.open(settings.database, verify=True) as store:
         sessions = sessionmaker(store.engine)
         with sessions() as session:
             known = set(session.scalars(select(Organisation.name)))
             unknown = sorted(set(organisations) - known)
             if unknown:
-                raise DiscoveryError(f"no organisation {', '.join(map(repr, unknown))} in the "
-                                     "registry")
+                raise DiscoveryError("no_organisation", names=", ".join(map(repr, unknown)))
             hosts = web_domains(session, organisations, categories)
         if not hosts:
-            raise DiscoveryError("no domains with a web role for these organisations")
+            raise DiscoveryError("no_web_domains")
         answers = asyncio.run(probe.live(sorted(set(hosts.values())), DnsClient(settings),
                                          probe.Pace(settings.discovery_rate)))
         members = sorted(d for d, host in hosts.items() if answers[host])

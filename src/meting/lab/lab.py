@@ -81,9 +81,17 @@ def up(domains: int = 0, progress: Callable[[str], None] = quiet,
             "mail_relay": plan.mailbox[0], "mailbox": str(state / "mailbox" / "boxes"),
             "mail_relay_user": mailbox.RELAY_USER,
             "mail_relay_password_file": str(mailbox.password_file(state)),
+            "ct_log": ct_log_url(),
+            "ct_log_addresses": plan.ct_log,
             "seconds_to_start": round(time.monotonic() - started, 1)}
     (state / "lab.json").write_text(json.dumps(info, indent=2))
     return info
+
+
+def ct_log_url() -> str:
+    from meting.lab import ct_log
+
+    return ct_log.url()
 
 
 def catalogue_identity(path: Path | None) -> dict[str, str] | None:
@@ -96,7 +104,7 @@ def catalogue_identity(path: Path | None) -> dict[str, str] | None:
 
 def build(state: Path, domains: int, progress: Callable[[str], None],
           added: dict[str, Any] | None = None, changes: int = 0) -> LabPlan:
-    from meting.lab import ct_export, dns, hostile, mail, mailbox, pki, rpki, web
+    from meting.lab import ct_export, ct_log, dns, hostile, mail, mailbox, pki, rpki, web
 
     progress("planning addresses, zones and servers")
     ca = pki.LabCA.load_or_create(state / "pki")
@@ -130,6 +138,8 @@ def build(state: Path, domains: int, progress: Callable[[str], None],
     mailbox.start(plan.mailbox, state, f"{plan.prefix}mbox")
     write_registry(plan, state / "registry.csv")
     ct_export.write(plan, state / "ct")
+    ct_log.configure(plan, state, ca)
+    ct_log.start(plan, state)
     rpki.write(list(plan.networks.values()), state / "rpki")
     return plan
 
@@ -214,7 +224,8 @@ def status() -> dict[str, Any]:
                           else added["path"],
                           "expected": {"web": d["expected_web"], "mail": d["expected_mail"]}})
     resolver_ok = probe.get(f"dns:{plan['resolver']}", False)
-    healthy = resolver_ok and all(s["healthy"] for s in scenarios)
+    ct_log_ok = all(probe.get(key, False) for key in ct_log_endpoints(plan))
+    healthy = resolver_ok and ct_log_ok and all(s["healthy"] for s in scenarios)
     return {"healthy": healthy, "up": True, "resolver": plan["resolver"],
             "domains": len(plan["domains"]), "scenarios": scenarios}
 
@@ -238,10 +249,15 @@ def endpoints_of(plan: dict[str, Any], domain: dict[str, Any]) -> list[str]:
     return keys
 
 
+def ct_log_endpoints(plan: dict[str, Any]) -> list[str]:
+    """Keys of the health probe that the CT log (lab/ct_log.py) must pass."""
+    return [f"tcp:{a}:443" for a in plan.get("ct_log", [])]
+
+
 def health_probe(plan: dict[str, Any]) -> dict[str, bool]:
     """Run the reachability probe from inside the scanner namespace."""
     keys = sorted({k for d in plan["domains"] if not d["generated"]
-                   for k in endpoints_of(plan, d)})
+                   for k in endpoints_of(plan, d)} | set(ct_log_endpoints(plan)))
     ns = f"{plan['prefix']}scan"
     if ns not in netns.existing(plan["prefix"]):
         return {}

@@ -179,3 +179,4 @@ class LabPlan:
     resolver6: str
     scanner: list[str]  # the scanner namespace's addresses
     mailbox: list[str] = field(default_factory=list)  # the mail relay with mailboxes
+    ct_log: list[str] = field(default_factory=list)  # the CT log's nginx (lab/ct_log.py)

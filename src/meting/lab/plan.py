@@ -30,7 +30,8 @@ from meting.lab.model import (
 from meting.lab.netns import LabError
 from meting.lab.records import check_zone, scenario_records
 
-HOSTS = ("scan", "res", "root", "tld", "auth", "web", "mail", "hostile", "mbox")
+HOSTS = ("scan", "res", "root", "tld", "auth", "web", "mail", "hostile", "mbox",
+         "ctlog")
 WEB_HOST_OF = {"nginx": "web", "openssl": "web", "silent": "hostile", "tls_garbage": "hostile"}
 MAIL_HOST_OF = {"postfix": "mail", "slow_banner": "hostile"}
 CA_ISSUER = "lab-ca.meting.test"
@@ -104,7 +105,17 @@ class Planner:
         self.add_population(generated, changes)
         # last, so that no other server's address depends on it
         p.mailbox = [self.address("mbox", "infra", 4), self.address("mbox", "infra", 6)]
+        self.add_ct_log()
         return p
+
+    def add_ct_log(self) -> None:
+        """The lab's CT log (lab/ct_log.py): its addresses and its name in a provider zone."""
+        from meting.lab import ct_log
+
+        p = self.plan
+        p.ct_log = [self.address("ctlog", "infra", 4), self.address("ctlog", "infra", 6)]
+        p.zones[ct_log.ZONE].records += [Record(ct_log.HOST, "A", p.ct_log[0]),
+                                         Record(ct_log.HOST, "AAAA", p.ct_log[1])]
 
     def add_nameservers(self) -> None:
         for hostname, spec in self.cat["nameservers"].items():

@@ -1,7 +1,7 @@
 """``meting monitor report``: the year's tenders and facilities against their targets, the
 trend over the years, and that year's information-security measurement (the latest finished
 round of each domain set, analysed by the same services as the round report) — as HTML,
-PDF (WeasyPrint), XLSX (openpyxl) or JSON, in Dutch or English."""
+PDF (WeasyPrint), XLSX (XlsxWriter, via report.sheets) or JSON, in Dutch or English."""
 
 from __future__ import annotations
 

@@ -141,6 +141,19 @@ async def collect_mail(domain: str, settings: Settings, client: DnsClient,
             "missing": absent, "refused": guard.refused(all_addresses(entries) + all_addresses(ns))}
 
 
+async def server_addresses(kind: str, target: str, client: DnsClient) -> list[str]:
+    """The addresses a test will exchange the most with: the web host's, or every MX
+    host's (as the mail test takes them). Asked through the test's own client, whose
+    cache the test then reads, so the test sends no question twice."""
+    if kind == "web":
+        hosts = [target]
+    else:
+        mx = parse_mx(await client.query(target, "MX"))
+        hosts = [] if mx == [(0, "")] else [name for _, name in mx[:MAX_MX]]
+    answers = await asyncio.gather(*(client.query(h, t) for h in hosts for t in ("A", "AAAA")))
+    return sorted({a for answer in answers for a in addresses(answer)})
+
+
 def parse_mx(answer: DnsAnswer) -> list[tuple[int, str]]:
     """MX records by preference; a Null MX (RFC 7505) is ``[(0, "")]``."""
     records = []

@@ -58,7 +58,10 @@ class ZoneWalk:
     state: str = "error"
     owners: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)  # name, types
     server: str = ""
-    note: str = ""
+    # why the walk says something (the discovery layer words it): no_server | nsec3 |
+    # unsigned | no_apex_nsec | chain_broken | stopped | error; "" when all went well
+    reason: str = ""
+    values: dict[str, str | int] = field(default_factory=dict)
 
 
 @dataclass
@@ -85,17 +88,18 @@ async def walk(zone: str, client: DnsClient, pace: Pace, timeout: float) -> Zone
     result = ZoneWalk(zone)
     servers = await server_addresses(zone, client)
     if not servers:
-        result.state, result.note = "no_server", "no name server address that may be asked"
+        result.state = result.reason = "no_server"
         return result
     result.server = servers[0]
     apex = dns.name.from_text(zone)
     try:
         if await _has(apex, "NSEC3PARAM", result.server, pace, timeout):
-            result.state, result.note = "nsec3", "not walkable (NSEC3)"
+            result.state = result.reason = "nsec3"
             return result
         await _follow(apex, result, pace, timeout)
     except (OSError, dns.exception.DNSException) as exc:
-        result.state, result.note = "error", f"{result.server}: {exc or type(exc).__name__}"
+        result.state = result.reason = "error"
+        result.values = {"server": result.server, "error": str(exc) or type(exc).__name__}
     return result
 
 
@@ -107,10 +111,10 @@ async def _follow(apex: dns.name.Name, result: ZoneWalk, pace: Pace, timeout: fl
             if current == apex:
                 signed = await _has(apex, "DNSKEY", result.server, pace, timeout)
                 result.state = "error" if signed else "unsigned"
-                result.note = ("signed, but no NSEC at the apex" if signed
-                               else "not signed: no NSEC chain")
+                result.reason = "no_apex_nsec" if signed else "unsigned"
             else:
-                result.state, result.note = "error", f"no NSEC at {current}"
+                result.state, result.reason = "error", "chain_broken"
+                result.values = {"name": current.to_text(omit_final_dot=True)}
             return
         types = tuple(sorted(str(nsec.to_text()).split()[1:]))  # type: ignore[no-untyped-call]
         if current != apex:
@@ -119,7 +123,7 @@ async def _follow(apex: dns.name.Name, result: ZoneWalk, pace: Pace, timeout: fl
         if current == apex or not current.is_subdomain(apex):
             result.state = "walked"
             return
-    result.state, result.note = "walked", f"stopped after {MAX_OWNERS} names"
+    result.state, result.reason, result.values = "walked", "stopped", {"count": MAX_OWNERS}
 
 
 async def _nsec_of(name: dns.name.Name, server: str, pace: Pace,

@@ -19,6 +19,10 @@ Every executor, in-process or distributed, keeps the same contract:
   server address (enforced in the probes, ``meting.probe.politeness``). A distributed
   executor must keep the address limit across its workers (e.g. a shared counter in its
   broker) or divide it among them.
+- Order: tests need not start in the order given. The in-process executor looks up each
+  test's server addresses a window ahead and starts tests by address
+  (``meting.run.dispatch``), so that a host shared by many domains is kept at its limit
+  without the rest of the round queueing behind it.
 """
 
 from __future__ import annotations
@@ -31,9 +35,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from meting.probe import politeness
+from meting.probe.collect import server_addresses
+from meting.probe.dns import DnsClient
 from meting.probe.politeness import AddressLimiter, KeyedLimiter
 from meting.probe.routing import RoutingData
 from meting.records.psl import organisational_domain
+from meting.run.dispatch import AddressQueue, cap
 from meting.run.retry import Backoff, describe, not_testable_evidence
 from meting.run.shared_dns import RoundDnsClient, SharedAnswers
 from meting.settings import Settings
@@ -70,21 +77,47 @@ class Executor(Protocol):
     async def run(self, tests: Sequence[PlannedTest], report: Report) -> None: ...
 
 
+class Ready:
+    """A test whose server addresses are known, waiting for its turn (``dispatch``)."""
+
+    def __init__(self, test: PlannedTest, addresses: Sequence[str],
+                 client: DnsClient | None = None) -> None:
+        self.test = test
+        self.addresses = tuple(addresses)
+        self.client = client  # the lookup's client, whose cache the first attempt reads
+        self.looked_up = time.monotonic()
+
+
+Lookup = Callable[[PlannedTest], Awaitable[Ready]]
+
+
+async def no_lookup(test: PlannedTest) -> Ready:
+    """No addresses known before the test (the order is then the planned order)."""
+    return Ready(test, ())
+
+
 class AsyncioExecutor:
-    """Every test in this process's event loop (the default executor)."""
+    """Every test in this process's event loop (the default executor).
+
+    Tests start in the order of ``meting.run.dispatch``: a window of tests ahead has its
+    server addresses looked up, and the next free place goes to a test whose addresses
+    have room, most shared addresses first."""
 
     name = "local"
+    lookahead_per_place = 10  # tests looked up ahead per place of concurrency
 
     def __init__(self, settings: Settings, routing: RoutingData | None = None,
                  perform: Perform | None = None,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 lookup: Lookup | None = None) -> None:
         self.settings = settings
         self.routing = routing
         self.backoff = Backoff(settings.retries, settings.retry_backoff)
         self.addresses = AddressLimiter(settings.per_address)
         self.domains = KeyedLimiter(settings.per_address)
         self.shared_dns = SharedAnswers()
-        self.perform = perform or self._run_test
+        self.perform = perform
+        self.lookup = lookup or (no_lookup if perform else self._look_up)
         self.sleep = sleep
 
     async def run(self, tests: Sequence[PlannedTest], report: Report) -> None:
@@ -92,33 +125,64 @@ class AsyncioExecutor:
         # default size (CPU count + 4) would queue the handshakes of hundreds of tests.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(
             max_workers=self.settings.concurrency, thread_name_prefix="meting-probe"))
-        running = asyncio.Semaphore(self.settings.concurrency)
-        # Tasks alive at once (running or waiting to retry): bounds memory on big rounds.
-        alive = asyncio.Semaphore(2 * self.settings.concurrency)
+        turns = _Turns(self.settings, len(tests), self.lookahead_per_place)
         with politeness.use(self.addresses):
             async with asyncio.TaskGroup() as group:
-                for test in tests:
-                    await alive.acquire()
-                    task = group.create_task(self._attempts(test, running, report))
-                    task.add_done_callback(lambda _: alive.release())
+                group.create_task(self._look_ahead(tests, turns))
+                for _ in range(len(tests)):
+                    ready = await turns.next()
+                    group.create_task(self._attempts(ready, turns, report))
 
-    async def _attempts(self, test: PlannedTest, running: asyncio.Semaphore,
-                        report: Report) -> None:
+    async def _look_ahead(self, tests: Sequence[PlannedTest], turns: _Turns) -> None:
+        """Look up the tests' addresses, a bounded window ahead of the running tests."""
+        async with asyncio.TaskGroup() as group:
+            for test in tests:
+                await turns.ahead.acquire()
+                await turns.lookups.acquire()
+                group.create_task(self._look_up_one(test, turns))
+
+    async def _look_up_one(self, test: PlannedTest, turns: _Turns) -> None:
+        try:
+            ready = await self.lookup(test)
+        except Exception:  # the test itself will meet (and record) the failure
+            ready = Ready(test, ())
+        finally:
+            turns.lookups.release()
+        turns.add(ready)
+
+    async def _look_up(self, test: PlannedTest) -> Ready:
+        client = RoundDnsClient(self.settings, self.shared_dns)
+        async with asyncio.timeout(self.settings.test_budget):
+            found = await server_addresses(test.kind, test.target, client)
+        return Ready(test, found, client)
+
+    async def _attempts(self, ready: Ready, turns: _Turns, report: Report) -> None:
+        """The test's attempts; it holds its place (``turns.running``) from the start,
+        except while it waits to retry."""
+        test = ready.test
         started = time.monotonic()
         failures: list[str] = []
-        while True:
-            try:
-                async with running, self.domains.slot(organisational_domain(test.domain)):
-                    evidence, judged = await self.perform(test)
-                break
-            except Exception as exc:  # any failure of one attempt is the test's, not the round's
-                failures.append(describe(exc, self.settings.test_budget))
-            delay = self.backoff.delay(len(failures))
-            if delay is None:
-                evidence = not_testable_evidence(test.kind, test.target, failures)
-                judged = judge(test.kind, evidence, self.settings.norm)
-                break
-            await self.sleep(delay)
+        holding = True
+        try:
+            while True:
+                try:
+                    async with self.domains.slot(organisational_domain(test.domain)):
+                        evidence, judged = await self._perform(ready)
+                    break
+                except Exception as exc:  # one attempt's failure is the test's, not the round's
+                    failures.append(describe(exc, self.settings.test_budget))
+                delay = self.backoff.delay(len(failures))
+                if delay is None:
+                    evidence = not_testable_evidence(test.kind, test.target, failures)
+                    judged = judge(test.kind, evidence, self.settings.norm)
+                    break
+                turns.running.release()
+                holding = False
+                await self.sleep(delay)
+                await turns.running.acquire()
+                holding = True
+        finally:
+            turns.done(ready, holding)
         attempts = len(failures)
         raw = None
         if "not_testable" not in evidence:
@@ -129,6 +193,16 @@ class AsyncioExecutor:
                 raw = None
         report(Outcome(test, evidence, judged, attempts, round(time.monotonic() - started, 3),
                        raw=raw))
+
+    async def _perform(self, ready: Ready) -> tuple[dict[str, Any], dict[str, Any]]:
+        if self.perform is not None:
+            return await self.perform(ready.test)
+        client, ready.client = ready.client, None  # a retry starts afresh
+        if time.monotonic() - ready.looked_up > self.shared_dns.max_age:
+            client = None  # waited long behind a busy address: its answers are asked again
+        client = client or RoundDnsClient(self.settings, self.shared_dns)
+        return await run_test(ready.test.kind, ready.test.target, self.settings,
+                              self.routing, client)
 
     def _bounded(self, test: PlannedTest, evidence: dict[str, Any], judged: dict[str, Any]
                  ) -> tuple[dict[str, Any], dict[str, Any], bytes | None]:
@@ -147,6 +221,36 @@ class AsyncioExecutor:
             "(setting max_evidence_bytes)"])
         return bounded, judge(test.kind, bounded, self.settings.norm), None
 
-    async def _run_test(self, test: PlannedTest) -> tuple[dict[str, Any], dict[str, Any]]:
-        client = RoundDnsClient(self.settings, self.shared_dns)
-        return await run_test(test.kind, test.target, self.settings, self.routing, client)
+
+class _Turns:
+    """Whose turn it is: the round's places (``running``), the window of tests looked up
+    ahead (``ahead``) and the queue by address (``dispatch.AddressQueue``)."""
+
+    def __init__(self, settings: Settings, tests: int, lookahead_per_place: int) -> None:
+        self.running = asyncio.Semaphore(settings.concurrency)
+        self.lookups = asyncio.Semaphore(settings.concurrency)
+        self.ahead = asyncio.Semaphore(max(1, lookahead_per_place * settings.concurrency))
+        self.queue: AddressQueue[Ready] = AddressQueue(cap(settings.per_address))
+        self.changed = asyncio.Event()
+
+    def add(self, ready: Ready) -> None:
+        self.queue.add(ready, ready.addresses)
+        self.changed.set()
+
+    async def next(self) -> Ready:
+        """The next test to start, once a place is free and its addresses have room."""
+        await self.running.acquire()
+        while True:
+            self.changed.clear()
+            ready = self.queue.next()
+            if ready is not None:
+                self.ahead.release()
+                return ready
+            await self.changed.wait()
+
+    def done(self, ready: Ready, holding: bool = True) -> None:
+        """The test ended (or was cancelled): its place and its addresses are free."""
+        self.queue.done(ready)
+        if holding:
+            self.running.release()
+        self.changed.set()

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -103,6 +104,12 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+class SignedIn(NamedTuple):
+    key: str  # the session cookie's value
+    csrf: str
+    lang: str  # the account's language: the dashboard switches to it
+
+
 class Accounts:
     def __init__(self, store: Store) -> None:
         self.sessions = sessionmaker(store.engine, expire_on_commit=False)
@@ -110,9 +117,11 @@ class Accounts:
     # accounts (meting user ...)
 
     def add(self, email: str, role: str, organisations: list[str] | None = None,
-            umbrella: str | None = None) -> str:
+            umbrella: str | None = None, lang: str = "nl") -> str:
         """Create an account; its one-time password."""
         email = _normal_email(email)
+        if lang not in LANGUAGES:
+            raise AccountError(f"language {lang!r}: one of {', '.join(LANGUAGES)}")
         if role not in ROLES:
             raise AccountError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
         organisations = organisations or []
@@ -129,7 +138,7 @@ class Accounts:
             ids = _organisation_ids(session, organisations)
             user = User(email=email, role=role, umbrella=umbrella if role == "umbrella" else None,
                         password_hash=hash_password(password), must_change_password=True,
-                        created_at=_now())
+                        created_at=_now(), lang=lang)
             session.add(user)
             session.flush()
             session.add_all(UserOrganisation(user_id=user.id, organisation_id=i) for i in ids)
@@ -183,8 +192,8 @@ class Accounts:
 
     # logging in
 
-    def log_in(self, email: str, password: str, address: str) -> tuple[str, str]:
-        """A new session for a correct email and password: (session key, CSRF token)."""
+    def log_in(self, email: str, password: str, address: str) -> SignedIn:
+        """A new session for a correct email and password."""
         email = _normal_email(email, strict=False)
         keys = (f"account:{email}", f"address:{address}")
         with self.sessions.begin() as session:
@@ -203,12 +212,13 @@ class Accounts:
                 raise_later = False
                 session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
                 key, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+                lang = user.lang
                 session.add(WebSession(key_hash=digest(key), user_id=user.id, csrf=csrf,
                                        created_at=_now(),
                                        expires_at=_now() + dt.timedelta(hours=SESSION_HOURS)))
         if raise_later:  # after the commit, so that the failure is counted
             raise LoginRefused(limited=False)
-        return key, csrf
+        return SignedIn(key, csrf, lang)
 
     def log_out(self, key: str) -> None:
         with self.sessions.begin() as session:

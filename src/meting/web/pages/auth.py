@@ -38,13 +38,15 @@ async def login(request: Request, email: Annotated[str, Form()] = "",
     accounts: Accounts = request.app.state.accounts
     address = request.client.host if request.client else "unknown"
     try:
-        key, _csrf = await run_in_threadpool(accounts.log_in, email, password, address)
+        signed_in = await run_in_threadpool(accounts.log_in, email, password, address)
     except LoginRefused as refused:
         problem = "login_limited" if refused.limited else "login_wrong"
         return page(request, "auth/login.html.j2", status_code=429 if refused.limited else 401,
                     next=safe_next(next), problem=problem)
     response = RedirectResponse(safe_next(next), status_code=303)
-    security.set_cookie(request, response, security.SESSION_COOKIE, key)
+    security.set_cookie(request, response, security.SESSION_COOKIE, signed_in.key)
+    # the account's language wins over the cookie: the switch saved it, its mails use it
+    security.set_cookie(request, response, security.LANG_COOKIE, signed_in.lang, max_age=YEAR)
     return response
 
 

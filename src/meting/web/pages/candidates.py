@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from meting.discovery.decide import accept, ignore, listed
+from meting.discovery.messages import Message, message
 from meting.discovery.service import DiscoveryError
 from meting.settings import Settings
 from meting.store import StoreError
@@ -20,7 +21,8 @@ router = APIRouter()
 SHOWN = 500
 
 
-def _page(request: Request, state: str, problem: str = "", status_code: int = 200,
+def _page(request: Request, state: str, problem: Message | None = None,
+          status_code: int = 200,
           done: str = "", n: int = 0) -> Response:
     settings: Settings = request.app.state.settings
     chosen = state if state in CANDIDATE_STATES else None
@@ -33,7 +35,7 @@ def _page(request: Request, state: str, problem: str = "", status_code: int = 20
 @router.get("/candidates", name="candidates")
 async def candidates(request: Request, state: str = "new", done: str = "",
                      n: int = 0) -> Response:
-    return await run_in_threadpool(_page, request, state, "", 200,
+    return await run_in_threadpool(_page, request, state, None, 200,
                                    done if done in ("accepted", "ignored") else "", n)
 
 
@@ -46,17 +48,18 @@ async def candidates_decide(request: Request,
     chosen = [n.strip().lower() for n in names or [] if n.strip()]
     try:
         if not chosen:
-            raise DiscoveryError("none")
+            raise DiscoveryError("nothing_chosen")
         if decision == "accept":
             await run_in_threadpool(accept, settings, chosen, organisation.strip() or None)
         elif decision == "ignore":
             await run_in_threadpool(ignore, settings, chosen)
         else:
-            raise DiscoveryError(decision)
-    except (DiscoveryError, StoreError) as exc:
-        # the services' messages are English; the page says it in the viewer's language
-        problem = "nothing_chosen" if str(exc) == "none" else "refused"
-        return await run_in_threadpool(_page, request, "new", problem, 400)
+            raise DiscoveryError("unknown_decision", decision=repr(decision[:40]))
+    except DiscoveryError as exc:
+        # discovery words its reasons in both languages: the page shows the exact one
+        return await run_in_threadpool(_page, request, "new", exc.message, 400)
+    except StoreError:
+        return await run_in_threadpool(_page, request, "new", message("refused"), 400)
     done = "accepted" if decision == "accept" else "ignored"
     return RedirectResponse(str(request.url_for("candidates").include_query_params(
         state=done, done=done, n=len(chosen))), status_code=303)
