@@ -93,17 +93,23 @@ def web_path(e: Mapping[str, Any]) -> TestPath:
         sectxt = chain_cost(found.get("security_txt") or {}, tls13.get(address, False))
         http = max(http, https, plain, sectxt)
         held[address] += https + plain + sectxt
-    scans = 0
-    for address, scan in (e.get("tls") or {}).items():
-        cost = scan_cost(scan)
-        scans = max(scans, cost)
-        held[address] += cost
+    scans = held_scans(e.get("tls") or {}, held)
     caa = DNS * len((e.get("caa") or {}).get("queried") or [])
     dns = (zone_steps(e) + max(DNS, nameserver_steps(e, held))
            + (DNS if e.get("missing") else 0))
     connect = CONNECT if e.get("ports") else 0
     total = dns + connect + site + http + max(scans, caa)
     return TestPath("web", total, dict(held), frozenset(e.get("ports") or {}))
+
+
+def held_scans(scans: Mapping[str, Any], held: dict[str, int]) -> int:
+    """The longest of TLS scans made at once; each address held for its own."""
+    longest = 0
+    for address, scan in scans.items():
+        cost = scan_cost(scan)
+        longest = max(longest, cost)
+        held[address] += cost
+    return longest
 
 
 def mail_path(e: Mapping[str, Any]) -> TestPath:
@@ -121,11 +127,7 @@ def mail_path(e: Mapping[str, Any]) -> TestPath:
         greetings += (CONNECT + 1) if banners else 0
     longest = 0
     for entry in entries:  # every MX at once
-        scans = 0
-        for address, scan in (entry.get("starttls") or {}).items():
-            cost = scan_cost(scan)
-            scans = max(scans, cost)
-            held[address] += cost
+        scans = held_scans(entry.get("starttls") or {}, held)
         caa = DNS * len((entry.get("caa") or {}).get("queried") or [])
         longest = max(longest, scans, caa)
     servers = frozenset(a for m in entries for key in ("smtp6", "starttls")
