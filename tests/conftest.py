@@ -13,11 +13,17 @@ groups nothing: it renames the items through an attribute pytest no longer reads
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
 LAB = "tests/lab/"
+
+# xdist starts its workers with COLUMNS=80, and a Rich console made at import then keeps
+# that width for good, so tests that ask for a wide table (env COLUMNS) got a cut one
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -31,7 +31,7 @@ from meting.probe.discovery import Pace
 from meting.probe.dns import DnsClient
 from meting.settings import Settings
 
-RECORDED = Path(__file__).parent / "data" / "recorded" / "ct-log-entries-0.json"
+RECORDED = Path(__file__).parent / "data" / "ct" / "ct-log-entries-0.json"
 CA_KEY = ec.generate_private_key(ec.SECP256R1())
 CA_NAME = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test CA")])
 
