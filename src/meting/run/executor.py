@@ -125,7 +125,7 @@ class AsyncioExecutor:
         # default size (CPU count + 4) would queue the handshakes of hundreds of tests.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(
             max_workers=self.settings.concurrency, thread_name_prefix="meting-probe"))
-        turns = _Turns(self.settings, len(tests), self.lookahead_per_place)
+        turns = _Turns(self.settings, self.lookahead_per_place)
         with politeness.use(self.addresses):
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._look_ahead(tests, turns))
@@ -226,7 +226,7 @@ class _Turns:
     """Whose turn it is: the round's places (``running``), the window of tests looked up
     ahead (``ahead``) and the queue by address (``dispatch.AddressQueue``)."""
 
-    def __init__(self, settings: Settings, tests: int, lookahead_per_place: int) -> None:
+    def __init__(self, settings: Settings, lookahead_per_place: int) -> None:
         self.running = asyncio.Semaphore(settings.concurrency)
         self.lookups = asyncio.Semaphore(settings.concurrency)
         self.ahead = asyncio.Semaphore(max(1, lookahead_per_place * settings.concurrency))
