@@ -52,11 +52,12 @@ FEW = 4  # tests on one address: "not shared" in the finish figures
 
 
 def count(evidence: Any, key: str) -> int:
-    """The sum of every integer ``key`` anywhere in a test's evidence."""
+    """The sum of every integer ``key`` anywhere in a test's evidence (not in what a shared
+    TLS scan says of the test that made it)."""
     if isinstance(evidence, dict):
         own = evidence.get(key)
         return (own if isinstance(own, int) else 0) + sum(
-            count(v, key) for k, v in evidence.items() if k != key)
+            count(v, key) for k, v in evidence.items() if k not in (key, "shared"))
     if isinstance(evidence, list):
         return sum(count(v, key) for v in evidence)
     return 0
@@ -114,7 +115,7 @@ def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath
                                              dict[int, float]]:
     """Counts summed from the evidence, each test's model path, and when each test
     finished (seconds after the round started)."""
-    found = {"tests": 0, "dns_queries": 0, "handshakes": 0, "not_testable": 0}
+    found = {"tests": 0, "dns_queries": 0, "handshakes": 0, "not_testable": 0, "shared": 0}
     paths: list[model.TestPath] = []
     finished: dict[int, float] = {}
     with Store.open(url) as store:
@@ -125,11 +126,18 @@ def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath
         found["tests"] += 1
         found["dns_queries"] += count(evidence, "dns_queries")
         found["handshakes"] += count(evidence, "handshakes")
+        found["shared"] += shared_scans(evidence)
         found["not_testable"] += "not_testable" in evidence
         paths.append(model.test_path(evidence))
         if started and r.finished_at:
             finished[len(paths) - 1] = (r.finished_at - started).total_seconds()
     return found, paths, finished
+
+
+def shared_scans(evidence: dict[str, Any]) -> int:
+    """STARTTLS scans this mail test received from an earlier test of the same MX host."""
+    return sum(bool(scan.get("shared")) for mx in evidence.get("mx") or []
+               for scan in (mx.get("starttls") or {}).values())
 
 
 def shared_finish(paths: list[model.TestPath], finished: dict[int, float]) -> list[str]:
@@ -289,6 +297,8 @@ def main() -> None:
     print(f"domains per minute       {domains / seconds * 60:.0f}")
     print(f"DNS queries per domain   {found['dns_queries'] / domains:.1f}")
     print(f"handshakes per domain    {found['handshakes'] / domains:.1f}")
+    print(f"TLS scans shared         {found['shared']:,} (made once for an earlier test of "
+          "the same server)")
     print(f"not testable tests       {found['not_testable']}")
     print(f"runner CPU per domain    {cpu / domains * 1000:.0f} ms (all runner processes; "
           f"user {user / domains * 1000:.0f}, system {system / domains * 1000:.0f})")

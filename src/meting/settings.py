@@ -53,6 +53,10 @@ class Settings:
     # records kept of one DNS answer: so at most this many addresses of a host (A and
     # AAAA each) are tested, as Internet.nl tests at most 10 MX hosts
     max_answers: int = 32
+    # seconds a round shares one TLS scan of a server (address, port, server name and
+    # STARTTLS all the same: many domains' MX hosts) with the later tests that scan it;
+    # 0: every test scans itself (probe/scan_sharing.py). Re-tests never share.
+    tls_scan_sharing: float = 600.0
     # a test whose evidence (compressed) is larger than this is stored not_testable
     max_evidence_bytes: int = 2 * 2**20
     # Networks the probes may connect to although they are special-purpose addresses

@@ -211,6 +211,13 @@ class FfdheGroup(Model):
     bits: int
 
 
+class SharedScan(Model):
+    """This scan was made once in the round for an earlier test of the same server (the
+    same address, port, server name and STARTTLS) and given to this test as well."""
+
+    handshakes: int = Field(description="TCP connections the scan opened (this test: 0)")
+
+
 class TlsScan(Model):
     """What one TLS server (an address and port, SNI, maybe behind STARTTLS) accepts.
 
@@ -256,6 +263,9 @@ class TlsScan(Model):
     client_renegotiation_error: str | None = None
     legacy_error: str | None = None
     zero_rtt: ZeroRtt | None = None
+    shared: SharedScan | None = Field(
+        None, description="set when the round shared this scan of the same server from an "
+                          "earlier test (probe/scan_sharing.py); absent: this test made it")
 
     @model_validator(mode="after")
     def buckets_or_classes(self) -> TlsScan:

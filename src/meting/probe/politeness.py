@@ -93,6 +93,12 @@ def counting(budget: asyncio.Timeout) -> Iterator[None]:
         _budget.reset(token)
 
 
+def waited(seconds: float) -> None:
+    """Move this context's budget on by ``seconds`` spent waiting for another test's
+    exchange with a server (``scan_sharing``), as for a slot."""
+    _move_deadline(seconds)
+
+
 def _move_deadline(waited: float) -> None:
     budget = _budget.get()
     deadline = budget.when() if budget is not None else None

@@ -30,7 +30,7 @@ from nassl.ssl_client import BaseSslClient, OpenSslDigestNidEnum, SslClient
 
 from meting.norms import resolution
 from meting.norms import tls as tls_norm
-from meting.probe import politeness
+from meting.probe import politeness, scan_sharing
 from meting.probe.caa import caa_lookup
 from meting.probe.dns import DnsClient
 from meting.probe.evidence import DnsAnswer
@@ -367,11 +367,19 @@ def now_iso() -> str:
 
 async def scan_address(address: str, port: int, server_name: str, *, starttls: str | None,
                        settings: Settings, kind: str) -> dict[str, Any]:
-    """The economical scan of one address (see the module docstring)."""
+    """The economical scan of one address (see the module docstring); a scan of the same
+    server made earlier in the round when one is shared (``scan_sharing``)."""
     step = settings.smtp_banner_timeout if starttls else settings.connect_timeout
     target = Target(address, port, server_name, starttls, step, step * 3)
-    prober = Prober(target, kind)
-    return await prober.probe(settings.trust_store)
+
+    async def make() -> dict[str, Any]:
+        return await Prober(target, kind).probe(settings.trust_store)
+
+    shared = scan_sharing.current()
+    if shared is None:
+        return await make()
+    key = scan_sharing.ServerKey.of(address, port, server_name, starttls, settings.trust_store)
+    return await shared.scan(key, make)
 
 
 async def scan_host(name: str, addresses: list[str], port: int, *, starttls: str | None,

@@ -52,13 +52,18 @@ def run_planned(review: ReviewStore, planned: list[PlannedTest], settings: Setti
     if settings.review_executor == "celery":
         _on_celery(review, planned, settings, round_id)
         return
-    executor = AsyncioExecutor(settings, routing_data(settings))
+    executor = retest_executor(settings)
 
     def store(outcome: Outcome) -> None:
         review.save_retest(outcome.test.test_id, outcome.evidence, outcome.judged,
                            outcome.attempts)
 
     asyncio.run(executor.run(planned, store))
+
+
+def retest_executor(settings: Settings) -> AsyncioExecutor:
+    """In-process re-tests: no scan shared, a re-test measures the server as it is now."""
+    return AsyncioExecutor(settings, routing_data(settings), share_scans=False)
 
 
 def _on_celery(review: ReviewStore, planned: list[PlannedTest], settings: Settings,

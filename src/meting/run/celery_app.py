@@ -153,27 +153,29 @@ class WorkerRuntime:
                                                     max_connections=LIMITER_CONNECTIONS,
                                                     timeout=None))
         self.routing = routing_data(settings)
-        self.executors: dict[str, AsyncioExecutor] = {}
+        self.executors: dict[tuple[str, bool], AsyncioExecutor] = {}
         self.executors_lock = threading.Lock()
         self.loop = asyncio.new_event_loop()
         threading.Thread(target=self.loop.run_forever, name="meting-tests", daemon=True).start()
 
-    def executor(self, norm: str) -> AsyncioExecutor:
+    def executor(self, norm: str, retest: bool = False) -> AsyncioExecutor:
+        """The executor of a norm's tests; re-tests have their own, which shares no scans
+        (a re-test measures the server as it is now)."""
         with self.executors_lock:
-            found = self.executors.get(norm)
+            found = self.executors.get((norm, retest))
             if found is None:
                 settings = dataclasses.replace(self.settings, norm=norm)
-                found = AsyncioExecutor(settings, self.routing)
+                found = AsyncioExecutor(settings, self.routing, share_scans=not retest)
                 ttl = settings.test_budget + MARGIN
                 found.addresses = SharedAddressLimiter(self.limits, settings.per_address, ttl)
                 found.domains = SharedLimiter(self.limits, settings.per_address, ttl, "domain")
-                self.executors[norm] = found
+                self.executors[(norm, retest)] = found
             return found
 
-    def outcome(self, test: PlannedTest, norm: str) -> Outcome:
+    def outcome(self, test: PlannedTest, norm: str, retest: bool = False) -> Outcome:
         """Run one test in the worker's loop (retries included); its outcome."""
         outcomes: list[Outcome] = []
-        executor = self.executor(norm)
+        executor = self.executor(norm, retest)
         asyncio.run_coroutine_threadsafe(executor.run([test], outcomes.append),
                                          self.loop).result()
         return outcomes[0]
@@ -188,7 +190,7 @@ class WorkerRuntime:
             return "skipped"
         log.info("%s %s started: %s %s (round %s)", what, test.test_id, test.kind, test.target,
                  round_id)
-        outcome = self.outcome(test, norm)
+        outcome = self.outcome(test, norm, retest)
         try:
             stored = self._save(test, outcome, retest)
         except StoreError as exc:  # not this store's test: a worker on the wrong database

@@ -167,7 +167,9 @@ def _execute_here(store: Store, console: Console, info: RoundInfo, settings: Set
         else ""
     console.print(f"round {done.label}: {progress.new} tests run now{note}; "
                   f"{done.done} of {done.planned} done, {done.state}; "
-                  f"{executor.shared_dns.hits:,} DNS answers shared between tests")
+                  f"{executor.shared_dns.hits:,} DNS answers and "
+                  f"{executor.shared_scans.hits if executor.shared_scans else 0:,} TLS scans "
+                  "shared between tests")
     return done
 
 

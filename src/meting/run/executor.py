@@ -34,11 +34,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from meting.probe import politeness
+from meting.probe import politeness, scan_sharing
 from meting.probe.collect import server_addresses
 from meting.probe.dns import DnsClient
 from meting.probe.politeness import AddressLimiter, KeyedLimiter
 from meting.probe.routing import RoutingData
+from meting.probe.scan_sharing import SharedScans
 from meting.records.psl import organisational_domain
 from meting.run.dispatch import AddressQueue, cap
 from meting.run.retry import Backoff, describe, not_testable_evidence
@@ -109,13 +110,15 @@ class AsyncioExecutor:
     def __init__(self, settings: Settings, routing: RoutingData | None = None,
                  perform: Perform | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 lookup: Lookup | None = None) -> None:
+                 lookup: Lookup | None = None, share_scans: bool = True) -> None:
         self.settings = settings
         self.routing = routing
         self.backoff = Backoff(settings.retries, settings.retry_backoff)
         self.addresses = AddressLimiter(settings.per_address)
         self.domains = KeyedLimiter(settings.per_address)
         self.shared_dns = SharedAnswers()
+        sharing = share_scans and settings.tls_scan_sharing > 0
+        self.shared_scans = SharedScans(settings.tls_scan_sharing) if sharing else None
         self.perform = perform
         self.lookup = lookup or (no_lookup if perform else self._look_up)
         self.sleep = sleep
@@ -126,7 +129,7 @@ class AsyncioExecutor:
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(
             max_workers=self.settings.concurrency, thread_name_prefix="meting-probe"))
         turns = _Turns(self.settings, self.lookahead_per_place)
-        with politeness.use(self.addresses):
+        with politeness.use(self.addresses), scan_sharing.use(self.shared_scans):
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._look_ahead(tests, turns))
                 for _ in range(len(tests)):

@@ -1,0 +1,145 @@
+"""One TLS scan per server in a round, shared by every test that scans the same server.
+
+Many government domains receive their mail on the same few platforms: their MX records
+name the same host, so their mail tests scan exactly the same server — the same
+address and port, the same server name (SNI) and the same STARTTLS dialogue. Such a
+server cannot tell the tests apart, so a second scan could only differ by what changed
+in between, and each scan costs a dozen handshakes at the server. A round therefore
+scans such a server once and gives the scan to every test that asks within
+``max_age`` seconds (setting ``tls_scan_sharing``; 0 turns sharing off).
+
+Kept safe by these rules:
+
+- the key is the whole target: address, port, server name (case-insensitive), STARTTLS
+  and the trust store the chain was checked with; a web host's name differs per domain,
+  so web scans are shared only between tests of the same host name;
+- only a complete scan is shared (connected, a protocol version accepted); a scan that
+  failed or broke off is made again by the next test, so one bad moment does not spread;
+- tests that ask while the scan runs wait for it, their budget moved on by the time they
+  waited (as for a politeness slot); when the scanning test fails or is cancelled, the
+  next of them scans itself;
+- the evidence says so: a shared scan keeps its own ``scanned_at``, counts 0 handshakes
+  of the test that received it and names the handshakes made in ``shared``;
+- re-tests never receive a shared scan (the runner installs no sharing for them).
+
+The runner installs one ``SharedScans`` per round with ``use``; it reaches
+``probe.tls`` through the context that asyncio tasks inherit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import copy
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, NamedTuple
+
+from meting.probe import politeness
+
+Scan = dict[str, Any]
+
+
+class ServerKey(NamedTuple):
+    """Everything a server can see of a scan, and what the scan's chain was checked with."""
+
+    address: str
+    port: int
+    server_name: str
+    starttls: str | None
+    trust_store: str
+
+    @classmethod
+    def of(cls, address: str, port: int, server_name: str, starttls: str | None,
+           trust_store: str) -> ServerKey:
+        return cls(address, port, server_name.rstrip(".").lower(), starttls, trust_store)
+
+
+def complete(scan: Scan) -> bool:
+    """Connected, and at least one protocol version accepted: a scan worth sharing."""
+    versions = scan.get("versions") or {}
+    return bool(scan.get("connected")) and any(versions.values()) \
+        and not scan.get("handshake_error")
+
+
+def as_shared(scan: Scan) -> Scan:
+    """A copy for another test: no handshakes of its own; ``shared`` says what was made."""
+    return copy.deepcopy(scan) | {"handshakes": 0,
+                                  "shared": {"handshakes": scan.get("handshakes", 0)}}
+
+
+class SharedScans:
+    """Complete scans of a round by server, bounded in age and number."""
+
+    def __init__(self, max_age: float, max_entries: int = 4096,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.max_age = max_age
+        self.max_entries = max_entries
+        self.clock = clock
+        self.hits = 0
+        self._scans: OrderedDict[ServerKey, tuple[float, Scan]] = OrderedDict()
+        self._running: dict[ServerKey, asyncio.Future[None]] = {}
+
+    async def scan(self, key: ServerKey, make: Callable[[], Awaitable[Scan]]) -> Scan:
+        """The shared scan of ``key``, or ``make()``'s (made by one test at a time)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            found = self._fresh(key)
+            if found is not None:
+                self.hits += 1
+                return as_shared(found)
+            running = self._running.get(key)
+            if running is None:
+                break
+            asked = loop.time()
+            await asyncio.wait({running})
+            politeness.waited(loop.time() - asked)
+        done: asyncio.Future[None] = loop.create_future()
+        self._running[key] = done
+        try:
+            scan = await make()
+            if complete(scan):
+                self._keep(key, scan)
+            return scan
+        finally:
+            del self._running[key]
+            done.set_result(None)
+
+    def _fresh(self, key: ServerKey) -> Scan | None:
+        found = self._scans.get(key)
+        if found is None:
+            return None
+        if self.clock() - found[0] > self.max_age:
+            del self._scans[key]
+            return None
+        return found[1]
+
+    def _keep(self, key: ServerKey, scan: Scan) -> None:
+        self._scans[key] = (self.clock(), copy.deepcopy(scan))
+        self._scans.move_to_end(key)
+        while len(self._scans) > self.max_entries:
+            self._scans.popitem(last=False)
+
+    @property
+    def size(self) -> int:
+        return len(self._scans)
+
+
+_current: contextvars.ContextVar[SharedScans | None] = contextvars.ContextVar(
+    "meting_shared_scans", default=None)
+
+
+@contextlib.contextmanager
+def use(shared: SharedScans | None) -> Iterator[None]:
+    """Share scans among the probes run in this context (and tasks started from it)."""
+    token = _current.set(shared)
+    try:
+        yield
+    finally:
+        _current.reset(token)
+
+
+def current() -> SharedScans | None:
+    return _current.get()
