@@ -47,3 +47,35 @@ def resident_mib(pid: int) -> float:
         return 0.0
     line = next((x for x in status.splitlines() if x.startswith("VmRSS:")), "VmRSS: 0 kB")
     return int(line.split()[1]) / 1024
+
+
+def namespace_cpu_seconds(names: list[str]) -> float:
+    """CPU time (user and system, with that of reaped children) of every process now in
+    one of these network namespaces (``ip netns`` names): a lab's servers."""
+    wanted = set()
+    for name in names:
+        try:
+            wanted.add(f"net:[{os.stat(f'/run/netns/{name}').st_ino}]")
+        except OSError:
+            continue
+    total = 0
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if os.readlink(entry / "ns/net") not in wanted:
+                continue
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def lab_namespaces(scanner: str) -> list[str]:
+    """The lab's namespaces (its prefix: the scanner's up to the first hyphen), the
+    scanner's apart."""
+    prefix = scanner.split("-", 1)[0] + "-"
+    try:
+        names = os.listdir("/run/netns")
+    except OSError:
+        return []
+    return [n for n in names if n.startswith(prefix) and n != scanner]

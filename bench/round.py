@@ -39,7 +39,7 @@ from typing import Any
 os.environ.setdefault("METING_LAB_PREFIX", "mtr-")
 os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-round")
 
-from proc import resident_mib, tree
+from proc import lab_namespaces, namespace_cpu_seconds, resident_mib, tree
 
 from meting.lab import lab, netns
 from meting.registry.lists import read_list
@@ -75,19 +75,23 @@ def plan(url: str, registry: str) -> tuple[int, int]:
 
 
 def run(info: dict[str, Any], url: str, round_id: int, processes: int,
-        settings: dict[str, int | None], profile: str | None,
-        python: str = sys.executable) -> tuple[float, float, tuple[float, float], float]:
+        settings: dict[str, float | None], profile: str | None,
+        python: str = sys.executable
+        ) -> tuple[float, float, tuple[float, float], float, float]:
     """Wall time, the runners' peak memory together (sampled), their CPU time (user,
-    system) and the highest 1-minute load average of the machine meanwhile.
+    system), the highest 1-minute load average of the machine meanwhile and the CPU time
+    of the lab's servers (every process in the lab's other namespaces) meanwhile.
 
     ``processes`` 0: one `meting run --round ID`, which starts a runner per core itself;
     P > 0: P commands with --part I/P, started here."""
     env = [f"METING_RESOLVER={info['resolver']}", f"METING_TRUST_STORE={info['trust_store']}",
            f"METING_RPKI_VRPS={info['rpki_vrps']}", f"METING_RPKI_ROUTES={info['rpki_routes']}",
            f"METING_DATABASE={url}", f"METING_ALLOWED_NETWORKS={netns.LAB_NETWORKS}"]
-    env += [f"METING_{k.upper()}={v}" for k, v in settings.items() if v]
+    env += [f"METING_{k.upper()}={v}" for k, v in settings.items() if v is not None]
     parts = [["--part", f"{i}/{processes}"] for i in range(processes)] or [[]]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    servers = lab_namespaces(info["scanner_namespace"])
+    servers_before = namespace_cpu_seconds(servers)
     started = time.monotonic()
     procs = []
     for i, part in enumerate(parts):
@@ -108,7 +112,7 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     assert codes == [0] * len(procs), codes
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
-    return seconds, peak, cpu, load
+    return seconds, peak, cpu, load, namespace_cpu_seconds(servers) - servers_before
 
 
 def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath],
@@ -261,6 +265,8 @@ def main() -> None:
                         help="exchanges at once per server address (default: the settings'; "
                         "most generated lab domains share one web server)")
     parser.add_argument("--keep-lab", action="store_true")
+    parser.add_argument("--scan-sharing", type=float, default=None, metavar="SECONDS",
+                        help="the setting tls_scan_sharing (0: every test scans itself)")
     parser.add_argument("--save-paths", metavar="FILE",
                         help="write the model's path of every test to FILE (gzipped JSON)")
     parser.add_argument("--runner-python", default=sys.executable, metavar="PATH",
@@ -279,9 +285,10 @@ def main() -> None:
         round_id, domains = plan(url, info["registry"])
         load_before = os.getloadavg()[0]
         delayer = delay_links(info["scanner_namespace"], args.rtt) if args.rtt else None
-        seconds, peak_mib, (user, system), load = run(info, url, round_id, args.processes,
+        seconds, peak_mib, (user, system), load, lab_cpu = run(info, url, round_id, args.processes,
                                 {"concurrency": args.concurrency,
-                                 "per_address": args.per_address}, args.profile,
+                                 "per_address": args.per_address,
+                                 "tls_scan_sharing": args.scan_sharing}, args.profile,
                                 args.runner_python)
         cpu = user + system
         if args.rtt:
@@ -303,6 +310,9 @@ def main() -> None:
     print(f"runner CPU per domain    {cpu / domains * 1000:.0f} ms (all runner processes; "
           f"user {user / domains * 1000:.0f}, system {system / domains * 1000:.0f})")
     print(f"runner cores in use      {cpu / seconds:.2f} on average (runner CPU / wall time)")
+    print(f"lab servers CPU          {lab_cpu / domains * 1000:.0f} ms per domain, "
+          f"{lab_cpu / seconds:.2f} cores; {lab_cpu / (lab_cpu + cpu):.0%} of the CPU of "
+          "runners and lab servers together")
     print(f"machine load (1 min)     {load_before:.1f} before, {load:.1f} at most during the "
           f"round (other work on the machine makes wall time, not CPU per domain, vary)")
     print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
