@@ -37,12 +37,19 @@ async def delay(ms: float) -> None:
     loop = asyncio.get_running_loop()
     queue = NetfilterQueue()
     held = 0
+    late = [0.0, 0.0]  # the sum and the most of how much later than MS packets went
 
     def packet(pkt: Any) -> None:
         nonlocal held
         pkt.retain()
         held += 1
-        loop.call_later(ms / 1000, pkt.accept)
+        loop.call_later(ms / 1000, release, pkt, loop.time())
+
+    def release(pkt: Any, received: float) -> None:
+        pkt.accept()
+        extra = loop.time() - received - ms / 1000
+        late[0] += extra
+        late[1] = max(late[1], extra)
 
     queue.bind(QUEUE, packet, max_len=MAX_QUEUED)
     stop = asyncio.Event()
@@ -59,7 +66,9 @@ async def delay(ms: float) -> None:
         await asyncio.sleep(ms / 1000 * 2)  # let the held packets go
         with contextlib.suppress(Exception):
             queue.unbind()
-        print(f"{held} packets delayed", flush=True)
+        mean = late[0] / held * 1000 if held else 0.0
+        print(f"{held} packets delayed, {mean:.2f} ms later than asked on average, "
+              f"{late[1] * 1000:.1f} ms at most (this program's own lag)", flush=True)
 
 
 def main() -> None:

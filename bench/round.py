@@ -242,7 +242,8 @@ def delay_links(namespace: str, rtt: float) -> subprocess.Popen[bytes] | None:
 def undelay_links(namespace: str, delayer: subprocess.Popen[bytes] | None) -> None:
     if delayer is not None:
         delayer.terminate()
-        delayer.wait(timeout=30)
+        out, _ = delayer.communicate(timeout=30)
+        print(f"delayer                  {out.decode().strip()}")
         return
     links = subprocess.run(["ip", "-n", namespace, "-o", "link", "show"], check=True,
                            capture_output=True, text=True).stdout.splitlines()
