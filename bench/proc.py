@@ -79,3 +79,32 @@ def lab_namespaces(scanner: str) -> list[str]:
     except OSError:
         return []
     return [n for n in names if n.startswith(prefix) and n != scanner]
+
+
+OPEN_STATES = {"01", "02", "08"}  # ESTABLISHED, SYN_SENT, CLOSE_WAIT: still held
+
+
+def _address(hex_address: str) -> str:
+    import ipaddress
+
+    raw = bytes.fromhex(hex_address)
+    # /proc/net/tcp* print the address as 32-bit words in the machine's (little) order
+    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return str(ipaddress.ip_address(words))
+
+
+def open_connections(pid: int) -> dict[str, int]:
+    """TCP connections being opened or open now in ``pid``'s network namespace, by the
+    remote address."""
+    found: dict[str, int] = {}
+    for table in ("tcp", "tcp6"):
+        try:
+            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 3 and fields[3] in OPEN_STATES:
+                address = _address(fields[2].split(":")[0])
+                found[address] = found.get(address, 0) + 1
+    return found

@@ -32,6 +32,7 @@ import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,7 @@ from typing import Any
 os.environ.setdefault("METING_LAB_PREFIX", "mtr-")
 os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-round")
 
-from proc import lab_namespaces, namespace_cpu_seconds, resident_mib, tree
+from proc import lab_namespaces, namespace_cpu_seconds, open_connections, resident_mib, tree
 
 from meting.lab import lab, netns
 from meting.registry.lists import read_list
@@ -49,6 +50,7 @@ from meting.store import Store
 
 RTTS = (20, 50, 100)
 FEW = 4  # tests on one address: "not shared" in the finish figures
+SAMPLE = 0.1  # seconds between two samples of the scanner's open connections
 
 
 def count(evidence: Any, key: str) -> int:
@@ -103,16 +105,60 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
         procs.append(subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv),
                                       stdout=subprocess.DEVNULL))
     peak = load = 0.0
+    sampler = ConnectionSampler(procs[0].pid)
+    sampler.start()
     while any(p.poll() is None for p in procs):
         peak = max(peak, sum(resident_mib(q) for p in procs for q in tree(p.pid)))
         load = max(load, os.getloadavg()[0])
         time.sleep(0.5)
     seconds = time.monotonic() - started
+    sampler.stop()
+    CONNECTIONS.update(sampler.samples)
     codes = [p.wait() for p in procs]
     assert codes == [0] * len(procs), codes
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
     return seconds, peak, cpu, load, namespace_cpu_seconds(servers) - servers_before
+
+
+CONNECTIONS: dict[str, list[int]] = {}  # address -> open connections, one per sample
+
+
+class ConnectionSampler(threading.Thread):
+    """Open TCP connections per server address in the scanner's namespace, every
+    ``SAMPLE`` seconds: how many of an address's politeness slots were in use."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.samples: dict[str, list[int]] = {}
+        self.taken = 0
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(SAMPLE):
+            now = open_connections(self.pid)
+            for address in now.keys() | self.samples.keys():
+                self.samples.setdefault(address, [0] * self.taken).append(now.get(address, 0))
+            self.taken += 1
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.join()
+
+
+def slots_in_use(address: str, per_address: int) -> str | None:
+    """A line: the address's open connections on average from its first to its last
+    sampled connection, and the share of that time at the politeness limit."""
+    samples = CONNECTIONS.get(address) or []
+    busy = [i for i, n in enumerate(samples) if n]
+    if not busy:
+        return None
+    window = samples[busy[0]:busy[-1] + 1]
+    full = sum(n >= per_address for n in window) / len(window)
+    return (f"  its connections        {sum(window) / len(window):.1f} open on average over "
+            f"{len(window) * SAMPLE:.1f} s (sampled every {SAMPLE:g} s), at most "
+            f"{max(window)}; at the limit of {per_address} {full:.0%} of that time")
 
 
 def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath],
@@ -144,7 +190,8 @@ def shared_scans(evidence: dict[str, Any]) -> int:
                for scan in (mx.get("starttls") or {}).values())
 
 
-def shared_finish(paths: list[model.TestPath], finished: dict[int, float]) -> list[str]:
+def shared_finish(paths: list[model.TestPath], finished: dict[int, float],
+                  per_address: int) -> list[str]:
     """Lines: when the tests of the most shared server address finished, and those of
     addresses that few tests share (at most ``FEW``)."""
     by_address: dict[str, list[int]] = {}
@@ -159,6 +206,9 @@ def shared_finish(paths: list[model.TestPath], finished: dict[int, float]) -> li
                  and max(len(by_address[a]) for a in p.servers) <= FEW)
     lines = [f"most shared address     {shared}: {len(mine)} of {len(paths)} tests, half "
              f"done at {mine[len(mine) // 2]:.1f} s, the last at {mine[-1]:.1f} s"]
+    in_use = slots_in_use(shared, per_address)
+    if in_use:
+        lines.append(in_use)
     if few:
         lines.append(f"addresses of <= {FEW} tests {len(few)} tests: half done at "
                      f"{few[len(few) // 2]:.1f} s, the last at {few[-1]:.1f} s")
@@ -319,7 +369,8 @@ def main() -> None:
     print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
     print(f"database per 1,000 dom.  {size / domains * 1000 / 2**20:.1f} MiB")
     print(f"machine load (1 min)     {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    for line in shared_finish(paths, finished):
+    for line in shared_finish(paths, finished, Settings().per_address if args.per_address
+                              is None else args.per_address):
         print(line)
     for line in predictions(paths, domains, args, cpu, domains / seconds * 60):
         print(line)

@@ -14,6 +14,7 @@ groups nothing: it renames the items through an attribute pytest no longer reads
 from __future__ import annotations
 
 import os
+import signal
 from typing import Any
 
 import pytest
@@ -24,6 +25,12 @@ LAB = "tests/lab/"
 # that width for good, so tests that ask for a wide table (env COLUMNS) got a cut one
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
+
+# A shell without job control starts a background command (`cmd &`) with SIGINT ignored,
+# and every process inherits that: the `meting run` processes of the Ctrl-C tests then
+# never see their Ctrl-C (Python leaves an ignored SIGINT ignored). Take Python's default.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.hookimpl(optionalhook=True)
