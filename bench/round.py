@@ -114,6 +114,7 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     seconds = time.monotonic() - started
     sampler.stop()
     CONNECTIONS.update(sampler.samples)
+    SAMPLED_AT.extend(sampler.at)
     codes = [p.wait() for p in procs]
     assert codes == [0] * len(procs), codes
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -122,6 +123,7 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
 
 
 CONNECTIONS: dict[str, list[int]] = {}  # address -> open connections, one per sample
+SAMPLED_AT: list[float] = []  # seconds after the runners started, one per sample
 
 
 class ConnectionSampler(threading.Thread):
@@ -132,12 +134,15 @@ class ConnectionSampler(threading.Thread):
         super().__init__(daemon=True)
         self.pid = pid
         self.samples: dict[str, list[int]] = {}
+        self.at: list[float] = []
+        self.started = time.monotonic()
         self.taken = 0
         self.stopping = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.wait(SAMPLE):
             now = open_connections(self.pid)
+            self.at.append(time.monotonic() - self.started)
             for address in now.keys() | self.samples.keys():
                 self.samples.setdefault(address, [0] * self.taken).append(now.get(address, 0))
             self.taken += 1
@@ -156,9 +161,26 @@ def slots_in_use(address: str, per_address: int) -> str | None:
         return None
     window = samples[busy[0]:busy[-1] + 1]
     full = sum(n >= per_address for n in window) / len(window)
-    return (f"  its connections        {sum(window) / len(window):.1f} open on average over "
-            f"{len(window) * SAMPLE:.1f} s (sampled every {SAMPLE:g} s), at most "
-            f"{max(window)}; at the limit of {per_address} {full:.0%} of that time")
+    return (f"  its connections        {sum(window) / len(window):.1f} open on average from "
+            f"{SAMPLED_AT[busy[0]]:.1f} s to {SAMPLED_AT[busy[-1]]:.1f} s after the runners "
+            f"started ({len(window)} samples), at most {max(window)}; at the limit of "
+            f"{per_address} {full:.0%} of that time")
+
+
+def busiest_connections(per_address: int, top: int = 3) -> list[str]:
+    """Lines: the addresses with the most connection-time, from when their first
+    connection was seen, how many were open on average then and at the limit."""
+    ranked = sorted(CONNECTIONS, key=lambda a: sum(CONNECTIONS[a]), reverse=True)[:top]
+    lines = []
+    for address in ranked:
+        samples = CONNECTIONS[address]
+        busy = [i for i, n in enumerate(samples) if n]
+        window = samples[busy[0]:busy[-1] + 1]
+        full = sum(n >= per_address for n in window) / len(window)
+        lines.append(f"  {address:<22} first open at {SAMPLED_AT[busy[0]]:5.1f} s, last at "
+                     f"{SAMPLED_AT[busy[-1]]:5.1f} s, {sum(window) / len(window):.1f} open on "
+                     f"average, at the limit {full:.0%}")
+    return ["addresses with the most connection-time (sampled):", *lines] if lines else []
 
 
 def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath],
@@ -369,8 +391,8 @@ def main() -> None:
     print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
     print(f"database per 1,000 dom.  {size / domains * 1000 / 2**20:.1f} MiB")
     print(f"machine load (1 min)     {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    for line in shared_finish(paths, finished, Settings().per_address if args.per_address
-                              is None else args.per_address):
+    per_address = Settings().per_address if args.per_address is None else args.per_address
+    for line in shared_finish(paths, finished, per_address) + busiest_connections(per_address):
         print(line)
     for line in predictions(paths, domains, args, cpu, domains / seconds * 60):
         print(line)
