@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 os.environ.setdefault("METING_LAB_PREFIX", "mtr-")
 os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-round")
@@ -136,35 +136,53 @@ class ConnectionSampler(threading.Thread):
         self.samples: dict[str, list[int]] = {}
         self.at: list[float] = []
         self.started = time.monotonic()
-        self.taken = 0
         self.stopping = threading.Event()
 
     def run(self) -> None:
         while not self.stopping.wait(SAMPLE):
             now = open_connections(self.pid)
+            taken = len(self.at)
             self.at.append(time.monotonic() - self.started)
             for address in now.keys() | self.samples.keys():
-                self.samples.setdefault(address, [0] * self.taken).append(now.get(address, 0))
-            self.taken += 1
+                self.samples.setdefault(address, [0] * taken).append(now.get(address, 0))
 
     def stop(self) -> None:
         self.stopping.set()
         self.join()
 
 
-def slots_in_use(address: str, per_address: int) -> str | None:
-    """A line: the address's open connections on average from its first to its last
-    sampled connection, and the share of that time at the politeness limit."""
+class ConnectionUse(NamedTuple):
+    """An address's sampled connections from its first open one to its last."""
+
+    first: float  # seconds after the runners started
+    last: float
+    mean: float  # open on average in that time
+    most: int
+    full: float  # share of that time at the politeness limit
+    samples: int
+
+
+def connection_use(address: str, per_address: int) -> ConnectionUse | None:
     samples = CONNECTIONS.get(address) or []
     busy = [i for i, n in enumerate(samples) if n]
     if not busy:
         return None
     window = samples[busy[0]:busy[-1] + 1]
-    full = sum(n >= per_address for n in window) / len(window)
-    return (f"  its connections        {sum(window) / len(window):.1f} open on average from "
-            f"{SAMPLED_AT[busy[0]]:.1f} s to {SAMPLED_AT[busy[-1]]:.1f} s after the runners "
-            f"started ({len(window)} samples), at most {max(window)}; at the limit of "
-            f"{per_address} {full:.0%} of that time")
+    return ConnectionUse(SAMPLED_AT[busy[0]], SAMPLED_AT[busy[-1]], sum(window) / len(window),
+                         max(window), sum(n >= per_address for n in window) / len(window),
+                         len(window))
+
+
+def slots_in_use(address: str, per_address: int) -> str | None:
+    """A line: the address's open connections on average from its first to its last
+    sampled connection, and the share of that time at the politeness limit."""
+    use = connection_use(address, per_address)
+    if use is None:
+        return None
+    return (f"  its connections        {use.mean:.1f} open on average from {use.first:.1f} s "
+            f"to {use.last:.1f} s after the runners started ({use.samples} samples), at most "
+            f"{use.most}; at the "
+            f"limit of {per_address} {use.full:.0%} of that time")
 
 
 def busiest_connections(per_address: int, top: int = 3) -> list[str]:
@@ -173,13 +191,11 @@ def busiest_connections(per_address: int, top: int = 3) -> list[str]:
     ranked = sorted(CONNECTIONS, key=lambda a: sum(CONNECTIONS[a]), reverse=True)[:top]
     lines = []
     for address in ranked:
-        samples = CONNECTIONS[address]
-        busy = [i for i, n in enumerate(samples) if n]
-        window = samples[busy[0]:busy[-1] + 1]
-        full = sum(n >= per_address for n in window) / len(window)
-        lines.append(f"  {address:<22} first open at {SAMPLED_AT[busy[0]]:5.1f} s, last at "
-                     f"{SAMPLED_AT[busy[-1]]:5.1f} s, {sum(window) / len(window):.1f} open on "
-                     f"average, at the limit {full:.0%}")
+        use = connection_use(address, per_address)
+        if use is not None:
+            lines.append(f"  {address:<22} first open at {use.first:5.1f} s, last at "
+                         f"{use.last:5.1f} s, {use.mean:.1f} open on average, at the limit "
+                         f"{use.full:.0%}")
     return ["addresses with the most connection-time (sampled):", *lines] if lines else []
 
 
