@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,17 @@ def consistent(store: Store, round_id: int) -> int:
     return len(done)
 
 
+def stored_at_least(url: str, round_id: int, count: int) -> None:
+    """Wait (a minute at most) until ``count`` results of the round are stored."""
+    deadline = time.monotonic() + 60
+    while True:
+        with Store.open(url, create=False) as store:
+            if store.round(round_id).done >= count:
+                return
+        assert time.monotonic() < deadline, f"{count} results were not stored in a minute"
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     disk = tmp_path / "disk"
@@ -112,7 +124,8 @@ def test_postgresql_stopping_leaves_the_round_abandoned_and_resumable() -> None:
                            capture_output=True)
 
         def stop_after_five(n: int) -> None:
-            if n == 6:
+            if n == 6:  # results are stored beside the tests (run.writer): wait for five
+                stored_at_least(url, round_id, 5)
                 pg_ctl("-m", "immediate", "stop")
 
         with Store.open(url) as store, pytest.raises(OperationError) as stopped:

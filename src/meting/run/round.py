@@ -1,8 +1,8 @@
 """A round run to its end: its pending tests executed, each result stored the moment it is in.
 
 Nothing finished is redone (only pending tests are handed to the executor), nothing is
-lost (every outcome is committed on its own before the next is reported), nothing is
-stored twice (the store takes one result per test). Stopped by Ctrl-C or SIGTERM, the
+lost (every outcome is committed on its own, in order, before it counts: ``writer``),
+nothing is stored twice (the store takes one result per test). Stopped by Ctrl-C or SIGTERM, the
 round is marked ``interrupted``; killed outright, it stays ``running``. Either way
 ``meting run --round ID`` continues it.
 """
@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import signal
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,10 +23,9 @@ from meting.checks import judgeable
 from meting.errors import OperationError, explain
 from meting.evidence.models import NotTestableEvidence
 from meting.run.executor import Executor, Outcome
+from meting.run.writer import ResultWriter, Stored
 from meting.store import PlannedTest, RoundInfo, Store
 from meting.tester import judge_typed, typed_evidence
-
-Stored = Callable[[Outcome, bool], None]  # an outcome, and whether it was newly stored
 
 
 class RoundInterrupted(Exception):
@@ -77,18 +75,25 @@ async def run_round(store: Store, round_id: int, executor: Executor,
     pending = part.select(store.pending_tests(round_id))
     store.set_round_state(round_id, "running")
 
-    def report(outcome: Outcome) -> None:
-        stored = outcome.saved or store.save_result(
-            outcome.test.test_id, outcome.evidence, outcome.judged, attempts=outcome.attempts,
-            raw=outcome.raw)
-        on_stored(outcome, stored)
-
     main = asyncio.current_task()
     loop = asyncio.get_running_loop()
     if main is not None:
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signal.SIGTERM, main.cancel)
-    await executor.run(pending, report)
+
+    def stop() -> None:
+        if main is not None:
+            main.cancel()
+
+    writer = ResultWriter(store, on_stored, stop)
+    try:
+        await executor.run(pending, writer.report)
+        await writer.drain()
+    except asyncio.CancelledError:
+        writer.raise_failure()  # a failed write stopped the round: that is the reason
+        raise
+    finally:
+        writer.close()
     info = store.round(round_id)
     if info.pending == 0:
         store.set_round_state(round_id, "finished")

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from meting import settings as meting_settings
 from meting.checks.verdict import Status
@@ -68,6 +69,12 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def one_connection(self) -> bool:
+        """Every session shares one connection (SQLite in memory): no writes from two
+        threads at once."""
+        return isinstance(self.engine.pool, StaticPool)
 
     @classmethod
     def open(cls, url: str | None = None, *, create: bool = True,
