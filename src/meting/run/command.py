@@ -12,6 +12,7 @@ from rich.console import Console
 from meting.checks.judgeable import CannotJudge
 from meting.evidence import EvidenceError
 from meting.run import processes
+from meting.run.collector import round_collection
 from meting.run.console import RoundProgress, summary_table
 from meting.run.executor import AsyncioExecutor, Outcome
 from meting.run.requests import CommandError, checked_settings
@@ -100,6 +101,12 @@ def execute(store: Store, console: Console, info: RoundInfo, settings: Settings,
     if executor_name == "celery":
         from meting.run.distributed import execute_distributed
         return execute_distributed(store, console, info, settings, part or Part())
+    with round_collection():
+        return _execute_local(store, console, info, settings, part)
+
+
+def _execute_local(store: Store, console: Console, info: RoundInfo, settings: Settings,
+                   part: Part | None) -> RoundInfo:
     if part is not None:  # one of P processes the user started; they share the limits
         return _execute_here(store, console, info, processes.share(settings, part.of), part)
     of = processes.how_many(settings, info.pending)
