@@ -114,6 +114,7 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     seconds = time.monotonic() - started
     sampler.stop()
     CONNECTIONS.update(sampler.samples)
+    SAMPLER_CPU.append(sampler.cpu)
     SAMPLED_AT.extend(sampler.at)
     codes = [p.wait() for p in procs]
     assert codes == [0] * len(procs), codes
@@ -124,6 +125,7 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
 
 CONNECTIONS: dict[str, list[int]] = {}  # address -> open connections, one per sample
 SAMPLED_AT: list[float] = []  # seconds after the runners started, one per sample
+SAMPLER_CPU: list[float] = []  # the sampler's own CPU seconds
 
 
 class ConnectionSampler(threading.Thread):
@@ -137,8 +139,16 @@ class ConnectionSampler(threading.Thread):
         self.at: list[float] = []
         self.started = time.monotonic()
         self.stopping = threading.Event()
+        self.cpu = 0.0  # seconds of CPU this sampler took (it shares the machine)
 
     def run(self) -> None:
+        started = time.thread_time()
+        try:
+            self.sample()
+        finally:
+            self.cpu = time.thread_time() - started
+
+    def sample(self) -> None:
         while not self.stopping.wait(SAMPLE):
             now = open_connections(self.pid)
             taken = len(self.at)
@@ -404,6 +414,8 @@ def main() -> None:
           "runners and lab servers together")
     print(f"machine load (1 min)     {load_before:.1f} before, {load:.1f} at most during the "
           f"round (other work on the machine makes wall time, not CPU per domain, vary)")
+    print(f"connection sampler CPU   {sum(SAMPLER_CPU):.1f} s, {sum(SAMPLER_CPU) / seconds:.2f} "
+          "cores (this benchmark's own reading of /proc/<pid>/net/tcp*)")
     print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
     print(f"database per 1,000 dom.  {size / domains * 1000 / 2**20:.1f} MiB")
     print(f"machine load (1 min)     {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
