@@ -123,6 +123,25 @@ async def open_connection(address: str, port: int, **kwargs: Any
     return await asyncio.open_connection(address, port, **kwargs)
 
 
+CLOSE_SECONDS = 1.0  # a peer that has not finished closing by then is cut off
+
+
+async def close_connection(writer: asyncio.StreamWriter) -> None:
+    """Close a connection and wait until it is gone, so that the politeness slot held for
+    it is given back only then. A TLS connection's close waits for the server's
+    close_notify; a server that does not send it within ``CLOSE_SECONDS`` (or a test that
+    is stopped meanwhile) has the connection cut off at once."""
+    writer.close()
+    try:
+        async with asyncio.timeout(CLOSE_SECONDS):
+            await writer.wait_closed()
+    except (OSError, TimeoutError):
+        writer.transport.abort()
+    except BaseException:
+        writer.transport.abort()
+        raise
+
+
 def create_connection(address: str, port: int, timeout: float) -> socket.socket:
     check(address)
     return socket.create_connection((address, port), timeout=timeout)

@@ -69,10 +69,11 @@ async def fetch(address: str, host: str, *, tls: bool, path: str = "/", timeout:
                             body.decode("utf-8", "replace"), len(body), truncated,
                             round((time.monotonic() - started) * 1000, 1), error, failure)
 
-    try:
-        async with politeness.slot(address), asyncio.timeout(timeout):
-            reader, writer = await guard.open_connection(address, port, limit=HEAD_LIMIT)
-            try:
+    async with politeness.slot(address):
+        writer: asyncio.StreamWriter | None = None
+        try:
+            async with asyncio.timeout(timeout):
+                reader, writer = await guard.open_connection(address, port, limit=HEAD_LIMIT)
                 if tls:
                     stage = "tls"
                     await writer.start_tls(insecure_context(), server_hostname=host)
@@ -85,15 +86,18 @@ async def fetch(address: str, host: str, *, tls: bool, path: str = "/", timeout:
                 await writer.drain()
                 status, response_headers = await read_head(reader)
                 body, truncated = await read_body(reader, response_headers, limit)
-            finally:
-                writer.close()
-    except TimeoutError:
-        return result(error=f"no complete answer within {timeout:g} s",
-                      failure=failure_of(stage, None))
-    except (OSError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
-            ValueError) as exc:
-        return result(error=f"{type(exc).__name__}: {exc}"[:300], failure=failure_of(stage, exc))
-    return result(status, response_headers, body, truncated)
+                answer = result(status, response_headers, body, truncated)
+        except TimeoutError:
+            return result(error=f"no complete answer within {timeout:g} s",
+                          failure=failure_of(stage, None))
+        except (OSError, ssl.SSLError, asyncio.IncompleteReadError, asyncio.LimitOverrunError,
+                ValueError) as exc:
+            return result(error=f"{type(exc).__name__}: {exc}"[:300],
+                          failure=failure_of(stage, exc))
+        finally:  # in the slot, outside the time limit: gone before the slot is given back
+            if writer is not None:
+                await guard.close_connection(writer)
+    return answer
 
 
 def failure_of(stage: str, exc: BaseException | None) -> str:

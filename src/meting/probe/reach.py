@@ -25,7 +25,7 @@ async def connect(address: str, port: int, timeout: float | None = None,
             _, writer = await asyncio.wait_for(guard.open_connection(address, port), timeout)
         except (OSError, TimeoutError) as exc:
             return Reach(address, port, False, None, _ms(started), _describe(exc))
-        await _close(writer)
+        await guard.close_connection(writer)
         return Reach(address, port, True, None, _ms(started), None)
 
 
@@ -56,7 +56,7 @@ async def _smtp_banner(address: str, port: int, timeout: float,
     if error is None:
         with contextlib.suppress(OSError):
             writer.write(b"QUIT\r\n")
-    await _close(writer)
+    await guard.close_connection(writer)
     banner = data.decode("utf-8", "replace").rstrip("\r\n") if data else None
     if error is None and not data.startswith(b"220"):
         error = "greeting is not 220"
@@ -87,12 +87,6 @@ def _complete(data: bytes) -> bool:
         return False
     lines = data.rstrip(b"\r\n").split(b"\n")
     return _LAST_LINE.match(lines[-1].rstrip(b"\r")) is not None
-
-
-async def _close(writer: asyncio.StreamWriter) -> None:
-    writer.close()
-    with contextlib.suppress(OSError, TimeoutError):
-        await asyncio.wait_for(writer.wait_closed(), 1.0)
 
 
 def _timeout(value: float | None, settings: Settings | None, name: str) -> float:
