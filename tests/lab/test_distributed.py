@@ -7,20 +7,26 @@ store are shared, both on Unix sockets (which cross network namespaces).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from redis.asyncio import Redis
 
 from meting.lab import netns
 from meting.registry.lists import read_list
+from meting.run.dispatch import cap
+from meting.run.shared_limiter import SharedPlaces, redis_url
+from meting.settings import Settings
 from meting.store import Store
 from tests.lab.conftest import Lab
 from tests.services import postgres_database, postgres_server, redis_server
@@ -32,6 +38,7 @@ Statuses = dict[tuple[str, str], dict[str, str]]  # (domain, kind) -> column/sub
 # lost with a killed worker is handed out again after (budget + 15 s) plus at most 10 s.
 SETTINGS = {"DNS_TIMEOUT": "2", "CONNECT_TIMEOUT": "3", "SMTP_BANNER_TIMEOUT": "5",
             "TEST_BUDGET": "60", "RETRIES": "0"}
+BUSY_SECONDS = 8.0  # how long other "workers" hold every place of one address
 WORKERS = 2
 
 
@@ -140,9 +147,33 @@ def in_process(cluster: Cluster) -> Statuses:
     return statuses(cluster.database, round_id)
 
 
+def busiest_web_address(database: str) -> str:
+    """The address that serves the most web tests of the in-process round."""
+    counts: Counter[str] = Counter()
+    with Store.open(database) as store:
+        local = max(r.id for r in store.rounds() if r.label == "local")
+        for result in store.results(local, "web", with_evidence=True):
+            counts.update(list((result.evidence or {}).get("ports") or {}))
+    return counts.most_common(1)[0][0]
+
+
+def fill_places(cluster: Cluster, address: str) -> None:
+    """Take every place of ``address`` for BUSY_SECONDS, as busy workers elsewhere would."""
+    async def fill() -> None:
+        limit = cap(Settings().per_address)
+        places = SharedPlaces(Redis.from_url(redis_url(cluster.broker)), limit, BUSY_SECONDS)
+        assert all([await places.take([address]) for _ in range(limit)])
+        assert await places.take([address]) is None
+        await places.redis.aclose()
+
+    asyncio.run(fill())
+
+
 def test_a_distributed_round_gives_exactly_the_statuses_of_the_in_process_run(
         cluster: Cluster, in_process: Statuses) -> None:
     round_id = cluster.round("celery")
+    busy = busiest_web_address(cluster.database)
+    fill_places(cluster, busy)  # its tests are handed back until the places expire
     code, output = finish(cluster.outside("run", "--round", str(round_id),
                                           "--executor", "celery"))
     assert code == 0, output[-3000:]
@@ -151,10 +182,15 @@ def test_a_distributed_round_gives_exactly_the_statuses_of_the_in_process_run(
         info = store.round(round_id)
     assert info.state == "finished" and info.done == info.planned == len(in_process)
     assert statuses(cluster.database, round_id) == in_process
-    # Both workers took part.
+    # Both workers took part, and tests of the full address were handed back, then run.
     for index in range(WORKERS):
         assert re.search(rf"test \d+ stored in [\d.]+ s \(round {round_id}\)",
                          cluster.log(index))
+    logs = "".join(cluster.log(index) for index in range(WORKERS))
+    handed = set(re.findall(rf"test (\d+) handed back: no room at [^(]*{re.escape(busy)}"
+                            rf"[^(]*\(.*; round {round_id}\)", logs))
+    assert handed
+    assert all(re.search(rf"test {t} stored in", logs) for t in handed)
 
 
 def in_flight(log: str, round_id: int) -> set[int]:

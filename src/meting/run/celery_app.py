@@ -14,6 +14,11 @@ the broker hands the message to another worker once the visibility timeout passe
 set longer than any test can take, retries included, so a live test is never handed
 out twice.
 
+Workers keep the order by address of one process (``meting.run.dispatch``) between
+them: a round's test runs only when each of its server addresses has fewer than
+``dispatch.cap`` tests in flight across the workers (places in Redis); otherwise the
+worker hands the message back to the end of the queue and takes the next.
+
 Each message carries the *run token* of the ``meting run`` that sent it; the runner
 keeps the token of its round in Redis while it runs. A worker skips a message whose
 token is no longer the round's: the round was stopped (Ctrl-C) or is being run again
@@ -28,17 +33,24 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
 import redis
 import redis.asyncio
 from celery import Celery
 from celery.exceptions import Reject
 
-from meting.run.executor import AsyncioExecutor, Outcome
+from meting.run.dispatch import cap
+from meting.run.executor import AsyncioExecutor, Outcome, Ready
 from meting.run.retry import Backoff
-from meting.run.shared_limiter import MARGIN, SharedAddressLimiter, SharedLimiter, redis_url
+from meting.run.shared_limiter import (
+    MARGIN,
+    SharedAddressLimiter,
+    SharedLimiter,
+    SharedPlaces,
+    redis_url,
+)
 from meting.settings import Settings
 from meting.store import PlannedTest, Store, StoreError
 from meting.tester import routing_data
@@ -47,8 +59,10 @@ TASK = "meting.run_test"
 QUEUE = "meting"
 RESTORE_MARGIN = 15.0  # seconds beyond the longest a test can take
 STORE_PAUSE = 5.0  # seconds before a message is given back after the store failed
+HAND_BACK_AFTER = 2.0  # seconds a worker waits for room at a test's addresses, at most
 
 log = logging.getLogger("meting.worker")
+T = TypeVar("T")
 
 
 class DistributedError(Exception):
@@ -152,6 +166,10 @@ class WorkerRuntime:
                                           .from_url(redis_url(settings.broker),
                                                     max_connections=LIMITER_CONNECTIONS,
                                                     timeout=None))
+        # Tests in flight per address across all workers, as ``dispatch.cap`` allows in
+        # one process; a place is held for the whole test, so its lease outlives one.
+        self.places = SharedPlaces(self.limits, cap(settings.per_address),
+                                   visibility_timeout(settings))
         self.routing = routing_data(settings)
         self.executors: dict[tuple[str, bool], AsyncioExecutor] = {}
         self.executors_lock = threading.Lock()
@@ -172,7 +190,7 @@ class WorkerRuntime:
                 self.executors[(norm, retest)] = found
             return found
 
-    def outcome(self, test: PlannedTest, norm: str, retest: bool = False) -> Outcome:
+    def outcome(self, test: PlannedTest | Ready, norm: str, retest: bool = False) -> Outcome:
         """Run one test in the worker's loop (retries included); its outcome."""
         outcomes: list[Outcome] = []
         executor = self.executor(norm, retest)
@@ -188,9 +206,11 @@ class WorkerRuntime:
         if self.tokens.get(retest_key(run) if retest else run_key(round_id)) != run:
             log.info("%s %s of round %s skipped: its run is over", what, test.test_id, round_id)
             return "skipped"
-        log.info("%s %s started: %s %s (round %s)", what, test.test_id, test.kind, test.target,
-                 round_id)
-        outcome = self.outcome(test, norm, retest)
+        if retest:
+            _started(what, test, round_id)
+            outcome = self.outcome(test, norm, True)
+        else:
+            outcome = self.in_turn(test, norm, round_id)
         try:
             stored = self._save(test, outcome, retest)
         except StoreError as exc:  # not this store's test: a worker on the wrong database
@@ -205,6 +225,47 @@ class WorkerRuntime:
                  "stored" if stored else "already stored", outcome.seconds, round_id)
         return "stored" if stored else "duplicate"
 
+    def in_turn(self, test: PlannedTest, norm: str, round_id: int) -> Outcome:
+        """A round's test, run once its server addresses have room for it: fewer than
+        ``dispatch.cap`` tests of each in flight across the workers. A worker that finds
+        no room within ``HAND_BACK_AFTER`` hands the message back to the end of the queue
+        and takes the next, so the tests of a busy hosting address never fill every
+        worker's places while other servers' tests wait. (Re-tests are not ordered: they
+        are few, and someone waits for them.)"""
+        ready = self._run(self._look_up(test, norm))
+        lease = self._run(self._room(ready.addresses))
+        if lease is None:
+            log.info("test %s handed back: no room at %s (%s tests of an address in flight "
+                     "at most; round %s)", test.test_id, ", ".join(ready.addresses),
+                     self.places.limit, round_id)
+            raise Reject("its server addresses have no room", requeue=True)
+        _started("test", test, round_id)
+        try:
+            return self.outcome(ready, norm)
+        finally:
+            self._run(self.places.give_back(ready.addresses, lease))
+
+    async def _look_up(self, test: PlannedTest, norm: str) -> Ready:
+        try:
+            return await self.executor(norm).lookup(test)
+        except Exception:  # the test itself will meet (and record) the failure
+            return Ready(test, ())
+
+    async def _room(self, addresses: Sequence[str]) -> str | None:
+        """A lease on a place at every address, waiting ``HAND_BACK_AFTER`` at most."""
+        deadline = time.monotonic() + HAND_BACK_AFTER
+        pause = 0.05
+        while (lease := await self.places.take(addresses)) is None:
+            if time.monotonic() + pause > deadline:
+                return None
+            await asyncio.sleep(pause)
+            pause = min(0.5, pause * 2)
+        return lease
+
+    def _run(self, work: Coroutine[Any, Any, T]) -> T:
+        """``work`` in the worker's event loop; its result here."""
+        return asyncio.run_coroutine_threadsafe(work, self.loop).result()
+
     def _save(self, test: PlannedTest, outcome: Outcome, retest: bool) -> bool:
         if retest:
             from meting.store.review import ReviewStore
@@ -213,6 +274,11 @@ class WorkerRuntime:
                                                        outcome.judged, outcome.attempts)
         return self.store.save_result(test.test_id, outcome.evidence, outcome.judged,
                                       attempts=outcome.attempts)
+
+
+def _started(what: str, test: PlannedTest, round_id: int) -> None:
+    log.info("%s %s started: %s %s (round %s)", what, test.test_id, test.kind, test.target,
+             round_id)
 
 
 def worker_argv(concurrency: int, loglevel: str = "INFO") -> list[str]:

@@ -22,7 +22,9 @@ Every executor, in-process or distributed, keeps the same contract:
 - Order: tests need not start in the order given. The in-process executor looks up each
   test's server addresses a window ahead and starts tests by address
   (``meting.run.dispatch``), so that a host shared by many domains is kept at its limit
-  without the rest of the round queueing behind it.
+  without the rest of the round queueing behind it. Celery workers take places per
+  address in Redis and hand back a test whose addresses are full
+  (``celery_app.WorkerRuntime.in_turn``).
 """
 
 from __future__ import annotations
@@ -123,7 +125,9 @@ class AsyncioExecutor:
         self.lookup = lookup or (no_lookup if perform else self._look_up)
         self.sleep = sleep
 
-    async def run(self, tests: Sequence[PlannedTest], report: Report) -> None:
+    async def run(self, tests: Sequence[PlannedTest | Ready], report: Report) -> None:
+        """Run ``tests``; a ``Ready`` one has its addresses looked up already (a worker
+        looks them up to decide whether to take the test)."""
         # Blocking probes (TLS handshakes) run in the loop's default thread pool; its
         # default size (CPU count + 4) would queue the handshakes of hundreds of tests.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(
@@ -136,7 +140,7 @@ class AsyncioExecutor:
                     ready = await turns.next()
                     group.create_task(self._attempts(ready, turns, report))
 
-    async def _look_ahead(self, tests: Sequence[PlannedTest], turns: _Turns) -> None:
+    async def _look_ahead(self, tests: Sequence[PlannedTest | Ready], turns: _Turns) -> None:
         """Look up the tests' addresses, a bounded window ahead of the running tests."""
         async with asyncio.TaskGroup() as group:
             for test in tests:
@@ -144,11 +148,11 @@ class AsyncioExecutor:
                 await turns.lookups.acquire()
                 group.create_task(self._look_up_one(test, turns))
 
-    async def _look_up_one(self, test: PlannedTest, turns: _Turns) -> None:
+    async def _look_up_one(self, test: PlannedTest | Ready, turns: _Turns) -> None:
         try:
-            ready = await self.lookup(test)
+            ready = test if isinstance(test, Ready) else await self.lookup(test)
         except Exception:  # the test itself will meet (and record) the failure
-            ready = Ready(test, ())
+            ready = Ready(test, ()) if isinstance(test, PlannedTest) else test
         finally:
             turns.lookups.release()
         turns.add(ready)

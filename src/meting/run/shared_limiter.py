@@ -24,7 +24,7 @@ import contextlib
 import random
 import uuid
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 from redis.asyncio import Redis
 
@@ -122,3 +122,59 @@ class SharedAddressLimiter(SharedLimiter, AddressLimiter):
 
     def __init__(self, redis: Redis, limit: int, ttl: float) -> None:
         super().__init__(redis, limit, ttl, "address")
+
+
+# KEYS: the addresses' place sets; ARGV: limit, ttl in ms, lease id. 1: taken on every
+# key, 0: one of them full (nothing taken).
+TAKE_ALL = """
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+for _, key in ipairs(KEYS) do
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', ms)
+  if redis.call('ZCARD', key) >= tonumber(ARGV[1]) then return 0 end
+end
+for _, key in ipairs(KEYS) do
+  redis.call('ZADD', key, ms + tonumber(ARGV[2]), ARGV[3])
+  redis.call('PEXPIRE', key, ARGV[2])
+end
+return 1
+"""
+
+
+class SharedPlaces:
+    """Tests in flight per server address across every worker of a distributed round:
+    the order by address (``meting.run.dispatch``) for workers that take their tests from
+    one queue. A test takes a place on each of its addresses, all at once or none (one
+    atomic script), and never waits here: a worker that finds no room hands the test
+    back to the queue. Places are leases, like slots, so a dead worker's expire."""
+
+    def __init__(self, redis: Redis, limit: int, ttl: float) -> None:
+        if limit < 1:
+            raise ValueError(f"places per address must be at least 1, not {limit}")
+        self.redis = redis
+        self.limit = limit
+        self.ttl_ms = max(1, int(ttl * 1000))
+        self._take = redis.register_script(TAKE_ALL)
+
+    @staticmethod
+    def _keys(addresses: Iterable[str]) -> list[str]:
+        return [f"{PREFIX}places:{a}" for a in sorted(set(addresses))]
+
+    async def take(self, addresses: Iterable[str]) -> str | None:
+        """A lease on a place of every address, or None when one of them is full."""
+        keys = self._keys(addresses)
+        lease = uuid.uuid4().hex
+        if not keys:
+            return lease
+        taken = await self._take(keys=keys, args=[self.limit, self.ttl_ms, lease])
+        return lease if taken else None
+
+    async def give_back(self, addresses: Iterable[str], lease: str) -> None:
+        for key in self._keys(addresses):
+            await self.redis.zrem(key, lease)
+
+    async def in_flight(self, address: str) -> int:
+        """Live places of an address right now."""
+        now = await self.redis.time()
+        ms = now[0] * 1000 + now[1] // 1000
+        return int(await self.redis.zcount(self._keys([address])[0], ms + 1, "+inf"))
