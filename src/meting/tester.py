@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from meting import norms
 from meting.checks import tests
 from meting.checks.not_testable import judge_not_testable
 from meting.evidence.models import NotTestableEvidence
-from meting.evidence.validate import Typed, model_of, stamped, typed
+from meting.evidence.validate import Typed, as_json, model_of, stamped, typed
 from meting.probe import guard, politeness
 from meting.probe.collect import collect_mail, collect_web
 from meting.probe.dns import DnsClient
@@ -24,18 +25,37 @@ def routing_data(settings: Settings) -> RoutingData | None:
     return None
 
 
+@dataclass(frozen=True)
+class Measured:
+    """One test measured: its evidence, judged, and the evidence's JSON as checked against
+    the schema to judge it (``evidence.as_json``; stored as is)."""
+
+    evidence: dict[str, Any]
+    judged: dict[str, Any]
+    raw: bytes
+
+
 async def run_test(kind: str, target: str, settings: Settings, routing: RoutingData | None,
                    client: DnsClient | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Evidence and the judged columns/subtests of one test, within the test budget.
 
     ``client``: a fresh DnsClient for this test (the runner's shares answers round-wide).
     """
+    measured = await measure(kind, target, settings, routing, client)
+    return measured.evidence, measured.judged
+
+
+async def measure(kind: str, target: str, settings: Settings, routing: RoutingData | None,
+                  client: DnsClient | None = None) -> Measured:
+    """``run_test``, keeping the evidence's checked JSON: a round stores it without
+    writing and checking it again."""
     client = client or DnsClient(settings)
     collect = collect_web if kind == "web" else collect_mail
     with guard.allowing(settings):
         evidence = await _collect(collect, target, settings, client, routing)
     evidence["dns_queries"] = client.queries_sent
-    return evidence, judge_typed(typed(stamped(evidence)), settings.norm)
+    raw = as_json(stamped(evidence))
+    return Measured(evidence, judge_typed(typed(evidence, raw), settings.norm), raw)
 
 
 async def _collect(collect: Any, target: str, settings: Settings, client: DnsClient,

@@ -6,6 +6,6 @@
 """
 
 from meting.evidence.models import EVIDENCE_VERSION
-from meting.evidence.validate import EvidenceError, checked, loaded
+from meting.evidence.validate import EvidenceError, as_json, checked, loaded
 
-__all__ = ["EVIDENCE_VERSION", "EvidenceError", "checked", "loaded"]
+__all__ = ["EVIDENCE_VERSION", "EvidenceError", "as_json", "checked", "loaded"]

@@ -33,6 +33,11 @@ def stamped(evidence: dict[str, Any]) -> dict[str, Any]:
 Typed = WebEvidence | MailEvidence | NotTestableEvidence
 
 
+def as_json(evidence: dict[str, Any]) -> bytes:
+    """The evidence as the JSON that is checked and stored (compact, UTF-8)."""
+    return json.dumps(evidence, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
 def checked(evidence: dict[str, Any], raw: bytes | None = None) -> dict[str, Any]:
     """The evidence itself once it matches the current schema; ``raw``: its JSON if known."""
     typed(evidence, raw)
@@ -45,9 +50,8 @@ def typed(evidence: dict[str, Any], raw: bytes | None = None) -> Typed:
     if version_of(evidence) != EVIDENCE_VERSION:
         raise EvidenceError(f"evidence of version {version_of(evidence)} is stored only "
                             f"as version {EVIDENCE_VERSION}")
-    text = raw if raw is not None else json.dumps(evidence, ensure_ascii=False).encode()
     try:
-        model: Typed = ADAPTER.validate_json(text)
+        model: Typed = ADAPTER.validate_json(raw if raw is not None else as_json(evidence))
     except ValidationError as exc:
         raise EvidenceError(describe(evidence, exc)) from None
     return model

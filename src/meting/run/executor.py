@@ -48,7 +48,7 @@ from meting.run.retry import Backoff, describe, not_testable_evidence
 from meting.run.shared_dns import RoundDnsClient, SharedAnswers
 from meting.settings import Settings
 from meting.store import PlannedTest, codec
-from meting.tester import judge, run_test
+from meting.tester import judge, measure
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class Outcome:
     seconds: float
     saved: bool = False  # stored already by the worker that ran it (distributed executors)
     raw: bytes | None = None  # the evidence as JSON, when written already (stored as is)
+    raw_checked: bool = False  # ``raw`` was checked against the schema (to judge the test)
 
     @property
     def not_testable(self) -> bool:
@@ -174,7 +175,7 @@ class AsyncioExecutor:
             while True:
                 try:
                     async with self.domains.slot(organisational_domain(test.domain)):
-                        evidence, judged = await self._perform(ready)
+                        evidence, judged, checked = await self._perform(ready)
                     break
                 except Exception as exc:  # one attempt's failure is the test's, not the round's
                     failures.append(describe(exc, self.settings.test_budget))
@@ -182,6 +183,7 @@ class AsyncioExecutor:
                 if delay is None:
                     evidence = not_testable_evidence(test.kind, test.target, failures)
                     judged = judge(test.kind, evidence, self.settings.norm)
+                    checked = None
                     break
                 turns.running.release()
                 holding = False
@@ -194,31 +196,36 @@ class AsyncioExecutor:
         raw = None
         if "not_testable" not in evidence:
             attempts += 1
-            evidence, judged, raw = self._bounded(test, evidence, judged)
+            evidence, judged, raw = self._bounded(test, evidence, judged, checked)
             if failures:
                 evidence["failed_attempts"] = failures
                 raw = None
         report(Outcome(test, evidence, judged, attempts, round(time.monotonic() - started, 3),
-                       raw=raw))
+                       raw=raw, raw_checked=raw is not None and raw is checked))
 
-    async def _perform(self, ready: Ready) -> tuple[dict[str, Any], dict[str, Any]]:
+    async def _perform(self, ready: Ready
+                       ) -> tuple[dict[str, Any], dict[str, Any], bytes | None]:
+        """The test's evidence, judged, and its JSON when checked to judge it."""
         if self.perform is not None:
-            return await self.perform(ready.test)
+            return (*await self.perform(ready.test), None)
         client, ready.client = ready.client, None  # a retry starts afresh
         if time.monotonic() - ready.looked_up > self.shared_dns.max_age:
             client = None  # waited long behind a busy address: its answers are asked again
         client = client or RoundDnsClient(self.settings, self.shared_dns)
-        return await run_test(ready.test.kind, ready.test.target, self.settings,
-                              self.routing, client)
+        measured = await measure(ready.test.kind, ready.test.target, self.settings,
+                                 self.routing, client)
+        return measured.evidence, measured.judged, measured.raw
 
-    def _bounded(self, test: PlannedTest, evidence: dict[str, Any], judged: dict[str, Any]
+    def _bounded(self, test: PlannedTest, evidence: dict[str, Any], judged: dict[str, Any],
+                 checked: bytes | None = None
                  ) -> tuple[dict[str, Any], dict[str, Any], bytes | None]:
         """Evidence over the max_evidence_bytes setting is not stored: the test is
         not_testable, saying why (a hostile server cannot fill the store). The JSON
-        written to measure it is kept for the store (written once per test)."""
+        written to measure it is kept for the store (written once per test); ``checked``:
+        that JSON, written and checked already to judge the test."""
         if "not_testable" in evidence:
             return evidence, judged, None
-        raw = codec.as_json(evidence)
+        raw = checked if checked is not None else codec.as_json(evidence)
         size = len(raw)
         limit = self.settings.max_evidence_bytes
         if size <= limit:

@@ -65,7 +65,7 @@ class ResultWriter:
     def _save(self, outcome: Outcome) -> bool:
         return self.store.save_result(
             outcome.test.test_id, outcome.evidence, outcome.judged, attempts=outcome.attempts,
-            raw=outcome.raw)
+            raw=outcome.raw, raw_checked=outcome.raw_checked)
 
     def _written(self, outcome: Outcome, write: asyncio.Future[bool]) -> None:
         self._writes.discard(write)

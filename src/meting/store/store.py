@@ -253,7 +253,8 @@ class Store:
             return attempts
 
     def save_result(self, test_id: int, evidence: dict[str, Any], judged: dict[str, Any],
-                    *, attempts: int | None = None, raw: bytes | None = None) -> bool:
+                    *, attempts: int | None = None, raw: bytes | None = None,
+                    raw_checked: bool = False) -> bool:
         """Store a test's statuses and evidence in one transaction.
 
         False, and nothing stored, when the test is already done: a result is saved once.
@@ -262,7 +263,7 @@ class Store:
         the caller wrote it already.
         """
         columns, explanations, subtests = _judged_fields(judged)
-        data, size = codec.encode(evidence, raw)
+        data, size = codec.encode(evidence, raw, raw_checked)
         values: dict[str, Any] = {"state": "done", "columns": columns,
                                   "explanations": explanations, "subtests": subtests,
                                   "finished_at": _now()}
