@@ -98,6 +98,7 @@ class Prober:
         for version in TLS_VERSIONS + SSL_VERSIONS:
             first = not any(r.ok for r in results.values())
             offer = Offer(version=version, legacy=version in SSL_VERSIONS, ocsp=first,
+                          certificate=first,
                           ciphers=None if version in SSL_VERSIONS else ALL_CIPHERS,
                           suites=":".join(TLS13_SUITES),
                           after=self.after_first(version) if first else None)

@@ -77,6 +77,9 @@ class Offer:
     sigalgs: list[tuple[OpenSslDigestNidEnum, OpenSslEvpPkeyEnum]] | None = None
     legacy: bool = False  # nassl's legacy OpenSSL (SSLv2/3, compression, renegotiation)
     ocsp: bool = False
+    # Read the certificate chain the server sends: only where it is kept (the first
+    # accepted version); every other handshake would fetch and convert it for nothing.
+    certificate: bool = False
     after: Callable[[BaseSslClient, Target], dict[str, Any]] | None = None
     session: Any = None  # an SSL_SESSION to resume (0-RTT)
     early_data: bytes | None = None
@@ -231,7 +234,7 @@ def handshake(target: Target, offer: Offer) -> Result:
         if offer.early_data is not None and isinstance(client, SslClient):
             client.write_early_data(offer.early_data)
         client.do_handshake()
-        read_handshake(client, result)
+        read_handshake(client, result, offer.certificate)
         if offer.after is not None:
             result.extra = offer.after(client, target)
     except ProbeError as exc:
@@ -245,11 +248,12 @@ def handshake(target: Target, offer: Offer) -> Result:
     return result
 
 
-def read_handshake(client: BaseSslClient, result: Result) -> None:
+def read_handshake(client: BaseSslClient, result: Result, certificate: bool) -> None:
     result.ok = True
     result.cipher = client.get_current_cipher_name()
     result.kex = kex_of(client)
-    result.chain = [der_b64(pem) for pem in client.get_received_chain()]
+    if certificate:
+        result.chain = [der_b64(pem) for pem in client.get_received_chain()]
     ocsp = client.get_tlsext_status_ocsp_resp()
     result.ocsp = base64.b64encode(ocsp.as_der_bytes()).decode() if ocsp is not None else None
     if isinstance(client, SslClient):
