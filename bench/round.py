@@ -78,7 +78,7 @@ def plan(url: str, registry: str) -> tuple[int, int]:
 
 def run(info: dict[str, Any], url: str, round_id: int, processes: int,
         settings: dict[str, float | None], profile: str | None,
-        python: str = sys.executable
+        python: str = sys.executable, sample: bool = True
         ) -> tuple[float, float, tuple[float, float], float, float]:
     """Wall time, the runners' peak memory together (sampled), their CPU time (user,
     system), the highest 1-minute load average of the machine meanwhile and the CPU time
@@ -106,13 +106,15 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
                                       stdout=subprocess.DEVNULL))
     peak = load = 0.0
     sampler = ConnectionSampler(procs[0].pid)
-    sampler.start()
+    if sample:
+        sampler.start()
     while any(p.poll() is None for p in procs):
         peak = max(peak, sum(resident_mib(q) for p in procs for q in tree(p.pid)))
         load = max(load, os.getloadavg()[0])
         time.sleep(0.5)
     seconds = time.monotonic() - started
-    sampler.stop()
+    if sample:
+        sampler.stop()
     CONNECTIONS.update(sampler.samples)
     SAMPLER_CPU.append(sampler.cpu)
     SAMPLED_AT.extend(sampler.at)
@@ -373,10 +375,15 @@ def main() -> None:
                         "venv, to compare its scheduling with this one's)")
     parser.add_argument("--rtt", type=float, default=None, metavar="MS",
                         help="make every round trip from the scanner MS longer during the run")
+    parser.add_argument("--sample-connections", action=argparse.BooleanOptionalAction,
+                        default=None, help="sample the scanner's open connections per address "
+                        "(default: only with --rtt; the sampling takes about a quarter of a "
+                        "core, which a round bound by CPU would otherwise have)")
     parser.add_argument("--profile", metavar="FILE",
                         help="sample each runner with py-spy (on PATH) into FILE.I, collapsed "
                         "stacks; bench/profile_top.py summarises them")
     args = parser.parse_args()
+    sample = bool(args.rtt) if args.sample_connections is None else args.sample_connections
     info = lab.up(args.domains)
     with tempfile.TemporaryDirectory(prefix="meting-bench-") as tmp:
         db = Path(tmp) / "round.db"
@@ -388,7 +395,7 @@ def main() -> None:
                                 {"concurrency": args.concurrency,
                                  "per_address": args.per_address,
                                  "tls_scan_sharing": args.scan_sharing}, args.profile,
-                                args.runner_python)
+                                args.runner_python, sample)
         cpu = user + system
         if args.rtt:
             undelay_links(info["scanner_namespace"], delayer)
@@ -414,8 +421,10 @@ def main() -> None:
           "runners and lab servers together")
     print(f"machine load (1 min)     {load_before:.1f} before, {load:.1f} at most during the "
           f"round (other work on the machine makes wall time, not CPU per domain, vary)")
-    print(f"connection sampler CPU   {sum(SAMPLER_CPU):.1f} s, {sum(SAMPLER_CPU) / seconds:.2f} "
-          "cores (this benchmark's own reading of /proc/<pid>/net/tcp*)")
+    if sample:
+        print(f"connection sampler CPU   {sum(SAMPLER_CPU):.1f} s, "
+              f"{sum(SAMPLER_CPU) / seconds:.2f} cores (this benchmark's own reading of "
+              "/proc/<pid>/net/tcp*)")
     print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
     print(f"database per 1,000 dom.  {size / domains * 1000 / 2**20:.1f} MiB")
     print(f"machine load (1 min)     {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
