@@ -148,3 +148,20 @@ def test_a_slow_database_holds_the_round_back_instead_of_piling_up(
         # the third report waited for a write: by then the first was stored
         assert handed[:2] == [0, 0] and handed[2] >= 1
         assert store.round(round_id).done == 4
+
+
+def test_a_failure_while_telling_of_a_stored_outcome_stops_the_round(tmp_path: Path) -> None:
+    with Store.open(f"sqlite:///{tmp_path / 'm.db'}") as store:
+        round_id, _ = planned(store, 10)
+
+        def on_stored(done: Outcome, stored: bool) -> None:
+            raise RuntimeError("the progress bar broke")
+
+        async def perform(test: PlannedTest) -> tuple[dict[str, Any], dict[str, Any]]:
+            await asyncio.sleep(0.01)
+            return not_testable_evidence(test.kind, test.target, ["reset"]), JUDGED
+
+        executor = AsyncioExecutor(Settings(concurrency=1, retries=0), None, perform=perform)
+        with pytest.raises(RuntimeError, match="progress bar"):
+            asyncio.run(run_round(store, round_id, executor, on_stored))
+        assert store.round(round_id).state == "running"  # stopped, not finished

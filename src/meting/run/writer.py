@@ -73,8 +73,11 @@ class ResultWriter:
             return
         failure = write.exception()
         if failure is None:
-            self.on_stored(outcome, write.result())
-        elif self.failure is None:
+            try:
+                self.on_stored(outcome, write.result())
+            except Exception as exc:  # as if raised where the outcome was reported
+                failure = exc
+        if failure is not None and self.failure is None:
             self.failure = failure
             self.stop()
 
