@@ -47,6 +47,7 @@ class Result:
     tests: int
     seconds: float
     cpu: dict[str, float]
+    handed_back: int = 0  # messages a worker gave back: their addresses had no room
 
     @property
     def per_second(self) -> float:
@@ -103,7 +104,9 @@ class Bench:
                 proc.terminate()
             for proc in procs:
                 proc.wait(timeout=120)
-        return Result(f"{workers} worker(s)", tests, seconds, cpu)
+        handed = sum((self.logs / f"worker-{workers}-{i}.log").read_text(errors="replace")
+                     .count(" handed back: ") for i in range(workers))
+        return Result(f"{workers} worker(s)", tests, seconds, cpu, handed)
 
     def start_worker(self, index: int, of: int) -> subprocess.Popen[bytes]:
         log = (self.logs / f"worker-{of}-{index}.log").open("wb")
@@ -145,8 +148,9 @@ def report(results: list[Result], domains: int, concurrency: int) -> None:
     for r in results:
         cpu = ", ".join(f"{name} {seconds / r.tests * 1000:.0f} ms"
                         for name, seconds in r.cpu.items())
+        handed = f", {r.handed_back} handed back" if r.name != "in-process" else ""
         print(f"{r.name:<23} {r.seconds:6.1f} s  {r.per_second:5.2f} tests/s  "
-              f"CPU per test: {cpu}")
+              f"CPU per test: {cpu}{handed}")
     extra = (one.seconds - local.seconds) / local.tests
     cpu_local = sum(local.cpu.values()) / local.tests
     cpu_one = sum(one.cpu.values()) / one.tests
