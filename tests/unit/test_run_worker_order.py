@@ -74,7 +74,7 @@ class Recorded:
         self.addresses = addresses
         self.ran: list[PlannedTest | Ready] = []
 
-    async def lookup(self, test: PlannedTest) -> Ready:
+    async def ready(self, test: PlannedTest) -> Ready:
         return Ready(test, self.addresses)
 
     async def run(self, tests: Sequence[PlannedTest | Ready], report: Report) -> None:

@@ -232,7 +232,7 @@ class WorkerRuntime:
         and takes the next, so the tests of a busy hosting address never fill every
         worker's places while other servers' tests wait. (Re-tests are not ordered: they
         are few, and someone waits for them.)"""
-        ready = self._run(self._look_up(test, norm))
+        ready = self._run(self.executor(norm).ready(test))
         lease = self._run(self._room(ready.addresses))
         if lease is None:
             log.info("test %s handed back: no room at %s (%s tests of an address in flight "
@@ -244,12 +244,6 @@ class WorkerRuntime:
             return self.outcome(ready, norm)
         finally:
             self._run(self.places.give_back(ready.addresses, lease))
-
-    async def _look_up(self, test: PlannedTest, norm: str) -> Ready:
-        try:
-            return await self.executor(norm).lookup(test)
-        except Exception:  # the test itself will meet (and record) the failure
-            return Ready(test, ())
 
     async def _room(self, addresses: Sequence[str]) -> str | None:
         """A lease on a place at every address, waiting ``HAND_BACK_AFTER`` at most."""

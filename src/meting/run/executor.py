@@ -151,12 +151,17 @@ class AsyncioExecutor:
 
     async def _look_up_one(self, test: PlannedTest | Ready, turns: _Turns) -> None:
         try:
-            ready = test if isinstance(test, Ready) else await self.lookup(test)
-        except Exception:  # the test itself will meet (and record) the failure
-            ready = Ready(test, ()) if isinstance(test, PlannedTest) else test
+            ready = test if isinstance(test, Ready) else await self.ready(test)
         finally:
             turns.lookups.release()
         turns.add(ready)
+
+    async def ready(self, test: PlannedTest) -> Ready:
+        """The test with its server addresses; none when the lookup failed."""
+        try:
+            return await self.lookup(test)
+        except Exception:  # the test itself will meet (and record) the failure
+            return Ready(test, ())
 
     async def _look_up(self, test: PlannedTest) -> Ready:
         client = RoundDnsClient(self.settings, self.shared_dns)

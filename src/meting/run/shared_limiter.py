@@ -111,10 +111,14 @@ class SharedLimiter(KeyedLimiter):
 
     async def holders(self, key: str) -> int:
         """Live leases of a key right now (expired ones not counted)."""
-        name = self._key(key)
-        now = await self.redis.time()
-        ms = now[0] * 1000 + now[1] // 1000
-        return int(await self.redis.zcount(name, ms + 1, "+inf"))
+        return await live_leases(self.redis, self._key(key))
+
+
+async def live_leases(redis: Redis, name: str) -> int:
+    """Leases of a sorted set that have not expired by the Redis server's clock."""
+    now = await redis.time()
+    ms = now[0] * 1000 + now[1] // 1000
+    return int(await redis.zcount(name, ms + 1, "+inf"))
 
 
 class SharedAddressLimiter(SharedLimiter, AddressLimiter):
@@ -175,6 +179,4 @@ class SharedPlaces:
 
     async def in_flight(self, address: str) -> int:
         """Live places of an address right now."""
-        now = await self.redis.time()
-        ms = now[0] * 1000 + now[1] // 1000
-        return int(await self.redis.zcount(self._keys([address])[0], ms + 1, "+inf"))
+        return await live_leases(self.redis, self._keys([address])[0])
