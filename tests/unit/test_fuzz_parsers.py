@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from meting.analysis.imports import ImportProblems, read_batch_json, read_status_csv
 from meting.probe.http import read_body, read_head
-from meting.probe.tls_conn import BoundedSocket, ProbeError, Target, smtp_starttls
+from meting.probe.tls_conn import Channel, ProbeError, Target, smtp_starttls
 from meting.records.dmarc import parse_dmarc
 from meting.records.security_txt import parse as parse_security_txt
 from meting.records.spf import SpfSyntaxError, evaluate_policy, parse_spf
@@ -167,8 +167,13 @@ def test_smtp_replies(server_says: str) -> None:
         theirs.sendall(server_says.encode("utf-8", "replace"))
         theirs.shutdown(socket.SHUT_WR)
         target = Target("127.0.0.1", 25, "mx.example.nl", "smtp", timeout=2, deadline=4)
-        with contextlib.suppress(ProbeError):
-            smtp_starttls(BoundedSocket(ours, target))
+        ours.setblocking(False)
+
+        async def dialogue() -> None:
+            with contextlib.suppress(ProbeError):
+                await smtp_starttls(Channel(ours, target))
+
+        asyncio.run(dialogue())
     finally:
         ours.close()
         theirs.close()

@@ -94,10 +94,15 @@ def test_no_probe_connects_to_loopback(listener: Listener) -> None:
                                 timeout=2)
         assert page.status == 0 and "loopback" in (page.error or "")
 
+        with pytest.raises(guard.AddressRefused):
+            await tls_conn.connect(tls_conn.Target("127.0.0.1", listener.port,
+                                                   "intern.example", None, 2.0, 5.0))
+        scan = await tls_conn.handshake(tls_conn.Target("127.0.0.1", listener.port,
+                                                        "intern.example", None, 2.0, 5.0),
+                                        tls_conn.Offer())
+        assert not scan.ok and scan.broken and "loopback" in (scan.error or "")
+
     asyncio.run(probes())
-    with pytest.raises(guard.AddressRefused):
-        tls_conn.connect(tls_conn.Target("127.0.0.1", listener.port, "intern.example", None,
-                                         2.0, 5.0))
     assert listener.accepted == 0
 
 

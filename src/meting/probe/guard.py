@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -142,9 +143,27 @@ async def close_connection(writer: asyncio.StreamWriter) -> None:
         raise
 
 
-def create_connection(address: str, port: int, timeout: float) -> socket.socket:
+async def connect_socket(address: str, port: int, timeout: float) -> socket.socket:
+    """A TCP connection for a probe that the event loop drives (a non-blocking socket).
+    A failure reads as the socket module's own (``[Errno 111] Connection refused``),
+    not asyncio's, so the evidence does not depend on how the probe waited."""
     check(address)
-    return socket.create_connection((address, port), timeout=timeout)
+    family, kind, proto, _, where = socket.getaddrinfo(
+        address, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)[0]
+    sock = socket.socket(family, kind, proto)
+    sock.setblocking(False)
+    try:
+        async with asyncio.timeout(timeout):
+            await asyncio.get_running_loop().sock_connect(sock, where)
+    except OSError as exc:
+        sock.close()
+        if exc.errno is None or isinstance(exc, TimeoutError):
+            raise
+        raise OSError(exc.errno, os.strerror(exc.errno)) from None
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 async def udp_with_fallback(query: dns.message.Message, address: str, timeout: float

@@ -11,8 +11,8 @@ renegotiation, 0-RTT, OCSP stapling, extended master secret and the certificate 
 presented. No norm is read: any norm whose classes do not split a bucket can judge the
 scan (``norms.resolution``). Every handshake is counted.
 
-nassl is blocking: every handshake runs in a thread, one politeness slot of the
-address held for it, with a timeout on every socket step (``tls_conn``).
+Every handshake runs on the event loop (``tls_conn``), one politeness slot of the
+address held for it, with a timeout on every read and write.
 """
 
 from __future__ import annotations
@@ -20,13 +20,13 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from nassl import _nassl
 from nassl.ephemeral_key_info import OpenSslEvpPkeyEnum
 from nassl.legacy_ssl_client import LegacySslClient
-from nassl.ssl_client import BaseSslClient, OpenSslDigestNidEnum, SslClient
+from nassl.ssl_client import OpenSslDigestNidEnum, SslClient
 
 from meting.norms import resolution
 from meting.norms import tls as tls_norm
@@ -34,7 +34,15 @@ from meting.probe import politeness, scan_sharing
 from meting.probe.caa import caa_lookup
 from meting.probe.dns import DnsClient
 from meting.probe.evidence import DnsAnswer
-from meting.probe.tls_conn import GROUP_NIDS, Offer, ProbeError, Result, Target, handshake
+from meting.probe.tls_conn import (
+    GROUP_NIDS,
+    Connection,
+    Offer,
+    ProbeError,
+    Result,
+    Target,
+    handshake,
+)
 from meting.probe.tls_trust import verify_chain
 from meting.settings import Settings
 
@@ -88,7 +96,7 @@ class Prober:
         self.count += 1
         self.scan["handshakes"] = self.count
         async with politeness.slot(self.target.address):
-            return await asyncio.to_thread(handshake, self.target, offer)
+            return await handshake(self.target, offer)
 
     # --- protocol versions ----------------------------------------------------------
 
@@ -133,15 +141,17 @@ class Prober:
             return False
         return True
 
-    def after_first(self, version: str) -> Callable[[BaseSslClient, Target], dict[str, Any]]:
+    def after_first(self, version: str
+                    ) -> Callable[[Connection, Target], Awaitable[dict[str, Any]]]:
         request = self.request()
 
-        def after(client: BaseSslClient, target: Target) -> dict[str, Any]:
+        async def after(connection: Connection, target: Target) -> dict[str, Any]:
+            client = connection.client
             if version != "TLSv1.3" or not isinstance(client, SslClient):
                 return {}
             try:
-                client.write(request)
-                client.read(READ_MAX)
+                await connection.write(request)
+                await connection.read(READ_MAX)
                 session = client.get_session()
                 return {"session": session, "max_early_data": session.get_max_early_data()}
             except (OSError, _nassl.OpenSSLError, ProbeError) as exc:
@@ -333,14 +343,16 @@ class Prober:
         self.scan |= await self.legacy_features(top)
 
 
-def renegotiate(client: BaseSslClient, target: Target) -> dict[str, Any]:
+async def renegotiate(connection: Connection, target: Target) -> dict[str, Any]:
     """Compression and secure renegotiation of this session; then a client renegotiation."""
+    client = connection.client
     if not isinstance(client, LegacySslClient):
         return {}
     found: dict[str, Any] = {"compression": client.get_current_compression_method() is not None,
                              "secure_renegotiation": client.get_secure_renegotiation_support()}
     try:
-        client.do_renegotiate()
+        # asks for the renegotiation once; when it waits for the server, the handshake goes on
+        await connection.step(client.do_renegotiate, again=client.do_handshake)
         found["client_renegotiation"] = True
     except (OSError, _nassl.OpenSSLError, ValueError, ProbeError) as exc:
         found["client_renegotiation"] = False
@@ -348,14 +360,15 @@ def renegotiate(client: BaseSslClient, target: Target) -> dict[str, Any]:
     return found
 
 
-def early_data_status(client: BaseSslClient, target: Target) -> dict[str, Any]:
+async def early_data_status(connection: Connection, target: Target) -> dict[str, Any]:
+    client = connection.client
     if not isinstance(client, SslClient):
         return {}
     accepted = client.get_early_data_status().name == "ACCEPTED"
     status = None
     if accepted and target.starttls is None:
         try:
-            head = client.read(READ_MAX).split(b"\r\n", 1)[0].split()
+            head = (await connection.read(READ_MAX)).split(b"\r\n", 1)[0].split()
             status = int(head[1]) if len(head) > 1 and head[1].isdigit() else None
         except (OSError, _nassl.OpenSSLError, ProbeError):
             status = None

@@ -1,20 +1,25 @@
-"""One TLS handshake with nassl (blocking; run it in a thread): what was offered, what came back.
+"""One TLS handshake with nassl, driven from the event loop: what was offered, what came back.
 
-Every socket step has a timeout, the whole exchange a deadline, and what is read is
-bounded, so a server that trickles or floods cannot hold a worker. SMTP targets get
-a fresh SMTP session (greeting, EHLO, STARTTLS) before every handshake.
+nassl's clients block on a socket; here they get one that never blocks
+(``NasslSocket``): when nassl needs bytes, the loop reads them and calls nassl again.
+A thread per handshake cost about as much CPU as the handshake itself (the hand-over,
+and nassl never releases the GIL, so threads give no parallelism). Every read and
+write has a timeout, the whole exchange a deadline, and what is read is bounded, so a
+server that trickles or floods cannot hold a test. SMTP targets get a fresh SMTP
+session (greeting, EHLO, STARTTLS) before every handshake.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import socket
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from nassl import _nassl
 from nassl.ephemeral_key_info import (
@@ -48,6 +53,7 @@ VERSION_ENUM = {"SSLv2": OpenSslVersionEnum.SSLV2, "SSLv3": OpenSslVersionEnum.S
 HASH_NAMES = {OpenSslDigestNidEnum.MD5: "MD5", OpenSslDigestNidEnum.SHA1: "SHA1",
               OpenSslDigestNidEnum.SHA224: "SHA224", OpenSslDigestNidEnum.SHA256: "SHA256",
               OpenSslDigestNidEnum.SHA384: "SHA384", OpenSslDigestNidEnum.SHA512: "SHA512"}
+T = TypeVar("T")
 GROUP_NIDS: dict[str, OpenSslEcNidEnum] = {name: nid for nid, name
                                            in _OPENSSL_NID_TO_SECG_ANSI_X9_62.items()}
 
@@ -80,7 +86,7 @@ class Offer:
     # Read the certificate chain the server sends: only where it is kept (the first
     # accepted version); every other handshake would fetch and convert it for nothing.
     certificate: bool = False
-    after: Callable[[BaseSslClient, Target], dict[str, Any]] | None = None
+    after: Callable[[Connection, Target], Awaitable[dict[str, Any]]] | None = None
     session: Any = None  # an SSL_SESSION to resume (0-RTT)
     early_data: bytes | None = None
 
@@ -104,8 +110,10 @@ class Result:
     smtp: dict[str, Any] = field(default_factory=dict)
 
 
-class BoundedSocket:
-    """A socket for nassl: every recv/send within the step timeout and the deadline."""
+class Channel:
+    """One probe connection on the event loop: every read and write within the step
+    timeout and the connection's deadline, and no more than ``MAX_READ`` bytes read, so a
+    server that trickles or floods cannot hold a test."""
 
     def __init__(self, sock: socket.socket, target: Target) -> None:
         self.sock = sock
@@ -113,41 +121,153 @@ class BoundedSocket:
         self.ends = time.monotonic() + target.deadline
         self.left = MAX_READ
 
-    def _arm(self) -> None:
+    def _limit(self) -> float:
         remaining = self.ends - time.monotonic()
         if remaining <= 0:
             raise ProbeError("the exchange took longer than its deadline")
-        self.sock.settimeout(min(self.step, remaining))
+        return min(self.step, remaining)
 
-    def recv(self, size: int) -> bytes:
-        self._arm()
-        try:
-            data = self.sock.recv(min(size, self.left))
-        except TimeoutError as exc:
-            raise ProbeError(f"no answer within {self.step:g} s") from exc
+    def _count(self, data: bytes) -> bytes:
         self.left -= len(data)
         if self.left <= 0:
             raise ProbeError(f"the server sent more than {MAX_READ} bytes")
         return data
 
-    def send(self, data: bytes) -> int:
-        self._arm()
+    async def recv(self, size: int) -> bytes:
+        limit = self._limit()
+        try:
+            async with asyncio.timeout(limit):
+                data = await asyncio.get_running_loop().sock_recv(self.sock,
+                                                                  min(size, self.left))
+        except TimeoutError as exc:
+            raise ProbeError(f"no answer within {self.step:g} s") from exc
+        return self._count(data)
+
+    async def send(self, data: bytes) -> None:
+        async with asyncio.timeout(self._limit()):  # a TimeoutError is a timeout, not broken
+            await asyncio.get_running_loop().sock_sendall(self.sock, data)
+
+    # Blocking use, in a thread, for the one nassl step that cannot be resumed (SSLv2).
+    def recv_blocking(self, size: int) -> bytes:
+        self.sock.settimeout(self._limit())
+        try:
+            data = self.sock.recv(min(size, self.left))
+        except TimeoutError as exc:
+            raise ProbeError(f"no answer within {self.step:g} s") from exc
+        return self._count(data)
+
+    def send_blocking(self, data: bytes) -> None:
+        self.sock.settimeout(self._limit())
         self.sock.sendall(data)
+
+
+class NeedData(Exception):
+    """nassl asked its socket for bytes the network has not given yet."""
+
+
+class NasslSocket:
+    """What a nassl client takes for its socket, so that its handshake runs on the event
+    loop instead of blocking a thread (``Connection.step``): what nassl sends is kept until
+    its step returns, and a receive gives the bytes read for it or raises ``NeedData``;
+    nassl keeps its state in its network BIO, so the step can simply be called again.
+    ``blocking``: straight to the connection, for a step run in a thread."""
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        self.outgoing = bytearray()
+        self.incoming: bytes | None = None  # b"": the server closed
+        self.blocking = False
+
+    def send(self, data: bytes) -> int:
+        if self.blocking:
+            self.channel.send_blocking(data)
+        else:
+            self.outgoing += data
         return len(data)
 
-    def close(self) -> None:
-        self.sock.close()
+    def recv(self, size: int) -> bytes:
+        if self.blocking:
+            return self.channel.recv_blocking(size)
+        if self.incoming is None:
+            raise NeedData
+        data, rest = self.incoming[:size], self.incoming[size:]
+        self.incoming = rest or None
+        return data
+
+    def close(self) -> None:  # the connection is closed by ``handshake``
+        pass
 
 
-def connect(target: Target) -> socket.socket:
-    return guard.create_connection(target.address, target.port, target.timeout)
+class Connection:
+    """A nassl client on a channel, each of its steps driven from the event loop."""
+
+    def __init__(self, client: BaseSslClient, channel: Channel) -> None:
+        self.client = client
+        self.channel = channel
+        self.socket = NasslSocket(channel)
+        client.set_underlying_socket(self.socket)  # type: ignore[arg-type]
+
+    async def step(self, action: Callable[[], T], again: Callable[[], T] | None = None) -> T:
+        """Run a blocking nassl call; when it needs bytes from the network, send what it
+        wrote, read once and call it (or ``again``: for a call that must not be repeated
+        from its start) anew. Identical bytes on the wire, in the same order, as the
+        blocking call on a socket."""
+        while True:
+            try:
+                value = action()
+            except NeedData:
+                await self._send_written()
+                self.socket.incoming = await self.channel.recv(nassl_buffer())
+                action = again or action
+                continue
+            except BaseException:
+                await self._send_written()
+                raise
+            await self._send_written()
+            return value
+
+    async def _send_written(self) -> None:
+        if self.socket.outgoing:
+            data = bytes(self.socket.outgoing)
+            self.socket.outgoing.clear()
+            await self.channel.send(data)
+
+    async def in_thread(self, action: Callable[[], T]) -> T:
+        """A nassl call that keeps state of its own between reads (the SSLv2 handshake,
+        which splits its client master key message around a read): blocking, in a thread."""
+        self.socket.blocking = True
+        try:
+            return await asyncio.to_thread(action)
+        finally:
+            self.socket.blocking = False
+            self.channel.sock.setblocking(False)
+
+    async def handshake(self, version: str) -> None:
+        if version == "SSLv2":
+            await self.in_thread(self.client.do_handshake)
+        else:
+            await self.step(self.client.do_handshake)
+
+    async def write(self, data: bytes) -> None:
+        await self.step(lambda: self.client.write(data))
+
+    async def read(self, size: int) -> bytes:
+        return await self.step(lambda: self.client.read(size))
 
 
-def smtp_reply(sock: BoundedSocket) -> tuple[int, list[str]]:
+def nassl_buffer() -> int:
+    return BaseSslClient._DEFAULT_BUFFER_SIZE  # what nassl asks of its socket at a time
+
+
+async def connect(target: Target) -> socket.socket:
+    return await guard.connect_socket(target.address, target.port, target.timeout)
+
+
+async def smtp_reply(sock: Channel) -> tuple[int, list[str]]:
     """One (multi-line) SMTP reply: its code and its lines."""
     buffer, lines = b"", []
     while True:
-        text, buffer = smtp_line(sock, buffer)
+        text, buffer = await smtp_line(sock, buffer)
         lines.append(text)
         if not (len(text) >= 4 and text[3] == "-"):
             break
@@ -156,10 +276,10 @@ def smtp_reply(sock: BoundedSocket) -> tuple[int, list[str]]:
     return int(text[:3]), lines
 
 
-def smtp_line(sock: BoundedSocket, buffer: bytes) -> tuple[str, bytes]:
+async def smtp_line(sock: Channel, buffer: bytes) -> tuple[str, bytes]:
     """The next line of a reply, and what was read past it."""
     while b"\n" not in buffer:
-        chunk = sock.recv(SMTP_LINE_MAX)
+        chunk = await sock.recv(SMTP_LINE_MAX)
         if not chunk:
             raise ProbeError("the SMTP server closed the connection")
         buffer += chunk
@@ -167,25 +287,25 @@ def smtp_line(sock: BoundedSocket, buffer: bytes) -> tuple[str, bytes]:
     return line.decode("utf-8", "replace").rstrip("\r"), rest
 
 
-def smtp_starttls(sock: BoundedSocket) -> dict[str, Any]:
+async def smtp_starttls(sock: Channel) -> dict[str, Any]:
     """Greeting, EHLO and STARTTLS; ``offered`` False when EHLO does not list it."""
-    code, banner = smtp_reply(sock)
+    code, banner = await smtp_reply(sock)
     if code != 220:
         raise ProbeError(f"SMTP greeting {code}: {' '.join(banner)[:120]}")
-    sock.send(f"EHLO {EHLO_NAME}\r\n".encode())
-    code, ehlo = smtp_reply(sock)
+    await sock.send(f"EHLO {EHLO_NAME}\r\n".encode())
+    code, ehlo = await smtp_reply(sock)
     if code != 250:
         raise ProbeError(f"EHLO refused with {code}")
     offered = any(line[4:].strip().upper() == "STARTTLS" for line in ehlo)
     info: dict[str, Any] = {"banner": banner[0][:200], "offered": offered}
     if offered:
-        sock.send(b"STARTTLS\r\n")
-        code, reply = smtp_reply(sock)
+        await sock.send(b"STARTTLS\r\n")
+        code, reply = await smtp_reply(sock)
         if code != 220:
             raise ProbeError(f"STARTTLS answered with {code}: {' '.join(reply)[:120]}")
     else:
         with contextlib.suppress(OSError, ProbeError):
-            sock.send(b"QUIT\r\n")
+            await sock.send(b"QUIT\r\n")
     return info
 
 
@@ -215,28 +335,29 @@ def make_client(offer: Offer, target: Target) -> BaseSslClient:
     return client
 
 
-def handshake(target: Target, offer: Offer) -> Result:
+async def handshake(target: Target, offer: Offer) -> Result:
     """Connect (and STARTTLS), then one handshake as ``offer`` says; never raises."""
     try:
-        raw = connect(target)
+        raw = await connect(target)
     except OSError as exc:
         return Result(False, describe(exc), broken=True)
-    sock = BoundedSocket(raw, target)
+    channel = Channel(raw, target)
     result = Result(False, connected=True)
     try:
         if target.starttls == "smtp":
-            result.smtp = smtp_starttls(sock)
+            result.smtp = await smtp_starttls(channel)
             if not result.smtp["offered"]:
                 result.error = "STARTTLS not offered"
                 return result
-        client = make_client(offer, target)
-        client.set_underlying_socket(sock)  # type: ignore[arg-type]
+        connection = Connection(make_client(offer, target), channel)
+        client = connection.client
         if offer.early_data is not None and isinstance(client, SslClient):
-            client.write_early_data(offer.early_data)
-        client.do_handshake()
+            data = offer.early_data
+            await connection.step(lambda: client.write_early_data(data))
+        await connection.handshake(offer.version)
         read_handshake(client, result, offer.certificate)
         if offer.after is not None:
-            result.extra = offer.after(client, target)
+            result.extra = await offer.after(connection, target)
     except ProbeError as exc:
         result.error, result.broken = str(exc), True
     except (OSError, _nassl.OpenSSLError, ValueError, RuntimeError,
