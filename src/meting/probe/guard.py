@@ -94,13 +94,18 @@ def allowing(settings: Settings) -> Iterator[None]:
 
 def kind_of(address: str) -> str | None:
     """Why this address must not be probed (its kind), or None when it may be."""
+    return _kind(address, allowed_networks())
+
+
+@lru_cache(maxsize=4096)  # asked before every connection; a round reuses few addresses
+def _kind(address: str, allowed: tuple[Network, ...]) -> str | None:
     try:
         ip: Address = ipaddress.ip_address(address.split("%")[0])
     except ValueError:
         return "invalid"
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    if any(ip in net for net in allowed_networks() if net.version == ip.version):
+    if any(ip in net for net in allowed if net.version == ip.version):
         return None
     for kind, networks in _KIND_NETWORKS:
         if any(ip in net for net in networks if net.version == ip.version):
