@@ -129,8 +129,9 @@ class AsyncioExecutor:
     async def run(self, tests: Sequence[PlannedTest | Ready], report: Report) -> None:
         """Run ``tests``; a ``Ready`` one has its addresses looked up already (a worker
         looks them up to decide whether to take the test)."""
-        # Blocking probes (TLS handshakes) run in the loop's default thread pool; its
-        # default size (CPU count + 4) would queue the handshakes of hundreds of tests.
+        # The blocking probes left (SSLv2 handshakes, sslyze's full scans) run in the
+        # loop's default thread pool; its default size (CPU count + 4) would queue the
+        # SSLv2 attempts of hundreds of tests.
         asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(
             max_workers=self.settings.concurrency, thread_name_prefix="meting-probe"))
         turns = _Turns(self.settings, self.lookahead_per_place)
