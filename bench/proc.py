@@ -81,30 +81,72 @@ def lab_namespaces(scanner: str) -> list[str]:
     return [n for n in names if n.startswith(prefix) and n != scanner]
 
 
-OPEN_STATES = {"01", "02", "08"}  # ESTABLISHED, SYN_SENT, CLOSE_WAIT: still held
+OPEN_STATES = (1, 2, 8)  # ESTABLISHED, SYN_SENT, CLOSE_WAIT: still held
+SOCK_DIAG_BY_FAMILY, NLM_F_REQUEST, NLM_F_DUMP, NLMSG_ERROR, NLMSG_DONE = 20, 1, 0x300, 2, 3
+NETLINK_SOCK_DIAG, CLONE_NEWNET = 4, 0x40000000
 
 
-def _address(hex_address: str) -> str:
-    import ipaddress
+def enter_namespace(name: str) -> None:
+    """Move the calling thread (only it) into the named network namespace (Python 3.11
+    has no ``os.setns``)."""
+    import ctypes
 
-    raw = bytes.fromhex(hex_address)
-    # /proc/net/tcp* print the address as 32-bit words in the machine's (little) order
-    words = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
-    return str(ipaddress.ip_address(words))
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
+    try:
+        if libc.setns(fd, CLONE_NEWNET) != 0:
+            raise OSError(ctypes.get_errno(), "setns")
+    finally:
+        os.close(fd)
 
 
-def open_connections(pid: int) -> dict[str, int]:
-    """TCP connections being opened or open now in ``pid``'s network namespace, by the
-    remote address."""
-    found: dict[str, int] = {}
-    for table in ("tcp", "tcp6"):
-        try:
-            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            if len(fields) > 3 and fields[3] in OPEN_STATES:
-                address = _address(fields[2].split(":")[0])
-                found[address] = found.get(address, 0) + 1
-    return found
+class OpenConnections:
+    """TCP connections being opened or open, by remote address, as the kernel's socket
+    diagnostics dump them (what ``ss`` reads): filtered by state in the kernel and taken
+    in a few milliseconds, where reading /proc/net/tcp* formats every socket, those in
+    TIME_WAIT included, and took ~0.1 s in a busy round, long enough for a connection
+    closed and its successor opened meanwhile both to be counted. Make it in a thread
+    that entered the scanner's namespace (``enter_namespace``)."""
+
+    def __init__(self) -> None:
+        import socket
+
+        self.sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_SOCK_DIAG)
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def now(self) -> dict[str, int]:
+        import socket
+
+        found: dict[str, int] = {}
+        for family in (socket.AF_INET, socket.AF_INET6):
+            for state, dst in self._dump(family):
+                if state in OPEN_STATES:
+                    size = 4 if family == socket.AF_INET else 16
+                    address = socket.inet_ntop(family, dst[:size])
+                    found[address] = found.get(address, 0) + 1
+        return found
+
+    def _dump(self, family: int) -> list[tuple[int, bytes]]:
+        import socket
+        import struct
+
+        states = sum(1 << s for s in OPEN_STATES)
+        request = struct.pack("=BBBBI48x", family, socket.IPPROTO_TCP, 0, 0, states)
+        header = struct.pack("=IHHII", 16 + len(request), SOCK_DIAG_BY_FAMILY,
+                             NLM_F_REQUEST | NLM_F_DUMP, 1, 0)
+        self.sock.send(header + request)
+        found = []
+        while True:
+            data = self.sock.recv(1 << 20)
+            at = 0
+            while at + 16 <= len(data):
+                length, kind = struct.unpack_from("=IH", data, at)
+                if kind == NLMSG_DONE:
+                    return found
+                if kind == NLMSG_ERROR:
+                    raise OSError("sock_diag dump failed")
+                body = at + 16  # inet_diag_msg: family, state, timer, retrans, sockid
+                found.append((data[body + 1], data[body + 24:body + 40]))
+                at += (length + 3) & ~3

@@ -40,7 +40,14 @@ from typing import Any, NamedTuple
 os.environ.setdefault("METING_LAB_PREFIX", "mtr-")
 os.environ.setdefault("METING_LAB_DIR", "/var/lib/meting-lab-round")
 
-from proc import lab_namespaces, namespace_cpu_seconds, open_connections, resident_mib, tree
+from proc import (
+    OpenConnections,
+    enter_namespace,
+    lab_namespaces,
+    namespace_cpu_seconds,
+    resident_mib,
+    tree,
+)
 
 from meting.lab import lab, netns
 from meting.registry.lists import read_list
@@ -105,7 +112,7 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
         procs.append(subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv),
                                       stdout=subprocess.DEVNULL))
     peak = load = 0.0
-    sampler = ConnectionSampler(procs[0].pid)
+    sampler = ConnectionSampler(info["scanner_namespace"])
     if sample:
         sampler.start()
     while any(p.poll() is None for p in procs):
@@ -134,9 +141,9 @@ class ConnectionSampler(threading.Thread):
     """Open TCP connections per server address in the scanner's namespace, every
     ``SAMPLE`` seconds: how many of an address's politeness slots were in use."""
 
-    def __init__(self, pid: int) -> None:
+    def __init__(self, namespace: str) -> None:
         super().__init__(daemon=True)
-        self.pid = pid
+        self.namespace = namespace
         self.samples: dict[str, list[int]] = {}
         self.at: list[float] = []
         self.started = time.monotonic()
@@ -151,8 +158,16 @@ class ConnectionSampler(threading.Thread):
             self.cpu = time.thread_time() - started
 
     def sample(self) -> None:
+        enter_namespace(self.namespace)  # this thread only
+        connections = OpenConnections()
+        try:
+            self.take(connections)
+        finally:
+            connections.close()
+
+    def take(self, connections: OpenConnections) -> None:
         while not self.stopping.wait(SAMPLE):
-            now = open_connections(self.pid)
+            now = connections.now()
             taken = len(self.at)
             self.at.append(time.monotonic() - self.started)
             for address in now.keys() | self.samples.keys():
@@ -424,7 +439,7 @@ def main() -> None:
     if sample:
         print(f"connection sampler CPU   {sum(SAMPLER_CPU):.1f} s, "
               f"{sum(SAMPLER_CPU) / seconds:.2f} cores (this benchmark's own reading of "
-              "/proc/<pid>/net/tcp*)")
+              "the kernel's socket table)")
     print(f"runner peak memory       {peak_mib:.0f} MiB (all runner processes together)")
     print(f"database per 1,000 dom.  {size / domains * 1000 / 2**20:.1f} MiB")
     print(f"machine load (1 min)     {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
