@@ -13,7 +13,7 @@ from meting.probe.evidence import DnsAnswer
 from meting.probe.politeness import AddressLimiter, KeyedLimiter
 from meting.run.executor import AsyncioExecutor, Outcome
 from meting.run.retry import Backoff
-from meting.run.shared_dns import SharedAnswers
+from meting.run.shared_dns import RoundDnsClient, SharedAnswers
 from meting.settings import Settings
 from meting.store import PlannedTest, codec
 
@@ -188,6 +188,45 @@ def test_shared_answers_only_for_infrastructure_names_asked_once_and_errors_not_
 
     asyncio.run(main())
     assert asked == ["ns1", "ns2", "ns2", "ns1"]
+
+
+def test_a_mail_platform_and_its_spf_include_are_shared_but_never_a_tests_own_names(
+        ) -> None:
+    shared = SharedAnswers(max_age=60)
+    shared.learn(answer("a.nl", "MX", ("10 mx-1.mailhost.nl.",)))
+    shared.learn(answer("a.nl", "TXT", ('"v=spf1 include:spf.hoster.nl" " -all"',)))
+    shared.learn(answer("spf.hoster.nl", "TXT", ('"v=spf1 redirect=_spf.hoster.net"',)))
+    shared.learn(answer("b.nl", "TXT", ('"google-site-verification=include:x.nl"',)))
+    covered = {(n, t) for n in ("mx-1.mailhost.nl", "_25._tcp.mx-1.mailhost.nl",
+                                "mailhost.nl", "nl", "spf.hoster.nl", "_spf.hoster.net",
+                                "x.nl", "a.nl")
+               for t in ("A", "AAAA", "TLSA", "CAA", "TXT", "MX")
+               if shared.covers(n, t)}
+    assert covered == {("mx-1.mailhost.nl", "A"), ("mx-1.mailhost.nl", "AAAA"),
+                       ("mx-1.mailhost.nl", "CAA"), ("mailhost.nl", "CAA"),
+                       ("_25._tcp.mx-1.mailhost.nl", "TLSA"),
+                       ("spf.hoster.nl", "TXT"), ("_spf.hoster.net", "TXT")}
+
+    asked: list[tuple[str, str, str]] = []
+
+    class Counting(RoundDnsClient):
+        async def _ask(self, name: str, rtype: str) -> DnsAnswer:
+            asked.append((self.own, name, rtype))
+            return answer(name, rtype, ('"v=spf1 -all"',) if rtype == "TXT" else ())
+
+    async def main() -> None:
+        for domain in ("c.nl", "d.nl", "mailhost.nl"):
+            client = Counting(Settings(), shared, domain)
+            await client.query("spf.hoster.nl", "TXT")
+            await client.query("mailhost.nl", "CAA")
+            await client.query("mx-1.mailhost.nl", "A")
+
+    asyncio.run(main())
+    # asked once for the round, and again by the test of mailhost.nl: its own names
+    assert asked == [("c.nl.", "spf.hoster.nl", "TXT"), ("c.nl.", "mailhost.nl", "CAA"),
+                     ("c.nl.", "mx-1.mailhost.nl", "A"),
+                     ("mailhost.nl.", "mailhost.nl", "CAA"),
+                     ("mailhost.nl.", "mx-1.mailhost.nl", "A")]
 
 
 def test_waiting_for_a_busy_address_moves_a_registered_budget_on() -> None:

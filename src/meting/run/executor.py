@@ -165,7 +165,7 @@ class AsyncioExecutor:
             return Ready(test, ())
 
     async def _look_up(self, test: PlannedTest) -> Ready:
-        client = RoundDnsClient(self.settings, self.shared_dns)
+        client = RoundDnsClient(self.settings, self.shared_dns, test.domain)
         async with asyncio.timeout(self.settings.test_budget):
             found = await server_addresses(test.kind, test.target, client)
         return Ready(test, found, client)
@@ -217,7 +217,7 @@ class AsyncioExecutor:
         client, ready.client = ready.client, None  # a retry starts afresh
         if time.monotonic() - ready.looked_up > self.shared_dns.max_age:
             client = None  # waited long behind a busy address: its answers are asked again
-        client = client or RoundDnsClient(self.settings, self.shared_dns)
+        client = client or RoundDnsClient(self.settings, self.shared_dns, ready.test.domain)
         measured = await measure(ready.test.kind, ready.test.target, self.settings,
                                  self.routing, client)
         return measured.evidence, measured.judged, measured.raw

@@ -1,17 +1,27 @@
 """Answers about infrastructure names shared by every test of a round.
 
-Thousands of domains point at the same few name servers and mail platforms; each test
-would otherwise ask the resolver for the same name server and MX host addresses again.
-A round keeps one ``SharedAnswers``; each test still gets its own ``RoundDnsClient`` (its
-own cache and count of queries sent), which asks the shared store first for the
-addresses (A/AAAA) of names it has seen as the target of an NS or MX record.
+Thousands of domains point at the same few name servers, mail platforms and SPF
+includes; each test would otherwise ask the resolver the same questions about them
+again (in a 1,000-domain lab round, 36% of the questions had been asked before). A
+round keeps one ``SharedAnswers``; each test still gets its own ``RoundDnsClient`` (its
+own cache and count of queries sent), which asks the shared store first for what the
+round has learnt to be infrastructure:
 
-Kept safe by three rules: only usable answers are shared (an error — a timeout,
+- the addresses (A/AAAA) of names seen as the target of an NS or MX record;
+- the DANE records (TLSA at ``_25._tcp.``) of MX targets, and the CAA records of MX
+  targets and of the names above them (the CAA walk of a shared mail platform);
+- the TXT records of names an SPF record includes or redirects to (``include:``,
+  ``redirect=``), at any depth, as the SPF evaluator finds them
+  (``records.spf.follow_targets``).
+
+Kept safe by these rules: only usable answers are shared (an error — a timeout,
 SERVFAIL — is asked again by the next test, so one bad moment does not spread); a
-shared answer is used for at most ``max_age`` seconds (a round can last hours); and
-only infrastructure names are shared, never a test's own target names. Evidence stays
-complete: a test records the shared answer as if it had asked (its ``dns_queries``
-counts only what it sent itself).
+shared answer is used for at most ``max_age`` seconds (a round can last hours); a test
+asks its own names itself — its domain and every name under it are never shared with
+it, whatever else points at them; and only questions to the resolver are shared, which
+gives a repeated question the same records from its cache. Evidence stays complete: a
+test records the shared answer as if it had asked (its ``dns_queries`` counts only what
+it sent itself).
 """
 
 from __future__ import annotations
@@ -19,18 +29,44 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 
 from meting.probe.dns import DnsClient
-from meting.probe.evidence import DnsAnswer
+from meting.probe.evidence import DnsAnswer, txt_strings
+from meting.records.spf import follow_targets
 from meting.settings import Settings
 
-SHARED_TYPES = frozenset({"A", "AAAA"})
-TEACHING_TYPES = frozenset({"NS", "MX"})
+ADDRESS_TYPES = frozenset({"A", "AAAA"})
+DANE_PREFIX = "_25._tcp."
 
 
 def _norm(name: str) -> str:
     return name.rstrip(".").lower() + "."
+
+
+def _targets(answer: DnsAnswer) -> list[str]:
+    """The target names of an NS or MX answer (the last field), without the null MX."""
+    found = []
+    for rdata in answer.answers:
+        fields = rdata.split()
+        if fields and fields[-1] != ".":
+            found.append(_norm(fields[-1]))
+    return found
+
+
+def _above(name: str) -> list[str]:
+    """``name`` and the names above it, the top-level domain left out (as the CAA walk)."""
+    labels = name.rstrip(".").split(".")
+    return [".".join(labels[i:]) + "." for i in range(len(labels) - 1)]
+
+
+def spf_followed(answer: DnsAnswer) -> set[str]:
+    """The names an SPF record in this TXT answer includes or redirects to."""
+    texts = [txt_strings(r) for r in answer.answers]
+    if not any(t.lower().startswith("v=spf1") for t in texts):
+        return set()
+    owner = answer.name.rstrip(".")
+    return {_norm(n) for n in follow_targets(owner, {owner: texts})}
 
 
 class SharedAnswers:
@@ -42,24 +78,34 @@ class SharedAnswers:
         self.max_entries = max_entries
         self.clock = clock
         self.hits = 0
-        self._infrastructure: OrderedDict[str, None] = OrderedDict()
+        self._infrastructure: OrderedDict[str, set[str]] = OrderedDict()  # name -> types
         self._answers: OrderedDict[tuple[str, str], tuple[float, DnsAnswer]] = OrderedDict()
         self._pending: dict[tuple[str, str], asyncio.Task[DnsAnswer]] = {}
 
     def learn(self, answer: DnsAnswer) -> None:
-        """Remember the targets of an NS or MX answer as infrastructure names."""
-        if answer.rtype not in TEACHING_TYPES or not answer.ok:
+        """Remember what this answer shows to be infrastructure (see the module)."""
+        if not answer.ok or answer.rcode != "NOERROR":
             return
-        for rdata in answer.answers:
-            target = rdata.split()[-1] if rdata.split() else ""
-            if target and target != ".":
-                self._infrastructure[_norm(target)] = None
-                self._infrastructure.move_to_end(_norm(target))
+        if answer.rtype in ("NS", "MX"):
+            for target in _targets(answer):
+                self._share(target, ADDRESS_TYPES)
+                if answer.rtype == "MX":
+                    self._share(DANE_PREFIX + target, {"TLSA"})
+                    for name in _above(target):
+                        self._share(name, {"CAA"})
+        elif answer.rtype == "TXT":
+            for name in spf_followed(answer):
+                self._share(name, {"TXT"})
+
+    def _share(self, name: str, rtypes: Collection[str]) -> None:
+        kept = self._infrastructure.setdefault(name, set())
+        kept.update(rtypes)
+        self._infrastructure.move_to_end(name)
         while len(self._infrastructure) > self.max_entries:
             self._infrastructure.popitem(last=False)
 
     def covers(self, name: str, rtype: str) -> bool:
-        return rtype.upper() in SHARED_TYPES and _norm(name) in self._infrastructure
+        return rtype.upper() in self._infrastructure.get(_norm(name), ())
 
     async def get(self, name: str, rtype: str,
                   ask: Callable[[], Awaitable[DnsAnswer]]) -> DnsAnswer:
@@ -93,15 +139,24 @@ class SharedAnswers:
 
 
 class RoundDnsClient(DnsClient):
-    """A test's DNS client that shares infrastructure answers with the rest of the round."""
+    """A test's DNS client that shares infrastructure answers with the rest of the round;
+    ``own``: the test's domain, whose names it always asks itself."""
 
-    def __init__(self, settings: Settings, shared: SharedAnswers) -> None:
+    def __init__(self, settings: Settings, shared: SharedAnswers, own: str) -> None:
         super().__init__(settings)
         self.shared = shared
+        self.own = _norm(own)
 
     async def query(self, name: str, rtype: str) -> DnsAnswer:
-        if self.shared.covers(name, rtype):
-            return await self.shared.get(name, rtype, lambda: DnsClient.query(self, name, rtype))
+        if self.shared.covers(name, rtype) and not self.owns(name):
+            return await self.shared.get(name, rtype, lambda: self._ask(name, rtype))
+        return await self._ask(name, rtype)
+
+    def owns(self, name: str) -> bool:
+        name = _norm(name)
+        return name == self.own or name.endswith("." + self.own)
+
+    async def _ask(self, name: str, rtype: str) -> DnsAnswer:
         answer = await DnsClient.query(self, name, rtype)
         self.shared.learn(answer)
         return answer
