@@ -38,7 +38,9 @@ Statuses = dict[tuple[str, str], dict[str, str]]  # (domain, kind) -> column/sub
 # lost with a killed worker is handed out again after (budget + 15 s) plus at most 10 s.
 SETTINGS = {"DNS_TIMEOUT": "2", "CONNECT_TIMEOUT": "3", "SMTP_BANNER_TIMEOUT": "5",
             "TEST_BUDGET": "60", "RETRIES": "0"}
-BUSY_SECONDS = 8.0  # how long other "workers" hold every place of one address
+# how long other "workers" hold every place of one address at most: the test gives them
+# back as soon as a worker has handed back a test of it (a busy machine starts slowly)
+BUSY_SECONDS = 300.0
 WORKERS = 2
 
 
@@ -157,25 +159,55 @@ def busiest_web_address(database: str) -> str:
     return counts.most_common(1)[0][0]
 
 
-def fill_places(cluster: Cluster, address: str) -> None:
-    """Take every place of ``address`` for BUSY_SECONDS, as busy workers elsewhere would."""
-    async def fill() -> None:
+def hand_back_pattern(address: str, round_id: int) -> str:
+    return (rf"test (\d+) handed back: no room at [^(]*{re.escape(address)}"
+            rf"[^(]*\(.*; round {round_id}\)")
+
+
+def fill_places(cluster: Cluster, address: str) -> list[str]:
+    """Take every place of ``address``, as busy workers elsewhere would: their leases."""
+    async def fill() -> list[str]:
         limit = cap(Settings().per_address)
         places = SharedPlaces(Redis.from_url(redis_url(cluster.broker)), limit, BUSY_SECONDS)
-        assert all([await places.take([address]) for _ in range(limit)])
+        leases = [await places.take([address]) for _ in range(limit)]
         assert await places.take([address]) is None
         await places.redis.aclose()
+        return [lease for lease in leases if lease is not None]
 
-    asyncio.run(fill())
+    return asyncio.run(fill())
+
+
+def give_places_back(cluster: Cluster, address: str, leases: list[str]) -> None:
+    async def give_back() -> None:
+        places = SharedPlaces(Redis.from_url(redis_url(cluster.broker)), 1, BUSY_SECONDS)
+        for lease in leases:
+            await places.give_back([address], lease)
+        await places.redis.aclose()
+
+    asyncio.run(give_back())
+
+
+def wait_for_a_hand_back(cluster: Cluster, run: subprocess.Popen[str], address: str,
+                         round_id: int) -> None:
+    deadline = time.monotonic() + BUSY_SECONDS
+    pattern = re.compile(hand_back_pattern(address, round_id))
+    while not any(pattern.search(cluster.log(i)) for i in range(WORKERS)):
+        assert run.poll() is None, "the round ended while the address had no room"
+        assert time.monotonic() < deadline, "no test of the full address was handed back"
+        time.sleep(0.2)
 
 
 def test_a_distributed_round_gives_exactly_the_statuses_of_the_in_process_run(
         cluster: Cluster, in_process: Statuses) -> None:
     round_id = cluster.round("celery")
     busy = busiest_web_address(cluster.database)
-    fill_places(cluster, busy)  # its tests are handed back until the places expire
-    code, output = finish(cluster.outside("run", "--round", str(round_id),
-                                          "--executor", "celery"))
+    leases = fill_places(cluster, busy)  # its tests are handed back until they are free
+    run = cluster.outside("run", "--round", str(round_id), "--executor", "celery")
+    try:
+        wait_for_a_hand_back(cluster, run, busy, round_id)
+    finally:
+        give_places_back(cluster, busy, leases)
+    code, output = finish(run)
     assert code == 0, output[-3000:]
     assert f"{WORKERS} worker(s) answer" in output
     with Store.open(cluster.database) as store:
@@ -187,8 +219,7 @@ def test_a_distributed_round_gives_exactly_the_statuses_of_the_in_process_run(
         assert re.search(rf"test \d+ stored in [\d.]+ s \(round {round_id}\)",
                          cluster.log(index))
     logs = "".join(cluster.log(index) for index in range(WORKERS))
-    handed = set(re.findall(rf"test (\d+) handed back: no room at [^(]*{re.escape(busy)}"
-                            rf"[^(]*\(.*; round {round_id}\)", logs))
+    handed = set(re.findall(hand_back_pattern(busy, round_id), logs))
     assert handed
     assert all(re.search(rf"test {t} stored in", logs) for t in handed)
 
