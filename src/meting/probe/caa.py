@@ -11,14 +11,19 @@ from typing import Any
 from meting.probe.dns import DnsClient
 
 
+def climb(name: str) -> list[str]:
+    """The names whose CAA records are asked, in order: ``name`` and those above it, the
+    top-level domain left out."""
+    labels = name.rstrip(".").split(".")
+    return [".".join(labels[i:]) for i in range(len(labels) - 1)]
+
+
 async def caa_lookup(client: DnsClient, name: str) -> dict[str, Any]:
     """``{"name": ..., "found_at": str | None, "records": [...], "queried": [...],
     "error": str | None}``."""
-    labels = name.rstrip(".").split(".")
     found: dict[str, Any] = {"name": name, "found_at": None, "records": [], "queried": [],
                              "error": None}
-    for i in range(len(labels) - 1):
-        candidate = ".".join(labels[i:])
+    for candidate in climb(name):
         answer = await client.query(candidate, "CAA")
         found["queried"].append(candidate)
         if not answer.ok:

@@ -114,6 +114,11 @@ async def collect_web(host: str, settings: Settings, client: DnsClient,
             "missing": absent, "refused": guard.refused(v4 + v6 + all_addresses(ns))}
 
 
+def tlsa_name(mx_host: str) -> str:
+    """Where an MX host's DANE records are (RFC 7672 §2.2: SMTP on port 25)."""
+    return f"_25._tcp.{mx_host}"
+
+
 async def collect_mail(domain: str, settings: Settings, client: DnsClient,
                        routing: RoutingData | None) -> dict[str, Any]:
     zone = await find_zone(client, domain)
@@ -124,7 +129,7 @@ async def collect_mail(domain: str, settings: Settings, client: DnsClient,
     null_mx = mx == [(0, "")]
     hosts = [] if null_mx else [name for _, name in mx[:MAX_MX]]
     entries = list(await asyncio.gather(*(host_addresses(client, h) for h in hosts)))
-    tlsa = await asyncio.gather(*(client.query(f"_25._tcp.{h}", "TLSA") for h in hosts))
+    tlsa = await asyncio.gather(*(client.query(tlsa_name(h), "TLSA") for h in hosts))
     for entry, answer in zip(entries, tlsa, strict=True):
         entry["tlsa"] = answer.to_dict()  # DANE (RFC 7672 §2.2)
     for entry in entries:

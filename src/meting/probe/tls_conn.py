@@ -54,6 +54,7 @@ HASH_NAMES = {OpenSslDigestNidEnum.MD5: "MD5", OpenSslDigestNidEnum.SHA1: "SHA1"
               OpenSslDigestNidEnum.SHA224: "SHA224", OpenSslDigestNidEnum.SHA256: "SHA256",
               OpenSslDigestNidEnum.SHA384: "SHA384", OpenSslDigestNidEnum.SHA512: "SHA512"}
 T = TypeVar("T")
+NASSL_READ = BaseSslClient._DEFAULT_BUFFER_SIZE  # what nassl asks of its socket at a time
 GROUP_NIDS: dict[str, OpenSslEcNidEnum] = {name: nid for nid, name
                                            in _OPENSSL_NID_TO_SECG_ANSI_X9_62.items()}
 
@@ -217,7 +218,7 @@ class Connection:
                 value = action()
             except NeedData:
                 await self._send_written()
-                self.socket.incoming = await self.channel.recv(nassl_buffer())
+                self.socket.incoming = await self.channel.recv(NASSL_READ)
                 action = again or action
                 continue
             except BaseException:
@@ -253,10 +254,6 @@ class Connection:
 
     async def read(self, size: int) -> bytes:
         return await self.step(lambda: self.client.read(size))
-
-
-def nassl_buffer() -> int:
-    return BaseSslClient._DEFAULT_BUFFER_SIZE  # what nassl asks of its socket at a time
 
 
 async def connect(target: Target) -> socket.socket:

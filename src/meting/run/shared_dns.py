@@ -31,13 +31,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Collection
 
+from meting.probe.caa import climb
+from meting.probe.collect import tlsa_name
 from meting.probe.dns import DnsClient
 from meting.probe.evidence import DnsAnswer, txt_strings
 from meting.records.spf import follow_targets
 from meting.settings import Settings
 
 ADDRESS_TYPES = frozenset({"A", "AAAA"})
-DANE_PREFIX = "_25._tcp."
 
 
 def _norm(name: str) -> str:
@@ -52,12 +53,6 @@ def _targets(answer: DnsAnswer) -> list[str]:
         if fields and fields[-1] != ".":
             found.append(_norm(fields[-1]))
     return found
-
-
-def _above(name: str) -> list[str]:
-    """``name`` and the names above it, the top-level domain left out (as the CAA walk)."""
-    labels = name.rstrip(".").split(".")
-    return [".".join(labels[i:]) + "." for i in range(len(labels) - 1)]
 
 
 def spf_followed(answer: DnsAnswer) -> set[str]:
@@ -89,10 +84,10 @@ class SharedAnswers:
         if answer.rtype in ("NS", "MX"):
             for target in _targets(answer):
                 self._share(target, ADDRESS_TYPES)
-                if answer.rtype == "MX":
-                    self._share(DANE_PREFIX + target, {"TLSA"})
-                    for name in _above(target):
-                        self._share(name, {"CAA"})
+                if answer.rtype == "MX":  # the names the mail test asks of an MX host
+                    self._share(_norm(tlsa_name(target)), {"TLSA"})
+                    for name in climb(target):
+                        self._share(_norm(name), {"CAA"})
         elif answer.rtype == "TXT":
             for name in spf_followed(answer):
                 self._share(name, {"TXT"})
