@@ -15,10 +15,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nassl import _nassl
+from nassl.ssl_client import OpenSslVersionEnum
 
 from meting.probe import guard, politeness
 from meting.probe.tls import Prober
-from meting.probe.tls_conn import MAX_READ, Offer, Result, Target, handshake
+from meting.probe.tls_conn import (
+    MAX_READ,
+    Offer,
+    Result,
+    Target,
+    handshake,
+    make_client,
+    shared_context,
+)
 from meting.settings import Settings
 from tests.unit.tls_server import server_context
 
@@ -193,3 +203,25 @@ def test_a_stopped_test_closes_its_connection_at_once() -> None:
             return await asyncio.wait_for(ended, 5) - stopped
 
     assert asyncio.run(attempt()) < 5
+
+
+def test_clients_of_one_version_share_one_context(tmp_path: Path) -> None:
+    """One OpenSSL context per version for the process; handshakes of several versions at
+    once on it each get what they offered."""
+    async def attempt() -> list[Result]:
+        server, port = await serve(answer_http, ssl=server_context(tmp_path))
+        async with server:
+            with on_loopback():
+                return await asyncio.gather(*(
+                    handshake(target(port), Offer(version=v))
+                    for v in ("TLSv1.2", "TLSv1.3", "any", "TLSv1.2", "TLSv1.3")))
+
+    results = asyncio.run(attempt())
+    assert all(r.ok for r in results), [r.error for r in results]
+    newest = [str(r.cipher).startswith("TLS_") for r in results]  # TLS 1.3's suite names
+    assert newest == [False, True, True, False, True], [r.cipher for r in results]
+    one = make_client(Offer(version="TLSv1.2"), target(443))
+    other = make_client(Offer(version="TLSv1.2"), target(443))
+    newest = make_client(Offer(version="TLSv1.3"), target(443))
+    assert one._ssl_ctx is other._ssl_ctx is shared_context(_nassl, OpenSslVersionEnum.TLSV1_2)
+    assert newest._ssl_ctx is not one._ssl_ctx

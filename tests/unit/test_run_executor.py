@@ -55,6 +55,39 @@ def test_keyed_limiter_bounds_each_key_and_forgets_idle_keys() -> None:
     assert limiter.keys == 0
 
 
+def test_a_cancelled_waiter_leaves_no_slot_and_no_key_behind() -> None:
+    limiter = KeyedLimiter(1)
+
+    async def main() -> tuple[int, int]:
+        release = asyncio.Event()
+
+        async def holder() -> None:
+            async with limiter.slot("a"):
+                await release.wait()
+
+        held = asyncio.create_task(holder())
+        await asyncio.sleep(0)
+        waiting = asyncio.create_task(one_slot(limiter, "a"))
+        await asyncio.sleep(0)
+        users = limiter.busy("a")
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        after_cancel = limiter.busy("a")
+        release.set()
+        await held
+        await one_slot(limiter, "a")  # the holder's slot came back, not the waiter's
+        return users, after_cancel
+
+    assert asyncio.run(main()) == (2, 1)
+    assert limiter.keys == 0
+
+
+async def one_slot(limiter: KeyedLimiter, key: str) -> None:
+    async with limiter.slot(key):
+        await asyncio.sleep(0)
+
+
 def test_limiter_refuses_a_limit_below_one() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         KeyedLimiter(0)

@@ -152,14 +152,13 @@ async def connect_socket(address: str, port: int, timeout: float) -> socket.sock
     """A TCP connection for a probe that the event loop drives (a non-blocking socket).
     A failure reads as the socket module's own (``[Errno 111] Connection refused``),
     not asyncio's, so the evidence does not depend on how the probe waited."""
-    check(address)
-    family, kind, proto, _, where = socket.getaddrinfo(
-        address, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)[0]
-    sock = socket.socket(family, kind, proto)
+    check(address)  # an address, not a name: no lookup needed for its family
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setblocking(False)
     try:
         async with asyncio.timeout(timeout):
-            await asyncio.get_running_loop().sock_connect(sock, where)
+            await asyncio.get_running_loop().sock_connect(sock, (address, port))
     except OSError as exc:
         sock.close()
         if exc.errno is None or isinstance(exc, TimeoutError):
