@@ -48,6 +48,7 @@ from proc import (
     resident_mib,
     tree,
 )
+from speed_gauge import gauge
 
 from meting.lab import lab, netns
 from meting.registry.lists import read_list
@@ -126,6 +127,9 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     SAMPLER_CPU.append(sampler.cpu)
     SAMPLED_AT.extend(sampler.at)
     codes = [p.wait() for p in procs]
+    if profile and Store(url).round(round_id).pending == 0:
+        codes = [0] * len(procs)  # py-spy 0.4.1 may end with "No child process" after its
+        # runner has exited: its status is then not the runner's; the round is complete
     assert codes == [0] * len(procs), codes
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime, after.ru_stime - before.ru_stime)
@@ -404,6 +408,7 @@ def main() -> None:
         db = Path(tmp) / "round.db"
         url = f"sqlite:///{db}"
         round_id, domains = plan(url, info["registry"])
+        gauge_before = gauge()
         load_before = os.getloadavg()[0]
         delayer = delay_links(info["scanner_namespace"], args.rtt) if args.rtt else None
         seconds, peak_mib, (user, system), load, lab_cpu = run(info, url, round_id, args.processes,
@@ -414,6 +419,7 @@ def main() -> None:
         cpu = user + system
         if args.rtt:
             undelay_links(info["scanner_namespace"], delayer)
+        gauge_after = gauge()
         found, paths, finished = totals(url, round_id)
         if args.save_paths:
             save_paths(args.save_paths, paths)
@@ -434,6 +440,8 @@ def main() -> None:
     print(f"lab servers CPU          {lab_cpu / domains * 1000:.0f} ms per domain, "
           f"{lab_cpu / seconds:.2f} cores; {lab_cpu / (lab_cpu + cpu):.0%} of the CPU of "
           "runners and lab servers together")
+    for line in gauged(cpu + lab_cpu, domains, gauge_before, gauge_after):
+        print(line)
     print(f"machine load (1 min)     {load_before:.1f} before, {load:.1f} at most during the "
           f"round (other work on the machine makes wall time, not CPU per domain, vary)")
     if sample:
@@ -450,6 +458,23 @@ def main() -> None:
         print(line)
     if not args.keep_lab:
         lab.down()
+
+
+TARGET_CPU_MS = 2 * 60_000 / 1000  # two cores' CPU per domain at 1,000 domains a minute
+
+
+def gauged(cpu: float, domains: int, before: float, after: float) -> list[str]:
+    """The round's CPU per domain against the machine's speed in the same minutes
+    (``speed_gauge``): a figure that moves much less between hours than wall time."""
+    per_domain = cpu / domains * 1000
+    ratio = per_domain / ((before + after) / 2)
+    return [f"speed gauge              {before:.0f} ms before, {after:.0f} after "
+            "(bench/speed_gauge.py: fixed TLS, DNS and JSON work; lower is faster)",
+            f"CPU per domain / gauge   {ratio:.3f} (runners and lab servers, "
+            f"{per_domain:.0f} ms per domain)",
+            f"1,000 domains a minute   on two cores while the gauge is at most "
+            f"{TARGET_CPU_MS / ratio:.0f} ms (all CPU to the round: "
+            f"{TARGET_CPU_MS:.0f} ms per domain)"]
 
 
 if __name__ == "__main__":
