@@ -48,7 +48,7 @@ from proc import (
     resident_mib,
     tree,
 )
-from speed_gauge import gauge
+from speed_gauge import Gauge
 
 from meting.lab import lab, netns
 from meting.registry.lists import read_list
@@ -127,7 +127,7 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     SAMPLER_CPU.append(sampler.cpu)
     SAMPLED_AT.extend(sampler.at)
     codes = [p.wait() for p in procs]
-    if profile and Store(url).round(round_id).pending == 0:
+    if profile and complete(url, round_id):
         codes = [0] * len(procs)  # py-spy 0.4.1 may end with "No child process" after its
         # runner has exited: its status is then not the runner's; the round is complete
     assert codes == [0] * len(procs), codes
@@ -228,6 +228,11 @@ def busiest_connections(per_address: int, top: int = 3) -> list[str]:
                          f"{use.last:5.1f} s, {use.mean:.1f} open on average, at the limit "
                          f"{use.full:.0%}")
     return ["addresses with the most connection-time (sampled):", *lines] if lines else []
+
+
+def complete(url: str, round_id: int) -> bool:
+    with Store.open(url) as store:
+        return store.round(round_id).pending == 0
 
 
 def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath],
@@ -408,7 +413,8 @@ def main() -> None:
         db = Path(tmp) / "round.db"
         url = f"sqlite:///{db}"
         round_id, domains = plan(url, info["registry"])
-        gauge_before = gauge()
+        gauge = Gauge()
+        gauge.start()
         load_before = os.getloadavg()[0]
         delayer = delay_links(info["scanner_namespace"], args.rtt) if args.rtt else None
         seconds, peak_mib, (user, system), load, lab_cpu = run(info, url, round_id, args.processes,
@@ -419,7 +425,7 @@ def main() -> None:
         cpu = user + system
         if args.rtt:
             undelay_links(info["scanner_namespace"], delayer)
-        gauge_after = gauge()
+        piece = gauge.stop()
         found, paths, finished = totals(url, round_id)
         if args.save_paths:
             save_paths(args.save_paths, paths)
@@ -440,7 +446,7 @@ def main() -> None:
     print(f"lab servers CPU          {lab_cpu / domains * 1000:.0f} ms per domain, "
           f"{lab_cpu / seconds:.2f} cores; {lab_cpu / (lab_cpu + cpu):.0%} of the CPU of "
           "runners and lab servers together")
-    for line in gauged(cpu + lab_cpu, domains, gauge_before, gauge_after):
+    for line in gauged(cpu + lab_cpu, domains, piece, gauge.samples):
         print(line)
     print(f"machine load (1 min)     {load_before:.1f} before, {load:.1f} at most during the "
           f"round (other work on the machine makes wall time, not CPU per domain, vary)")
@@ -463,19 +469,19 @@ def main() -> None:
 TARGET_CPU_MS = 2 * 60_000 / 1000  # two cores' CPU per domain at 1,000 domains a minute
 
 
-def gauged(cpu: float, domains: int, before: float, after: float) -> list[str]:
+def gauged(cpu: float, domains: int, piece: float, samples: list[float]) -> list[str]:
     """The round's CPU per domain against the machine's speed in the same minutes
-    (``speed_gauge``): a figure that moves much less between hours than wall time."""
+    (``speed_gauge``): a figure that moves less between hours than CPU or wall time."""
     per_domain = cpu / domains * 1000
-    ratio = per_domain / ((before + after) / 2)
-    return [f"speed gauge              {before:.0f} ms before, {after:.0f} after "
-            "(bench/speed_gauge.py: fixed TLS, DNS and JSON work; lower is faster)",
-            f"CPU per domain / gauge   {ratio:.3f} (runners and lab servers, "
+    ratio = per_domain / piece
+    return [f"speed gauge              {piece:.1f} ms of CPU per piece of fixed work, mean of "
+            f"{len(samples)} during the round ({min(samples):.0f} to {max(samples):.0f}; "
+            "bench/speed_gauge.py; lower is faster)",
+            f"CPU per domain / gauge   {ratio:.2f} pieces (runners and lab servers, "
             f"{per_domain:.0f} ms per domain)",
-            f"1,000 domains a minute   on two cores while the gauge is at most "
-            f"{TARGET_CPU_MS / ratio:.0f} ms (all CPU to the round: "
-            f"{TARGET_CPU_MS:.0f} ms per domain)"]
-
+            f"1,000 domains a minute   on two cores while a piece takes at most "
+            f"{TARGET_CPU_MS / ratio:.1f} ms (all CPU to the round: {TARGET_CPU_MS:.0f} ms "
+            "per domain)"]
 
 if __name__ == "__main__":
     main()

@@ -1,16 +1,21 @@
-"""How fast this machine is right now: the CPU time of a fixed piece of a round's kind
-of work, timed before and after a benchmark so that its figures can be read across
-hours and machines.
+"""How fast this machine is while a benchmark runs: the CPU time of a fixed piece of a
+round's kind of work, sampled throughout the round, so that its figures can be read
+across hours and machines.
 
-The machines these benchmarks run on are shared; the same round on the same code took
-a third more CPU per domain in the afternoon than in the morning. Dividing a round's
-CPU per domain by the gauge taken in the same minutes gives a figure that moves much
-less (bench/round.py prints both).
+The machines these benchmarks run on are shared, and their speed moves fast: on an idle
+machine, the same small piece of work took 57 to 112 ms of CPU from one second to the
+next, and the same round on the same code took a third more CPU per domain in the
+afternoon than in the morning. A gauge taken once before a round says little about the
+round; ``Gauge`` runs a small piece every second during the round in a thread of the
+benchmark (about 2% of one core) and reports the mean, which integrates the machine's
+speed over the same minutes as the round's CPU does. Dividing a round's CPU per domain
+by it gives a figure that moves less between hours (bench/round.py prints both).
 
 The work: TLS handshakes (client and server in memory, OpenSSL through Python's ssl
 module, an RSA-2048 certificate as most of the lab's and the government's servers
 have), DNS answers parsed by dnspython and evidence-like JSON encoded: the three kinds
-of work that dominate a round's profile. No network, no files.
+of work that dominate a round's profile. No network, no files, and no meting code, so
+the gauge does not change when meting does.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import ssl
+import statistics
+import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -29,28 +37,46 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-HANDSHAKES = 150
-ANSWERS = 600
-DOCUMENTS = 1_000
-RUNS = 3  # the fastest of these counts: interruptions only ever add time
+HANDSHAKES = 5  # one piece of work: about 30 ms of CPU on the machine of docs/speed-cpu.md
+ANSWERS = 20
+DOCUMENTS = 30
+EVERY = 1.0  # seconds between pieces
 
 
-def gauge() -> float:
-    """CPU milliseconds of the fixed work, the fastest of ``RUNS``."""
-    server, client = contexts()
-    answer = dns_answer()
-    document = evidence_like()
-    times = []
-    for _ in range(RUNS):
-        started = time.process_time()
+class Gauge:
+    """Pieces of fixed work in a thread, one every ``EVERY`` seconds, until stopped."""
+
+    def __init__(self) -> None:
+        self.server, self.client = contexts()
+        self.answer, self.document = dns_answer(), evidence_like()
+        self.samples: list[float] = []  # CPU milliseconds of each piece
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> float:
+        """The mean CPU milliseconds of a piece."""
+        self._stop.set()
+        self._thread.join()
+        return statistics.fmean(self.samples)
+
+    def _run(self) -> None:
+        while True:
+            self.samples.append(self.piece())
+            if self._stop.wait(EVERY):
+                return
+
+    def piece(self) -> float:
+        started = time.thread_time()  # this thread's CPU only, not the benchmark's others
         for _ in range(HANDSHAKES):
-            handshake(server, client)
+            handshake(self.server, self.client)
         for _ in range(ANSWERS):
-            dns.message.from_wire(answer)
+            dns.message.from_wire(self.answer)
         for _ in range(DOCUMENTS):
-            json.dumps(document)
-        times.append(time.process_time() - started)
-    return min(times) * 1000
+            json.dumps(self.document)
+        return (time.thread_time() - started) * 1000
 
 
 def contexts() -> tuple[ssl.SSLContext, ssl.SSLContext]:
@@ -117,4 +143,10 @@ def evidence_like() -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    print(f"speed gauge {gauge():.0f} ms")
+    seconds = float(sys.argv[1]) if len(sys.argv) > 1 else 30
+    gauge = Gauge()
+    gauge.start()
+    time.sleep(seconds)
+    mean = gauge.stop()
+    print(f"speed gauge {mean:.1f} ms of CPU per piece, mean of {len(gauge.samples)} "
+          f"({min(gauge.samples):.1f} to {max(gauge.samples):.1f})")

@@ -287,3 +287,17 @@ def test_waiting_for_a_busy_address_moves_a_registered_budget_on() -> None:
 
     assert sorted(asyncio.run(main(register=True))) == ["finished", "finished"]
     assert sorted(asyncio.run(main(register=False))) == ["finished", "overran"]
+
+
+def test_a_free_slot_leaves_the_budget_as_it_was() -> None:
+    async def main() -> tuple[float | None, float | None]:
+        with politeness.use(AddressLimiter(1)):
+            async with asyncio.timeout(30) as budget:
+                with politeness.counting(budget):
+                    before = budget.when()
+                    async with politeness.slot("192.0.2.7"):
+                        pass
+                    return before, budget.when()
+
+    before, after = asyncio.run(main())
+    assert before is not None and after == before
