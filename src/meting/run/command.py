@@ -12,6 +12,7 @@ from rich.console import Console
 from meting.checks.judgeable import CannotJudge
 from meting.evidence import EvidenceError
 from meting.run import processes
+from meting.run.claims import Claims
 from meting.run.collector import round_collection
 from meting.run.console import RoundProgress, summary_table
 from meting.run.executor import AsyncioExecutor, Outcome
@@ -59,7 +60,7 @@ def start_or_resume(store: Store, console: Console, set_name: str | None, round_
 
 def run(console: Console, set_name: str | None, round_id: int | None,
         overrides: dict[str, Any], label: str | None = None, part: str | None = None,
-        executor: str = "local") -> int:
+        executor: str = "local", claims: str | None = None) -> int:
     """Run (or continue) a round to its end; the exit code."""
     settings = checked_settings(overrides)
     if executor not in EXECUTORS:
@@ -67,8 +68,11 @@ def run(console: Console, set_name: str | None, round_id: int | None,
     if executor == "celery":
         from meting.run.distributed import check_cluster
         check_cluster(settings)
+    if claims is not None and (part is None or executor != "local"):
+        raise CommandError("--claims is for the runner processes of one local round: "
+                           "it needs --part and the local executor")
     try:
-        which = Part.parse(part) if part else None
+        which = Part.parse(part, claims) if part else None
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     with Store.open(settings.database, create=round_id is None, verify=True) as store:
@@ -160,13 +164,18 @@ def _run_part(store: Store, info: RoundInfo, settings: Settings, part: Part,
             follow()
             last = time.monotonic()
 
-    return run_to_end(store, info.id, AsyncioExecutor(settings, routing_data(settings)),
-                      stored, part)
+    return run_to_end(store, info.id, local_executor(settings, part), stored, part)
+
+
+def local_executor(settings: Settings, part: Part) -> AsyncioExecutor:
+    """The in-process executor of a part, with the claims of its command's processes."""
+    claims = Claims(part.claims) if part.claims is not None else None
+    return AsyncioExecutor(settings, routing_data(settings), claims=claims)
 
 
 def _execute_here(store: Store, console: Console, info: RoundInfo, settings: Settings,
                   part: Part) -> RoundInfo:
-    executor = AsyncioExecutor(settings, routing_data(settings))
+    executor = local_executor(settings, part)
     progress = RoundProgress(console, info)
     with progress.shown():
         done = run_to_end(store, info.id, executor, progress.stored, part)

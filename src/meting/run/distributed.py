@@ -72,7 +72,8 @@ class CeleryExecutor:
         answers = self.app.control.ping(timeout=timeout) or []
         return sorted(name for answer in answers for name in answer)
 
-    async def run(self, tests: Sequence[PlannedTest], report: Report) -> None:
+    async def run(self, tests: Sequence[PlannedTest], report: Report,
+                  spare: Sequence[PlannedTest] = ()) -> None:
         if not tests:
             return
         run = uuid.uuid4().hex
@@ -118,7 +119,8 @@ class CeleryRetests:
         self.tokens = redis.Redis.from_url(redis_url(settings.broker), decode_responses=True)
         self.poll = poll
 
-    async def run(self, tests: Sequence[PlannedTest], report: Report) -> None:
+    async def run(self, tests: Sequence[PlannedTest], report: Report,
+                  spare: Sequence[PlannedTest] = ()) -> None:
         if not tests:
             return
         run = uuid.uuid4().hex

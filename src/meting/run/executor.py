@@ -25,6 +25,10 @@ Every executor, in-process or distributed, keeps the same contract:
   without the rest of the round queueing behind it. Celery workers take places per
   address in Redis and hand back a test whose addresses are full
   (``celery_app.WorkerRuntime.in_turn``).
+- Sharing the work: ``run(tests, report, spare)`` may also be given the tests of the
+  round's other processes on this machine; an executor with ``claims``
+  (``meting.run.claims``) takes those nobody has started once its own have all started,
+  and starts no test another process claimed. Executors without claims ignore ``spare``.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from meting.probe.politeness import AddressLimiter, KeyedLimiter
 from meting.probe.routing import RoutingData
 from meting.probe.scan_sharing import SharedScans
 from meting.records.psl import organisational_domain
+from meting.run.claims import Claims
 from meting.run.dispatch import AddressQueue, cap
 from meting.run.retry import Backoff, describe, not_testable_evidence
 from meting.run.shared_dns import RoundDnsClient, SharedAnswers
@@ -78,7 +83,8 @@ class Executor(Protocol):
 
     name: str  # stored with the round: "local", "celery"
 
-    async def run(self, tests: Sequence[PlannedTest], report: Report) -> None: ...
+    async def run(self, tests: Sequence[PlannedTest], report: Report,
+                  spare: Sequence[PlannedTest] = ()) -> None: ...
 
 
 class Ready:
@@ -113,8 +119,10 @@ class AsyncioExecutor:
     def __init__(self, settings: Settings, routing: RoutingData | None = None,
                  perform: Perform | None = None,
                  sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 lookup: Lookup | None = None, share_scans: bool = True) -> None:
+                 lookup: Lookup | None = None, share_scans: bool = True,
+                 claims: Claims | None = None) -> None:
         self.settings = settings
+        self.claims = claims
         self.routing = routing
         self.backoff = Backoff(settings.retries, settings.retry_backoff)
         self.addresses = AddressLimiter(settings.per_address)
@@ -126,9 +134,12 @@ class AsyncioExecutor:
         self.lookup = lookup or (no_lookup if perform else self._look_up)
         self.sleep = sleep
 
-    async def run(self, tests: Sequence[PlannedTest | Ready], report: Report) -> None:
+    async def run(self, tests: Sequence[PlannedTest | Ready], report: Report,
+                  spare: Sequence[PlannedTest] = ()) -> None:
         """Run ``tests``; a ``Ready`` one has its addresses looked up already (a worker
-        looks them up to decide whether to take the test)."""
+        looks them up to decide whether to take the test). With ``claims``: then the
+        ``spare`` tests that no process has claimed yet, each only if this one claims it
+        first (the other processes' tests, while their own processes are still busy)."""
         # The blocking probes left (SSLv2 handshakes, sslyze's full scans) run in the
         # loop's default thread pool; its default size (CPU count + 4) would queue the
         # SSLv2 attempts of hundreds of tests.
@@ -138,9 +149,21 @@ class AsyncioExecutor:
         with politeness.use(self.addresses), scan_sharing.use(self.shared_scans):
             async with asyncio.TaskGroup() as group:
                 group.create_task(self._look_ahead(tests, turns))
-                for _ in range(len(tests)):
-                    ready = await turns.next()
-                    group.create_task(self._attempts(ready, turns, report))
+                await self._start(len(tests), turns, group, report)
+                if self.claims is not None and spare:
+                    left = [t for t in spare if not self.claims.taken(t.test_id)]
+                    group.create_task(self._look_ahead(left, turns))
+                    await self._start(len(left), turns, group, report)
+
+    async def _start(self, count: int, turns: _Turns, group: asyncio.TaskGroup,
+                     report: Report) -> None:
+        """Start the next ``count`` tests in their turn, but none another process took."""
+        for _ in range(count):
+            ready = await turns.next()
+            if self.claims is not None and not self.claims.take(ready.test.test_id):
+                turns.done(ready)
+                continue
+            group.create_task(self._attempts(ready, turns, report))
 
     async def _look_ahead(self, tests: Sequence[PlannedTest | Ready], turns: _Turns) -> None:
         """Look up the tests' addresses, a bounded window ahead of the running tests."""

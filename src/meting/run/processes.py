@@ -3,9 +3,12 @@
 Python runs one thread at a time and the TLS library never lets go of that lock during
 a handshake, so one process uses one core however many tests it has in flight. The
 command therefore starts P-1 helper processes (``meting run --round ID --part I/P``) and
-runs part 0 itself; the store takes each result once, so the parts need no other
-coordination. Each part gets 1/P of the concurrency and of the per-address limit, so
-the round as a whole keeps the politeness settings.
+runs part 0 itself; the store takes each result once. Each part gets 1/P of the
+concurrency and of the per-address limit, so the round as a whole keeps the politeness
+settings. The parts are never equal in work: a process that has started all its own
+tests takes the other parts' tests that nobody started yet, through claims in a directory
+the command makes for the round's processes (``meting.run.claims``), so that no core
+idles while another still has tests waiting.
 
 Stopping keeps the single-process guarantees: Ctrl-C or SIGTERM stops the helpers the
 same way (the round is marked interrupted); a killed command takes its helpers with it
@@ -62,14 +65,15 @@ def _die_with_parent() -> None:
 class Helpers:
     """The helper processes of parts 1..P-1 of a round."""
 
-    def __init__(self, round_id: int, of: int, concurrency: int) -> None:
+    def __init__(self, round_id: int, of: int, concurrency: int, claims: str) -> None:
         self.round_id, self.of = round_id, of
         self.logs: list[IO[bytes]] = []
         self.procs: list[subprocess.Popen[bytes]] = []
         for index in range(1, of):
             log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
             argv = [sys.executable, "-m", "meting.cli", "run", "--round", str(round_id),
-                    "--part", f"{index}/{of}", "--concurrency", str(concurrency)]
+                    "--part", f"{index}/{of}", "--concurrency", str(concurrency),
+                    "--claims", claims]
             self.logs.append(log)
             self.procs.append(subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
@@ -123,10 +127,17 @@ def run_parts(store: Store, info: RoundInfo, settings: Settings, of: int,
               follow: Callable[[], None]) -> RoundInfo:
     """Run part 0 here (``run_own``) and parts 1..of-1 in helpers; the round at the end.
     ``follow`` is called as the helpers' results come in (it reads them from the store)."""
+    with tempfile.TemporaryDirectory(prefix=f"meting-round-{info.id}-claims-") as claims:
+        return _run_parts(store, info, settings, of, run_own, follow, claims)
+
+
+def _run_parts(store: Store, info: RoundInfo, settings: Settings, of: int,
+               run_own: Callable[[Settings, Part], RoundInfo], follow: Callable[[], None],
+               claims: str) -> RoundInfo:
     part_settings = share(settings, of)
-    helpers = Helpers(info.id, of, settings.concurrency)  # each helper takes its share
+    helpers = Helpers(info.id, of, settings.concurrency, claims)  # each takes its share
     try:
-        run_own(part_settings, Part(0, of))
+        run_own(part_settings, Part(0, of, claims))
         with _stop_on_sigterm():
             while helpers.running():
                 follow()

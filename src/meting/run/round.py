@@ -46,12 +46,15 @@ class Part:
 
     index: int = 0
     of: int = 1
+    # The claims directory of the command's processes (``meting.run.claims``): with it, a
+    # process that has started its own tests takes those of other parts nobody started.
+    claims: str | None = None
 
     @classmethod
-    def parse(cls, text: str) -> Part:
+    def parse(cls, text: str, claims: str | None = None) -> Part:
         index, _, of = text.partition("/")
         try:
-            part = cls(int(index), int(of))
+            part = cls(int(index), int(of), claims)
         except ValueError:
             raise ValueError(f"a part is I/P, e.g. 0/2, not {text!r}") from None
         if not 0 <= part.index < part.of:
@@ -59,7 +62,17 @@ class Part:
         return part
 
     def select(self, tests: list[PlannedTest]) -> list[PlannedTest]:
-        return [t for t in tests if zlib.crc32(t.domain.encode()) % self.of == self.index]
+        return [t for t in tests if self._owns(t)]
+
+    def spare(self, tests: list[PlannedTest]) -> list[PlannedTest]:
+        """The other parts' tests this process may take (with claims), last planned first
+        (a process looks its own tests up in their planned order)."""
+        if self.claims is None:
+            return []
+        return [t for t in reversed(tests) if not self._owns(t)]
+
+    def _owns(self, test: PlannedTest) -> bool:
+        return zlib.crc32(test.domain.encode()) % self.of == self.index
 
 
 def _quiet(outcome: Outcome, stored: bool) -> None:
@@ -72,7 +85,8 @@ async def run_round(store: Store, round_id: int, executor: Executor,
     info = store.round(round_id)
     if info.state == "finished":
         return info
-    pending = part.select(store.pending_tests(round_id))
+    planned = store.pending_tests(round_id)
+    pending, spare = part.select(planned), part.spare(planned)
     store.set_round_state(round_id, "running")
 
     main = asyncio.current_task()
@@ -87,7 +101,10 @@ async def run_round(store: Store, round_id: int, executor: Executor,
 
     writer = ResultWriter(store, on_stored, stop)
     try:
-        await executor.run(pending, writer.report)
+        if spare:
+            await executor.run(pending, writer.report, spare)
+        else:
+            await executor.run(pending, writer.report)
         await writer.drain()
     except asyncio.CancelledError:
         writer.raise_failure()  # a failed write stopped the round: that is the reason
