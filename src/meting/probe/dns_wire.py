@@ -8,7 +8,8 @@ bytes dnspython writes for ``make_query(name, type, want_dnssec=True, payload)``
 from a fresh non-blocking socket (unconnected, as dnspython's: a closed port is a timeout,
 not a refusal), and the reply is checked and parsed as dnspython's ``udp_with_fallback``
 does: from the server asked, the same id, a response to this question; ``Truncated``
-leads to the same question over TCP.
+leads to the same question over TCP. Only the sections the probe reads are parsed
+(``dns_sections``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ import dns.rcode
 import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
+
+from meting.probe import dns_sections
 
 QUESTION_OPTIONAL = frozenset({dns.rcode.FORMERR, dns.rcode.SERVFAIL, dns.rcode.NOTIMP,
                                dns.rcode.REFUSED})  # may come back without the question
@@ -108,7 +111,8 @@ async def _udp(question: Question, server: str, port: int,
         raise dns.query.UnexpectedSource(  # type: ignore[no-untyped-call]
             f"got a response from {source[0]} instead of {server}")
     try:
-        response = dns.message.from_wire(wire, raise_on_truncation=True)
+        response = dns.message.from_wire(dns_sections.answer_only(wire),
+                                         raise_on_truncation=True)
     except dns.message.Truncated as exc:
         if not question.answered_by(exc.message()):  # type: ignore[no-untyped-call]
             raise dns.query.BadResponse from None
