@@ -54,6 +54,7 @@ async def measure(kind: str, target: str, settings: Settings, routing: RoutingDa
     with guard.allowing(settings):
         evidence = await _collect(collect, target, settings, client, routing)
     evidence["dns_queries"] = client.queries_sent
+    evidence["resolver_dnssec_ok"] = client.resolver_dnssec_ok
     raw = as_json(stamped(evidence))
     return Measured(evidence, judge_typed(typed(evidence, raw), settings.norm), raw)
 

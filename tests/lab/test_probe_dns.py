@@ -80,6 +80,41 @@ def test_security_of_answers_follows_the_zones_dnssec(lab: Lab) -> None:
         assert bogus.cd_used and bogus.rcode == "NOERROR" and bogus.answers, bogus
 
 
+CHECK = """
+import asyncio, json, sys
+from meting.probe.dns import DnsClient
+
+async def main():
+    out = {}
+    for server in sys.argv[1:]:
+        client = DnsClient(resolver=server, timeout=1.0)
+        before = client.resolver_dnssec_ok
+        answer = await client.query("www.perfect.nl", "A")
+        out[server] = [before, client.resolver_dnssec_ok, answer.security, answer.answers,
+                       client.queries_sent]
+    print(json.dumps(out))
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.lab
+def test_the_do_bit_is_left_out_only_for_a_resolver_that_sets_ad_without_it(lab: Lab) -> None:
+    """The lab's Unbound sets AD on a query's AD bit alone (RFC 6840 §5.7): asked without
+    DO, its secure answers stay secure. A server that never sets AD (here a Knot name
+    server of the zone, asked as if it were the resolver) keeps being asked with DO."""
+    resolver = lab.info["resolver"]
+    zone = lab.plan["zones"]["perfect.nl"]
+    knot = lab.plan["nameservers"][zone["nameservers"][0]]["ipv4"][0]
+    www = [r["rdata"] for r in zone["records"]
+           if (r["owner"], r["rtype"]) == ("www.perfect.nl", "A")]
+    result = lab.run(sys.executable, "-c", CHECK, resolver, knot, timeout=60)
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    assert found[resolver] == [True, False, "secure", www, 1]  # the check is not counted
+    assert found[knot] == [True, True, "insecure", www, 1]
+
+
 @pytest.mark.lab
 def test_empty_non_terminal_is_not_nxdomain(lab: Lab) -> None:
     exists, missing = dns_answers(lab, [q("_domainkey.perfect.nl", "TXT"),

@@ -19,8 +19,10 @@ from meting.probe import dns_wire
 from meting.probe.dns import EDNS_PAYLOAD, RESOLVER_FLAGS
 
 
-def dnspython_query(name: str, rtype: str, flags: int, qid: int) -> dns.message.Message:
-    query = dns.message.make_query(name, rtype, want_dnssec=True, payload=EDNS_PAYLOAD)
+def dnspython_query(name: str, rtype: str, flags: int, qid: int,
+                    dnssec_ok: bool = True) -> dns.message.Message:
+    query = dns.message.make_query(name, rtype, want_dnssec=dnssec_ok, use_edns=0,
+                                   payload=EDNS_PAYLOAD)
     query.flags = dns.flags.Flag(flags)
     query.id = qid
     return query
@@ -29,9 +31,12 @@ def dnspython_query(name: str, rtype: str, flags: int, qid: int) -> dns.message.
 @pytest.mark.parametrize("name, rtype", [("example.nl", "A"), ("_25._tcp.mx.Example.NL.", "TLSA"),
                                          ("xn--bcher-kva.nl", "AAAA"), (".", "DNSKEY")])
 @pytest.mark.parametrize("flags", [RESOLVER_FLAGS, RESOLVER_FLAGS | dns.flags.CD, 0])
-def test_the_query_is_dnspythons_byte_for_byte(name: str, rtype: str, flags: int) -> None:
-    question = dns_wire.Question.make(name, rtype, flags, EDNS_PAYLOAD)
-    assert question.wire == dnspython_query(name, rtype, flags, question.qid).to_wire()
+@pytest.mark.parametrize("dnssec_ok", [True, False])
+def test_the_query_is_dnspythons_byte_for_byte(name: str, rtype: str, flags: int,
+                                               dnssec_ok: bool) -> None:
+    question = dns_wire.Question.make(name, rtype, flags, EDNS_PAYLOAD, dnssec_ok)
+    expected = dnspython_query(name, rtype, flags, question.qid, dnssec_ok).to_wire()
+    assert question.wire == expected
     assert question.message().to_wire() == question.wire
 
 

@@ -301,6 +301,9 @@ class Missing(Model):
 
 class Measured(Versioned):
     dns_queries: int = Field(description="DNS messages the test sent")
+    resolver_dnssec_ok: bool = Field(
+        True, description="the validating resolver was asked with the DO bit; false: without "
+                          "it, having set AD without it when checked (meting.probe.dns)")
     missing: Missing | None = Field(description="None when the name exists")
     refused: dict[Address, str] = Field(
         description="addresses not connected to (special-purpose: loopback, private, …), "

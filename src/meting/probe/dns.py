@@ -1,7 +1,7 @@
 """Asynchronous DNS client: the validating resolver, or an authoritative server directly.
 
-Every question is sent with the DO bit, over UDP with a fallback to TCP when the answer
-is truncated, with a timeout per message and one retry after a timeout or network error.
+Every question is sent over UDP with a fallback to TCP when the answer is truncated, with
+a timeout per message and one retry after a timeout or network error.
 A ``DnsClient`` caches its answers (the same question asked twice, even concurrently,
 sends one query) and counts the messages it sent; make one per test run.
 """
@@ -31,6 +31,17 @@ EDNS_PAYLOAD = 1232
 # To the validating resolver: recursion, and the AD bit to ask for its verdict (RFC 6840
 # §5.7); CD is added when it answered SERVFAIL. A name server is asked with no flags.
 RESOLVER_FLAGS = dns.flags.RD | dns.flags.AD
+# Asked with the DO bit, a resolver adds every answer's signatures and, for a name or type
+# that does not exist, the proof of that; the probe reads neither (the AD bit alone says
+# "secure"), and parsing them took about half of dnspython's time in a round. RFC 6840
+# §5.7: a validating resolver sets AD on a validated answer to a query with AD set, DO or
+# not. Whether the configured resolver does is checked once per process and resolver on
+# the root's SOA record (signed, so validated by every validating resolver): with AD back,
+# the resolver is asked without DO from then on; otherwise (no AD, no answer) with DO. A
+# name server is asked without DO: its answers are never "secure".
+CHECK_NAME, CHECK_TYPE = ".", "SOA"
+_dnssec_ok_needed: dict[tuple[str, int], bool] = {}
+_checking: dict[tuple[str, int], tuple[asyncio.AbstractEventLoop, asyncio.Task[bool]]] = {}
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,36 @@ class DnsClient:
         self._cache.clear()
 
     @property
+    def resolver_dnssec_ok(self) -> bool:
+        """Whether this process asks the resolver with the DO bit (until it has checked)."""
+        return _dnssec_ok_needed.get((self.resolver, self.port), True)
+
+    async def dnssec_ok_needed(self) -> bool:
+        """Must the resolver be asked with DO to set AD? Checked once per process."""
+        key = (self.resolver, self.port)
+        known = _dnssec_ok_needed.get(key)
+        if known is not None:
+            return known
+        loop = asyncio.get_running_loop()
+        running = _checking.get(key)
+        if running is None or running[0] is not loop or running[1].cancelled():
+            running = (loop, loop.create_task(self._check_ad_without_do()))
+            _checking[key] = running
+        needed = await asyncio.shield(running[1])
+        _dnssec_ok_needed[key] = needed
+        return needed
+
+    async def _check_ad_without_do(self) -> bool:
+        question = dns_wire.Question.make(CHECK_NAME, CHECK_TYPE, RESOLVER_FLAGS, EDNS_PAYLOAD,
+                                          dnssec_ok=False)
+        try:
+            response, _tcp = await dns_wire.udp_with_fallback(
+                question, self.resolver, port=self.port, timeout=self.timeout)
+        except (OSError, dns.exception.DNSException, ValueError):
+            return True
+        return not (response.rcode() == dns.rcode.NOERROR and response.flags & dns.flags.AD)
+
+    @property
     def cached(self) -> int:
         """Questions answered so far (each sent once)."""
         return len(self._cache)
@@ -105,11 +146,12 @@ class DnsClient:
 
     async def _resolve(self, name: str, rtype: str) -> DnsAnswer:
         started = time.monotonic()
-        reply = await self._exchange(name, rtype, RESOLVER_FLAGS, self.resolver)
+        do = await self.dnssec_ok_needed()
+        reply = await self._exchange(name, rtype, RESOLVER_FLAGS, self.resolver, do)
         sent, cd_used = reply.sent, False
         if reply.response is not None and reply.response.rcode() == dns.rcode.SERVFAIL:
             again = await self._exchange(name, rtype, RESOLVER_FLAGS | dns.flags.CD,
-                                         self.resolver)
+                                         self.resolver, do)
             sent += again.sent
             if again.response is not None:
                 reply, cd_used = again, True
@@ -125,13 +167,14 @@ class DnsClient:
             reply = _Reply(None, False, 0, str(guard.AddressRefused(server, kind)))
             return _answer(name, rtype, server, reply, 0, False, started, authoritative=True)
         async with politeness.slot(server):
-            reply = await self._exchange(name, rtype, 0, server)
+            reply = await self._exchange(name, rtype, 0, server, dnssec_ok=False)
         return capped(_answer(name, rtype, server, reply, reply.sent, False, started,
                               authoritative=True), self.max_answers)
 
-    async def _exchange(self, name: str, rtype: str, flags: int, server: str) -> _Reply:
+    async def _exchange(self, name: str, rtype: str, flags: int, server: str,
+                        dnssec_ok: bool) -> _Reply:
         sent, error = 0, "no attempt"
-        question = dns_wire.Question.make(name, rtype, flags, EDNS_PAYLOAD)
+        question = dns_wire.Question.make(name, rtype, flags, EDNS_PAYLOAD, dnssec_ok)
         for _ in range(1 + self.retries):
             sent += 1
             self.queries_sent += 1

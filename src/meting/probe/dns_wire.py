@@ -4,7 +4,7 @@ message building and asyncio transports.
 A round asks some twenty questions per domain; building each query as a
 ``dns.message.Message`` and opening an asyncio datagram endpoint for it cost several
 times the exchange itself. Here the query's wire form is written directly (the same
-bytes dnspython writes for ``make_query(name, type, want_dnssec=True, payload)``), sent
+bytes dnspython writes for ``make_query(name, type, want_dnssec=..., payload)``), sent
 from a fresh non-blocking socket (unconnected, as dnspython's: a closed port is a timeout,
 not a refusal), and the reply is checked and parsed as dnspython's ``udp_with_fallback``
 does: from the server asked, the same id, a response to this question; ``Truncated``
@@ -50,9 +50,11 @@ class Question:
     flags: int
     payload: int
     wire: bytes
+    dnssec_ok: bool = True  # the DO bit
 
     @classmethod
-    def make(cls, name: str, rtype: str, flags: int, payload: int) -> Question:
+    def make(cls, name: str, rtype: str, flags: int, payload: int,
+             dnssec_ok: bool = True) -> Question:
         qid = secrets.randbits(16)
         owner = dns.name.from_text(name)
         rdtype = dns.rdatatype.from_text(rtype)
@@ -60,13 +62,14 @@ class Question:
         assert owner_wire is not None  # written to bytes, not to a file
         wire = (struct.pack("!HHHHHH", qid, flags, 1, 0, 0, 1) + owner_wire
                 + struct.pack("!HH", rdtype, dns.rdataclass.IN)
-                + b"\x00" + struct.pack("!HHIH", dns.rdatatype.OPT, payload, DO_BIT, 0))
-        return cls(qid, owner, rdtype, flags, payload, wire)
+                + b"\x00" + struct.pack("!HHIH", dns.rdatatype.OPT, payload,
+                                         DO_BIT if dnssec_ok else 0, 0))
+        return cls(qid, owner, rdtype, flags, payload, wire, dnssec_ok)
 
     def message(self) -> dns.message.QueryMessage:
         """The same query as dnspython's message (for the TCP exchange)."""
-        query = dns.message.make_query(self.name, self.rdtype, want_dnssec=True,
-                                       payload=self.payload)
+        query = dns.message.make_query(self.name, self.rdtype, want_dnssec=self.dnssec_ok,
+                                       use_edns=0, payload=self.payload)
         query.id = self.qid
         query.flags = dns.flags.Flag(self.flags)
         return query
