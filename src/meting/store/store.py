@@ -264,20 +264,21 @@ class Store:
         """
         columns, explanations, subtests = _judged_fields(judged)
         data, size = codec.encode(evidence, raw, raw_checked)
-        values: dict[str, Any] = {"state": "done", "columns": columns,
-                                  "explanations": explanations, "subtests": subtests,
-                                  "finished_at": _now()}
-        values["attempts"] = Test.attempts + 1 if attempts is None else attempts
+        values: dict[str, Any] = {
+            "done_id": test_id, "new_columns": columns, "new_explanations": explanations,
+            "new_subtests": subtests, "new_finished_at": _now(), "new_data": data,
+            "new_size": size}
+        mark = MARKED_DONE_COUNTING
+        if attempts is not None:
+            mark, values["new_attempts"] = MARKED_DONE, attempts
         with self._sessions.begin() as session:
             connection = session.connection()
-            marked = connection.execute(update(Test).where(
-                Test.id == test_id, Test.state == "planned").values(**values))
+            marked = connection.execute(mark, values)
             if marked.rowcount == 0:
                 if session.scalar(select(Test.id).where(Test.id == test_id)) is None:
                     raise StoreError(f"no test {test_id}")
                 return False
-            connection.execute(insert(Evidence).values(
-                test_id=test_id, encoding=codec.ENCODING, data=data, size=size))
+            connection.execute(EVIDENCE_ADDED, values)
             return True
 
     def results(self, round_id: int, kind: str | None = None, *,
@@ -497,6 +498,23 @@ REJUDGED = update(Test).where(Test.id == bindparam("test_id")).values(
     columns=bindparam("new_columns", type_=Test.columns.type),
     explanations=bindparam("new_explanations", type_=Test.explanations.type),
     subtests=bindparam("new_subtests", type_=Test.subtests.type))
+
+
+# A result, stored: built once, as REJUDGED (building these statements for every result
+# took a third of the time storing a round's results took).
+MARKED_DONE_COUNTING = update(Test).where(
+    Test.id == bindparam("done_id"), Test.state == "planned").values(
+    state="done", attempts=Test.attempts + 1,
+    columns=bindparam("new_columns", type_=Test.columns.type),
+    explanations=bindparam("new_explanations", type_=Test.explanations.type),
+    subtests=bindparam("new_subtests", type_=Test.subtests.type),
+    finished_at=bindparam("new_finished_at", type_=Test.finished_at.type))
+MARKED_DONE = MARKED_DONE_COUNTING.values(
+    attempts=bindparam("new_attempts", type_=Test.attempts.type))
+EVIDENCE_ADDED = insert(Evidence).values(
+    test_id=bindparam("done_id"), encoding=codec.ENCODING,
+    data=bindparam("new_data", type_=Evidence.data.type),
+    size=bindparam("new_size", type_=Evidence.size.type))
 
 
 def _rejudged(test_id: int, judged: dict[str, Any]) -> dict[str, Any]:
