@@ -65,12 +65,12 @@ def run(console: Console, set_name: str | None, round_id: int | None,
     settings = checked_settings(overrides)
     if executor not in EXECUTORS:
         raise CommandError(f"unknown executor {executor!r}: one of {', '.join(EXECUTORS)}")
-    if executor == "celery":
-        from meting.run.distributed import check_cluster
-        check_cluster(settings)
     if claims is not None and (part is None or executor != "local"):
         raise CommandError("--claims is for the runner processes of one local round: "
                            "it needs --part and the local executor")
+    if executor == "celery":
+        from meting.run.distributed import check_cluster
+        check_cluster(settings)
     try:
         which = Part.parse(part, claims) if part else None
     except ValueError as exc:
