@@ -47,7 +47,8 @@ class WorkersExecutor:
     def __init__(self, store: Store, round_id: int) -> None:
         self.store, self.round_id = store, round_id
 
-    async def run(self, tests: Sequence[PlannedTest], report: Report) -> None:
+    async def run(self, tests: Sequence[PlannedTest], report: Report,
+                  spare: Sequence[PlannedTest] = ()) -> None:
         for test in tests:
             store_as_worker(self.store, test)
         results = {r.test_id: r for r in self.store.results(self.round_id)}

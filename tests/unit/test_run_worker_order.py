@@ -77,7 +77,8 @@ class Recorded:
     async def ready(self, test: PlannedTest) -> Ready:
         return Ready(test, self.addresses)
 
-    async def run(self, tests: Sequence[PlannedTest | Ready], report: Report) -> None:
+    async def run(self, tests: Sequence[PlannedTest | Ready], report: Report,
+                  spare: Sequence[PlannedTest] = ()) -> None:
         for item in tests:
             self.ran.append(item)
             test = item.test if isinstance(item, Ready) else item

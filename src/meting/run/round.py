@@ -101,10 +101,7 @@ async def run_round(store: Store, round_id: int, executor: Executor,
 
     writer = ResultWriter(store, on_stored, stop)
     try:
-        if spare:
-            await executor.run(pending, writer.report, spare)
-        else:
-            await executor.run(pending, writer.report)
+        await executor.run(pending, writer.report, spare)
         await writer.drain()
     except asyncio.CancelledError:
         writer.raise_failure()  # a failed write stopped the round: that is the reason
