@@ -92,3 +92,8 @@ def test_claims_are_only_for_the_parts_of_a_local_round(tmp_path: Path, part: st
     with pytest.raises(command.CommandError, match="needs --part and the local executor"):
         command.run(Console(), None, None, {}, part=part, executor=executor,
                     claims=str(tmp_path))
+
+
+def test_a_claims_directory_that_is_not_there_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(command.CommandError, match="no such directory"):
+        command.run(Console(), None, None, {}, part="0/2", claims=str(tmp_path / "weg"))

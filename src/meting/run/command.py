@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -68,6 +69,8 @@ def run(console: Console, set_name: str | None, round_id: int | None,
     if claims is not None and (part is None or executor != "local"):
         raise CommandError("--claims is for the runner processes of one local round: "
                            "it needs --part and the local executor")
+    if claims is not None and not Path(claims).is_dir():
+        raise CommandError(f"--claims {claims}: no such directory")
     if executor == "celery":
         from meting.run.distributed import check_cluster
         check_cluster(settings)
