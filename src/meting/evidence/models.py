@@ -263,6 +263,11 @@ class TlsScan(Model):
     client_renegotiation_error: str | None = None
     legacy_error: str | None = None
     zero_rtt: ZeroRtt | None = None
+    versions_shared: dict[str, str] | None = Field(
+        None, description="versions whose handshake carries no server name (SSLv2, SSLv3): "
+                          "their outcome was taken from the same address and port's handshake "
+                          "for an earlier test in the round, made at the time given, and is "
+                          "not counted in handshakes")
     shared: SharedScan | None = Field(
         None, description="set when the round shared this scan of the same server from an "
                           "earlier test (probe/scan_sharing.py); absent: this test made it")

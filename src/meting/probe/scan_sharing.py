@@ -22,6 +22,16 @@ Kept safe by these rules:
   of the test that received it and names the handshakes made in ``shared``;
 - re-tests never receive a shared scan (the runner installs no sharing for them).
 
+**Handshakes without a server name.** A scan of a web host is shared only with tests of
+the same name, but two of its handshakes do not carry the name at all: the SSLv2
+ClientHello has no extensions, and the SSLv3 ClientHello of nassl's OpenSSL 1.0.2 sends
+none either (``tests/unit/test_probe_nameless.py`` reads them off a socket). For those
+the server sees the same bytes whatever name the test is about, so their outcome for one
+address, port and STARTTLS dialogue holds for every name on it. ``SharedScans`` keeps
+them too (``NamelessKey``), under the same age limit, when the handshake ended cleanly
+(accepted or refused, not broken off); the scan that reuses one names it in
+``versions_shared`` and does not count it among its handshakes.
+
 The runner installs one ``SharedScans`` per round with ``use``; it reaches
 ``probe.tls`` through the context that asyncio tasks inherit.
 """
@@ -32,12 +42,14 @@ import asyncio
 import contextlib
 import contextvars
 import copy
+import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, NamedTuple
 
 from meting.probe import politeness
+from meting.probe.tls_conn import Result
 
 Scan = dict[str, Any]
 
@@ -55,6 +67,21 @@ class ServerKey(NamedTuple):
     def of(cls, address: str, port: int, server_name: str, starttls: str | None,
            trust_store: str) -> ServerKey:
         return cls(address, port, server_name.rstrip(".").lower(), starttls, trust_store)
+
+
+class NamelessKey(NamedTuple):
+    """What a server can see of a handshake that carries no server name."""
+
+    address: str
+    port: int
+    starttls: str | None
+    version: str  # SSLv2 or SSLv3
+
+
+@dataclasses.dataclass(frozen=True)
+class NamelessHandshake:
+    result: Result
+    made_at: str  # when the handshake was made (ISO 8601, UTC)
 
 
 def complete(scan: Scan) -> bool:
@@ -79,8 +106,11 @@ class SharedScans:
         self.max_entries = max_entries
         self.clock = clock
         self.hits = 0
+        self.nameless_hits = 0
         self._scans: OrderedDict[ServerKey, tuple[float, Scan]] = OrderedDict()
         self._running: dict[ServerKey, asyncio.Future[None]] = {}
+        self._nameless: OrderedDict[NamelessKey, tuple[float, NamelessHandshake]] = \
+            OrderedDict()
 
     async def scan(self, key: ServerKey, make: Callable[[], Awaitable[Scan]]) -> Scan:
         """The shared scan of ``key``, or ``make()``'s (made by one test at a time)."""
@@ -121,6 +151,26 @@ class SharedScans:
         self._scans.move_to_end(key)
         while len(self._scans) > self.max_entries:
             self._scans.popitem(last=False)
+
+    def nameless(self, key: NamelessKey) -> NamelessHandshake | None:
+        """The outcome of this handshake for an earlier test, while it is fresh."""
+        found = self._nameless.get(key)
+        if found is None:
+            return None
+        if self.clock() - found[0] > self.max_age:
+            del self._nameless[key]
+            return None
+        self.nameless_hits += 1
+        return NamelessHandshake(dataclasses.replace(found[1].result), found[1].made_at)
+
+    def keep_nameless(self, key: NamelessKey, handshake: NamelessHandshake) -> None:
+        """Keep a handshake that ended cleanly; a broken-off one is made again next time."""
+        if not handshake.result.connected or handshake.result.broken:
+            return
+        self._nameless[key] = (self.clock(), handshake)
+        self._nameless.move_to_end(key)
+        while len(self._nameless) > self.max_entries:
+            self._nameless.popitem(last=False)
 
     @property
     def size(self) -> int:

@@ -110,13 +110,36 @@ class Prober:
                           ciphers=None if version in SSL_VERSIONS else ALL_CIPHERS,
                           suites=":".join(TLS13_SUITES),
                           after=self.after_first(version) if first else None)
-            result = await self.run(offer)
+            if version in SSL_VERSIONS and not first:
+                result = await self.run_nameless(offer)
+            else:
+                result = await self.run(offer)
             if not self.note_connection(result):
                 return None
             results[version] = result
             if result.ok and result.cipher:
                 self.chosen[version] = result.cipher
         return results
+
+    async def run_nameless(self, offer: Offer) -> Result:
+        """A handshake whose ClientHello carries no server name (SSLv2, SSLv3): its
+        outcome for this address and port is the same for every name, so one made for
+        an earlier test in the round is reused (``scan_sharing``) and named in
+        ``versions_shared``. Not for the first accepted version, whose handshake also
+        fetches the chain and OCSP."""
+        shared = scan_sharing.current()
+        if shared is None:
+            return await self.run(offer)
+        key = scan_sharing.NamelessKey(self.target.address, self.target.port,
+                                       self.target.starttls, offer.version)
+        found = shared.nameless(key)
+        if found is not None:
+            self.scan.setdefault("versions_shared", {})[offer.version] = found.made_at
+            return found.result
+        made_at = now_iso()
+        result = await self.run(offer)
+        shared.keep_nameless(key, scan_sharing.NamelessHandshake(result, made_at))
+        return result
 
     def note_connection(self, result: Result) -> bool:
         """Record what the connection said about reachability; False: stop probing."""
