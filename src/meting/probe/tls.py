@@ -77,6 +77,45 @@ def suites_for(version: str) -> list[str]:
     return [s for s in tls12_suites() if not any(t in s for t in TLS12_ONLY)]
 
 
+# OpenSSL parses a client's cipher list for every connection, walking all its suites once
+# per element: a list of 180 names took 440 µs, the same suites as "ALL:COMPLEMENTOFALL"
+# minus a few 47 µs. Rules that give exactly ``suites_for(version)``, in its order;
+# ``compact_base`` checks that they still do with the OpenSSL at hand.
+BASE_RULES = {"TLSv1.2": "ALL:COMPLEMENTOFALL",
+              "TLSv1.1": "ALL:COMPLEMENTOFALL:!TLSv1.2:!SHA256:!SHA384",
+              "TLSv1.0": "ALL:COMPLEMENTOFALL:!TLSv1.2:!SHA256:!SHA384"}
+
+
+@functools.cache
+def compact_base(version: str) -> str | None:
+    """``BASE_RULES[version]`` when OpenSSL makes exactly ``suites_for(version)`` of it."""
+    rules = BASE_RULES.get(version)
+    if rules is None:
+        return None
+    client = SslClient()
+    client.set_cipher_list(rules + ":@SECLEVEL=0")
+    made = [c for c in client.get_cipher_list() if not c.startswith("TLS_")]
+    return rules if made == suites_for(version) else None
+
+
+def cipher_string(version: str, suites: list[str]) -> str:
+    """The OpenSSL cipher list offering exactly ``suites`` in this order (TLS <= 1.2): the
+    version's base rules minus the suites left out when ``suites`` keeps the base's order
+    and that is shorter, else the suites by name."""
+    explicit = ":".join(suites) + ":@SECLEVEL=0"
+    base = compact_base(version)
+    if base is None:
+        return explicit
+    full = suites_for(version)
+    kept = set(suites)
+    if [s for s in full if s in kept] != suites:  # not a part of the base, in its order
+        return explicit
+    left_out = [s for s in full if s not in kept]
+    if len(left_out) >= len(suites):
+        return explicit
+    return base + "".join(f":!{s}" for s in left_out) + ":@SECLEVEL=0"
+
+
 class Prober:
     """The handshakes of one server, counted; the evidence is built up in ``scan``."""
 
@@ -213,7 +252,7 @@ class Prober:
     def suite_offer(version: str, suites: list[str]) -> Offer:
         if version == "TLSv1.3":
             return Offer(version=version, suites=":".join(suites))
-        return Offer(version=version, ciphers=":".join(suites) + ":@SECLEVEL=0")
+        return Offer(version=version, ciphers=cipher_string(version, suites))
 
     async def cipher_order(self, accepted: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
         """Does the server keep its own order? At TLS <= 1.2 if there is one, else TLS 1.3
