@@ -19,6 +19,7 @@ from meting.probe import guard
 from meting.probe.scan_sharing import NamelessHandshake, NamelessKey, SharedScans
 from meting.probe.tls_conn import Offer, Result, Target, handshake
 from meting.settings import Settings
+from tests.unit.test_scan_sharing import Clock
 
 NAME = "www.naam-in-de-hello.nl"
 KEY = NamelessKey("192.0.2.80", 443, None, "SSLv3")
@@ -75,14 +76,6 @@ def test_every_other_hello_carries_it(offer: Offer) -> None:
 
 def refused() -> Result:
     return Result(False, "OpenSSLError: wrong version number", connected=True)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_a_clean_outcome_is_kept_for_its_address_port_and_dialogue_only() -> None:

@@ -46,12 +46,14 @@ import dataclasses
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Any, NamedTuple
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from meting.probe import politeness
 from meting.probe.tls_conn import Result
 
 Scan = dict[str, Any]
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class ServerKey(NamedTuple):
@@ -97,26 +99,53 @@ def as_shared(scan: Scan) -> Scan:
                                   "shared": {"handshakes": scan.get("handshakes", 0)}}
 
 
+class Kept(Generic[K, V]):
+    """Values by key, each for ``max_age`` seconds; the oldest dropped beyond ``max_entries``."""
+
+    def __init__(self, max_age: float, max_entries: int, clock: Callable[[], float]) -> None:
+        self.max_age = max_age
+        self.max_entries = max_entries
+        self.clock = clock
+        self._values: OrderedDict[K, tuple[float, V]] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        found = self._values.get(key)
+        if found is None:
+            return None
+        if self.clock() - found[0] > self.max_age:
+            del self._values[key]
+            return None
+        return found[1]
+
+    def put(self, key: K, value: V) -> None:
+        self._values[key] = (self.clock(), value)
+        self._values.move_to_end(key)
+        while len(self._values) > self.max_entries:
+            self._values.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
 class SharedScans:
-    """Complete scans of a round by server, bounded in age and number."""
+    """Complete scans of a round by server, and the outcomes of handshakes that carry no
+    server name by address, each bounded in age and number."""
 
     def __init__(self, max_age: float, max_entries: int = 4096,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.max_age = max_age
-        self.max_entries = max_entries
-        self.clock = clock
         self.hits = 0
         self.nameless_hits = 0
-        self._scans: OrderedDict[ServerKey, tuple[float, Scan]] = OrderedDict()
+        self._scans: Kept[ServerKey, Scan] = Kept(max_age, max_entries, clock)
         self._running: dict[ServerKey, asyncio.Future[None]] = {}
-        self._nameless: OrderedDict[NamelessKey, tuple[float, NamelessHandshake]] = \
-            OrderedDict()
+        self._nameless: Kept[NamelessKey, NamelessHandshake] = Kept(max_age, max_entries,
+                                                                     clock)
 
     async def scan(self, key: ServerKey, make: Callable[[], Awaitable[Scan]]) -> Scan:
         """The shared scan of ``key``, or ``make()``'s (made by one test at a time)."""
         loop = asyncio.get_running_loop()
         while True:
-            found = self._fresh(key)
+            found = self._scans.get(key)
             if found is not None:
                 self.hits += 1
                 return as_shared(found)
@@ -131,46 +160,24 @@ class SharedScans:
         try:
             scan = await make()
             if complete(scan):
-                self._keep(key, scan)
+                self._scans.put(key, copy.deepcopy(scan))
             return scan
         finally:
             del self._running[key]
             done.set_result(None)
-
-    def _fresh(self, key: ServerKey) -> Scan | None:
-        found = self._scans.get(key)
-        if found is None:
-            return None
-        if self.clock() - found[0] > self.max_age:
-            del self._scans[key]
-            return None
-        return found[1]
-
-    def _keep(self, key: ServerKey, scan: Scan) -> None:
-        self._scans[key] = (self.clock(), copy.deepcopy(scan))
-        self._scans.move_to_end(key)
-        while len(self._scans) > self.max_entries:
-            self._scans.popitem(last=False)
 
     def nameless(self, key: NamelessKey) -> NamelessHandshake | None:
         """The outcome of this handshake for an earlier test, while it is fresh."""
         found = self._nameless.get(key)
         if found is None:
             return None
-        if self.clock() - found[0] > self.max_age:
-            del self._nameless[key]
-            return None
         self.nameless_hits += 1
-        return NamelessHandshake(dataclasses.replace(found[1].result), found[1].made_at)
+        return NamelessHandshake(dataclasses.replace(found.result), found.made_at)
 
     def keep_nameless(self, key: NamelessKey, handshake: NamelessHandshake) -> None:
         """Keep a handshake that ended cleanly; a broken-off one is made again next time."""
-        if not handshake.result.connected or handshake.result.broken:
-            return
-        self._nameless[key] = (self.clock(), handshake)
-        self._nameless.move_to_end(key)
-        while len(self._nameless) > self.max_entries:
-            self._nameless.popitem(last=False)
+        if handshake.result.connected and not handshake.result.broken:
+            self._nameless.put(key, handshake)
 
     @property
     def size(self) -> int:
