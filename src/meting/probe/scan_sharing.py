@@ -133,7 +133,6 @@ class SharedScans:
 
     def __init__(self, max_age: float, max_entries: int = 4096,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.max_age = max_age
         self.hits = 0
         self.nameless_hits = 0
         self._scans: Kept[ServerKey, Scan] = Kept(max_age, max_entries, clock)

@@ -70,11 +70,16 @@ def tls12_suites() -> list[str]:
 
 
 def suites_for(version: str) -> list[str]:
+    return list(_suites_for(version))
+
+
+@functools.cache  # asked for every enumeration offer (cipher_string)
+def _suites_for(version: str) -> tuple[str, ...]:
     if version == "TLSv1.3":
-        return list(TLS13_SUITES)
+        return TLS13_SUITES
     if version == "TLSv1.2":
-        return tls12_suites()
-    return [s for s in tls12_suites() if not any(t in s for t in TLS12_ONLY)]
+        return tuple(tls12_suites())
+    return tuple(s for s in tls12_suites() if not any(t in s for t in TLS12_ONLY))
 
 
 # OpenSSL parses a client's cipher list for every connection, walking all its suites once
@@ -106,7 +111,7 @@ def cipher_string(version: str, suites: list[str]) -> str:
     base = compact_base(version)
     if base is None:
         return explicit
-    full = suites_for(version)
+    full = _suites_for(version)
     kept = set(suites)
     if [s for s in full if s in kept] != suites:  # not a part of the base, in its order
         return explicit
