@@ -58,6 +58,7 @@ WEAK_HASHES = (OpenSslDigestNidEnum.SHA1, OpenSslDigestNidEnum.SHA224)
 HASH_OF = {OpenSslDigestNidEnum.SHA1: "SHA1", OpenSslDigestNidEnum.SHA224: "SHA224"}
 SIG_KEYS = (OpenSslEvpPkeyEnum.RSA, OpenSslEvpPkeyEnum.EC)
 READ_MAX = 4096
+RENEGOTIATION = ("secure_renegotiation", "client_renegotiation", "client_renegotiation_error")
 TLS12_ONLY = ("GCM", "CCM", "CHACHA", "SHA256", "SHA384")  # suites TLS 1.0/1.1 cannot use
 
 
@@ -153,7 +154,7 @@ class Prober:
                           certificate=first,
                           ciphers=None if version in SSL_VERSIONS else ALL_CIPHERS,
                           suites=":".join(TLS13_SUITES),
-                          after=self.after_first(version) if first else None)
+                          after=self.after_version(version, results))
             if version in SSL_VERSIONS and not first:
                 result = await self.run_nameless(offer)
             else:
@@ -208,13 +209,23 @@ class Prober:
             return False
         return True
 
-    def after_first(self, version: str
-                    ) -> Callable[[Connection, Target], Awaitable[dict[str, Any]]]:
+    def after_version(self, version: str, earlier: dict[str, Result]
+                      ) -> Callable[[Connection, Target], Awaitable[dict[str, Any]]] | None:
+        """What follows a version's handshake: the TLS 1.3 session ticket (0-RTT), and a
+        client renegotiation after the best version below TLS 1.3 (``renegotiate``)."""
+        if version == "TLSv1.3":
+            return self.after_first()
+        below = TLS_VERSIONS[1:]
+        if version in below and not any(earlier[v].ok for v in below if v in earlier):
+            return renegotiate
+        return None
+
+    def after_first(self) -> Callable[[Connection, Target], Awaitable[dict[str, Any]]]:
         request = self.request()
 
         async def after(connection: Connection, target: Target) -> dict[str, Any]:
             client = connection.client
-            if version != "TLSv1.3" or not isinstance(client, SslClient):
+            if not isinstance(client, SslClient):
                 return {}
             try:
                 await connection.write(request)
@@ -335,10 +346,32 @@ class Prober:
     # --- renegotiation, compression, 0-RTT ------------------------------------------
 
     async def legacy_features(self, version: str) -> dict[str, Any]:
+        """Compression and renegotiation in one handshake of nassl's legacy OpenSSL."""
         result = await self.run(Offer(version=version, legacy=True, after=renegotiate))
         if not result.ok:
             return {"legacy_error": result.error}
         return result.extra
+
+    async def compression(self, version: str) -> dict[str, Any]:
+        """Whether the server chooses compression when it is offered: the legacy client's
+        hello, and the ServerHello's answer (``tls_hello``)."""
+        result = await self.run(Offer(version=version, legacy=True, hello_only=True))
+        if not result.ok:
+            return {"compression": None, "legacy_error": result.error}
+        return result.extra
+
+    async def renegotiation_and_compression(self, version: str, best: Result
+                                            ) -> dict[str, Any]:
+        """The renegotiation facts come from the modern client's handshake of ``version``
+        (``after_version``), compression from a legacy hello. Where the modern client
+        could not try a renegotiation (SSLv3, or no secure renegotiation, which OpenSSL
+        1.1.1 refuses to renegotiate without), the legacy client's full handshake gives
+        all three, as before."""
+        found = best.extra if version != "SSLv3" else {}
+        if found.get("secure_renegotiation") is not True:
+            return await self.legacy_features(version)
+        return {key: found[key] for key in RENEGOTIATION if key in found} | \
+            await self.compression(version)
 
     async def zero_rtt(self, first: Result) -> dict[str, Any]:
         info: dict[str, Any] = {"max_early_data": first.extra.get("max_early_data", 0)}
@@ -407,19 +440,30 @@ class Prober:
         elif kexes & {"ECDHE", "DHE"}:  # TLS 1.0/1.1 sign with MD5+SHA-1 or SHA-1
             self.scan["kex_hash"] = {"accepted": ["SHA1"], "default": "SHA1"}
         self.scan["extended_master_secret"] = versions[top].ems
-        self.scan |= await self.legacy_features(top)
+        self.scan |= await self.renegotiation_and_compression(top, versions[top])
 
 
 async def renegotiate(connection: Connection, target: Target) -> dict[str, Any]:
-    """Compression and secure renegotiation of this session; then a client renegotiation."""
+    """Secure renegotiation of this session (and with the legacy client its compression);
+    then a client renegotiation, unless the modern client would refuse it for want of
+    secure renegotiation. Both builds expose ``renegotiate`` and the secure-renegotiation
+    flag on their connection object (nassl's ``_ssl``, pinned nassl 5.4.0)."""
     client = connection.client
-    if not isinstance(client, LegacySslClient):
-        return {}
-    found: dict[str, Any] = {"compression": client.get_current_compression_method() is not None,
-                             "secure_renegotiation": client.get_secure_renegotiation_support()}
+    ssl_object = client._ssl
+    found: dict[str, Any] = {
+        "secure_renegotiation": bool(ssl_object.get_secure_renegotiation_support())}
+    if isinstance(client, LegacySslClient):
+        found["compression"] = client.get_current_compression_method() is not None
+    elif not found["secure_renegotiation"]:
+        return found
+
+    def start() -> None:
+        ssl_object.renegotiate()
+        client.do_handshake()
+
     try:
         # asks for the renegotiation once; when it waits for the server, the handshake goes on
-        await connection.step(client.do_renegotiate, again=client.do_handshake)
+        await connection.step(start, again=client.do_handshake)
         found["client_renegotiation"] = True
     except (OSError, _nassl.OpenSSLError, ValueError, ProbeError) as exc:
         found["client_renegotiation"] = False

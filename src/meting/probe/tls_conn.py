@@ -41,7 +41,7 @@ from nassl.ssl_client import (
     SslClient,
 )
 
-from meting.probe import ffdhe, guard
+from meting.probe import ffdhe, guard, tls_hello
 
 MAX_READ = 256 * 1024  # bytes read from one connection at most
 SMTP_LINE_MAX = 4096
@@ -91,6 +91,8 @@ class Offer:
     after: Callable[[Connection, Target], Awaitable[dict[str, Any]]] | None = None
     session: Any = None  # an SSL_SESSION to resume (0-RTT)
     early_data: bytes | None = None
+    # Stop at the ServerHello: only its compression method is read (``tls_hello``)
+    hello_only: bool = False
 
 
 @dataclass
@@ -256,6 +258,20 @@ class Connection:
         else:
             await self.step(self.client.do_handshake)
 
+    async def server_hello(self) -> tls_hello.ServerHello:
+        """Send the client's hello and read until the server's hello is complete; the
+        handshake goes no further."""
+        with contextlib.suppress(NeedData):
+            self.client.do_handshake()
+        await self._send_written()
+        received = b""
+        while (hello := tls_hello.server_hello(received)) is None:
+            chunk = await self.channel.recv(NASSL_READ)
+            if not chunk:
+                raise ConnectionResetError("the server closed the connection before its hello")
+            received += chunk
+        return hello
+
     async def write(self, data: bytes) -> None:
         await self.step(lambda: self.client.write(data))
 
@@ -389,6 +405,10 @@ async def handshake(target: Target, offer: Offer) -> Result:
                 result.error = "STARTTLS not offered"
                 return result
         connection = Connection(make_client(offer, target), channel)
+        if offer.hello_only:
+            hello = await connection.server_hello()
+            result.ok, result.extra = True, {"compression": hello.compression != 0}
+            return result
         client = connection.client
         if offer.early_data is not None and isinstance(client, SslClient):
             data = offer.early_data
@@ -397,8 +417,10 @@ async def handshake(target: Target, offer: Offer) -> Result:
         read_handshake(client, result, offer.certificate)
         if offer.after is not None:
             result.extra = await offer.after(connection, target)
-    except ProbeError as exc:
+    except (ProbeError, tls_hello.NotAHello) as exc:
         result.error, result.broken = str(exc), True
+    except tls_hello.HelloRefused as exc:
+        result.error = str(exc)
     except (OSError, _nassl.OpenSSLError, ValueError, RuntimeError,
             ClientCertificateRequested) as exc:
         result.error = describe(exc)
