@@ -35,7 +35,6 @@ from meting.probe.caa import caa_lookup
 from meting.probe.dns import DnsClient
 from meting.probe.evidence import DnsAnswer
 from meting.probe.tls_conn import (
-    GROUP_NIDS,
     Connection,
     Offer,
     ProbeError,
@@ -43,11 +42,10 @@ from meting.probe.tls_conn import (
     Target,
     handshake,
 )
+from meting.probe.tls_flight import GROUP_NIDS, TLS13_SUITES
 from meting.probe.tls_trust import verify_chain
 from meting.settings import Settings
 
-TLS13_SUITES = ("TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-                "TLS_AES_128_GCM_SHA256", "TLS_AES_128_CCM_SHA256", "TLS_AES_128_CCM_8_SHA256")
 ALL_CIPHERS = "ALL:COMPLEMENTOFALL:@SECLEVEL=0"
 FS_CIPHERS = "kECDHE:kDHE:!aNULL:@SECLEVEL=0"
 ECDHE_CIPHERS = "kECDHE:!aNULL:@SECLEVEL=0"
@@ -150,11 +148,14 @@ class Prober:
         results: dict[str, Result] = {}
         for version in TLS_VERSIONS + SSL_VERSIONS:
             first = not any(r.ok for r in results.values())
+            after = self.after_version(version, results)
             offer = Offer(version=version, legacy=version in SSL_VERSIONS, ocsp=first,
                           certificate=first,
                           ciphers=None if version in SSL_VERSIONS else ALL_CIPHERS,
-                          suites=":".join(TLS13_SUITES),
-                          after=self.after_version(version, results))
+                          suites=":".join(TLS13_SUITES), after=after,
+                          # only the first accepted version's chain and the one
+                          # followed by a renegotiation need a completed handshake
+                          hello_only=version in TLS_VERSIONS and not first and after is None)
             if version in SSL_VERSIONS and not first:
                 result = await self.run_nameless(offer)
             else:
@@ -266,9 +267,10 @@ class Prober:
 
     @staticmethod
     def suite_offer(version: str, suites: list[str]) -> Offer:
+        """Which of ``suites`` does the server choose: its hello tells (``hello_only``)."""
         if version == "TLSv1.3":
-            return Offer(version=version, suites=":".join(suites))
-        return Offer(version=version, ciphers=cipher_string(version, suites))
+            return Offer(version=version, suites=":".join(suites), hello_only=True)
+        return Offer(version=version, ciphers=cipher_string(version, suites), hello_only=True)
 
     async def cipher_order(self, accepted: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
         """Does the server keep its own order? At TLS <= 1.2 if there is one, else TLS 1.3
@@ -317,7 +319,7 @@ class Prober:
         while left:
             if pick is None:
                 result = await self.run(Offer(version=version, ciphers=ECDHE_CIPHERS,
-                                              groups=left))
+                                              groups=left, hello_only=True))
                 pick = (result.kex or {}).get("group")
                 if not result.ok or pick not in left:
                     break
@@ -335,7 +337,7 @@ class Prober:
         while hashes:
             sigalgs = [(h, k) for h in hashes for k in SIG_KEYS]
             result = await self.run(Offer(version="TLSv1.2", ciphers=FS_CIPHERS,
-                                          sigalgs=sigalgs))
+                                          sigalgs=sigalgs, hello_only=True))
             used = next((h for h in hashes if HASH_OF[h] == result.sig_hash), None)
             if not result.ok or used is None:
                 break

@@ -24,10 +24,8 @@ from typing import Any, TypeVar
 
 from nassl import _nassl
 from nassl.ephemeral_key_info import (
-    _OPENSSL_NID_TO_SECG_ANSI_X9_62,
     DhEphemeralKeyInfo,
     EcDhEphemeralKeyInfo,
-    OpenSslEcNidEnum,
     OpenSslEvpPkeyEnum,
 )
 from nassl.legacy_ssl_client import LegacySslClient
@@ -41,7 +39,8 @@ from nassl.ssl_client import (
     SslClient,
 )
 
-from meting.probe import ffdhe, guard, tls_hello
+from meting.probe import ffdhe, guard, tls_flight, tls_hello
+from meting.probe.tls_flight import GROUP_NIDS
 
 MAX_READ = 256 * 1024  # bytes read from one connection at most
 SMTP_LINE_MAX = 4096
@@ -56,8 +55,6 @@ HASH_NAMES = {OpenSslDigestNidEnum.MD5: "MD5", OpenSslDigestNidEnum.SHA1: "SHA1"
               OpenSslDigestNidEnum.SHA384: "SHA384", OpenSslDigestNidEnum.SHA512: "SHA512"}
 T = TypeVar("T")
 NASSL_READ = BaseSslClient._DEFAULT_BUFFER_SIZE  # what nassl asks of its socket at a time
-GROUP_NIDS: dict[str, OpenSslEcNidEnum] = {name: nid for nid, name
-                                           in _OPENSSL_NID_TO_SECG_ANSI_X9_62.items()}
 
 
 class ProbeError(Exception):
@@ -91,7 +88,8 @@ class Offer:
     after: Callable[[Connection, Target], Awaitable[dict[str, Any]]] | None = None
     session: Any = None  # an SSL_SESSION to resume (0-RTT)
     early_data: bytes | None = None
-    # Stop at the ServerHello: only its compression method is read (``tls_hello``)
+    # Stop at the server's hello and key exchange (``tls_flight``): for offers that only
+    # ask what the server chooses; with the legacy client, its compression method
     hello_only: bool = False
 
 
@@ -258,19 +256,43 @@ class Connection:
         else:
             await self.step(self.client.do_handshake)
 
+    async def send_hello(self) -> bytes:
+        """Have the client write its ClientHello, send it, and return it."""
+        with contextlib.suppress(NeedData):
+            self.client.do_handshake()
+        sent = bytes(self.socket.outgoing)
+        await self._send_written()
+        return sent
+
     async def server_hello(self) -> tls_hello.ServerHello:
         """Send the client's hello and read until the server's hello is complete; the
         handshake goes no further."""
-        with contextlib.suppress(NeedData):
-            self.client.do_handshake()
-        await self._send_written()
+        await self.send_hello()
         received = b""
         while (hello := tls_hello.server_hello(received)) is None:
-            chunk = await self.channel.recv(NASSL_READ)
-            if not chunk:
-                raise ConnectionResetError("the server closed the connection before its hello")
-            received += chunk
+            received += await self._more()
         return hello
+
+    async def server_flight(self, names: tls_flight.WireNames
+                            ) -> tuple[tls_hello.ClientOffer, tls_hello.ServerFlight]:
+        """Send the client's hello and read the server's hello and key exchange; the
+        handshake goes no further."""
+        offer = tls_hello.client_offer(await self.send_hello())
+        received = b""
+        while True:
+            hello = tls_hello.server_hello(received)
+            if hello is not None:
+                kind = tls_flight.key_exchange_kind(names.suites.get(hello.cipher))
+                flight = tls_hello.server_flight(received, kind)
+                if flight is not None:
+                    return offer, flight
+            received += await self._more()
+
+    async def _more(self) -> bytes:
+        chunk = await self.channel.recv(NASSL_READ)
+        if not chunk:
+            raise ConnectionResetError("the server closed the connection during its hello")
+        return chunk
 
     async def write(self, data: bytes) -> None:
         await self.step(lambda: self.client.write(data))
@@ -405,9 +427,16 @@ async def handshake(target: Target, offer: Offer) -> Result:
                 result.error = "STARTTLS not offered"
                 return result
         connection = Connection(make_client(offer, target), channel)
-        if offer.hello_only:
+        if offer.hello_only and offer.legacy:
             hello = await connection.server_hello()
             result.ok, result.extra = True, {"compression": hello.compression != 0}
+            return result
+        if offer.hello_only:
+            names = tls_flight.wire_names()
+            sent, flight = await connection.server_flight(names)
+            found = tls_flight.outcome(offer.version, sent, flight, names)
+            result.ok, result.error, result.cipher = found.ok, found.error, found.cipher
+            result.kex, result.sig_hash = found.kex, found.sig_hash
             return result
         client = connection.client
         if offer.early_data is not None and isinstance(client, SslClient):
