@@ -14,9 +14,10 @@ its stored evidence and from the order in which the probes (``meting.probe.colle
   slot of its address for its whole length, in parallel or not.
 
 Counting rules (round trips, RTT): a DNS question 1 (stub to resolver; the resolver's
-own recursion is not counted); a TCP connect 1; a TLS handshake 1 at TLS 1.3 or when
-refused, 2 at TLS 1.2 and below; an HTTP request 1; an SMTP greeting, EHLO and STARTTLS
-1 each. A round of ``N`` domains then takes the longest of:
+own recursion is not counted); a TCP connect 1; a completed TLS handshake 1 at TLS 1.3,
+2 at TLS 1.2 and below; a refused one, or one that stops at the server's hello, 1; an
+HTTP request 1; an SMTP greeting, EHLO and STARTTLS 1 each. A round of ``N`` domains
+then takes the longest of:
 
 - ``sum(critical paths) x RTT / concurrency`` (no more tests at once than the setting);
 - per address: ``sum(held) x RTT / per_address`` (its politeness slots) and
@@ -45,6 +46,7 @@ SMTP_DIALOGUE = 3  # greeting, EHLO, STARTTLS before every STARTTLS handshake
 TLS13 = 1
 TLS12 = 2
 REFUSED = 1
+HELLO = 1  # a handshake that stops at the server's hello and key exchange
 HTTP = 1
 DNS = 1
 
@@ -171,15 +173,28 @@ def scan_cost(scan: Mapping[str, Any]) -> int:
     versions: Mapping[str, bool] = scan.get("versions") or {}
     if not versions:  # broke off before the versions were known
         return count * (before + REFUSED)
-    tls = sum((TLS13 if v == "TLSv1.3" else TLS12) if ok else REFUSED
-              for v, ok in versions.items())
-    only13 = not any(ok for v, ok in versions.items() if v != "TLSv1.3")
-    tls += (count - len(versions)) * (TLS13 if only13 else TLS12)
+    shared = scan.get("versions_shared") or {}
+    made = {v: ok for v, ok in versions.items() if v not in shared}
+    complete = completed_versions(versions)
+    tls = sum((TLS13 if v == "TLSv1.3" else TLS12) if v in complete
+              else HELLO if ok else REFUSED for v, ok in made.items())
+    # every other handshake stops at the server's hello; the legacy fallback completes
+    tls += (count - len(made)) * HELLO + (TLS12 - HELLO if scan.get("legacy_error") is None
+                                          and scan.get("secure_renegotiation") is False else 0)
     extra = HTTP if versions.get("TLSv1.3") else 0  # the first TLS 1.3 session asks once
     zero = scan.get("zero_rtt") or {}
     extra += HTTP if zero.get("max_early_data") else 0
     extra += HTTP if scan.get("client_renegotiation") is not None else 0
     return count * before + tls + extra
+
+
+def completed_versions(versions: Mapping[str, bool]) -> set[str]:
+    """The version handshakes that are completed (``probe.tls.Prober.versions``): the
+    first accepted, the best accepted below TLS 1.3, and SSLv2/SSLv3 (legacy client)."""
+    accepted = [v for v, ok in versions.items() if ok]
+    below = [v for v in accepted if v in ("TLSv1.2", "TLSv1.1", "TLSv1.0")]
+    return ({*accepted[:1], *below[:1]} |
+            {v for v in accepted if v in ("SSLv3", "SSLv2")})
 
 
 def zone_steps(e: Mapping[str, Any]) -> int:
