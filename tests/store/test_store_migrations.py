@@ -27,6 +27,17 @@ def test_opening_an_empty_database_migrates_it_to_head(store_url: str) -> None:
         assert compare_metadata(context, Base.metadata) == []
 
 
+def test_the_head_written_in_the_code_is_the_migrations_head(store_url: str) -> None:
+    assert migrate.HEAD == migrate.head()
+    with Store.open(store_url) as store, store.engine.connect() as connection:
+        assert migrate.at_head(connection)
+        command.downgrade(migrate.config(connection), "-1")
+        connection.commit()
+        assert not migrate.at_head(connection)  # the next opening migrates again
+    with Store.open(store_url) as store, store.engine.connect() as connection:
+        assert migrate.current(connection) == migrate.HEAD
+
+
 def test_opening_again_keeps_the_data(store_url: str) -> None:
     with Store.open(store_url) as store:
         store.create_round(None, "current", label="eerste")

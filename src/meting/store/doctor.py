@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import DBAPIError
 
@@ -92,6 +90,9 @@ def _revision(connection: Connection) -> Finding:
     if revision is None:
         return Finding("schema", False, "the database has no meting schema; any meting "
                        "command that writes (e.g. meting import) makes it")
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     try:
         ScriptDirectory.from_config(migrate.config()).get_revision(revision)
     except CommandError:

@@ -17,20 +17,27 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any fixed number: the key of the PostgreSQL advisory lock held while migrating.
 PG_LOCK_KEY = 5_246_183_001
+# The newest revision in ``migrations/versions``, so that opening a database already at
+# it needs neither Alembic nor its scripts (half a second of every process's start-up);
+# tests/store/test_store_migrations.py checks it against Alembic's own head.
+HEAD = "16b"
+VERSION_TABLE = "alembic_version"
 
 
 def config(connection: Connection | None = None, url: str | None = None) -> Config:
     """An Alembic configuration without an ini file: the shipped scripts, this connection."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if url is not None:
@@ -41,6 +48,9 @@ def config(connection: Connection | None = None, url: str | None = None) -> Conf
 
 
 def head() -> str:
+    """The newest revision, as Alembic reads it from the shipped scripts."""
+    from alembic.script import ScriptDirectory
+
     revision = ScriptDirectory.from_config(config()).get_current_head()
     if revision is None:
         raise RuntimeError("the store ships no migrations")
@@ -48,14 +58,26 @@ def head() -> str:
 
 
 def current(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
+
+
+def at_head(connection: Connection) -> bool:
+    """Is the database at ``HEAD``? Read with plain SQL, as Alembic keeps it: one row."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return False
+    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
+    return [tuple(row) for row in rows] == [(HEAD,)]
 
 
 def upgrade(engine: Engine) -> None:
     """Migrate to head; concurrent openers of the same database wait for each other."""
     with engine.connect() as connection:
-        if current(connection) == head():
+        if at_head(connection):
             return
+    from alembic import command
+
     with _exclusive(engine), engine.connect() as connection:
         if current(connection) != head():
             command.upgrade(config(connection), "head")
