@@ -28,7 +28,7 @@ def test_opening_an_empty_database_migrates_it_to_head(store_url: str) -> None:
 
 
 def test_the_head_written_in_the_code_is_the_migrations_head(store_url: str) -> None:
-    assert migrate.HEAD == migrate.head()
+    assert migrate.head() == migrate.HEAD
     with Store.open(store_url) as store, store.engine.connect() as connection:
         assert migrate.at_head(connection)
         command.downgrade(migrate.config(connection), "-1")

@@ -279,14 +279,9 @@ class Connection:
         handshake goes no further."""
         offer = tls_hello.client_offer(await self.send_hello())
         received = b""
-        while True:
-            hello = tls_hello.server_hello(received)
-            if hello is not None:
-                kind = tls_flight.key_exchange_kind(names.suites.get(hello.cipher))
-                flight = tls_hello.server_flight(received, kind)
-                if flight is not None:
-                    return offer, flight
+        while (flight := tls_hello.server_flight(received, names.kex_of)) is None:
             received += await self._more()
+        return offer, flight
 
     async def _more(self) -> bytes:
         chunk = await self.channel.recv(NASSL_READ)

@@ -43,6 +43,9 @@ class WireNames:
     suites: dict[int, str]  # number -> OpenSSL name
     groups: dict[int, str]  # number -> nassl's group name
 
+    def kex_of(self, suite: int) -> str | None:
+        return key_exchange_kind(self.suites.get(suite))
+
 
 @dataclass
 class Outcome:
@@ -124,6 +127,7 @@ def _only(numbers: tuple[int, ...], name: str) -> dict[int, str]:
     return {numbers[0]: name} if len(numbers) == 1 else {}
 
 
+@functools.cache
 def key_exchange_kind(suite: str | None) -> str | None:
     """"ECDHE" or "DHE" for suites whose ServerKeyExchange carries a curve or a prime
     (signed or anonymous), else None."""
