@@ -60,3 +60,18 @@ def test_broken_files_say_where(tmp_path: Path) -> None:
     (tmp_path / "v.json").write_text("[]")
     with pytest.raises(RoutingDataError, match="roas"):
         RoutingData.load(tmp_path / "v.json", tmp_path / "r.txt")
+
+
+def test_the_most_specific_route_of_nested_ipv6_prefixes_is_found_and_kept(
+        tmp_path: Path) -> None:
+    (tmp_path / "v.json").write_text(
+        '{"roas": [{"asn": 64500, "prefix": "2001:db8::/32", "maxLength": 48},'
+        ' {"asn": 64501, "prefix": "2001:db8:7::/48", "maxLength": 48}]}')
+    (tmp_path / "r.txt").write_text("64500\t2001:db8::/32\t10\n64501\t2001:db8:7::/48\t10\n")
+    data = RoutingData.load(tmp_path / "v.json", tmp_path / "r.txt")
+    inner = data.lookup("2001:db8:7::1")
+    assert inner.routes == (("2001:db8:7::/48", 64501),)
+    assert {v.asn for v in inner.vrps} == {64500, 64501}  # both ROAs cover the /48
+    assert data.lookup("2001:db8:8::1").routes == (("2001:db8::/32", 64500),)
+    assert data.lookup("2001:db8:7::1") is inner  # asked again: the same facts, kept
+    assert validate(inner) == Rov.VALID

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+LOOKUPS_KEPT = 100_000  # addresses whose routing facts a process remembers
 
 
 class RoutingDataError(ValueError):
@@ -57,17 +58,24 @@ class PrefixTable:
 
     entries: dict[tuple[int, int], dict[int, list[Any]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    # per family, the prefix lengths stored, longest first: an IPv6 lookup would
+    # otherwise try all 129 lengths
+    lengths: dict[int, list[int]] = field(default_factory=dict)
 
     def add(self, net: Network, value: Any) -> None:
         self.entries[(net.version, net.prefixlen)][int(net.network_address)].append(value)
+        known = self.lengths.setdefault(net.version, [])
+        if net.prefixlen not in known:
+            known.append(net.prefixlen)
+            known.sort(reverse=True)
 
     def covering(self, net: Network) -> list[tuple[Network, list[Any]]]:
         """Every stored prefix that covers ``net``, most specific first."""
         found = []
         bits = 32 if net.version == 4 else 128
-        for length in range(net.prefixlen, -1, -1):
+        for length in self.lengths.get(net.version, []):
             bucket = self.entries.get((net.version, length))
-            if not bucket:
+            if length > net.prefixlen or not bucket:
                 continue
             key = int(net.network_address) >> (bits - length) << (bits - length)
             if key in bucket:
@@ -79,12 +87,22 @@ class PrefixTable:
 class RoutingData:
     routes: PrefixTable
     vrps: PrefixTable
+    # a round asks again for the addresses its domains share (hosting, mail platforms)
+    _found: dict[str, AddressRouting] = field(default_factory=dict)
 
     @classmethod
     def load(cls, vrps_path: Path, routes_path: Path) -> RoutingData:
         return cls(read_routes(routes_path), read_vrps(vrps_path))
 
     def lookup(self, address: str) -> AddressRouting:
+        found = self._found.get(address)
+        if found is None:
+            if len(self._found) >= LOOKUPS_KEPT:  # a long-lived worker: start afresh
+                self._found.clear()
+            found = self._found[address] = self._lookup(address)
+        return found
+
+    def _lookup(self, address: str) -> AddressRouting:
         host = ipaddress.ip_network(address)
         covering = self.routes.covering(host)
         if not covering:
