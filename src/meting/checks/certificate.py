@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 
 from meting.checks.explain import plain
 from meting.checks.verdict import Status, Verdict, verdict
@@ -26,13 +28,22 @@ STATUS_OF: dict[TlsClass, Status] = {"good": Status.PASSED, "sufficient": Status
 
 
 def load(chain: list[str]) -> list[x509.Certificate]:
-    certs = []
-    for item in chain:
-        try:
-            certs.append(x509.load_der_x509_certificate(base64.b64decode(item)))
-        except ValueError:
-            continue
-    return certs
+    return [cert for item in chain if (cert := certificate(item)) is not None]
+
+
+# A round judges the same certificate more than once (a site's IPv4 and IPv6 scans, a mail
+# platform's MX hosts): parsed once, with its key, per process. Certificates are immutable.
+@functools.lru_cache(maxsize=1024)
+def certificate(item: str) -> x509.Certificate | None:
+    try:
+        return x509.load_der_x509_certificate(base64.b64decode(item))
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=1024)
+def public_key(cert: x509.Certificate) -> CertificatePublicKeyTypes:
+    return cert.public_key()
 
 
 def judged(certs: list[x509.Certificate]) -> list[x509.Certificate]:
@@ -47,7 +58,7 @@ def label(cert: x509.Certificate) -> str:
 
 def pubkey_class(cert: x509.Certificate, norm: Norm) -> tuple[TlsClass, str]:
     rules = tls_norm.tls(norm)["cert_pubkey"]
-    key = cert.public_key()
+    key = public_key(cert)
     if isinstance(key, rsa.RSAPublicKey):
         return tls_norm.by_size(rules["rsa"], key.key_size), f"RSA {key.key_size} bits"
     if isinstance(key, ec.EllipticCurvePublicKey):
