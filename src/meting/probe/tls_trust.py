@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +22,38 @@ from cryptography.x509.verification import PolicyBuilder, Store, VerificationErr
 SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 
+TRUST_KEPT = 60.0  # seconds a verdict on a chain is reused (a site's IPv4 and IPv6 scans)
+VERDICTS_KEPT = 1024
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    found: dict[str, Any]
+    at: dt.datetime
+    changes: tuple[dt.datetime, ...]  # when a certificate of chain or store starts or ends
+
+
+_verdicts: dict[tuple[tuple[str, ...], str], _Verdict] = {}
+
+
 @functools.cache
 def load_store(path: str) -> Store:
-    return Store(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+    return Store(list(_roots(path)))
+
+
+@functools.cache
+def _roots(path: str) -> tuple[x509.Certificate, ...]:
+    return tuple(x509.load_pem_x509_certificates(Path(path).read_bytes()))
+
+
+def _validity_edges(certs: list[x509.Certificate] | tuple[x509.Certificate, ...]
+                    ) -> tuple[dt.datetime, ...]:
+    return tuple(edge for c in certs for edge in (c.not_valid_before_utc, c.not_valid_after_utc))
+
+
+@functools.cache
+def _store_edges(path: str) -> tuple[dt.datetime, ...]:
+    return _validity_edges(_roots(path))
 
 
 def a_name_of(leaf: x509.Certificate) -> str | None:
@@ -40,28 +70,48 @@ def a_name_of(leaf: x509.Certificate) -> str | None:
 
 def verify_chain(chain: list[str], trust_store: str,
                  now: dt.datetime | None = None) -> dict[str, Any]:
-    """``{"trusted": bool, "error": str | None, "store": path}`` for a base64 DER chain."""
+    """``{"trusted": bool, "error": str | None, "store": path}`` for a base64 DER chain.
+    The verdict on the same chain and store made at most ``TRUST_KEPT`` seconds before is
+    reused when no certificate of either started or ended in between: time is the only
+    other thing a verdict depends on."""
+    when = now or dt.datetime.now(dt.UTC)
+    key = (tuple(chain), trust_store or SYSTEM_BUNDLE)
+    kept = _verdicts.get(key)
+    if kept is not None and 0 <= (when - kept.at).total_seconds() <= TRUST_KEPT and \
+            not any(kept.at < edge <= when for edge in kept.changes):
+        return dict(kept.found)
+    found, edges = _verify(chain, trust_store, when)
+    if len(_verdicts) >= VERDICTS_KEPT:
+        _verdicts.clear()
+    if edges is not None:
+        _verdicts[key] = _Verdict(dict(found), when, edges + _store_edges(key[1]))
+    return found
+
+
+def _verify(chain: list[str], trust_store: str, when: dt.datetime
+            ) -> tuple[dict[str, Any], tuple[dt.datetime, ...] | None]:
+    """The verdict, and the validity edges of the chain when it could be read."""
     store_path = trust_store or SYSTEM_BUNDLE
     found: dict[str, Any] = {"trusted": False, "error": None, "store": store_path}
     if not chain:
         found["error"] = "no certificate presented"
-        return found
+        return found, None
     try:
         certs = [x509.load_der_x509_certificate(base64.b64decode(c)) for c in chain]
         store = load_store(store_path)
     except (ValueError, OSError) as exc:
         found["error"] = f"{type(exc).__name__}: {exc}"[:300]
-        return found
+        return found, None
+    edges = _validity_edges(certs)
     name = a_name_of(certs[0])
     if name is None:
         found["error"] = "the certificate names no DNS name (subjectAltName)"
-        return found
-    when = now or dt.datetime.now(dt.UTC)
+        return found, edges
     try:
         verifier = PolicyBuilder().store(store).time(when).build_server_verifier(DNSName(name))
         verifier.verify(certs[0], certs[1:])
     except (VerificationError, ValueError) as exc:
         found["error"] = str(exc)[:300]
-        return found
+        return found, edges
     found["trusted"] = True
-    return found
+    return found, edges
