@@ -10,7 +10,13 @@ import ssl
 from pathlib import Path
 
 import pytest
-from nassl.ssl_client import OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
+from nassl.ephemeral_key_info import OpenSslEvpPkeyEnum
+from nassl.ssl_client import (
+    OpenSslDigestNidEnum,
+    OpenSslVerifyEnum,
+    OpenSslVersionEnum,
+    SslClient,
+)
 
 from meting.probe import tls_flight
 from meting.probe.tls_flight import GROUP_NIDS, TLS13_SUITES, Outcome, outcome, wire_names
@@ -102,8 +108,9 @@ def test_a_real_flight_gives_what_the_completed_handshake_reports(
         assert part is None or part == flight
 
 
-def offer(suites: tuple[int, ...] = (0xC02C,), groups: tuple[int, ...] = (29, 23)) -> ClientOffer:
-    return ClientOffer(suites, groups)
+def offer(suites: tuple[int, ...] = (0xC02C,), groups: tuple[int, ...] = (29, 23),
+          schemes: tuple[int, ...] = ()) -> ClientOffer:
+    return ClientOffer(suites, groups, schemes)
 
 
 def flight(version: int = 0x0303, cipher: int = 0xC02C, compression: int = 0,
@@ -121,6 +128,8 @@ def flight(version: int = 0x0303, cipher: int = 0xC02C, compression: int = 0,
      "the server chose group 0x0018, not offered"),
     (outcome("TLSv1.2", offer(), flight(compression=1), wire_names()),
      "the server chose compression, not offered"),
+    (outcome("TLSv1.2", offer(schemes=(0x0403, 0x0804)), flight(scheme=0x0201), wire_names()),
+     "the server signed with scheme 0x0201, not offered"),
 ])
 def test_a_choice_the_client_did_not_offer_is_a_refusal(found: Outcome, error: str) -> None:
     assert (found.ok, found.error, found.cipher) == (False, error, None)
@@ -151,4 +160,7 @@ def test_the_offer_is_read_from_the_hello_a_nassl_client_writes() -> None:
     client = SslClient(ssl_version=OpenSslVersionEnum.TLSV1_2, ssl_verify=OpenSslVerifyEnum.NONE)
     client.set_cipher_list("AES128-SHA:ECDHE-ECDSA-AES256-GCM-SHA384")
     client.set_groups([GROUP_NIDS["secp384r1"], GROUP_NIDS["X25519"]])
-    assert tls_flight._offer_of(client) == ClientOffer((0x002F, 0xC02C), (24, 29))
+    client.set_signature_algorithms([(OpenSslDigestNidEnum.SHA256, OpenSslEvpPkeyEnum.EC),
+                                     (OpenSslDigestNidEnum.SHA1, OpenSslEvpPkeyEnum.RSA)])
+    assert tls_flight._offer_of(client) == ClientOffer((0x002F, 0xC02C), (24, 29),
+                                                       (0x0403, 0x0201))

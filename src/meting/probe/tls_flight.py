@@ -5,9 +5,13 @@ The server's choice is made when it answers the ClientHello, so the client's off
 same bytes as for a full handshake, from the same nassl client) gets the same answer;
 what the client would check after it is checked here too: the version, suite and group
 must be ones it offered, and compression none, or the outcome is a refusal as OpenSSL
-would make it. Like testssl.sh, and unlike sslyze, a suite counts as accepted when the
-server chooses it, even if the server would break off the handshake later (meting's
-choice; ``docs/measurement.md``).
+would make it, and so must the scheme that signs the key exchange. Like testssl.sh, and
+unlike sslyze, a suite counts as accepted when the server chooses it, even if the
+handshake would fail later (meting's choice; ``docs/measurement.md``). One check of
+OpenSSL's is left out on purpose: it refuses finite-field DH primes under 1,024 bits
+even at security level 0, so a server offering DHE with such a prime would seem not to
+offer DHE at all; here the prime is recorded, and the norm judges it (Logjam-era
+primes are insufficient).
 
 The numbers on the wire are named by nassl's own OpenSSL: one ClientHello offering
 every suite and group, read back (``wire_names``).
@@ -161,6 +165,8 @@ def outcome(version: str, sent: tls_hello.ClientOffer, flight: tls_hello.ServerF
         kex = {"type": "DH", "group": ffdhe.group_name(exchange.prime, exchange.generator),
                "bits": int.from_bytes(exchange.prime).bit_length()}
     scheme = exchange.signature_scheme if exchange else None
+    if scheme is not None and sent.schemes and scheme not in sent.schemes:
+        return Outcome(False, f"the server signed with scheme {scheme:#06x}, not offered")
     return Outcome(True, cipher=cipher, kex=kex, sig_hash=_hash_of(scheme))
 
 

@@ -214,14 +214,16 @@ def alert_text(fragment: bytes) -> str:
 
 @dataclass(frozen=True)
 class ClientOffer:
-    """The suites and groups a ClientHello offers, by number, in its order."""
+    """The suites, groups and signature schemes a ClientHello offers, by number, in its
+    order."""
 
     suites: tuple[int, ...]
     groups: tuple[int, ...]
+    schemes: tuple[int, ...] = ()
 
 
 SIGNALLING_SUITES = {0x00FF, 0x5600}  # renegotiation info and fallback, not suites
-EXT_SUPPORTED_GROUPS = 10
+EXT_SUPPORTED_GROUPS, EXT_SIGNATURE_ALGORITHMS = 10, 13
 
 
 def client_offer(data: bytes) -> ClientOffer:
@@ -235,15 +237,16 @@ def client_offer(data: bytes) -> ClientOffer:
         suites = _Reader(reader.vector(2))
         reader.vector(1)  # compression methods
         extensions = _Reader(reader.vector(2)) if reader.left() else _Reader(b"")
-        groups: tuple[int, ...] = ()
+        lists: dict[int, tuple[int, ...]] = {}
         while extensions.left():
             kind, data_ = extensions.number(2), extensions.vector(2)
-            if kind == EXT_SUPPORTED_GROUPS:
-                groups = _numbers(_Reader(_Reader(data_).vector(2)))
+            if kind in (EXT_SUPPORTED_GROUPS, EXT_SIGNATURE_ALGORITHMS):
+                lists[kind] = _numbers(_Reader(_Reader(data_).vector(2)))
         offered = list(_numbers(suites))
         for signal in SIGNALLING_SUITES.intersection(offered):
             offered.remove(signal)
-        return ClientOffer(tuple(offered), groups)
+        return ClientOffer(tuple(offered), lists.get(EXT_SUPPORTED_GROUPS, ()),
+                           lists.get(EXT_SIGNATURE_ALGORITHMS, ()))
     raise NotAHello("no complete ClientHello")
 
 
