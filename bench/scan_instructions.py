@@ -13,6 +13,11 @@ the instructions of the difference per scan and the handshakes per scan. The sta
 (imports) is in both runs and so drops out. valgrind slows the scanner about fifty
 times; the lab's servers run at full speed, so nothing times out.
 
+Instructions are not time: OpenSSL's big-number arithmetic runs several instructions a
+cycle, the interpreter about one. Removing crypto work shows here as a larger saving
+than whole rounds give (62.6 -> 32.9 million per scan was about 14% of a round's runner
+CPU); use it to compare changes of the same kind, and rounds in turn for the effect.
+
     .venv/bin/python bench/scan_instructions.py [--scans 60] [--runner-python PATH]
 """
 
