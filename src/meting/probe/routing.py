@@ -74,9 +74,9 @@ class PrefixTable:
         found = []
         bits = 32 if net.version == 4 else 128
         for length in self.lengths.get(net.version, []):
-            bucket = self.entries.get((net.version, length))
-            if length > net.prefixlen or not bucket:
+            if length > net.prefixlen:
                 continue
+            bucket = self.entries[(net.version, length)]
             key = int(net.network_address) >> (bits - length) << (bits - length)
             if key in bucket:
                 found.append((ipaddress.ip_network((key, length)), bucket[key]))

@@ -255,6 +255,7 @@ class Prober:
         """``{bucket: [example]}`` of the suites accepted at ``version``, in the order the
         server picked them; ``known`` is the suite it picked when offered everything."""
         left = suites_for(version)
+        bucket_of = suite_buckets(version)
         found: dict[str, list[str]] = {}
         pick = known if known in left else None
         while left:
@@ -264,10 +265,9 @@ class Prober:
                     break
                 self.note_kex(result)
                 pick = result.cipher
-            bucket = resolution.suite_bucket(pick)
+            bucket = bucket_of[pick]
             found[bucket] = [pick]
-            of = suite_buckets(version)
-            left = [s for s in left if of[s] != bucket]
+            left = [s for s in left if bucket_of[s] != bucket]
             pick = None
         return found
 

@@ -13,8 +13,8 @@ even at security level 0, so a server offering DHE with such a prime would seem 
 offer DHE at all; here the prime is recorded, and the norm judges it (Logjam-era
 primes are insufficient).
 
-The numbers on the wire are named by nassl's own OpenSSL: one ClientHello offering
-every suite and group, read back (``wire_names``).
+The numbers on the wire are named by nassl's own OpenSSL: a ClientHello offering one
+suite or group alone, read back, for each of them (``wire_names``).
 """
 
 from __future__ import annotations

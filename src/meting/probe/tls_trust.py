@@ -30,7 +30,7 @@ VERDICTS_KEPT = 1024
 class _Verdict:
     found: dict[str, Any]
     at: dt.datetime
-    changes: tuple[dt.datetime, ...]  # when a certificate of chain or store starts or ends
+    until: dt.datetime | None  # the next time a certificate of chain or store starts or ends
 
 
 _verdicts: dict[tuple[tuple[str, ...], str], _Verdict] = {}
@@ -75,23 +75,24 @@ def verify_chain(chain: list[str], trust_store: str,
     reused when no certificate of either started or ended in between: time is the only
     other thing a verdict depends on."""
     when = now or dt.datetime.now(dt.UTC)
-    key = (tuple(chain), trust_store or SYSTEM_BUNDLE)
+    store_path = trust_store or SYSTEM_BUNDLE
+    key = (tuple(chain), store_path)
     kept = _verdicts.get(key)
     if kept is not None and 0 <= (when - kept.at).total_seconds() <= TRUST_KEPT and \
-            not any(kept.at < edge <= when for edge in kept.changes):
+            (kept.until is None or when < kept.until):
         return dict(kept.found)
-    found, edges = _verify(chain, trust_store, when)
+    found, edges = _verify(chain, store_path, when)
     if len(_verdicts) >= VERDICTS_KEPT:
         _verdicts.clear()
     if edges is not None:
-        _verdicts[key] = _Verdict(dict(found), when, edges + _store_edges(key[1]))
+        later = [edge for edge in edges + _store_edges(store_path) if edge > when]
+        _verdicts[key] = _Verdict(dict(found), when, min(later, default=None))
     return found
 
 
-def _verify(chain: list[str], trust_store: str, when: dt.datetime
+def _verify(chain: list[str], store_path: str, when: dt.datetime
             ) -> tuple[dict[str, Any], tuple[dt.datetime, ...] | None]:
     """The verdict, and the validity edges of the chain when it could be read."""
-    store_path = trust_store or SYSTEM_BUNDLE
     found: dict[str, Any] = {"trusted": False, "error": None, "store": store_path}
     if not chain:
         found["error"] = "no certificate presented"
