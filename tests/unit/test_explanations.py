@@ -119,6 +119,12 @@ def test_every_column_and_subtest_has_guidance_in_both_languages() -> None:
 @pytest.mark.parametrize(("raw", "nl", "en"), [
     ("SSLError: [SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)",
      "sprak op deze poort geen TLS", "did not speak TLS"),
+    ("OpenSSLError: error:1408F10B:SSL routines:ssl3_get_record:wrong version number",
+     "sprak op deze poort geen TLS", "did not speak TLS"),
+    ("OSError: Nassl SSL handshake failed: peer did not send data back.",
+     "sloot de verbinding", "closed the connection"),
+    ("InsecureRenegotiation: unsafe legacy renegotiation disabled",
+     "geen veilige heronderhandeling", "does not support secure renegotiation"),
     ("no answer within 10 s", "geen antwoord binnen de wachttijd", "no answer in time"),
     ("ConnectionRefusedError: [Errno 111] Connect call failed ('198.18.0.5', 443)",
      "verbinding werd geweigerd", "connection was refused"),

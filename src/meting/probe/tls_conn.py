@@ -55,6 +55,7 @@ HASH_NAMES = {OpenSslDigestNidEnum.MD5: "MD5", OpenSslDigestNidEnum.SHA1: "SHA1"
               OpenSslDigestNidEnum.SHA384: "SHA384", OpenSslDigestNidEnum.SHA512: "SHA512"}
 T = TypeVar("T")
 NASSL_READ = BaseSslClient._DEFAULT_BUFFER_SIZE  # what nassl asks of its socket at a time
+PEER_CLOSED = "Connection was shut down by peer"  # nassl's text for SSL_ERROR_ZERO_RETURN
 
 
 class ProbeError(Exception):
@@ -117,11 +118,17 @@ class Channel:
     timeout and the connection's deadline, and no more than ``MAX_READ`` bytes read, so a
     server that trickles or floods cannot hold a test."""
 
-    def __init__(self, sock: socket.socket, target: Target) -> None:
+    def __init__(self, sock: socket.socket, target: Target, bound: int = MAX_READ) -> None:
         self.sock = sock
         self.step = target.timeout
         self.ends = time.monotonic() + target.deadline
-        self.left = MAX_READ
+        self.bound = bound
+        self.left = bound
+
+    def renew(self, seconds: float) -> None:
+        """A new deadline, ``seconds`` from now, which is also the step timeout."""
+        self.step = seconds
+        self.ends = time.monotonic() + seconds
 
     def _limit(self) -> float:
         remaining = self.ends - time.monotonic()
@@ -132,7 +139,7 @@ class Channel:
     def _count(self, data: bytes) -> bytes:
         self.left -= len(data)
         if self.left <= 0:
-            raise ProbeError(f"the server sent more than {MAX_READ} bytes")
+            raise ProbeError(f"the server sent more than {self.bound} bytes")
         return data
 
     async def recv(self, size: int) -> bytes:
@@ -294,6 +301,35 @@ class Connection:
 
     async def read(self, size: int) -> bytes:
         return await self.step(lambda: self.client.read(size))
+
+    async def receive(self, size: int) -> bytes:
+        """Up to ``size`` bytes of application data; b"" at the server's end (its
+        close_notify, or the connection's end). Unlike nassl's ``read``, which reads the
+        network before it asks OpenSSL, data OpenSSL already holds is returned first."""
+        ssl_object = self.client._ssl
+        while True:
+            try:
+                data: bytes = ssl_object.read(size)
+                return data
+            except _nassl.WantReadError:
+                pass
+            except _nassl.SslError as exc:
+                if str(exc) == PEER_CLOSED:
+                    return b""
+                raise
+            self.client._flush_ssl_engine()  # what reading wrote (a key update's answer)
+            await self._send_written()
+            data = await self.channel.recv(NASSL_READ)
+            if not data:
+                return b""
+            self.client._network_bio.write(data)
+
+    async def close_notify(self) -> None:
+        """Tell the server the client is done (TLS close_notify); never raises."""
+        with contextlib.suppress(_nassl.OpenSSLError, _nassl.WantReadError, OSError):
+            self.client._ssl.shutdown()
+            self.client._flush_ssl_engine()
+            await self._send_written()
 
 
 async def connect(target: Target) -> socket.socket:
