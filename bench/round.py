@@ -107,8 +107,9 @@ def run(info: dict[str, Any], url: str, round_id: int, processes: int,
     for i, part in enumerate(parts):
         argv = ["env", *env, python, "-m", "meting.cli", "run", "--round",
                 str(round_id), *part]
-        if profile:  # py-spy samples the thread holding the GIL: where Python spends its CPU
-            argv = ["py-spy", "record", "--format", "raw", "--gil", "--rate", "50",
+        if profile:  # py-spy samples every thread that is not idle, so C code that lets go
+            # of the GIL (Python's ssl, sqlite, zlib) is seen too; with --gil it was not
+            argv = ["py-spy", "record", "--format", "raw", "--rate", "50",
                     "--subprocesses", "--output", f"{profile}.{i}", "--", *argv]
         procs.append(subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv),
                                       stdout=subprocess.DEVNULL))

@@ -21,11 +21,11 @@ async def connect(address: str, port: int, timeout: float | None = None,
     timeout = _timeout(timeout, settings, "connect_timeout")
     async with politeness.slot(address):
         started = time.monotonic()
-        try:
-            _, writer = await asyncio.wait_for(guard.open_connection(address, port), timeout)
+        try:  # a bare socket: asyncio's streams cost more than the connection itself
+            sock = await guard.connect_socket(address, port, timeout)
         except (OSError, TimeoutError) as exc:
             return Reach(address, port, False, None, _ms(started), _describe(exc))
-        await guard.close_connection(writer)
+        sock.close()
         return Reach(address, port, True, None, _ms(started), None)
 
 
