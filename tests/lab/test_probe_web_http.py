@@ -49,6 +49,9 @@ def test_good_site_on_every_address(lab: Lab) -> None:
         assert entry["security_txt"]["status"] == 200
         assert entry["security_txt"]["content_type"].startswith("text/plain")
         assert "Contact: mailto:" in entry["security_txt"]["body"]
+        # nginx keeps the connection: security.txt makes the handshake, / goes on it
+        assert [h["kept"] for h in entry["security_txt"]["hops"]] == [False]
+        assert entry["https"]["kept"] is True
 
 
 def test_huge_body_ends_with_bounded_evidence(lab: Lab) -> None:
@@ -70,6 +73,9 @@ def test_redirect_loop_ends_after_the_hop_limit(lab: Lab) -> None:
     assert all(h["status"] == 301 for h in chain["hops"])
     txt = entry["security_txt"]
     assert txt["end"] == "too_many_redirects" and len(txt["hops"]) == MAX_HOPS + 1
+    # every redirect after the first to the same host goes on the kept connection
+    kept = [h["kept"] for h in txt["hops"] if "://www.doorverwijslus.nl/" in h["url"]]
+    assert kept[0] is False and all(kept[1:]) and len(kept) > 1
     assert size < 32_768
 
 

@@ -27,6 +27,7 @@ from hypothesis import strategies as st
 
 from meting.analysis.imports import ImportProblems, read_batch_json, read_status_csv
 from meting.probe.http import read_body, read_head
+from meting.probe.http_read import read_framed_body
 from meting.probe.tls_conn import Channel, ProbeError, Target, smtp_starttls
 from meting.records.dmarc import parse_dmarc
 from meting.records.security_txt import parse as parse_security_txt
@@ -147,12 +148,21 @@ def test_http_heads_and_bodies(head: bytes, body: bytes) -> None:
         reader = asyncio.StreamReader(limit=64 * 1024)
         reader.feed_data(head + b"\r\n\r\n" + body)
         reader.feed_eof()
-        _, headers = await read_head(reader)
-        await read_body(reader, headers, 1000)
+        found = await read_head(reader)
+        await read_body(reader, found.headers, 1000)
+
+    async def read_framed() -> None:
+        reader = asyncio.StreamReader(limit=64 * 1024)
+        reader.feed_data(head + b"\r\n\r\n" + body)
+        reader.feed_eof()
+        found = await read_head(reader)
+        await read_framed_body(reader, found.status, found.headers, 1000)
 
     # what fetch() turns into a failed response
     with contextlib.suppress(ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
         asyncio.run(read())
+    with contextlib.suppress(ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
+        asyncio.run(read_framed())
 
 
 SMTP_WORDS = ["220 ", "220-", "250 ", "250-", "STARTTLS", "PIPELINING", "mx.example.nl",

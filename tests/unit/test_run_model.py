@@ -64,8 +64,8 @@ def test_a_web_test_adds_up_its_steps_and_holds_its_addresses() -> None:
         "host": {"a": dns("www.example.nl", "A", v4), "aaaa": dns("www.example.nl", "AAAA")},
         "nameservers": [{"name": "ns1.example.nl", "reach6": {}}],
         "ports": {v4: {"80": {"ok": True}, "443": {"ok": True}}},
-        "site": {"v4": {"address": v4, "tls": True, "failure": ""}},
-        "http": {v4: {"https": {"address": v4, "tls": True, "failure": ""},
+        "site": {"v4": {"address": v4, "tls": True, "failure": "", "kept": True}},
+        "http": {v4: {"https": {"address": v4, "tls": True, "failure": "", "kept": True},
                       "http": {"hops": [{"url": "http://www.example.nl/", "failure": ""},
                                         {"url": "https://www.example.nl/", "failure": ""}]},
                       "security_txt": {"hops": [{"url": "https://www.example.nl/.well-known/"
@@ -75,11 +75,16 @@ def test_a_web_test_adds_up_its_steps_and_holds_its_addresses() -> None:
         "missing": None,
     }
     path = model.test_path(evidence)
-    # NS www, NS example (2); addresses || name servers (1); connect (1); fetch / over
-    # TLS 1.3 (3); the http chain http -> https (2 + 3); the TLS scan (17) || CAA (2)
-    assert path.round_trips == 2 + 1 + 1 + 3 + 5 + 17
+    # NS www, NS example (2); addresses || name servers (1); connect (1); the http chain
+    # http -> https (2 + 3) || in turn: security.txt over TLS 1.3 (3), then the page and
+    # / on its kept connection (1 + 1); the TLS scan (17) || CAA (2)
+    assert path.round_trips == 2 + 1 + 1 + max(2 + 3, 3 + 1 + 1) + 17
     assert path.servers == frozenset({v4})
-    assert path.held[v4] == 2 + 3 + (3 + 5 + 3) + 17
+    assert path.held[v4] == 2 + (2 + 3) + (3 + 1 + 1) + 17
+    # the same requests each on a connection of its own
+    for response in (evidence["site"]["v4"], evidence["http"][v4]["https"]):
+        response["kept"] = False
+    assert model.test_path(evidence).round_trips == 2 + 1 + 1 + (3 + 3 + 3) + 17
 
 
 def test_a_mail_test_takes_its_mx_hosts_together() -> None:

@@ -90,6 +90,9 @@ class HttpResponse(Model):
     elapsed_ms: float
     error: str | None
     failure: Literal["", "refused", "no_connection", "tls", "http"] = ""
+    kept: bool = Field(False, description="sent on the connection an earlier HTTPS request "
+                       "of the test to this address and host left open (HTTP/1.1 "
+                       "persistence): no TCP connect or TLS handshake of its own")
 
     def header(self, name: str) -> list[str]:
         """Every value of a header, in the order received (names compared without case)."""
@@ -105,6 +108,7 @@ class Hop(Model):
     location: str | None
     failure: Literal["", "refused", "no_connection", "tls", "http"]
     error: str | None
+    kept: bool = Field(False, description="as HttpResponse.kept")
 
 
 ChainEnd = Literal["answer", "failure", "loop", "too_many_redirects", "bad_location",

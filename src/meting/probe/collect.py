@@ -11,7 +11,6 @@ from typing import Any
 from meting.probe import guard, reach
 from meting.probe.dns import DnsClient
 from meting.probe.evidence import DnsAnswer
-from meting.probe.http import fetch
 from meting.probe.mail_auth import collect_mail_auth
 from meting.probe.routing import RoutingData
 from meting.probe.tls import mail_tls_evidence, web_tls_evidence
@@ -101,12 +100,9 @@ async def collect_web(host: str, settings: Settings, client: DnsClient,
     for (a, p), r in zip(probes, results, strict=True):
         ports.setdefault(a, {})[str(p)] = r.to_dict()
     https = any(ports[a]["443"]["ok"] for a in v4 + v6)
-    site = {}
-    for family, addrs in (("v4", v4), ("v6", v6)):
-        if addrs:
-            response = await fetch(addrs[0], host, tls=https, timeout=t * 2)
-            site[family] = response.to_dict()
-    http = await collect_http(host, v4 + v6, client, t * 2)
+    first = {addrs[0]: family for family, addrs in (("v4", v4), ("v6", v6)) if addrs}
+    http = await collect_http(host, v4 + v6, client, t * 2, site=dict.fromkeys(first, https))
+    site = {family: http[a].pop("site") for a, family in first.items()}  # the page, per family
     tls = await web_tls_evidence(host, v4 + v6, client, settings)  # "tls" and "caa"
     return {"kind": "web", "target": host, "zone": zone, "host": target, "nameservers": ns,
             "ports": ports, "site": site, "http": http, **tls,

@@ -8,26 +8,40 @@ the response head up to 64 KiB, every step under one deadline.
 
 The connection is a non-blocking socket the event loop drives, and TLS is nassl's
 (``fetch_tls``), not asyncio's streams and Python's ``ssl``: that cost twice the CPU
-per fetch. ``Incoming`` reads it as asyncio's ``StreamReader`` would.
+per fetch. ``http_read.Incoming`` reads it as asyncio's ``StreamReader`` would.
+
+An address's HTTPS requests in one test may share a connection (``Keeper``, HTTP/1.1
+persistence): each asks as before, but only the first makes a TLS handshake. The
+evidence says which were sent on a kept connection (``kept``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple
 
 from nassl import _nassl
 from nassl.ssl_client import ClientCertificateRequested
 
 from meting.probe import fetch_tls, guard, politeness
 from meting.probe.evidence import Evidence
+from meting.probe.http_read import (
+    HEAD_LIMIT,
+    MAX_INFORMATIONAL,
+    Headers,
+    Incoming,
+    read_body,
+    read_framed_body,
+    read_head,
+)
 from meting.probe.tls_conn import Channel, Connection, ProbeError, Target
 
-HEAD_LIMIT = 64 * 1024
-MAX_INFORMATIONAL = 10  # 1xx answers passed over before the final one, at most
+__all__ = ["HEAD_LIMIT", "MAX_INFORMATIONAL", "HttpResponse", "Keeper", "fetch", "read_body",
+           "read_head"]
+
 CHUNK = 64 * 1024  # asked of the connection at a time
 READ_MARGIN = 64 * 1024  # read beyond the head and the body's bound, at most
 CLOSE_SECONDS = 1.0  # a TLS server that has not answered the client's close by then is cut off
@@ -53,75 +67,18 @@ class HttpResponse(Evidence):
     # Where it went wrong: "" (an answer came), "refused" (TCP reset), "no_connection"
     # (no TCP connection: timeout, no route), "tls" (handshake), "http" (no valid answer)
     failure: str = ""
+    kept: bool = False  # sent on a connection an earlier request of the test left open
 
     def header(self, name: str) -> list[str]:
         return [v for k, v in self.headers if k.lower() == name.lower()]
 
 
-class Reader(Protocol):
-    """What ``read_head`` and ``read_body`` read from: ``Incoming``, or asyncio's
-    ``StreamReader``."""
-
-    async def readuntil(self, separator: bytes = b"\n") -> bytes: ...
-    async def readline(self) -> bytes: ...
-    async def readexactly(self, n: int) -> bytes: ...
-    async def read(self, n: int = -1) -> bytes: ...
-
-
-class Incoming:
-    """A connection's bytes, buffered and read with ``StreamReader``'s methods and errors:
-    ``readuntil`` raises ``LimitOverrunError`` past ``limit`` bytes without the separator
-    and ``IncompleteReadError`` at the end, ``readline`` gives what is left at the end."""
-
-    def __init__(self, receive: Callable[[], Awaitable[bytes]], limit: int = HEAD_LIMIT
-                 ) -> None:
-        self._receive = receive
-        self._limit = limit
-        self._buffer = bytearray()
-        self._ended = False
-
-    async def _more(self) -> bool:
-        if not self._ended:
-            data = await self._receive()
-            self._ended = not data
-            self._buffer += data
-        return not self._ended
-
-    def _take(self, size: int) -> bytes:
-        data = bytes(self._buffer[:size])
-        del self._buffer[:size]
-        return data
-
-    async def readuntil(self, separator: bytes = b"\n") -> bytes:
-        while (found := self._buffer.find(separator)) < 0:
-            if len(self._buffer) > self._limit:
-                raise asyncio.LimitOverrunError(
-                    "Separator is not found, and chunk exceed the limit", len(self._buffer))
-            if not await self._more():
-                raise asyncio.IncompleteReadError(self._take(len(self._buffer)), None)
-        if found > self._limit:
-            raise asyncio.LimitOverrunError(
-                "Separator is found, but chunk is longer than limit", found)
-        return self._take(found + len(separator))
-
-    async def readline(self) -> bytes:
-        try:
-            return await self.readuntil(b"\n")
-        except asyncio.IncompleteReadError as exc:
-            return exc.partial
-        except asyncio.LimitOverrunError as exc:
-            raise ValueError(exc.args[0]) from None
-
-    async def readexactly(self, n: int) -> bytes:
-        while len(self._buffer) < n:
-            if not await self._more():
-                raise asyncio.IncompleteReadError(self._take(len(self._buffer)), n)
-        return self._take(n)
-
-    async def read(self, n: int = -1) -> bytes:
-        if not self._buffer:
-            await self._more()
-        return self._take(len(self._buffer) if n < 0 else n)
+class Answer(NamedTuple):
+    status: int
+    headers: Headers
+    body: bytes
+    truncated: bool
+    reusable: bool  # the connection can carry the next request
 
 
 class Link:
@@ -131,6 +88,13 @@ class Link:
         self.channel = channel
         self.tls: Connection | None = None
         self.ended = False  # the server's end was read
+        self.received = 0  # bytes of the current answer
+
+    def begin(self, timeout: float, bound: int) -> None:
+        """A new exchange: its own step timeout, deadline and bound on what is read."""
+        self.channel.renew(timeout)
+        self.channel.left = self.channel.bound = bound
+        self.received = 0
 
     async def send(self, data: bytes) -> None:
         if self.tls is None:
@@ -144,7 +108,22 @@ class Link:
         else:
             data = await self.tls.receive(CHUNK)
         self.ended = not data
+        self.received += len(data)
         return data
+
+    async def ask(self, request: bytes, limit: int, framed: bool) -> Answer:
+        """Send ``request`` and read its answer; ``framed``: by the answer's framing,
+        for a connection that may carry another request."""
+        await self.send(request)
+        reader = Incoming(self.receive)
+        head = await read_head(reader)
+        if not framed:
+            body, truncated = await read_body(reader, head.headers, limit)
+            return Answer(head.status, head.headers, body, truncated, False)
+        body, truncated, complete = await read_framed_body(reader, head.status, head.headers,
+                                                           limit)
+        reusable = head.persistent and complete and not reader.leftover and not self.ended
+        return Answer(head.status, head.headers, body, truncated, reusable)
 
     async def close(self) -> None:
         """Close, so that the connection is gone before the politeness slot is given
@@ -154,6 +133,7 @@ class Link:
         try:
             if self.tls is not None:
                 self.channel.renew(CLOSE_SECONDS)
+                self.channel.left = READ_MARGIN
                 await self.tls.close_notify()
                 while not self.ended and await self.receive():
                     pass
@@ -165,52 +145,155 @@ class Link:
             self.channel.sock.close()
 
 
+Key = tuple[str, int, str]  # a kept connection's address, port and host name
+
+
+class Keeper:
+    """At most one HTTPS connection, kept open from one request to the next of one
+    address in one test (HTTP/1.1 persistence, RFC 9112 §9.3), with the politeness slot
+    it holds: like a single fetch, a keeper holds one connection and one slot at a time,
+    so it never waits for a second slot while holding one."""
+
+    def __init__(self) -> None:
+        self._kept: tuple[Key, Link, contextlib.AsyncExitStack] | None = None
+
+    def take(self, key: Key) -> tuple[Link, contextlib.AsyncExitStack] | None:
+        if self._kept is None or self._kept[0] != key:
+            return None
+        _, link, slot = self._kept
+        self._kept = None
+        return link, slot
+
+    def keep(self, key: Key, link: Link, slot: contextlib.AsyncExitStack) -> None:
+        self._kept = (key, link, slot)
+
+    async def close(self) -> None:
+        if self._kept is not None:
+            _, link, slot = self._kept
+            self._kept = None
+            await release(link, slot)
+
+    async def __aenter__(self) -> Keeper:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+
+async def release(link: Link | None, slot: contextlib.AsyncExitStack) -> None:
+    """Close the connection, then give its politeness slot back."""
+    try:
+        if link is not None:
+            await link.close()
+    finally:
+        await slot.aclose()
+
+
+def request_for(host: str, port: int, tls: bool, path: str, headers: Headers,
+                close: bool) -> bytes:
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers)
+    authority = host if port == (443 if tls else 80) else f"{host}:{port}"
+    ending = "Connection: close\r\n" if close else ""
+    return (f"GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: meting\r\n"
+            f"Accept: */*\r\n{extra}{ending}\r\n").encode()
+
+
+class Attempt:
+    """One fetch's way to its answer: the stage it reached, the connection it used."""
+
+    def __init__(self, address: str, port: int, host: str, tls: bool, timeout: float,
+                 bound: int) -> None:
+        self.address, self.port, self.host, self.tls = address, port, host, tls
+        self.timeout, self.bound = timeout, bound
+        self.stage = "connect"
+        self.kept = False
+
+    async def connect(self) -> Link:
+        self.stage = "connect"
+        sock = await guard.connect_socket(self.address, self.port, self.timeout)
+        # its own step limits start later than the fetch's deadline: that one ends first
+        link = Link(Channel(sock, Target(self.address, self.port, self.host, None,
+                                         self.timeout, self.timeout), bound=self.bound))
+        if self.tls:
+            self.stage = "tls"
+            try:
+                link.tls = await fetch_tls.start_tls(link.channel, self.host)
+            except BaseException:
+                sock.close()
+                raise
+        self.stage = "http"
+        return link
+
+    async def again(self, link: Link, request: bytes, limit: int, framed: bool
+                    ) -> Answer | None:
+        """The request on a kept connection; None when the server had closed it before
+        any byte of an answer (a new connection is then made)."""
+        self.stage, self.kept = "http", True
+        link.begin(self.timeout, self.bound)
+        try:
+            return await link.ask(request, limit, framed)
+        except FAILED:
+            if link.received:
+                raise
+        self.kept = False
+        return None
+
+
 async def fetch(address: str, host: str, *, tls: bool, path: str = "/", timeout: float = 10.0,
-                limit: int = 256 * 1024, port: int | None = None,
-                headers: tuple[tuple[str, str], ...] = ()) -> HttpResponse:
-    """GET ``path``; ``headers`` are added to the request; ``port`` defaults to 80/443."""
+                limit: int = 256 * 1024, port: int | None = None, headers: Headers = (),
+                keeper: Keeper | None = None, last: bool = True) -> HttpResponse:
+    """GET ``path``; ``headers`` are added to the request; ``port`` defaults to 80/443.
+    With a ``keeper``, an HTTPS request goes on the connection it kept for this address,
+    port and host, if any; unless ``last``, the connection is then kept when the answer
+    allows."""
     started = time.monotonic()
     port = port or (443 if tls else 80)
-    stage = "connect"
+    key = (address, port, host)
+    framed = keeper is not None and tls and not last
+    request = request_for(host, port, tls, path, headers, close=not framed)
+    attempt = Attempt(address, port, host, tls, timeout, HEAD_LIMIT + limit + READ_MARGIN)
 
-    def result(status: int = 0, headers: tuple[tuple[str, str], ...] = (), body: bytes = b"",
-               truncated: bool = False, error: str | None = None,
+    def result(answer: Answer | None = None, error: str | None = None,
                failure: str = "") -> HttpResponse:
-        return HttpResponse(address, host, port, tls, path, status, headers,
+        status, found, body, truncated = answer[:4] if answer else (0, (), b"", False)
+        return HttpResponse(address, host, port, tls, path, status, found,
                             body.decode("utf-8", "replace"), len(body), truncated,
-                            round((time.monotonic() - started) * 1000, 1), error, failure)
+                            round((time.monotonic() - started) * 1000, 1), error, failure,
+                            attempt.kept)
 
-    async with politeness.slot(address):
-        link: Link | None = None
+    held = keeper.take(key) if keeper is not None and tls else None
+    if held is None and keeper is not None:
+        await keeper.close()  # one connection, and one slot, at a time
+    link, slot = held if held is not None else (None, contextlib.AsyncExitStack())
+    kept_for_next = False
+    try:
+        if held is None:
+            await slot.enter_async_context(politeness.slot(address))
         try:
             async with asyncio.timeout(timeout):
-                sock = await guard.connect_socket(address, port, timeout)
-                # its own step limits start later than this deadline: this one ends first
-                link = Link(Channel(sock, Target(address, port, host, None, timeout, timeout),
-                                    bound=HEAD_LIMIT + limit + READ_MARGIN))
-                if tls:
-                    stage = "tls"
-                    link.tls = await fetch_tls.start_tls(link.channel, host)
-                stage = "http"
-                extra = "".join(f"{k}: {v}\r\n" for k, v in headers)
-                authority = host if port == (443 if tls else 80) else f"{host}:{port}"
-                request = (f"GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: meting\r\n"
-                           f"Accept: */*\r\n{extra}Connection: close\r\n\r\n")
-                await link.send(request.encode())
-                reader = Incoming(link.receive)
-                status, response_headers = await read_head(reader)
-                body, truncated = await read_body(reader, response_headers, limit)
-                answer = result(status, response_headers, body, truncated)
+                answer = None
+                if link is not None:
+                    answer = await attempt.again(link, request, limit, framed)
+                if answer is None:
+                    if link is not None:
+                        await link.close()
+                    link = None
+                    link = await attempt.connect()
+                    link.begin(timeout, attempt.bound)
+                    answer = await link.ask(request, limit, framed)
         except TimeoutError:
             return result(error=f"no complete answer within {timeout:g} s",
-                          failure=failure_of(stage, None))
+                          failure=failure_of(attempt.stage, None))
         except FAILED as exc:
             return result(error=f"{type(exc).__name__}: {str(exc).strip()}"[:300],
-                          failure=failure_of(stage, exc))
-        finally:  # in the slot, outside the time limit: gone before the slot is given back
-            if link is not None:
-                await link.close()
-    return answer
+                          failure=failure_of(attempt.stage, exc))
+        kept_for_next = keeper is not None and answer.reusable
+        return result(answer)
+    finally:  # outside the time limit: the connection is gone before the slot is given back
+        if kept_for_next and keeper is not None and link is not None:
+            keeper.keep(key, link, slot)
+        else:
+            await release(link, slot)
 
 
 def failure_of(stage: str, exc: BaseException | None) -> str:
@@ -219,47 +302,3 @@ def failure_of(stage: str, exc: BaseException | None) -> str:
     return stage
 
 
-async def read_head(reader: Reader) -> tuple[int, tuple[tuple[str, str], ...]]:
-    """The final response's status and headers: informational answers (1xx, RFC 9110
-    §15.2, e.g. 100 Continue or 103 Early Hints) come first and are passed over."""
-    for _ in range(MAX_INFORMATIONAL):
-        status, headers = await read_one_head(reader)
-        if not 100 <= status < 200 or status == 101:  # 101: the protocol changes; final
-            return status, headers
-    raise ValueError(f"more than {MAX_INFORMATIONAL} informational (1xx) answers")
-
-
-async def read_one_head(reader: Reader) -> tuple[int, tuple[tuple[str, str], ...]]:
-    raw = await reader.readuntil(b"\r\n\r\n")
-    lines = raw.decode("iso-8859-1").split("\r\n")
-    parts = lines[0].split(" ", 2)
-    if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
-        raise ValueError(f"not an HTTP status line: {lines[0][:80]!r}")
-    headers = tuple((k.strip(), v.strip()) for k, sep, v in
-                    (line.partition(":") for line in lines[1:] if line) if sep)
-    return int(parts[1]), headers
-
-
-async def read_body(reader: Reader, headers: tuple[tuple[str, str], ...],
-                    limit: int) -> tuple[bytes, bool]:
-    """Up to ``limit`` bytes of the body, de-chunked when chunked."""
-    chunked = any(k.lower() == "transfer-encoding" and "chunked" in v.lower()
-                  for k, v in headers)
-    body = bytearray()
-    if not chunked:
-        while len(body) <= limit:
-            data = await reader.read(min(65536, limit + 1 - len(body)))
-            if not data:
-                break
-            body += data
-        return bytes(body[:limit]), len(body) > limit
-    while len(body) <= limit:
-        size_line = await reader.readline()
-        size = int(size_line.split(b";")[0].strip() or b"0", 16)
-        if size == 0:
-            break
-        body += await reader.readexactly(min(size, limit + 1 - len(body)))
-        if len(body) > limit:
-            break
-        await reader.readexactly(2)
-    return bytes(body[:limit]), len(body) > limit

@@ -3,7 +3,13 @@
 Per address: the first HTTPS answer to ``/`` (its headers: HSTS, security headers,
 HTTP compression — asked with ``Accept-Encoding``), the first answer on port 80 and
 the redirects that follow it, and ``/.well-known/security.txt`` over HTTPS (RFC 9116
-§3, which allows redirects; those are followed over HTTPS only).
+§3, which allows redirects; those are followed over HTTPS only). On the first address
+of each family also the page at ``/`` itself (``site``), to compare IPv4 with IPv6.
+
+The HTTPS requests of an address go one after the other on one kept connection where
+the server allows it (``http.Keeper``): security.txt and its redirects, the page, then
+``/`` with ``Accept-Encoding``. The answer to port 80 and its redirects go at the same
+time on connections of their own.
 
 Every request has one deadline and reads a bounded body; a redirect chain stops
 after ``MAX_HOPS`` redirects, at a URL it saw before, or when its own deadline
@@ -24,7 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 from meting.probe.dns import DnsClient
 from meting.probe.evidence import Evidence
-from meting.probe.http import HttpResponse, fetch
+from meting.probe.http import HttpResponse, Keeper, fetch
 
 MAX_HOPS = 10
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -46,6 +52,7 @@ class Hop(Evidence):
     location: str | None
     failure: str  # as HttpResponse.failure
     error: str | None
+    kept: bool = False  # as HttpResponse.kept
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ def is_v6(address: str) -> bool:
 def hop_of(url: str, response: HttpResponse) -> Hop:
     location = response.header("location")
     return Hop(url, response.address, response.status, location[0] if location else None,
-               response.failure, response.error)
+               response.failure, response.error, response.kept)
 
 
 def target(url: str) -> tuple[str, str, int | None, str] | None:
@@ -90,8 +97,9 @@ def target(url: str) -> tuple[str, str, int | None, str] | None:
 
 
 async def follow(address: str, url: str, resolve: Resolve, *, timeout: float, limit: int,
-                 https_only: bool = False) -> Chain:
-    """GET ``url`` at ``address`` and follow its redirects, bounded in hops and time."""
+                 https_only: bool = False, keeper: Keeper | None = None) -> Chain:
+    """GET ``url`` at ``address`` and follow its redirects, bounded in hops and time;
+    HTTPS hops go on ``keeper``'s connection where they can."""
     deadline = time.monotonic() + timeout * 3
     hops: list[Hop] = []
     seen: set[str] = set()
@@ -105,7 +113,8 @@ async def follow(address: str, url: str, resolve: Resolve, *, timeout: float, li
         if left <= 0:
             return Chain(tuple(hops), "deadline", last)
         last = await fetch(address, host, tls=scheme == "https", path=path, port=port,
-                           timeout=min(timeout, left), limit=limit)
+                           timeout=min(timeout, left), limit=limit, keeper=keeper,
+                           last=keeper is None)
         hop = hop_of(url, last)
         hops.append(hop)
         if last.status not in REDIRECTS or hop.location is None:
@@ -145,17 +154,37 @@ def next_url(url: str, location: str, seen: set[str], https_only: bool) -> tuple
     return "", following
 
 
-async def one_address(address: str, host: str, resolve: Resolve,
-                      timeout: float) -> dict[str, Any]:
-    https, plain, security_txt = await asyncio.gather(
-        fetch(address, host, tls=True, timeout=timeout, limit=0, headers=ACCEPT_ENCODING),
+async def one_address(address: str, host: str, resolve: Resolve, timeout: float,
+                      site: bool | None = None) -> dict[str, Any]:
+    """The HTTP evidence of one address; ``site``: also fetch the page at ``/`` (over
+    HTTPS when True, HTTP when False) for ``site``."""
+    plain, kept = await asyncio.gather(
         follow(address, f"http://{host}/", resolve, timeout=timeout, limit=0),
-        follow(address, f"https://{host}{SECURITY_TXT_PATH}", resolve, timeout=timeout,
-               limit=SECURITY_TXT_LIMIT, https_only=True))
+        https_in_turn(address, host, resolve, timeout, site))
+    security_txt, page, https = kept
     fetched = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     # The time of the fetch, so that Expires is judged against it when judged again later
-    return {"https": https.to_dict(), "http": plain.to_dict(body=False),
-            "security_txt": security_txt.to_dict(body=True) | {"fetched_at": fetched}}
+    found = {"https": https.to_dict(), "http": plain.to_dict(body=False),
+             "security_txt": security_txt.to_dict(body=True) | {"fetched_at": fetched}}
+    return found | ({"site": page.to_dict()} if page is not None else {})
+
+
+async def https_in_turn(address: str, host: str, resolve: Resolve, timeout: float,
+                        site: bool | None
+                        ) -> tuple[Chain, HttpResponse | None, HttpResponse]:
+    """security.txt, the page (``site``) and ``/`` with Accept-Encoding, one after the
+    other, on one connection where the server keeps it open."""
+    async with Keeper() as keeper:
+        security_txt = await follow(address, f"https://{host}{SECURITY_TXT_PATH}", resolve,
+                                    timeout=timeout, limit=SECURITY_TXT_LIMIT,
+                                    https_only=True, keeper=keeper)
+        page = None
+        if site is not None:
+            page = await fetch(address, host, tls=site, timeout=timeout, keeper=keeper,
+                               last=False)
+        https = await fetch(address, host, tls=True, timeout=timeout, limit=0,
+                            headers=ACCEPT_ENCODING, keeper=keeper)
+    return security_txt, page, https
 
 
 def resolver(client: DnsClient) -> Resolve:
@@ -166,9 +195,13 @@ def resolver(client: DnsClient) -> Resolve:
     return resolve
 
 
-async def collect_http(host: str, addresses: list[str], client: DnsClient,
-                       timeout: float) -> dict[str, dict[str, Any]]:
-    """``{address: {"https": ..., "http": ..., "security_txt": ...}}`` for every address."""
+async def collect_http(host: str, addresses: list[str], client: DnsClient, timeout: float,
+                       site: dict[str, bool] | None = None) -> dict[str, dict[str, Any]]:
+    """``{address: {"https": ..., "http": ..., "security_txt": ...}}`` for every address;
+    ``site``: the addresses where the page is fetched too (``"site": ...``), and whether
+    over HTTPS."""
     resolve = resolver(client)
-    found = await asyncio.gather(*(one_address(a, host, resolve, timeout) for a in addresses))
+    site = site or {}
+    found = await asyncio.gather(*(one_address(a, host, resolve, timeout, site.get(a))
+                                   for a in addresses))
     return dict(zip(addresses, found, strict=True))

@@ -7,16 +7,18 @@ its stored evidence and from the order in which the probes (``meting.probe.colle
 
 - the *round trips on its critical path*: steps that wait on each other add up (the
   zone's NS questions from the name upwards; then the host's addresses; the TCP
-  connects; the fetches of ``/`` per address family, one after the other; the TLS
-  handshakes of one address, strictly one after the other), steps taken together count
-  once, by their longest (IPv4 and IPv6, web and CAA, every MX host);
+  connects; an address's HTTPS requests (security.txt, the page, ``/``), one after the
+  other; the TLS handshakes of one address, strictly one after the other), steps taken
+  together count once, by their longest (IPv4 and IPv6, port 80 and 443, web and CAA,
+  every MX host);
 - the *round trips each server address is held*: every exchange holds one politeness
   slot of its address for its whole length, in parallel or not.
 
 Counting rules (round trips, RTT): a DNS question 1 (stub to resolver; the resolver's
 own recursion is not counted); a TCP connect 1; a completed TLS handshake 1 at TLS 1.3,
 2 at TLS 1.2 and below; a refused one, or one that stops at the server's hello, 1; an
-HTTP request 1; an SMTP greeting, EHLO and STARTTLS 1 each. A round of ``N`` domains
+HTTP request 1 (and nothing more on a kept connection); an SMTP greeting, EHLO and
+STARTTLS 1 each. A round of ``N`` domains
 then takes the longest of:
 
 - ``sum(critical paths) x RTT / concurrency`` (no more tests at once than the setting);
@@ -83,24 +85,22 @@ def web_path(e: Mapping[str, Any]) -> TestPath:
     tls13 = {a: accepts_tls13(s) for a, s in (e.get("tls") or {}).items()}
     for address, ports in (e.get("ports") or {}).items():
         held[address] += CONNECT * len(ports)
-    site = 0
-    for response in (e.get("site") or {}).values():  # IPv4, then IPv6: in sequence
-        cost = fetch_cost(response, tls13.get(response.get("address", ""), False))
-        site += cost
-        held[response.get("address", "")] += cost
+    pages = {r.get("address", ""): r for r in (e.get("site") or {}).values()}
     http = 0
     for address, found in (e.get("http") or {}).items():
-        https = fetch_cost(found.get("https") or {}, tls13.get(address, False))
-        plain = chain_cost(found.get("http") or {}, tls13.get(address, False))
-        sectxt = chain_cost(found.get("security_txt") or {}, tls13.get(address, False))
-        http = max(http, https, plain, sectxt)
-        held[address] += https + plain + sectxt
+        here = tls13.get(address, False)
+        plain = chain_cost(found.get("http") or {}, here)
+        in_turn = (chain_cost(found.get("security_txt") or {}, here)  # ``https_in_turn``
+                   + fetch_cost(pages.get(address) or {}, here)
+                   + fetch_cost(found.get("https") or {}, here))
+        http = max(http, plain, in_turn)
+        held[address] += plain + in_turn
     scans = held_scans(e.get("tls") or {}, held)
     caa = DNS * len((e.get("caa") or {}).get("queried") or [])
     dns = (zone_steps(e) + max(DNS, nameserver_steps(e, held))
            + (DNS if e.get("missing") else 0))
     connect = CONNECT if e.get("ports") else 0
-    total = dns + connect + site + http + max(scans, caa)
+    total = dns + connect + http + max(scans, caa)
     return TestPath("web", total, dict(held), frozenset(e.get("ports") or {}))
 
 
@@ -145,6 +145,8 @@ def fetch_cost(response: Mapping[str, Any], tls13: bool) -> int:
     """One request: connect, TLS when https, the request; a failed connect is one."""
     if not response:
         return 0
+    if response.get("kept"):
+        return HTTP
     if response.get("failure") in ("refused", "no_connection"):
         return CONNECT
     tls = (TLS13 if tls13 else TLS12) if response.get("tls") else 0
@@ -159,8 +161,8 @@ def chain_cost(chain: Mapping[str, Any], tls13: bool) -> int:
     for hop in chain.get("hops") or []:
         https = str(hop.get("url", "")).startswith("https:")
         failed = hop.get("failure") in ("refused", "no_connection")
-        total += CONNECT if failed else fetch_cost({"tls": https, "failure": hop.get("failure")},
-                                                  tls13)
+        total += CONNECT if failed else fetch_cost(
+            {"tls": https, "failure": hop.get("failure"), "kept": hop.get("kept")}, tls13)
     return total
 
 
