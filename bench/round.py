@@ -4,8 +4,9 @@ Not a test. Brings up a lab with --domains N (own prefix), imports its registry,
 round over the generated domains and runs it with `meting run --round ID` in the scanner
 namespace (one command, a runner per core; --processes P: P commands started here, each
 --part I/P of the round).
-Prints domains per minute, DNS queries and TLS handshakes per domain (summed from the
-stored evidence), the runners' peak memory and the database size per 1,000 domains.
+Prints domains per minute, DNS queries, TLS handshakes and HTTP requests per domain
+(summed from the stored evidence), the runners' peak memory and the database size per
+1,000 domains.
 
     .venv/bin/python bench/round.py --domains 1000 [--processes P] [--profile FILE] [--keep-lab]
 
@@ -240,7 +241,8 @@ def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath
                                              dict[int, float]]:
     """Counts summed from the evidence, each test's model path, and when each test
     finished (seconds after the round started)."""
-    found = {"tests": 0, "dns_queries": 0, "handshakes": 0, "not_testable": 0, "shared": 0}
+    found = {"tests": 0, "dns_queries": 0, "handshakes": 0, "not_testable": 0, "shared": 0,
+             "requests": 0, "https_connections": 0, "kept": 0}
     paths: list[model.TestPath] = []
     finished: dict[int, float] = {}
     with Store.open(url) as store:
@@ -252,11 +254,27 @@ def totals(url: str, round_id: int) -> tuple[dict[str, int], list[model.TestPath
         found["dns_queries"] += count(evidence, "dns_queries")
         found["handshakes"] += count(evidence, "handshakes")
         found["shared"] += shared_scans(evidence)
+        for request in http_requests(evidence):
+            https = request.get("tls", str(request.get("url", "")).startswith("https:"))
+            found["requests"] += 1
+            found["kept"] += bool(request.get("kept"))
+            found["https_connections"] += bool(https) and not request.get("kept")
         found["not_testable"] += "not_testable" in evidence
         paths.append(model.test_path(evidence))
         if started and r.finished_at:
             finished[len(paths) - 1] = (r.finished_at - started).total_seconds()
     return found, paths, finished
+
+
+def http_requests(evidence: dict[str, Any]) -> list[dict[str, Any]]:
+    """The HTTP requests of a web test: the pages, and per address ``/`` over HTTPS and
+    every hop of the chain from port 80 and of security.txt."""
+    found = list((evidence.get("site") or {}).values())
+    for entry in (evidence.get("http") or {}).values():
+        found.append(entry.get("https") or {})
+        for chain in ("http", "security_txt"):
+            found += (entry.get(chain) or {}).get("hops") or []
+    return [r for r in found if r]
 
 
 def shared_scans(evidence: dict[str, Any]) -> int:
@@ -438,6 +456,9 @@ def main() -> None:
     print(f"domains per minute       {domains / seconds * 60:.0f}")
     print(f"DNS queries per domain   {found['dns_queries'] / domains:.1f}")
     print(f"handshakes per domain    {found['handshakes'] / domains:.1f}")
+    print(f"HTTP requests per domain {found['requests'] / domains:.1f} ("
+          f"{found['https_connections'] / domains:.1f} HTTPS connections with a handshake, "
+          f"{found['kept'] / domains:.1f} requests on a kept connection)")
     print(f"TLS scans shared         {found['shared']:,} (made once for an earlier test of "
           "the same server)")
     print(f"not testable tests       {found['not_testable']}")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from meting.probe import guard, politeness
-from meting.probe.http import HttpResponse, Keeper, fetch
+from meting.probe.http import DRAIN, HttpResponse, Keeper, fetch
 from meting.settings import Settings
 from tests.unit.tls_server import server_context
 
@@ -118,7 +118,7 @@ def test_chunked_answers_with_trailers_keep_the_connection(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("answer", [
-    lambda n, _: sized(b"x" * 2000),  # longer than the bound: not read to its end
+    lambda n, _: sized(b"x" * (DRAIN + 1)),  # longer than is read past the bound
     lambda n, _: sized(b"answer") + b"junk",  # more than the answer
     lambda n, _: b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",  # HTTP/1.0
 ], ids=["over-the-bound", "bytes-past-the-answer", "http-1.0"])
@@ -149,3 +149,45 @@ def test_a_kept_connection_is_closed_before_a_request_elsewhere(tmp_path: Path) 
     held, after, elsewhere = asyncio.run(run())
     assert (held, after) == (1, 0)
     assert elsewhere.status == 200 and not elsewhere.kept
+
+
+def test_a_plain_request_leaves_the_kept_connection_alone(tmp_path: Path) -> None:
+    async def run() -> list[HttpResponse]:
+        server, _ = await serve(tmp_path, keeps)
+        plain = await asyncio.start_server(plain_answer, "127.0.0.1", 0)
+        ports = [s.sockets[0].getsockname()[1] for s in (server, plain)]
+        async with server, plain:
+            with guard.allowing(Settings(allowed_networks="127.0.0.1/32")):
+                async with Keeper() as keeper:
+                    return [await fetch("127.0.0.1", HOST, tls=tls, port=ports[not tls],
+                                        timeout=5, keeper=keeper, last=False)
+                            for tls in (True, False, True)]
+
+    async def plain_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(sized(b"plain", "Connection: close"))
+        writer.close()
+
+    responses = asyncio.run(run())
+    assert [r.body for r in responses] == ["answer 1", "plain", "answer 2"]
+    assert [r.kept for r in responses] == [False, False, True]
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+def test_a_body_past_the_bound_is_read_to_its_end_and_kept_as_without(
+        tmp_path: Path, framing: str) -> None:
+    body = b"0123456789" * 300  # 3,000 bytes: past the bound of 1,000, within DRAIN
+
+    def answer(number: int, _: bytes) -> bytes:
+        if framing == "length":
+            return sized(body)
+        return (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + b"".join(b"%x\r\n%s\r\n" % (500, body[i:i + 500])
+                           for i in range(0, len(body), 500)) + b"0\r\n\r\n")
+
+    responses, seen, _ = in_turn(tmp_path, answer)
+    assert [r.kept for r in responses] == [False, True, True]
+    assert seen.connections == 1
+    for response in responses:  # what the evidence keeps is what a fetch of its own keeps
+        assert response.body == body[:1000].decode()
+        assert (response.body_bytes, response.truncated) == (1000, True)

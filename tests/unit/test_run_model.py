@@ -81,6 +81,12 @@ def test_a_web_test_adds_up_its_steps_and_holds_its_addresses() -> None:
     assert path.round_trips == 2 + 1 + 1 + max(2 + 3, 3 + 1 + 1) + 17
     assert path.servers == frozenset({v4})
     assert path.held[v4] == 2 + (2 + 3) + (3 + 1 + 1) + 17
+    # the HTTPS hop from port 80 on the kept connection too: after the others (+1)
+    evidence["http"][v4]["http"]["hops"][1]["kept"] = True
+    path = model.test_path(evidence)
+    assert path.round_trips == 2 + 1 + 1 + (3 + 1 + 1 + 1) + 17
+    assert path.held[v4] == 2 + (2 + 1) + (3 + 1 + 1) + 17
+    evidence["http"][v4]["http"]["hops"][1]["kept"] = False
     # the same requests each on a connection of its own
     for response in (evidence["site"]["v4"], evidence["http"][v4]["https"]):
         response["kept"] = False

@@ -44,6 +44,7 @@ __all__ = ["HEAD_LIMIT", "MAX_INFORMATIONAL", "HttpResponse", "Keeper", "fetch",
 
 CHUNK = 64 * 1024  # asked of the connection at a time
 READ_MARGIN = 64 * 1024  # read beyond the head and the body's bound, at most
+DRAIN = 64 * 1024  # a longer body than asked for is read to its end to keep the connection
 CLOSE_SECONDS = 1.0  # a TLS server that has not answered the client's close by then is cut off
 FAILED = (OSError, ProbeError, _nassl.OpenSSLError, fetch_tls.InsecureRenegotiation,
           ClientCertificateRequested, asyncio.IncompleteReadError,
@@ -121,7 +122,7 @@ class Link:
             body, truncated = await read_body(reader, head.headers, limit)
             return Answer(head.status, head.headers, body, truncated, False)
         body, truncated, complete = await read_framed_body(reader, head.status, head.headers,
-                                                           limit)
+                                                           limit, DRAIN)
         reusable = head.persistent and complete and not reader.leftover and not self.ended
         return Answer(head.status, head.headers, body, truncated, reusable)
 
@@ -156,6 +157,7 @@ class Keeper:
 
     def __init__(self) -> None:
         self._kept: tuple[Key, Link, contextlib.AsyncExitStack] | None = None
+        self.turn = asyncio.Lock()  # one request at a time on the kept connection
 
     def take(self, key: Key) -> tuple[Link, contextlib.AsyncExitStack] | None:
         if self._kept is None or self._kept[0] != key:
@@ -243,15 +245,27 @@ async def fetch(address: str, host: str, *, tls: bool, path: str = "/", timeout:
                 limit: int = 256 * 1024, port: int | None = None, headers: Headers = (),
                 keeper: Keeper | None = None, last: bool = True) -> HttpResponse:
     """GET ``path``; ``headers`` are added to the request; ``port`` defaults to 80/443.
-    With a ``keeper``, an HTTPS request goes on the connection it kept for this address,
-    port and host, if any; unless ``last``, the connection is then kept when the answer
-    allows."""
+    With a ``keeper``, an HTTPS request waits its turn and goes on the connection the
+    keeper kept for this address, port and host, if any; unless ``last``, the connection
+    is then kept when the answer allows. A plain request has a connection of its own."""
+    if keeper is None or not tls:
+        return await _fetch(address, host, tls=tls, path=path, timeout=timeout, limit=limit,
+                            port=port, headers=headers, keeper=None, last=True)
+    async with keeper.turn:
+        return await _fetch(address, host, tls=tls, path=path, timeout=timeout, limit=limit,
+                            port=port, headers=headers, keeper=keeper, last=last)
+
+
+async def _fetch(address: str, host: str, *, tls: bool, path: str, timeout: float, limit: int,
+                 port: int | None, headers: Headers, keeper: Keeper | None,
+                 last: bool) -> HttpResponse:
     started = time.monotonic()
     port = port or (443 if tls else 80)
     key = (address, port, host)
-    framed = keeper is not None and tls and not last
+    framed = keeper is not None and not last
     request = request_for(host, port, tls, path, headers, close=not framed)
-    attempt = Attempt(address, port, host, tls, timeout, HEAD_LIMIT + limit + READ_MARGIN)
+    attempt = Attempt(address, port, host, tls, timeout,
+                      HEAD_LIMIT + max(limit, DRAIN if framed else 0) + READ_MARGIN)
 
     def result(answer: Answer | None = None, error: str | None = None,
                failure: str = "") -> HttpResponse:
@@ -261,7 +275,7 @@ async def fetch(address: str, host: str, *, tls: bool, path: str = "/", timeout:
                             round((time.monotonic() - started) * 1000, 1), error, failure,
                             attempt.kept)
 
-    held = keeper.take(key) if keeper is not None and tls else None
+    held = keeper.take(key) if keeper is not None else None
     if held is None and keeper is not None:
         await keeper.close()  # one connection, and one slot, at a time
     link, slot = held if held is not None else (None, contextlib.AsyncExitStack())

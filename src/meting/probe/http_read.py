@@ -157,23 +157,27 @@ def content_length(headers: Headers) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-async def read_framed_body(reader: Reader, status: int, headers: Headers,
-                           limit: int) -> tuple[bytes, bool, bool]:
-    """Up to ``limit`` bytes of the body as its framing says, whether it was cut at the
-    bound, and whether all of it was read (so the connection can carry another request)."""
+async def read_framed_body(reader: Reader, status: int, headers: Headers, limit: int,
+                           drain: int = 0) -> tuple[bytes, bool, bool]:
+    """Up to ``limit`` bytes of the body as its framing says, whether it went on past the
+    bound, and whether all of it was read (so the connection can carry another request).
+    A body longer than ``limit`` is read to its end when it is at most ``drain`` bytes:
+    what is kept is the same, and the connection can be used again."""
     if status in NO_BODY or 100 <= status < 200:
         return b"", False, True
+    read = max(limit, drain)
     if chunked(headers):
-        body, truncated = await read_body(reader, headers, limit)
-        if not truncated:
+        body, longer = await read_body(reader, headers, read)
+        if not longer:
             while (await reader.readline()).strip():  # the trailer section, to its end
                 pass
-        return body, truncated, not truncated
+        return body[:limit], len(body) > limit or longer, not longer
     length = content_length(headers)
     if length is None:  # delimited by the connection's end
         body, truncated = await read_body(reader, headers, limit)
         return body, truncated, False
-    if length > limit:
+    if length > read:
         data = await reader.readexactly(limit + 1)
         return data[:limit], True, False
-    return await reader.readexactly(length), False, True
+    body = await reader.readexactly(length)
+    return body[:limit], length > limit, True

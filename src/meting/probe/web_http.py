@@ -8,8 +8,8 @@ of each family also the page at ``/`` itself (``site``), to compare IPv4 with IP
 
 The HTTPS requests of an address go one after the other on one kept connection where
 the server allows it (``http.Keeper``): security.txt and its redirects, the page, then
-``/`` with ``Accept-Encoding``. The answer to port 80 and its redirects go at the same
-time on connections of their own.
+``/`` with ``Accept-Encoding``. The request to port 80 goes at the same time on a
+connection of its own; its HTTPS redirects take their turn on the kept connection.
 
 Every request has one deadline and reads a bounded body; a redirect chain stops
 after ``MAX_HOPS`` redirects, at a URL it saw before, or when its own deadline
@@ -157,11 +157,13 @@ def next_url(url: str, location: str, seen: set[str], https_only: bool) -> tuple
 async def one_address(address: str, host: str, resolve: Resolve, timeout: float,
                       site: bool | None = None) -> dict[str, Any]:
     """The HTTP evidence of one address; ``site``: also fetch the page at ``/`` (over
-    HTTPS when True, HTTP when False) for ``site``."""
-    plain, kept = await asyncio.gather(
-        follow(address, f"http://{host}/", resolve, timeout=timeout, limit=0),
-        https_in_turn(address, host, resolve, timeout, site))
-    security_txt, page, https = kept
+    HTTPS when True, HTTP when False) for ``site``. The HTTPS hops of the chain from
+    port 80 take their turn on the same kept connection."""
+    async with Keeper() as keeper:
+        plain, (security_txt, page, https) = await asyncio.gather(
+            follow(address, f"http://{host}/", resolve, timeout=timeout, limit=0,
+                   keeper=keeper),
+            https_in_turn(address, host, resolve, timeout, site, keeper))
     fetched = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     # The time of the fetch, so that Expires is judged against it when judged again later
     found = {"https": https.to_dict(), "http": plain.to_dict(body=False),
@@ -170,20 +172,19 @@ async def one_address(address: str, host: str, resolve: Resolve, timeout: float,
 
 
 async def https_in_turn(address: str, host: str, resolve: Resolve, timeout: float,
-                        site: bool | None
+                        site: bool | None, keeper: Keeper
                         ) -> tuple[Chain, HttpResponse | None, HttpResponse]:
     """security.txt, the page (``site``) and ``/`` with Accept-Encoding, one after the
-    other, on one connection where the server keeps it open."""
-    async with Keeper() as keeper:
-        security_txt = await follow(address, f"https://{host}{SECURITY_TXT_PATH}", resolve,
-                                    timeout=timeout, limit=SECURITY_TXT_LIMIT,
-                                    https_only=True, keeper=keeper)
-        page = None
-        if site is not None:
-            page = await fetch(address, host, tls=site, timeout=timeout, keeper=keeper,
-                               last=False)
-        https = await fetch(address, host, tls=True, timeout=timeout, limit=0,
-                            headers=ACCEPT_ENCODING, keeper=keeper)
+    other, on ``keeper``'s connection where the server keeps it open."""
+    security_txt = await follow(address, f"https://{host}{SECURITY_TXT_PATH}", resolve,
+                                timeout=timeout, limit=SECURITY_TXT_LIMIT, https_only=True,
+                                keeper=keeper)
+    page = None
+    if site is not None:
+        page = await fetch(address, host, tls=site, timeout=timeout, keeper=keeper,
+                           last=False)
+    https = await fetch(address, host, tls=True, timeout=timeout, limit=0,
+                        headers=ACCEPT_ENCODING, keeper=keeper)
     return security_txt, page, https
 
 

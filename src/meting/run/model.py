@@ -93,7 +93,10 @@ def web_path(e: Mapping[str, Any]) -> TestPath:
         in_turn = (chain_cost(found.get("security_txt") or {}, here)  # ``https_in_turn``
                    + fetch_cost(pages.get(address) or {}, here)
                    + fetch_cost(found.get("https") or {}, here))
-        http = max(http, plain, in_turn)
+        # the chain from port 80's HTTPS hops on the kept connection wait their turn
+        waiting = HTTP * sum(bool(h.get("kept")) for h in (found.get("http") or {}).get("hops")
+                             or [])
+        http = max(http, plain, in_turn + waiting)
         held[address] += plain + in_turn
     scans = held_scans(e.get("tls") or {}, held)
     caa = DNS * len((e.get("caa") or {}).get("queried") or [])
