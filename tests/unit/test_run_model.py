@@ -69,7 +69,8 @@ def test_a_web_test_adds_up_its_steps_and_holds_its_addresses() -> None:
                       "http": {"hops": [{"url": "http://www.example.nl/", "failure": ""},
                                         {"url": "https://www.example.nl/", "failure": ""}]},
                       "security_txt": {"hops": [{"url": "https://www.example.nl/.well-known/"
-                                                 "security.txt", "failure": ""}]}}},
+                                                 "security.txt", "failure": "",
+                                                 "status": 404}]}}},
         "tls": {v4: scan(8, TLS13_ONLY)},
         "caa": {"queried": ["www.example.nl", "example.nl"]},
         "missing": None,
@@ -91,6 +92,10 @@ def test_a_web_test_adds_up_its_steps_and_holds_its_addresses() -> None:
     for response in (evidence["site"]["v4"], evidence["http"][v4]["https"]):
         response["kept"] = False
     assert model.test_path(evidence).round_trips == 2 + 1 + 1 + (3 + 3 + 3) + 17
+    # security.txt without an answer (a server that accepts TCP and then stays silent):
+    # the page and / go at once after it
+    evidence["http"][v4]["security_txt"]["hops"][0].update(status=0, failure="tls")
+    assert model.test_path(evidence).round_trips == 2 + 1 + 1 + (2 + 3) + 17
 
 
 def test_a_mail_test_takes_its_mx_hosts_together() -> None:

@@ -175,17 +175,28 @@ async def https_in_turn(address: str, host: str, resolve: Resolve, timeout: floa
                         site: bool | None, keeper: Keeper
                         ) -> tuple[Chain, HttpResponse | None, HttpResponse]:
     """security.txt, the page (``site``) and ``/`` with Accept-Encoding, one after the
-    other, on ``keeper``'s connection where the server keeps it open."""
+    other, on ``keeper``'s connection where the server keeps it open. When security.txt
+    got no answer at all, the page and ``/`` go at once on connections of their own: a
+    server that does not answer would otherwise hold them up one after the other."""
     security_txt = await follow(address, f"https://{host}{SECURITY_TXT_PATH}", resolve,
                                 timeout=timeout, limit=SECURITY_TXT_LIMIT, https_only=True,
                                 keeper=keeper)
-    page = None
-    if site is not None:
-        page = await fetch(address, host, tls=site, timeout=timeout, keeper=keeper,
-                           last=False)
-    https = await fetch(address, host, tls=True, timeout=timeout, limit=0,
-                        headers=ACCEPT_ENCODING, keeper=keeper)
-    return security_txt, page, https
+    turn = keeper if security_txt.hops and security_txt.hops[0].status else None
+
+    async def page() -> HttpResponse | None:
+        if site is None:
+            return None
+        return await fetch(address, host, tls=site, timeout=timeout, keeper=turn, last=False)
+
+    def root() -> Awaitable[HttpResponse]:
+        return fetch(address, host, tls=True, timeout=timeout, limit=0,
+                     headers=ACCEPT_ENCODING, keeper=turn)
+
+    if turn is None:
+        found, https = await asyncio.gather(page(), root())
+        return security_txt, found, https
+    found = await page()
+    return security_txt, found, await root()
 
 
 def resolver(client: DnsClient) -> Resolve:

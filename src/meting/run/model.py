@@ -90,9 +90,13 @@ def web_path(e: Mapping[str, Any]) -> TestPath:
     for address, found in (e.get("http") or {}).items():
         here = tls13.get(address, False)
         plain = chain_cost(found.get("http") or {}, here)
-        in_turn = (chain_cost(found.get("security_txt") or {}, here)  # ``https_in_turn``
-                   + fetch_cost(pages.get(address) or {}, here)
-                   + fetch_cost(found.get("https") or {}, here))
+        sectxt = found.get("security_txt") or {}
+        rest = (fetch_cost(pages.get(address) or {}, here),
+                fetch_cost(found.get("https") or {}, here))
+        answered = (sectxt.get("hops") or [{}])[0].get("status")
+        # ``https_in_turn``: after security.txt one after the other, or at once when it
+        # got no answer
+        in_turn = chain_cost(sectxt, here) + (sum(rest) if answered else max(rest))
         # the chain from port 80's HTTPS hops on the kept connection wait their turn
         waiting = HTTP * sum(bool(h.get("kept")) for h in (found.get("http") or {}).get("hops")
                              or [])
