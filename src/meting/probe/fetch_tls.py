@@ -28,7 +28,7 @@ from typing import Any
 from nassl import _nassl
 from nassl.ssl_client import OpenSslVerifyEnum, OpenSslVersionEnum, SslClient
 
-from meting.probe.tls_conn import Channel, Connection
+from meting.probe.tls_conn import Channel, Connection, SharedContext
 from meting.probe.tls_flight import TLS13_SUITES
 
 # Python's default cipher string (PY_SSL_DEFAULT_CIPHER_STRING of CPython 3.11)
@@ -53,13 +53,9 @@ def fetch_context() -> Any:
     return context
 
 
-class FetchClient(SslClient):
-    def _init_base_objects(self, ssl_version: OpenSslVersionEnum,
-                           underlying_socket: Any) -> None:
-        self._is_handshake_completed = False
-        self._ssl_version = ssl_version
-        self._ssl_ctx = fetch_context()
-        self._sock = underlying_socket
+class FetchClient(SharedContext, SslClient):
+    def context(self, ssl_version: OpenSslVersionEnum) -> Any:
+        return fetch_context()
 
 
 def server_name(host: str) -> str | None:

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from nassl import _nassl
 from nassl.ssl_client import ClientCertificateRequested
@@ -133,8 +133,7 @@ class Link:
         most ``CLOSE_SECONDS``; a plain one is closed at once."""
         try:
             if self.tls is not None:
-                self.channel.renew(CLOSE_SECONDS)
-                self.channel.left = READ_MARGIN
+                self.begin(CLOSE_SECONDS, READ_MARGIN)
                 await self.tls.close_notify()
                 while not self.ended and await self.receive():
                     pass
@@ -248,10 +247,11 @@ async def fetch(address: str, host: str, *, tls: bool, path: str = "/", timeout:
     With a ``keeper``, an HTTPS request waits its turn and goes on the connection the
     keeper kept for this address, port and host, if any; unless ``last``, the connection
     is then kept when the answer allows. A plain request has a connection of its own."""
-    if keeper is None or not tls:
-        return await _fetch(address, host, tls=tls, path=path, timeout=timeout, limit=limit,
-                            port=port, headers=headers, keeper=None, last=True)
-    async with keeper.turn:
+    if not tls:
+        keeper, last = None, True
+    turn: contextlib.AbstractAsyncContextManager[Any] = (
+        keeper.turn if keeper is not None else contextlib.nullcontext())
+    async with turn:
         return await _fetch(address, host, tls=tls, path=path, timeout=timeout, limit=limit,
                             port=port, headers=headers, keeper=keeper, last=last)
 

@@ -394,26 +394,30 @@ def shared_context(module: Any, version: OpenSslVersionEnum) -> Any:
     return context
 
 
-class _SharedContext:
+class SharedContext:
     """nassl makes a new ``SSL_CTX`` for every client (``_init_base_objects``, pinned
     nassl 5.4.0), which cost about 70 µs, a tenth of a handshake's client CPU;
-    these clients take the process's one context for their version instead."""
+    these clients take the process's one context for their version (``context``)
+    instead."""
 
     _NASSL_MODULE: Any
+
+    def context(self, ssl_version: OpenSslVersionEnum) -> Any:
+        return shared_context(self._NASSL_MODULE, ssl_version)
 
     def _init_base_objects(self, ssl_version: OpenSslVersionEnum,
                            underlying_socket: socket.socket | None) -> None:
         self._is_handshake_completed = False
         self._ssl_version = ssl_version
-        self._ssl_ctx = shared_context(self._NASSL_MODULE, ssl_version)
+        self._ssl_ctx = self.context(ssl_version)
         self._sock = underlying_socket
 
 
-class ProbeClient(_SharedContext, SslClient):
+class ProbeClient(SharedContext, SslClient):
     pass
 
 
-class LegacyProbeClient(_SharedContext, LegacySslClient):
+class LegacyProbeClient(SharedContext, LegacySslClient):
     pass
 
 
