@@ -176,8 +176,6 @@ def run_round(
             help="local (this process) or celery (meting worker processes)")] = "local",
         watch: Annotated[bool, typer.Option(
             "--watch", help="only show the progress of --round ID until it is done")] = False,
-        claims: Annotated[str | None, typer.Option(
-            hidden=True, help="claims directory of the command's runner processes")] = None,
 ) -> None:
     """Run a round over a domain set, or continue one (--round); resumable after a stop."""
     from meting.cli_store import round_id as find_round
@@ -200,7 +198,7 @@ def run_round(
             raise typer.Exit(watch_round(console, round_id, {}))
         code = command.run(console, set_name, round_id,
                            {"norm": norm, "concurrency": concurrency, "processes": processes},
-                           label, part, executor, claims)
+                           label, part, executor)
     except command.CommandError as exc:
         fail(str(exc))
     raise typer.Exit(code)

@@ -7,10 +7,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-from rich.console import Console
-
-from meting.run import command
 from meting.run.claims import Claims
 from meting.run.executor import AsyncioExecutor, Outcome
 from meting.run.round import Part
@@ -84,16 +80,3 @@ def test_without_claims_each_process_runs_only_its_own_tests() -> None:
     assert runs == Counter(range(12))
     assert [sorted(o.test.test_id for o in found) for found in outcomes] == [
         list(range(4)), list(range(4, 12))]
-
-
-@pytest.mark.parametrize("part, executor", [(None, "local"), ("0/2", "celery")])
-def test_claims_are_only_for_the_parts_of_a_local_round(tmp_path: Path, part: str | None,
-                                                        executor: str) -> None:
-    with pytest.raises(command.CommandError, match="needs --part and the local executor"):
-        command.run(Console(), None, None, {}, part=part, executor=executor,
-                    claims=str(tmp_path))
-
-
-def test_a_claims_directory_that_is_not_there_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(command.CommandError, match="no such directory"):
-        command.run(Console(), None, None, {}, part="0/2", claims=str(tmp_path / "weg"))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import sys
 import time
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
 from meting.checks.judgeable import CannotJudge
+from meting.errors import explain
 from meting.evidence import EvidenceError
 from meting.run import processes
 from meting.run.claims import Claims
@@ -61,21 +62,16 @@ def start_or_resume(store: Store, console: Console, set_name: str | None, round_
 
 def run(console: Console, set_name: str | None, round_id: int | None,
         overrides: dict[str, Any], label: str | None = None, part: str | None = None,
-        executor: str = "local", claims: str | None = None) -> int:
+        executor: str = "local") -> int:
     """Run (or continue) a round to its end; the exit code."""
     settings = checked_settings(overrides)
     if executor not in EXECUTORS:
         raise CommandError(f"unknown executor {executor!r}: one of {', '.join(EXECUTORS)}")
-    if claims is not None and (part is None or executor != "local"):
-        raise CommandError("--claims is for the runner processes of one local round: "
-                           "it needs --part and the local executor")
-    if claims is not None and not Path(claims).is_dir():
-        raise CommandError(f"--claims {claims}: no such directory")
     if executor == "celery":
         from meting.run.distributed import check_cluster
         check_cluster(settings)
     try:
-        which = Part.parse(part, claims) if part else None
+        which = Part.parse(part) if part else None
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     with Store.open(settings.database, create=round_id is None, verify=True) as store:
@@ -121,10 +117,10 @@ def _execute_local(store: Store, console: Console, info: RoundInfo, settings: Se
         return _execute_here(store, console, info, settings, Part())
     progress = RoundProgress(console, info)
     follow = Follower(store, info.id, progress)
-    with progress.shown():
-        done = processes.run_parts(
-            store, info, settings, of,
-            lambda own, part: _run_part(store, info, own, part, progress, follow), follow)
+    done = processes.run_parts(
+        store, info, settings, of,
+        lambda own, part: _run_part(store, info, own, part, progress, follow),
+        _helper_part(settings, info.id), follow, progress.shown)
     console.print(f"round {done.label}: {done.done - info.done} tests run now by {of} runner "
                   f"processes; {done.done} of {done.planned} done, {done.state}")
     return done
@@ -168,6 +164,25 @@ def _run_part(store: Store, info: RoundInfo, settings: Settings, part: Part,
             last = time.monotonic()
 
     return run_to_end(store, info.id, local_executor(settings, part), stored, part)
+
+
+def _helper_part(settings: Settings, round_id: int) -> processes.RunPart:
+    """What a forked helper process runs: its part of the round, as ``meting run --round ID
+    --part I/P`` would, without output; a failure as error lines on its standard error."""
+    def run(part: Part) -> int:
+        try:
+            with Store.open(settings.database, create=False) as store:
+                _execute_here(store, Console(quiet=True), store.round(round_id),
+                              processes.share(settings, part.of), part)
+        except (RoundInterrupted, KeyboardInterrupt):
+            return INTERRUPTED_EXIT
+        except Exception as exc:
+            code, message = explain(exc)
+            for line in message.splitlines():
+                print(f"error: {line}", file=sys.stderr)
+            return code
+        return 0
+    return run
 
 
 def local_executor(settings: Settings, part: Part) -> AsyncioExecutor:

@@ -51,10 +51,10 @@ class Part:
     claims: str | None = None
 
     @classmethod
-    def parse(cls, text: str, claims: str | None = None) -> Part:
+    def parse(cls, text: str) -> Part:
         index, _, of = text.partition("/")
         try:
-            part = cls(int(index), int(of), claims)
+            part = cls(int(index), int(of))
         except ValueError:
             raise ValueError(f"a part is I/P, e.g. 0/2, not {text!r}") from None
         if not 0 <= part.index < part.of:

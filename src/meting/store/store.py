@@ -101,6 +101,12 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def close_connections(self) -> None:
+        """Close the pooled connections; the next use opens new ones. Before a fork, so
+        that no database connection (nor SQLite's record of its locks) is shared with
+        the child."""
+        self.engine.dispose()
+
     def __enter__(self) -> Store:
         return self
 
