@@ -3,14 +3,20 @@ recorded and on small hand-made evidence whose round trips can be counted by han
 
 from __future__ import annotations
 
+import asyncio
 import gzip
+import itertools
 import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from meting.probe.tls import SSL_VERSIONS, TLS_VERSIONS, Prober
+from meting.probe.tls_conn import Offer, Result, Target
 from meting.run import model
+
+ALL_VERSIONS = TLS_VERSIONS + SSL_VERSIONS
 
 RECORDED = Path(__file__).parent / "data" / "lab-evidence.json.gz"
 
@@ -189,3 +195,32 @@ def test_the_defaults_reach_300_domains_a_minute_at_50_ms_on_shared_hosts() -> N
         assert found.bound.startswith("address")  # the shared hosts decide, not concurrency
     old = model.predict(paths, 300, 50, 200, 4)
     assert old.domains_per_minute < 300
+
+
+class PlannedOffers(Prober):
+    """A prober that records the offers of its version handshakes and answers each from
+    ``accepting`` instead of a server: how it plans them, not what a server does."""
+
+    def __init__(self, accepting: set[str]) -> None:
+        super().__init__(Target("192.0.2.1", 443, "www.example.nl", None, 1, 1), "web")
+        self.accepting = accepting
+        self.offers: list[Offer] = []
+
+    async def run(self, offer: Offer) -> Result:
+        self.offers.append(offer)
+        return Result(ok=offer.version in self.accepting, connected=True)
+
+
+@pytest.mark.parametrize("accepting", [
+    set(chosen) for n in range(len(ALL_VERSIONS) + 1)
+    for chosen in itertools.combinations(ALL_VERSIONS, n)])
+def test_the_model_counts_as_completed_the_handshakes_the_prober_completes(
+        accepting: set[str]) -> None:
+    prober = PlannedOffers(accepting)
+    results = asyncio.run(prober.versions())
+    assert results is not None
+    completed = {o.version for o in prober.offers if o.version in accepting and not o.hello_only}
+    versions = {version: result.ok for version, result in results.items()}
+    assert model.completed_versions(versions) == completed
+    if accepting:  # the first accepted version's handshake brings the chain
+        assert next(o for o in prober.offers if o.version in accepting).certificate

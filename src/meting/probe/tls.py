@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from nassl import _nassl
@@ -51,6 +51,7 @@ FS_CIPHERS = "kECDHE:kDHE:!aNULL:@SECLEVEL=0"
 ECDHE_CIPHERS = "kECDHE:!aNULL:@SECLEVEL=0"
 TLS_VERSIONS = ("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1.0")
 SSL_VERSIONS = ("SSLv3", "SSLv2")
+BELOW_TLS13 = frozenset(TLS_VERSIONS[1:])
 # MD5 signatures cannot be offered by nassl's modern OpenSSL (1.1.1 has no such sigalg)
 WEAK_HASHES = (OpenSslDigestNidEnum.SHA1, OpenSslDigestNidEnum.SHA224)
 HASH_OF = {OpenSslDigestNidEnum.SHA1: "SHA1", OpenSslDigestNidEnum.SHA224: "SHA224"}
@@ -58,6 +59,16 @@ SIG_KEYS = (OpenSslEvpPkeyEnum.RSA, OpenSslEvpPkeyEnum.EC)
 READ_MAX = 4096
 RENEGOTIATION = ("secure_renegotiation", "client_renegotiation", "client_renegotiation_error")
 TLS12_ONLY = ("GCM", "CCM", "CHACHA", "SHA256", "SHA384")  # suites TLS 1.0/1.1 cannot use
+
+
+def completed(version: str, accepted: Iterable[str]) -> bool:
+    """Whether the handshake offering ``version`` is completed, given the versions accepted
+    before it (``Prober.versions`` tries them best first). Completed are: TLS 1.3's (its
+    session ticket follows), the legacy client's (SSL), and the first accepted below TLS
+    1.3 (a renegotiation follows); that covers the first accepted version, whose handshake
+    also brings the chain and OCSP. Every other accepted version's handshake stops at the
+    server's hello. ``run.model`` counts round trips by this rule too."""
+    return version not in BELOW_TLS13 or not BELOW_TLS13.intersection(accepted)
 
 
 @functools.cache
@@ -152,15 +163,15 @@ class Prober:
         """One handshake per version, best first; None when the server broke the exchange."""
         results: dict[str, Result] = {}
         for version in TLS_VERSIONS + SSL_VERSIONS:
-            first = not any(r.ok for r in results.values())
-            after = self.after_version(version, results)
+            accepted = [v for v, r in results.items() if r.ok]
+            first = not accepted
+            complete = completed(version, accepted)
             offer = Offer(version=version, legacy=version in SSL_VERSIONS, ocsp=first,
                           certificate=first,
                           ciphers=None if version in SSL_VERSIONS else ALL_CIPHERS,
-                          suites=":".join(TLS13_SUITES), after=after,
-                          # only the first accepted version's chain and the one
-                          # followed by a renegotiation need a completed handshake
-                          hello_only=version in TLS_VERSIONS and not first and after is None)
+                          suites=":".join(TLS13_SUITES),
+                          after=self.after_version(version, complete),
+                          hello_only=not complete)
             if version in SSL_VERSIONS and not first:
                 result = await self.run_nameless(offer)
             else:
@@ -215,14 +226,14 @@ class Prober:
             return False
         return True
 
-    def after_version(self, version: str, earlier: dict[str, Result]
+    def after_version(self, version: str, complete: bool
                       ) -> Callable[[Connection, Target], Awaitable[dict[str, Any]]] | None:
         """What follows a version's handshake: the TLS 1.3 session ticket (0-RTT), and a
-        client renegotiation after the best version below TLS 1.3 (``renegotiate``)."""
+        client renegotiation after the best version below TLS 1.3 (``renegotiate``): the
+        completed handshake of a version below it (``completed``)."""
         if version == "TLSv1.3":
             return self.after_first()
-        below = TLS_VERSIONS[1:]
-        if version in below and not any(earlier[v].ok for v in below if v in earlier):
+        if version in BELOW_TLS13 and complete:
             return renegotiate
         return None
 

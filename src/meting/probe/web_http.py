@@ -171,6 +171,13 @@ async def one_address(address: str, host: str, resolve: Resolve, timeout: float,
     return found | ({"site": page.to_dict()} if page is not None else {})
 
 
+def requests_in_turn(security_txt_status: int | None) -> bool:
+    """Whether the page and ``/`` follow security.txt in turn on its connection: when the
+    first request for security.txt got an answer (any status). ``run.model`` counts round
+    trips by this rule too."""
+    return bool(security_txt_status)
+
+
 async def https_in_turn(address: str, host: str, resolve: Resolve, timeout: float,
                         site: bool | None, keeper: Keeper
                         ) -> tuple[Chain, HttpResponse | None, HttpResponse]:
@@ -181,7 +188,8 @@ async def https_in_turn(address: str, host: str, resolve: Resolve, timeout: floa
     security_txt = await follow(address, f"https://{host}{SECURITY_TXT_PATH}", resolve,
                                 timeout=timeout, limit=SECURITY_TXT_LIMIT, https_only=True,
                                 keeper=keeper)
-    turn = keeper if security_txt.hops and security_txt.hops[0].status else None
+    first = security_txt.hops[0].status if security_txt.hops else None
+    turn = keeper if requests_in_turn(first) else None
 
     async def page() -> HttpResponse | None:
         if site is None:

@@ -40,6 +40,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from meting.probe.tls import completed
+from meting.probe.web_http import requests_in_turn
 from meting.records.spf import follow_targets
 from meting.run.dispatch import cap
 
@@ -93,10 +95,9 @@ def web_path(e: Mapping[str, Any]) -> TestPath:
         sectxt = found.get("security_txt") or {}
         rest = (fetch_cost(pages.get(address) or {}, here),
                 fetch_cost(found.get("https") or {}, here))
-        answered = (sectxt.get("hops") or [{}])[0].get("status")
-        # ``https_in_turn``: after security.txt one after the other, or at once when it
-        # got no answer
-        in_turn = chain_cost(sectxt, here) + (sum(rest) if answered else max(rest))
+        first = (sectxt.get("hops") or [{}])[0].get("status")
+        in_turn = chain_cost(sectxt, here) + (sum(rest) if requests_in_turn(first)
+                                              else max(rest))
         # the chain from port 80's HTTPS hops on the kept connection wait their turn
         waiting = HTTP * sum(bool(h.get("kept")) for h in (found.get("http") or {}).get("hops")
                              or [])
@@ -198,12 +199,16 @@ def scan_cost(scan: Mapping[str, Any]) -> int:
 
 
 def completed_versions(versions: Mapping[str, bool]) -> set[str]:
-    """The version handshakes that are completed (``probe.tls.Prober.versions``): the
-    first accepted, the best accepted below TLS 1.3, and SSLv2/SSLv3 (legacy client)."""
-    accepted = [v for v, ok in versions.items() if ok]
-    below = [v for v in accepted if v in ("TLSv1.2", "TLSv1.1", "TLSv1.0")]
-    return ({*accepted[:1], *below[:1]} |
-            {v for v in accepted if v in ("SSLv3", "SSLv2")})
+    """The accepted versions whose handshakes are completed (``probe.tls.completed``);
+    ``versions`` in the order they were tried."""
+    accepted: list[str] = []
+    complete = set()
+    for version, ok in versions.items():
+        if ok:
+            if completed(version, accepted):
+                complete.add(version)
+            accepted.append(version)
+    return complete
 
 
 def zone_steps(e: Mapping[str, Any]) -> int:
