@@ -275,26 +275,25 @@ class Connection:
         """Send the client's hello and read until the server's hello is complete; the
         handshake goes no further."""
         await self.send_hello()
-        received = b""
-        while (hello := tls_hello.server_hello(received)) is None:
-            received += await self._more()
-        return hello
+        return await self._read_until(tls_hello.server_hello)
 
     async def server_flight(self, names: tls_flight.WireNames
                             ) -> tuple[tls_hello.ClientOffer, tls_hello.ServerFlight]:
         """Send the client's hello and read the server's hello and key exchange; the
         handshake goes no further."""
         offer = tls_hello.client_offer(await self.send_hello())
-        received = b""
-        while (flight := tls_hello.server_flight(received, names.kex_of)) is None:
-            received += await self._more()
-        return offer, flight
+        return offer, await self._read_until(
+            lambda received: tls_hello.server_flight(received, names.kex_of))
 
-    async def _more(self) -> bytes:
-        chunk = await self.channel.recv(NASSL_READ)
-        if not chunk:
-            raise ConnectionResetError("the server closed the connection during its hello")
-        return chunk
+    async def _read_until(self, parse: Callable[[bytes], T | None]) -> T:
+        """Read until ``parse`` finds what it looks for in all that was received."""
+        received = b""
+        while (found := parse(received)) is None:
+            chunk = await self.channel.recv(NASSL_READ)
+            if not chunk:
+                raise ConnectionResetError("the server closed the connection during its hello")
+            received += chunk
+        return found
 
     async def write(self, data: bytes) -> None:
         await self.step(lambda: self.client.write(data))
