@@ -120,7 +120,7 @@ def _execute_local(store: Store, console: Console, info: RoundInfo, settings: Se
     done = processes.run_parts(
         store, info, settings, of,
         lambda own, part: _run_part(store, info, own, part, progress, follow),
-        _helper_part(settings, info.id), follow, progress.shown)
+        _helper_part(info.id), follow, progress.shown)
     console.print(f"round {done.label}: {done.done - info.done} tests run now by {of} runner "
                   f"processes; {done.done} of {done.planned} done, {done.state}")
     return done
@@ -166,14 +166,15 @@ def _run_part(store: Store, info: RoundInfo, settings: Settings, part: Part,
     return run_to_end(store, info.id, local_executor(settings, part), stored, part)
 
 
-def _helper_part(settings: Settings, round_id: int) -> processes.RunPart:
-    """What a forked helper process runs: its part of the round, as ``meting run --round ID
-    --part I/P`` would, without output; a failure as error lines on its standard error."""
-    def run(part: Part) -> int:
+def _helper_part(round_id: int) -> processes.RunPart:
+    """What a forked helper process runs: its part of the round with the part's settings,
+    as ``meting run --round ID --part I/P`` would, without output; a failure as error
+    lines on its standard error."""
+    def run(settings: Settings, part: Part) -> int:
         try:
             with Store.open(settings.database, create=False) as store:
-                _execute_here(store, Console(quiet=True), store.round(round_id),
-                              processes.share(settings, part.of), part)
+                _execute_here(store, Console(quiet=True), store.round(round_id), settings,
+                              part)
         except (RoundInterrupted, KeyboardInterrupt):
             return INTERRUPTED_EXIT
         except Exception as exc:

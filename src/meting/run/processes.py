@@ -64,7 +64,7 @@ def share(settings: Settings, of: int) -> Settings:
                                per_address=max(1, settings.per_address // of))
 
 
-RunPart = Callable[["Part"], int]  # runs one part of the round here; its exit status
+RunPart = Callable[[Settings, "Part"], int]  # runs a part here with its settings; exit status
 # Where claims are made: a file system in memory where the machine has one, so that a
 # claim (a file created per test) costs no disk journal: 0.01 ms there, 0.2 ms on ext4.
 MEMORY_FILE_SYSTEM = Path("/dev/shm")
@@ -94,20 +94,21 @@ def _own_streams(log: int) -> None:
                       buffering=1, closefd=False)
 
 
-def _helper(run_part: RunPart, part: Part, log: int, command: int) -> None:
+def _helper(run_part: RunPart, settings: Settings, part: Part, log: int,
+            command: int) -> None:
     """A forked helper's life: its part of the round, then its exit status."""
     if sys.platform == "linux":
         _die_with_parent()
         if os.getppid() != command:  # the command died before the helper could follow it
             os._exit(1)
     _own_streams(log)
-    sys.exit(run_part(part))
+    sys.exit(run_part(settings, part))
 
 
 class Helpers:
     """The helper processes of parts 1..P-1 of a round, forked from the command."""
 
-    def __init__(self, of: int, claims: str, run_part: RunPart) -> None:
+    def __init__(self, of: int, claims: str, run_part: RunPart, settings: Settings) -> None:
         self.of = of
         self.logs: list[IO[bytes]] = []
         self.procs: list[BaseProcess] = []
@@ -116,8 +117,8 @@ class Helpers:
             log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in close())
             self.logs.append(log)
             proc = forking.Process(target=_helper, name=f"meting-runner-{index + 1}",
-                                   args=(run_part, Part(index, of, claims), log.fileno(),
-                                         os.getpid()))
+                                   args=(run_part, settings, Part(index, of, claims),
+                                         log.fileno(), os.getpid()))
             proc.start()
             self.procs.append(proc)
 
@@ -169,16 +170,17 @@ def run_parts(store: Store, info: RoundInfo, settings: Settings, of: int,
               run_own: Callable[[Settings, Part], RoundInfo], run_helper: RunPart,
               follow: Callable[[], None],
               shown: Callable[[], AbstractContextManager[object]]) -> RoundInfo:
-    """Run part 0 here (``run_own``) and parts 1..of-1 in forked helpers (``run_helper``,
-    with the part's share of the settings); the round at the end. ``follow`` is called as
+    """Run part 0 here (``run_own``) and parts 1..of-1 in forked helpers (``run_helper``),
+    each with its share of the settings; the round at the end. ``follow`` is called as
     the helpers' results come in (it reads them from the store); ``shown``: the progress
     display, started once the helpers are (its thread must not be running at a fork)."""
     with tempfile.TemporaryDirectory(prefix=f"meting-round-{info.id}-claims-",
                                      dir=claims_base()) as claims:
+        part_settings = share(settings, of)
         store.close_connections()
-        helpers = Helpers(of, claims, run_helper)
+        helpers = Helpers(of, claims, run_helper, part_settings)
         with shown():
-            return _run_parts(store, info, share(settings, of), Part(0, of, claims), helpers,
+            return _run_parts(store, info, part_settings, Part(0, of, claims), helpers,
                               run_own, follow)
 
 
