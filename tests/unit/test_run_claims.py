@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import os
+import signal
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from meting.run.claims import Claims
+from meting.run.claims import GRACE_SECONDS, Claims, held_directory, remove_abandoned
 from meting.run.executor import AsyncioExecutor, Outcome
 from meting.run.round import Part
 from meting.settings import Settings
@@ -80,3 +84,53 @@ def test_without_claims_each_process_runs_only_its_own_tests() -> None:
     assert runs == Counter(range(12))
     assert [sorted(o.test.test_id for o in found) for found in outcomes] == [
         list(range(4)), list(range(4, 12))]
+
+
+def hold(round_id: int, base: str, made: multiprocessing.Queue[str]) -> None:
+    with held_directory(round_id, base) as directory:
+        Claims(directory).take(1)
+        made.put(directory)
+        time.sleep(600)
+
+
+def command_holding(round_id: int, base: Path) -> tuple[multiprocessing.process.BaseProcess,
+                                                        Path]:
+    """A process holding a claims directory, as a running command does."""
+    forking = multiprocessing.get_context("fork")
+    made: multiprocessing.Queue[str] = forking.Queue()
+    proc = forking.Process(target=hold, args=(round_id, str(base), made))
+    proc.start()
+    return proc, Path(made.get(timeout=30))
+
+
+def age(directory: Path) -> None:
+    past = time.time() - GRACE_SECONDS - 5
+    os.utime(directory, (past, past))
+
+
+def test_the_claims_of_a_killed_command_are_removed_by_the_next(tmp_path: Path) -> None:
+    killed, abandoned = command_holding(1, tmp_path)
+    running, held = command_holding(2, tmp_path)
+    try:
+        os.kill(killed.pid or 0, signal.SIGKILL)
+        killed.join()
+        assert (abandoned / "1").exists()  # a killed command cannot clean up
+        for directory in (abandoned, held):
+            age(directory)
+        unlocked_young = tmp_path / "meting-round-3-x-claims"
+        unlocked_young.mkdir()  # made, its lock not yet taken
+        other = tmp_path / "meting-round-4-x-other"
+        other.mkdir()
+        age(other)
+        with held_directory(5, str(tmp_path)) as mine:
+            assert Path(mine).is_dir()
+            assert not abandoned.exists()
+            assert held.exists() and (held / "1").exists()  # its command runs
+            assert unlocked_young.exists() and other.exists()
+        assert not Path(mine).exists()
+        age(unlocked_young)
+        assert remove_abandoned(tmp_path) == [unlocked_young]
+    finally:
+        running.kill()
+        running.join()
+    assert remove_abandoned(tmp_path) == [held]  # its command is gone now

@@ -42,6 +42,7 @@ from types import FrameType
 from typing import IO
 
 from meting.errors import OperationError
+from meting.run.claims import held_directory
 from meting.run.round import Part, RoundInterrupted
 from meting.settings import Settings
 from meting.store import RoundInfo, Store
@@ -174,8 +175,7 @@ def run_parts(store: Store, info: RoundInfo, settings: Settings, of: int,
     each with its share of the settings; the round at the end. ``follow`` is called as
     the helpers' results come in (it reads them from the store); ``shown``: the progress
     display, started once the helpers are (its thread must not be running at a fork)."""
-    with tempfile.TemporaryDirectory(prefix=f"meting-round-{info.id}-claims-",
-                                     dir=claims_base()) as claims:
+    with held_directory(info.id, claims_base()) as claims:
         part_settings = share(settings, of)
         store.close_connections()
         helpers = Helpers(of, claims, run_helper, part_settings)
