@@ -22,6 +22,7 @@ from meting.probe import guard, politeness
 from meting.probe.tls import Prober
 from meting.probe.tls_conn import (
     MAX_READ,
+    Channel,
     Offer,
     Result,
     Target,
@@ -59,6 +60,15 @@ async def serve(handler: Handler, **kwargs: Any) -> tuple[asyncio.Server, int]:
     return server, server.sockets[0].getsockname()[1]
 
 
+def watched() -> set[int]:
+    """The probe connections (``Channel``) the running event loop watches, by file
+    descriptor (the test servers' own connections are not counted)."""
+    selector = asyncio.get_running_loop()._selector  # type: ignore[attr-defined]
+    return {fd for fd, key in selector.get_map().items()
+            if key.data[0] is not None
+            and isinstance(getattr(key.data[0]._callback, "__self__", None), Channel)}
+
+
 def target(port: int, *, starttls: str | None = None, step: float = 5,
            deadline: float = 15) -> Target:
     return Target("127.0.0.1", port, "www.voorbeeld.nl", starttls, step, deadline)
@@ -76,14 +86,16 @@ def test_a_whole_scan_runs_on_the_event_loop(tmp_path: Path) -> None:
     """Every handshake but SSLv2's (whose nassl step cannot be resumed) without a thread."""
     executor = CountingExecutor()
 
-    async def scan() -> dict[str, Any]:
+    async def scan() -> tuple[dict[str, Any], set[int]]:
         asyncio.get_running_loop().set_default_executor(executor)
         server, port = await serve(answer_http, ssl=server_context(tmp_path))
         async with server:
             with on_loopback():
-                return await Prober(target(port), "web").probe(Settings().trust_store)
+                found = await Prober(target(port), "web").probe(Settings().trust_store)
+            return found, watched()
 
-    found = asyncio.run(scan())
+    found, left_watched = asyncio.run(scan())
+    assert left_watched == set()  # every probe socket was let go of before it was closed
     assert found["connected"] and found["handshake_error"] is None
     assert found["versions"]["TLSv1.3"] and found["versions"]["TLSv1.2"]
     assert not found["versions"]["TLSv1.0"] and not found["versions"]["SSLv2"]
@@ -200,6 +212,7 @@ def test_a_stopped_test_closes_its_connection_at_once() -> None:
                 with pytest.raises(TimeoutError):
                     await asyncio.wait_for(handshake(target(port, step=30), Offer()), 0.3)
                 stopped = time.monotonic()
+                assert watched() == set()  # its socket no longer watched by the loop
             return await asyncio.wait_for(ended, 5) - stopped
 
     assert asyncio.run(attempt()) < 5

@@ -142,7 +142,7 @@ class Link:
         except (*FAILED, TimeoutError):
             pass
         finally:
-            self.channel.sock.close()
+            self.channel.close()
 
 
 Key = tuple[str, int, str]  # a kept connection's address, port and host name
@@ -220,7 +220,7 @@ class Attempt:
             try:
                 link.tls = await fetch_tls.start_tls(link.channel, self.host)
             except BaseException:
-                sock.close()
+                link.channel.close()
                 raise
         self.stage = "http"
         return link
