@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import signal
 import time
 from collections import Counter
 from pathlib import Path
@@ -112,7 +111,7 @@ def test_the_claims_of_a_killed_command_are_removed_by_the_next(tmp_path: Path) 
     killed, abandoned = command_holding(1, tmp_path)
     running, held = command_holding(2, tmp_path)
     try:
-        os.kill(killed.pid or 0, signal.SIGKILL)
+        killed.kill()  # SIGKILL: no clean-up
         killed.join()
         assert (abandoned / "1").exists()  # a killed command cannot clean up
         for directory in (abandoned, held):

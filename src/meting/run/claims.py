@@ -93,7 +93,8 @@ def remove_abandoned(parent: Path) -> list[Path]:
 def _abandoned(directory: Path) -> bool:
     """Old enough and its lock free (or never made: killed while being made)."""
     try:
-        if directory.stat().st_uid != os.geteuid() or not _older_than(directory):
+        made = directory.stat()
+        if made.st_uid != os.geteuid() or time.time() - made.st_mtime <= GRACE_SECONDS:
             return False  # another user's, or perhaps not yet locked by its command
         lock = os.open(directory / LOCK, os.O_RDONLY)
     except FileNotFoundError:
@@ -107,10 +108,3 @@ def _abandoned(directory: Path) -> bool:
     finally:
         os.close(lock)
     return True
-
-
-def _older_than(directory: Path) -> bool:
-    try:
-        return time.time() - directory.stat().st_mtime > GRACE_SECONDS
-    except OSError:
-        return False
