@@ -13,11 +13,12 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
@@ -30,11 +31,23 @@ CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-
                   "--no-first-run", "--window-size=1400,1000")
 
 
-def wait_for(driver: WebDriver, condition: object, seconds: float = 30) -> object:
+# Chromium's words when an element it found belongs to a document a page load replaced;
+# it reports this as a plain error, not as a stale element.
+NODE_GONE = "does not belong to the document"
+
+
+def wait_for(driver: WebDriver, condition: Callable[[WebDriver], object],
+             seconds: float = 30) -> object:
     """Until ``condition(driver)`` holds. An element that goes stale while the condition
     reads it (a click's page load replaced it) means: look again, not fail."""
-    return WebDriverWait(driver, seconds, poll_frequency=0.2,  # type: ignore[arg-type]
-                         ignored_exceptions=(StaleElementReferenceException,)).until(condition)
+    def look(current: WebDriver) -> object:
+        try:
+            return condition(current)
+        except WebDriverException as exc:
+            if isinstance(exc, StaleElementReferenceException) or NODE_GONE in (exc.msg or ""):
+                return False
+            raise
+    return WebDriverWait(driver, seconds, poll_frequency=0.2).until(look)
 
 
 def log_in(driver: WebDriver, base_url: str, email: str, password: str, own: str) -> str:
