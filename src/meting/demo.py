@@ -128,11 +128,11 @@ def dashboard(console: Console, url: str, round_id: int) -> None:
     meting = Path(sys.executable).with_name("meting")
     console.print("dashboard on the demo's rounds (then open http://127.0.0.1:8080/):")
     console.print(f"    METING_DATABASE={url} {meting} serve", soft_wrap=True, highlight=False)
-    table = Table("login (email)", "role", "sees", "password (demo only)",
-                  title="demo logins")
+    # Lines, not a table: a table narrower than its logins would cut them short.
+    console.print("demo logins (the passwords are for this demo only):")
     for email, role, sees, password in made:
-        table.add_row(email, role, sees or "everything", password)
-    console.print(table)
+        console.print(f"    {role:<13} login {email}  password {password}  "
+                      f"sees {sees or 'everything'}", soft_wrap=True, highlight=False)
 
 
 def most_failing(store: Store, round_id: int, umbrella: str) -> str:
