@@ -6,15 +6,17 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import socket
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
+import yaml
 
 from meting.analysis.changes import changes
 from meting.analysis.figures import round_figures
 from meting.analysis.model import DomainResult, RoundResults
 from meting.analysis.review import AcceptedExplanation, RetestColumns, apply_review
-from meting.analysis.rules import ReviewRules, counting_rules
+from meting.analysis.rules import ReviewRules, counting_rules, rules_from_data
 from meting.review import notices
 from meting.review.cron import Cron, CronError
 from meting.review.mailer import deliver_due
@@ -160,3 +162,25 @@ def test_the_relay_password_is_never_shown_and_never_sent_in_the_clear() -> None
     check(dataclasses.replace(settings, smtp_security="starttls"))
     with pytest.raises(MailSettingsError, match="smtp_ca_file"):
         check(dataclasses.replace(settings, smtp_security="tls", smtp_ca_file="/geen/ca.pem"))
+
+
+def test_a_retest_without_a_result_leaves_the_measured_column_standing() -> None:
+    unanswered = [RetestColumns("a.nl", "web", {"hsts": "error", "dnssec": "not_testable"}, {}),
+                  RetestColumns("b.nl", "web", {"hsts": "unreachable", "dnssec": "passed"},
+                                {"dnssec": {"nl": "ondertekend", "en": "signed"}})]
+    counted = apply_review(ROUND, unanswered, [], counting_rules().review)
+    a, b, _ = counted.rows
+    assert hsts(counted) == hsts(ROUND) == (1, 3)  # the failures still count
+    assert not a.retested and a.columns == ROUND.rows[0].columns
+    assert b.retested and b.columns == {"hsts": "failed", "dnssec": "passed"}
+    assert b.details["dnssec"].nl == "ondertekend" and "hsts" not in b.details
+    assert counted.review is not None and counted.review.to_json()["retests"] == {
+        "rule": "hertests-voor-sluiting", "done": 2, "used": 1}
+
+
+def test_the_statuses_a_retest_cannot_replace_with_must_be_statuses() -> None:
+    raw = yaml.safe_load(files("meting.analysis").joinpath(
+        "data/counting-rules.yaml").read_text())
+    raw["review"]["retests"]["keep_measured_when"] = ["error", "kapot"]
+    with pytest.raises(ValueError, match="keep_measured_when"):
+        rules_from_data(raw)

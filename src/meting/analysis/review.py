@@ -41,7 +41,9 @@ def apply_review(results: RoundResults, retests: Sequence[RetestColumns],
     for row in results.rows:
         key = (row.domain, row.kind)
         if rules.use_retests and key in latest:
-            row, used = _retested(row, latest[key]), used + 1
+            retested = _retested(row, latest[key], rules.keep_measured_when)
+            if retested.retested:
+                row, used = retested, used + 1
         explained = {c: why for c, why in reasons.get(key, {}).items() if c in row.columns}
         if explained:
             row = dataclasses.replace(row, explained=explained)
@@ -59,9 +61,16 @@ def apply_review(results: RoundResults, retests: Sequence[RetestColumns],
     return dataclasses.replace(results, rows=rows, review=counts)
 
 
-def _retested(row: DomainResult, retest: RetestColumns) -> DomainResult:
+def _retested(row: DomainResult, retest: RetestColumns, keep_measured_when: frozenset[str]
+              ) -> DomainResult:
+    """The row with the re-test's columns, except those where the re-test gave no result
+    (e.g. the server did not answer it): there the round's measurement stands, so that
+    a re-test cannot erase a measured failure by not being answered."""
+    replaced = {c: s for c, s in retest.columns.items() if s not in keep_measured_when}
+    if not replaced:
+        return row
     details = {c: Finding(s, str((retest.explanations.get(c) or {}).get("nl", "")),
                           str((retest.explanations.get(c) or {}).get("en", "")))
-               for c, s in retest.columns.items()}
-    return dataclasses.replace(row, columns=dict(retest.columns), details=details,
-                               retested=True)
+               for c, s in replaced.items()}
+    return dataclasses.replace(row, columns={**row.columns, **replaced},
+                               details={**row.details, **details}, retested=True)

@@ -40,6 +40,8 @@ class ReviewRules:
 
     retests_rule: str = "hertests-voor-sluiting"
     use_retests: bool = True  # re-tests finished before the review closed replace results
+    # a re-test's column with one of these statuses leaves the round's measurement standing
+    keep_measured_when: frozenset[str] = frozenset({"unreachable", "not_testable", "error"})
     explanations_rule: str = "uitleg-telt-niet"
     explanations_change_figures: bool = False
     explained_counts_as: str = "not_applicable"
@@ -85,7 +87,11 @@ def _data(package: str, name: str) -> Any:
 
 @cache
 def counting_rules() -> CountingRules:
-    raw = _data("meting.analysis", "data/counting-rules.yaml")
+    return rules_from_data(_data("meting.analysis", "data/counting-rules.yaml"))
+
+
+def rules_from_data(raw: dict[str, Any]) -> CountingRules:
+    """The counting rules of a parsed counting-rules.yaml, checked (ValueError)."""
     ipv6 = raw["ipv6_with_mailserver"]
     rules = CountingRules(
         name=raw["name"], version=str(raw["version"]),
@@ -115,6 +121,8 @@ def _review_rules(raw: dict[str, Any]) -> ReviewRules:
     return ReviewRules(
         retests_rule=str(retests.get("rule", default.retests_rule)),
         use_retests=bool(retests.get("use_before_closing", default.use_retests)),
+        keep_measured_when=frozenset(retests.get("keep_measured_when",
+                                                 default.keep_measured_when)),
         explanations_rule=str(explained.get("rule", default.explanations_rule)),
         explanations_change_figures=bool(explained.get(
             "change_figures", default.explanations_change_figures)),
@@ -126,6 +134,9 @@ def _check_partition(rules: CountingRules, raw: dict[str, Any]) -> None:
     classes = [set(raw["compliant"]), set(raw["not_compliant"]), set(raw["excluded"])]
     if set().union(*classes) != statuses or sum(map(len, classes)) != len(statuses):
         raise ValueError(f"counting rules {rules.label}: status classes must partition {statuses}")
+    if not rules.review.keep_measured_when <= statuses:
+        raise ValueError(f"counting rules {rules.label}: review.retests.keep_measured_when "
+                         f"must be statuses of {statuses}")
     if rules.review.explained_counts_as not in statuses:
         raise ValueError(f"counting rules {rules.label}: review.explanations.counted_as "
                          f"must be a status, not {rules.review.explained_counts_as!r}")

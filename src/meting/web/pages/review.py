@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from meting.analysis.rules import column_names
+from meting.analysis.rules import column_names, counting_rules
 from meting.review.cycle import Cycle
 from meting.review.mailer import MailSettingsError, deliver_due
 from meting.settings import Settings
@@ -78,6 +78,7 @@ def _view(request: Request, info: RoundInfo) -> dict[str, Any]:
     return {"info": info, "window": window, "domains": domains,
             "organisations": organisations, "reactions": reactions,
             "explanations": explanations, "retests": retests, "before": before,
+            "kept_when": counting_rules().review.keep_measured_when,
             "columns": {k: column_names(k) for k in ("web", "mail")},
             "acts": who.role in ("coordinator", "organisation") and bool(window and
                                                                          window.is_open),
