@@ -86,3 +86,14 @@ def test_the_monitor_never_computes_figures_and_counts_a_finished_round_once(
         assert f'id="round-{round_id}" data-state="finished"' in first.text
     monkeypatch.setattr(queries, "progress", refuse)  # the finished rounds are counted
     assert coordinator.get("/monitor/rounds").text == first.text
+
+
+@pytest.mark.parametrize(("who", "unseen"), [
+    ("organisation", ("Gemeente Bee", "Ministerie Cee")), ("umbrella", ("Ministerie Cee",))])
+def test_the_figures_name_no_organisation_the_caller_may_not_see(
+        app: FastAPI, dashboard: Dashboard, who: str, unseen: tuple[str, ...]) -> None:
+    path = f"/api/v1/rounds/{dashboard.rounds[1]}/figures"
+    coordinator = signed_in(app, dashboard, "coordinator").get(path).text
+    assert all(name in coordinator for name in unseen)  # they are in the whole figures
+    text = signed_in(app, dashboard, who).get(path).text
+    assert [name for name in unseen if name in text] == []

@@ -89,6 +89,11 @@ def api_figures(request: Request, round_id: int) -> Response:
     shown["laggards"] = {u: [o for o in orgs if o["organisation"] in names]
                          for u, orgs in shown["laggards"].items()}
     shown["laggards"] = {u: orgs for u, orgs in shown["laggards"].items() if orgs}
+    coverage = dict(shown.get("coverage") or {})
+    if "per_organisation" in coverage:
+        coverage["per_organisation"] = {n: v for n, v in coverage["per_organisation"].items()
+                                        if n in names}
+        shown["coverage"] = coverage
     return Response(_json({"figures": shown, "umbrellas": data["umbrellas"],
                            "organisations": {n: v for n, v in data["organisations"].items()
                                              if n in names}}),
