@@ -5,6 +5,7 @@ passwords are argon2 hashes, and the language switch is remembered."""
 from __future__ import annotations
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -149,3 +150,15 @@ def test_a_one_time_password_must_be_replaced_before_anything_else(app: FastAPI)
                                               "repeat": "een lang genoeg wachtwoord"})
     assert done.status_code == 303
     assert c.get("/laggards").status_code == 200
+
+
+@pytest.mark.parametrize("days", ["0", "-1", "3651"])
+def test_a_shared_link_with_an_impossible_lifetime_is_refused_not_made_endless(
+        app: FastAPI, dashboard: Dashboard, days: str) -> None:
+    c = signed_in(app, dashboard, "coordinator")
+    before = c.get("/shares")
+    refused = c.post("/shares", data={"round_id": dashboard.rounds[1], "days": days,
+                                      "csrf": csrf_of(before.text)})
+    assert refused.status_code == 400 and 'id="share-link"' not in refused.text
+    assert "het aantal dagen moet tussen 1 en 3650 liggen" in refused.text
+    assert refused.text.count("<tr>") == before.text.count("<tr>")  # no link added

@@ -50,14 +50,20 @@ def _listing(request: Request) -> dict[str, Any]:
             "now": _now()}
 
 
+MAX_DAYS = 3650  # as the form's own limit; empty: the link never expires
+
+
 @router.post("/shares", name="share_create")
 def share_create(request: Request, round_id: Annotated[int, Form()],
                  days: Annotated[int | None, Form()] = None,
                  password: Annotated[str, Form()] = "") -> Response:
     store: Store = request.app.state.store
     info = queries.round_or_404(store, round_id)
+    if days is not None and not 1 <= days <= MAX_DAYS:
+        return page(request, "shares/shares.html.j2", status_code=400,
+                    problem="share_days_invalid", made=None, **_listing(request))
     key = secrets.token_urlsafe(24)
-    expires = _now() + dt.timedelta(days=days) if days and days > 0 else None
+    expires = _now() + dt.timedelta(days=days) if days else None
     sessions: Any = request.app.state.sessions
     with sessions.begin() as session:
         session.add(Share(key_hash=digest(key), round_id=info.id,
