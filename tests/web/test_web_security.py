@@ -162,3 +162,16 @@ def test_a_shared_link_with_an_impossible_lifetime_is_refused_not_made_endless(
     assert refused.status_code == 400 and 'id="share-link"' not in refused.text
     assert "het aantal dagen moet tussen 1 en 3650 liggen" in refused.text
     assert refused.text.count("<tr>") == before.text.count("<tr>")  # no link added
+
+
+@pytest.mark.parametrize(("path", "code"), [
+    ("/organisations/abc", 404), ("/rounds/abc", 404), ("/laggards?round=abc", 400),
+    ("/evidence/abc.json", 404)])
+def test_a_value_a_page_cannot_read_gives_the_error_page_not_json(
+        app: FastAPI, dashboard: Dashboard, path: str, code: int) -> None:
+    answer = signed_in(app, dashboard, "organisation").get(path)
+    assert answer.status_code == code
+    assert answer.headers["content-type"].startswith("text/html")
+    assert 'id="error"' in answer.text and "int_parsing" not in answer.text
+    api = signed_in(app, dashboard, "coordinator").get("/api/v1/organisations/abc")
+    assert api.status_code == 422 and api.json()["detail"][0]["type"] == "int_parsing"

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import sessionmaker
@@ -76,6 +78,7 @@ def create_app(store: Store, settings: Settings) -> FastAPI:
     app.add_exception_handler(SignInNeeded, _sign_in)
     app.add_exception_handler(PasswordChangeNeeded, _change_password)
     app.add_exception_handler(StarletteHTTPException, _refused)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid)  # type: ignore[arg-type]
     return app
 
 
@@ -122,6 +125,15 @@ async def _change_password(request: Request, exc: Exception) -> Response:
     if _is_api(request):
         return JSONResponse({"detail": "choose a password first"}, status_code=403)
     return RedirectResponse(str(request.url_for("password_form").path), status_code=303)
+
+
+async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+    """A value the route cannot read (``/organisations/abc``, ``?round=x``): the API keeps
+    FastAPI's list of errors; a page is the error page, 404 for a part of the path."""
+    if _is_api(request):
+        return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+    in_path = any(tuple(e.get("loc", ()))[:1] == ("path",) for e in exc.errors())
+    return await _refused(request, StarletteHTTPException(404 if in_path else 400))
 
 
 async def _refused(request: Request, exc: StarletteHTTPException) -> Response:
