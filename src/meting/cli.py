@@ -92,6 +92,25 @@ def lab_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None
         raise typer.Exit(1)
 
 
+@lab_app.command("serve")
+def lab_serve(host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+              port: Annotated[int, typer.Option(help="port to listen on (0: a free one)")
+                              ] = 8080) -> None:
+    """The dashboard inside the lab (its re-tests reach the lab's servers), reachable on
+    HOST:PORT of this machine (Ctrl-C stops it)."""
+    from meting.lab import lab
+
+    def ready(address: str) -> None:
+        console.print(f"dashboard on {address} (Ctrl-C stops it)", highlight=False)
+        sys.stdout.flush()
+
+    try:
+        code = lab.serve_dashboard(host, port, ready)
+    except LabError as exc:
+        fail(str(exc), error_path.EXIT_FAILED)
+    sys.exit(code)
+
+
 @lab_app.command("exec", context_settings={"allow_extra_args": True,
                                             "ignore_unknown_options": True})
 def lab_exec(ctx: typer.Context) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -126,8 +125,10 @@ def dashboard(console: Console, url: str, round_id: int) -> None:
                  accounts.add(f"{role}@{DEMO_MAIL_DOMAIN}", role, organisations, umbrella))
                 for role, organisations, umbrella in logins]
     meting = Path(sys.executable).with_name("meting")
-    console.print("dashboard on the demo's rounds (then open http://127.0.0.1:8080/):")
-    console.print(f"    METING_DATABASE={url} {meting} serve", soft_wrap=True, highlight=False)
+    console.print("dashboard on the demo's rounds, inside the lab so that its re-tests reach "
+                  "the lab's servers (then open http://127.0.0.1:8080/):")
+    console.print(f"    METING_DATABASE={url} {meting} lab serve", soft_wrap=True,
+                  highlight=False)
     # Lines, not a table: a table narrower than its logins would cut them short.
     console.print("demo logins (the passwords are for this demo only):")
     for email, role, sees, password in made:
@@ -153,10 +154,7 @@ def run_in_scanner(info: dict[str, Any], url: str, round_id: int) -> int:
     On Ctrl-C the runner (which gets the same signal) is waited for, so that it can
     mark its round interrupted; ``subprocess.run`` would kill it after a quarter second.
     """
-    env = {**os.environ, "METING_RESOLVER": info["resolver"],
-           "METING_TRUST_STORE": info["trust_store"], "METING_RPKI_VRPS": info["rpki_vrps"],
-           "METING_RPKI_ROUTES": info["rpki_routes"],
-           "METING_ALLOWED_NETWORKS": netns.LAB_NETWORKS, "METING_DATABASE": url}
+    env = {**lab.scanner_env(info), "METING_DATABASE": url}
     argv = [sys.executable, "-m", "meting.cli", "run", "--round", str(round_id)]
     with subprocess.Popen(netns.exec_argv(info["scanner_namespace"], argv), env=env) as proc:
         try:

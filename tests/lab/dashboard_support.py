@@ -1,17 +1,15 @@
-"""Helpers of the dashboard's browser test: a real ``meting serve`` process inside the lab's
-scanner namespace (so that a round it starts reaches the lab's servers), listening on a Unix
-socket, made reachable for the browser on loopback by a small TCP forwarder, and one headless
+"""Helpers of the dashboard's browser test: a real dashboard inside the lab's scanner
+namespace (``meting lab serve``, so that a round it starts reaches the lab's servers),
+reachable for the browser on loopback through the command's bridge, and one headless
 Chromium from Debian driven by Selenium."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -84,71 +82,32 @@ def add_account(env: dict[str, str], email: str, *options: str) -> str:
     return found.group(1)
 
 
-class Forwarder:
-    """TCP on 127.0.0.1 (an ephemeral port) to a Unix socket, in a thread of its own."""
-
-    def __init__(self, socket_path: Path) -> None:
-        self.socket_path = str(socket_path)
-        self.port = 0
-        self._loop = asyncio.new_event_loop()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._serve, daemon=True)
-        self._thread.start()
-        assert self._ready.wait(10)
-
-    def _serve(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        server = self._loop.run_until_complete(
-            asyncio.start_server(self._pipe, "127.0.0.1", 0))
-        self.port = server.sockets[0].getsockname()[1]
-        self._ready.set()
-        self._loop.run_forever()
-
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            back_reader, back_writer = await asyncio.open_unix_connection(self.socket_path)
-        except OSError:
-            writer.close()
-            return
-
-        async def copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-            with contextlib.suppress(OSError, ConnectionError):
-                while data := await source.read(65536):
-                    sink.write(data)
-                    await sink.drain()
-            with contextlib.suppress(OSError, RuntimeError):
-                sink.close()
-
-        await asyncio.gather(copy(reader, back_writer), copy(back_reader, writer))
-
-    def close(self) -> None:
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-
 class Server:
-    """``meting lab exec -- meting serve --uds PATH`` and its forwarder."""
+    """``meting lab serve --port 0``: the dashboard in the scanner namespace, bridged to a
+    free port on loopback."""
 
     def __init__(self, env: dict[str, str], folder: Path) -> None:
-        self.socket = folder / "meting.sock"
-        self.log = (folder / "serve.log").open("w")
-        self.process = subprocess.Popen(
-            [METING, "lab", "exec", "--", METING, "serve", "--uds", str(self.socket)],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        self.forwarder = Forwarder(self.socket)
-        self.url = f"http://127.0.0.1:{self.forwarder.port}"
+        self.log_path = folder / "serve.log"
+        self.log = self.log_path.open("w")
+        self.process = subprocess.Popen([METING, "lab", "serve", "--port", "0"], env=env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        self.url = ""
         self._wait()
 
     def _wait(self) -> None:
         deadline = time.monotonic() + 240  # a loaded machine starts it slowly
         while time.monotonic() < deadline:
-            assert self.process.poll() is None, (self.socket.parent / "serve.log").read_text()
+            assert self.process.poll() is None, self.log_path.read_text()
+            if not self.url:
+                found = re.search(r"dashboard on (http://127\.0\.0\.1:\d+)/",
+                                  self.log_path.read_text())
+                self.url = found.group(1) if found else ""
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/login", timeout=2).status_code == 200:
+                if self.url and httpx.get(f"{self.url}/login", timeout=2).status_code == 200:
                     return
             time.sleep(0.3)
-        raise AssertionError("meting serve did not answer within four minutes: "
-                             + (self.socket.parent / "serve.log").read_text()[-2000:])
+        raise AssertionError("meting lab serve did not answer within four minutes: "
+                             + self.log_path.read_text()[-2000:])
 
     def stop(self) -> None:
         self.process.terminate()
@@ -156,7 +115,6 @@ class Server:
             self.process.wait(30)
         except subprocess.TimeoutExpired:
             self.process.kill()
-        self.forwarder.close()
         self.log.close()
 
 

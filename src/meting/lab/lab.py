@@ -10,12 +10,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from meting.lab import netns, user_catalogue
+from meting.lab.bridge import Bridge
 from meting.lab.forward import run_forwarding
 from meting.lab.model import LabPlan, MailServer, Record
 from meting.lab.plan import build_plan, load_catalogue, owning_zone
@@ -272,14 +274,44 @@ def health_probe(plan: dict[str, Any]) -> dict[str, bool]:
 
 def exec_in_scanner(argv: list[str]) -> int:
     """Run a command in the scanner namespace, told where the lab's resolver and CA are."""
-    info = read_info(state_dir())
-    if info is None:
-        raise netns.LabError("the lab is not up: run `meting lab up` first")
-    env = {**os.environ, "METING_RESOLVER": info["resolver"],
-           "METING_TRUST_STORE": info["trust_store"], "METING_RPKI_VRPS": info["rpki_vrps"],
-           "METING_RPKI_ROUTES": info["rpki_routes"],
-           "METING_ALLOWED_NETWORKS": netns.LAB_NETWORKS}
+    info = _running_info()
     # Ctrl-C reaches the child itself (same process group); a signal sent to this
     # process is passed on, so the child finishes its own shutdown (a round marks
     # itself interrupted) and is never orphaned.
-    return run_forwarding(netns.exec_argv(info["scanner_namespace"], argv), env)
+    return run_forwarding(netns.exec_argv(info["scanner_namespace"], argv),
+                          scanner_env(info))
+
+
+def serve_dashboard(host: str, port: int, on_ready: Callable[[str], None]) -> int:
+    """``meting serve`` in the scanner namespace, so that its re-tests and rounds reach
+    the lab's servers, on a Unix socket bridged to ``host``:``port`` on the machine
+    (0: a free port). ``on_ready`` gets the address to open; the server's exit status."""
+    info = _running_info()
+    folder = Path(tempfile.mkdtemp(prefix="meting-lab-dashboard-"))
+    socket_path = folder / "dashboard.sock"
+    try:
+        bridge = Bridge(socket_path, host, port)
+        try:
+            argv = [sys.executable, "-m", "meting.cli", "serve", "--uds", str(socket_path)]
+            on_ready(f"http://{host}:{bridge.port}/")
+            return run_forwarding(netns.exec_argv(info["scanner_namespace"], argv),
+                                  scanner_env(info))
+        finally:
+            bridge.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def scanner_env(info: dict[str, Any]) -> dict[str, str]:
+    """This process's environment with the lab's resolver, CA, RPKI data and networks."""
+    return {**os.environ, "METING_RESOLVER": info["resolver"],
+            "METING_TRUST_STORE": info["trust_store"], "METING_RPKI_VRPS": info["rpki_vrps"],
+            "METING_RPKI_ROUTES": info["rpki_routes"],
+            "METING_ALLOWED_NETWORKS": netns.LAB_NETWORKS}
+
+
+def _running_info() -> dict[str, Any]:
+    info = read_info(state_dir())
+    if info is None:
+        raise netns.LabError("the lab is not up: run `meting lab up` first")
+    return info
