@@ -58,6 +58,12 @@ def names(keys: list[str], lang: str) -> str:
     return ", ".join(name(k, lang) for k in keys)
 
 
+def advice_label(lang: str) -> str:
+    """The label before what to do ("Wat te doen:"); a finding that carries it gets no
+    column advice added."""
+    return str(_data("explanations.yaml")["labels"]["advice"][lang])
+
+
 def _cause_patterns() -> list[tuple[re.Pattern[str], dict[str, str]]]:
     return [(re.compile(c["match"], re.IGNORECASE), c) for c in _data("causes.yaml")["causes"]]
 
@@ -78,6 +84,26 @@ def plain(raw: str | None) -> Explanation:
                 cause["nl"].format(**values, kind_nl=kind.get("nl", ""), kind_en=""),
                 cause["en"].format(**values, kind_nl="", kind_en=kind.get("en", "")))
     return Explanation(data["unknown"]["nl"], data["unknown"]["en"])
+
+
+MIN_MARK = 12  # a shorter fixed part of a cause text could match by chance
+
+
+def _mark(template: str) -> str:
+    """The longest fixed part of a cause text (between its placeholders)."""
+    return max((p.strip(" ()") for p in re.split(r"\{\w+\}", template)), key=len)
+
+
+@cache
+def _advised(lang: str) -> list[tuple[str, str]]:
+    return [(mark, c["advice"][lang]) for c in _data("causes.yaml")["causes"]
+            if "advice" in c and len(mark := _mark(c[lang])) >= MIN_MARK]
+
+
+def cause_advice(found_text: str, lang: str) -> str | None:
+    """What to do about the first known cause (causes.yaml order) that a finding names;
+    None when it names none with advice of its own."""
+    return next((advice for mark, advice in _advised(lang) if mark in found_text), None)
 
 
 def kind_of_address(kind: str) -> Explanation:
@@ -103,7 +129,8 @@ def guidance(key: str, status: Status, lang: str, norm: Norm, found_text: str = 
         parts.append(f"{labels['rule'][lang]} {_fill(found['rule'][lang], norm)}")
         parts.append(f"{labels['advice'][lang]} {found['advice'][lang]}")
     elif status in NO_RESULT_STATUSES:
-        advice = _data("explanations.yaml")["no_result"][str(status)][lang]
+        advice = (cause_advice(found_text, lang)
+                  or _data("explanations.yaml")["no_result"][str(status)][lang])
         parts.append(f"{labels['advice'][lang]} {advice}")
     else:
         return ""
