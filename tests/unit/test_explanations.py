@@ -196,3 +196,15 @@ def test_without_mail_servers_no_column_asks_to_set_up_what_has_no_server() -> N
             assert never not in v["explanation"]["nl"]
         for never in ("Enable STARTTLS", "TLSA records", "signed", "IPv6 address"):
             assert never not in v["explanation"]["en"]
+
+
+def test_rsa_2048_under_2025_reads_as_phase_out_with_the_rule_from_the_norm() -> None:
+    """The lab's rsa-2048.nl: the finding and the rule agree with the warning."""
+    found = judged(key_of("cert-rsa-2048", "web"), "2025")["subtests"]["cert_pubkey"]
+    nl, en = found["explanation"]["nl"], found["explanation"]["en"]
+    assert found["status"] == "warning"
+    assert "te zwak" not in nl and "too weak" not in en
+    assert "RSA van minstens 3072 bits of EC op een goede curve is goed of voldoende" in nl
+    assert "RSA of at least 3072 bits or EC on a good curve is good or sufficient" in en
+    old = judged(key_of("cert-rsa-2048", "web"), "2021")["subtests"]["cert_pubkey"]
+    assert old["status"] == "passed"

@@ -18,6 +18,7 @@ import yaml
 
 from meting.checks.verdict import Explanation, Status, Verdict
 from meting.norms import Norm
+from meting.norms import tls as tls_norm
 
 LANGS = ("nl", "en")
 NEEDS_ADVICE = frozenset({Status.FAILED, Status.WARNING, Status.INFO})
@@ -113,7 +114,9 @@ def kind_of_address(kind: str) -> Explanation:
 
 def _fill(text: str, norm: Norm) -> str:
     days = int((norm.get("hsts") or {}).get("min_max_age", 31536000)) // 86400
-    return text.format(norm=norm.get("version", "?"), hsts_days=days)
+    rsa = ((norm.get("tls") or {}).get("cert_pubkey") or {}).get("rsa", [])
+    return text.format(norm=norm.get("version", "?"), hsts_days=days,
+                       rsa_bits=tls_norm.passing_bits(rsa) or "?")
 
 
 def guidance(key: str, status: Status, lang: str, norm: Norm, found_text: str = "") -> str:
