@@ -15,6 +15,8 @@ from importlib import resources
 from typing import Any
 
 import yaml
+from babel import Locale
+from babel.numbers import format_decimal
 
 from meting.checks.verdict import Explanation, Status, Verdict
 from meting.norms import Norm
@@ -105,6 +107,13 @@ def cause_advice(found_text: str, lang: str) -> str | None:
     """What to do about the first known cause (causes.yaml order) that a finding names;
     None when it names none with advice of its own."""
     return next((advice for mark, advice in _advised(lang) if mark in found_text), None)
+
+
+def counted(n: int, lang: str, one: str, other: str) -> str:
+    """A number with its noun in the right form for the language (CLDR plural rules, as
+    the report's texts): ``counted(1, "nl", "{n} naamserver", "{n} naamservers")``."""
+    form = Locale.parse(lang).plural_form(n)
+    return (one if form == "one" else other).format(n=format_decimal(n, locale=lang))
 
 
 def kind_of_address(kind: str) -> Explanation:
