@@ -114,6 +114,7 @@ def test_every_column_and_subtest_has_guidance_in_both_languages() -> None:
         for part in ("name", "rule", "advice"):
             assert set(entry[part]) == {"nl", "en"}, (key, part)
             assert english_words(entry[part]["nl"]) == [], (key, part)
+            assert "cliënt" not in entry[part]["nl"], (key, part)  # one spelling: client
         assert set(sources[entry["source"]]) == {"nl", "en"}
 
 
