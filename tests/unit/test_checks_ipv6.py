@@ -114,3 +114,20 @@ def test_pages_compared_as_internet_nl_compares_them() -> None:
     assert page_distance(v4, v6) == 0
     assert page_distance(PAGE, PAGE[: len(PAGE) * 95 // 100]) <= 10
     assert page_distance(PAGE, PAGE[: len(PAGE) * 70 // 100]) > 10
+
+
+def test_counts_of_servers_read_as_words_not_as_name_server_s() -> None:
+    one = judge_nameservers([server("ns1.x.nl", {}), GOOD_NS[1]])["ns_aaaa"].explanation
+    assert "Slechts 1 naamserver heeft een IPv6-adres" in one.nl
+    assert "Only 1 name server has an IPv6 address" in one.en
+    none = judge_nameservers([server("ns1.x.nl", {}), server("ns2.x.nl", {})])
+    assert "Geen enkele naamserver heeft een IPv6-adres" in none["ns_aaaa"].explanation.nl
+    assert "No name server has an IPv6 address" in none["ns_aaaa"].explanation.en
+    ns = judge_nameservers(GOOD_NS)
+    single = judge_mail([server("mx.x.nl", {})], False, ns)["mx_aaaa"].explanation
+    both = judge_mail([server("mx1.x.nl", {}), server("mx2.x.nl", {})], False,
+                      ns)["mx_aaaa"].explanation
+    assert single.nl.startswith("Mailserver zonder") and single.en.startswith("Mail server ")
+    assert both.nl.startswith("Mailservers zonder") and both.en.startswith("Mail servers ")
+    for text in (one.nl, one.en, single.nl, single.en, both.nl, both.en):
+        assert "(s)" not in text

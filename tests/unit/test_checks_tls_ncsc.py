@@ -17,6 +17,7 @@ from cryptography.x509.oid import NameOID
 
 from meting import norms
 from meting.checks import caa, starttls, tls_ncsc
+from meting.checks import certificate as cert_checks
 from meting.checks.verdict import Status, verdict
 from meting.evidence.models import Caa, MxHost, TlsScan, WebEvidence
 from meting.norms import tls as tls_norm
@@ -340,3 +341,61 @@ def test_custom_dh_primes_are_judged_by_the_norm_table() -> None:
     assert judged(custom, tolerant)["fs_params"] == Status.WARNING
     assert judged(custom)["fs_params"] == Status.FAILED
     assert "DH-4096" in tls_ncsc.fs_params(scan_model(custom), CURRENT).explanation.en
+
+
+NORM_2025 = norms.load("2025")
+RSA_2048 = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+RSA_1024 = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+
+
+def pubkey_verdict(key: Any, norm: Any) -> Any:
+    return cert_checks.cert_pubkey([certificate(key, HOST, "CA", CA_KEY, [HOST])], norm)
+
+
+def test_a_phase_out_key_is_called_sufficient_for_now_not_too_weak() -> None:
+    """rsa-2048.nl under the 2025 norm: a warning that says 'phase out' and advises the
+    size the norm lets pass, never 'too weak' followed by 'at least 2048'."""
+    found = pubkey_verdict(RSA_2048, NORM_2025)
+    assert found.status == Status.WARNING
+    assert "nu nog voldoende, maar volgens de norm uit te faseren" in found.explanation.nl
+    assert "sufficient for now, but to be phased out" in found.explanation.en
+    assert "minstens 3072 bits" in found.explanation.nl
+    assert "at least 3072 bits" in found.explanation.en
+    for text in (found.explanation.nl, found.explanation.en):
+        assert "zwak" not in text and "weak" not in text and "2048 (" not in text
+
+
+def test_an_insufficient_key_is_too_weak_and_gets_the_norms_minimum() -> None:
+    now, later = pubkey_verdict(RSA_1024, CURRENT), pubkey_verdict(RSA_1024, NORM_2025)
+    assert now.status == later.status == Status.FAILED
+    assert "te zwak" in now.explanation.nl and "too weak" in now.explanation.en
+    assert "minstens 2048 (liefst 3072) bits" in now.explanation.nl
+    assert "at least 2048 (preferably 3072) bits" in now.explanation.en
+    # under 2025 a 2048-bit key would only be a warning: advise what passes
+    assert "minstens 3072 bits" in later.explanation.nl and "2048" not in later.explanation.nl
+
+
+def test_the_advised_key_size_is_read_from_the_norm() -> None:
+    bigger = copy.deepcopy(NORM_2025)
+    bigger["tls"]["cert_pubkey"]["rsa"] = [{"min_bits": 4096, "class": "good"},
+                                           {"min_bits": 2048, "class": "phase_out"},
+                                           {"min_bits": 0, "class": "insufficient"}]
+    found = pubkey_verdict(RSA_2048, bigger)
+    assert "minstens 4096 bits" in found.explanation.nl
+    assert "at least 4096 bits" in found.explanation.en
+
+
+def test_dh_groups_are_advised_by_their_class_in_the_norm() -> None:
+    """ffdhe2048: phase out in 'current' (sufficient for now; ffdhe3072 advised),
+    insufficient in 2025, where every RFC 7919 group is at best phase out, so only
+    ECDHE is advised."""
+    scan = scan_model(good_scan(ffdhe=[{"group": "ffdhe2048", "bits": 2048}]))
+    now, later = tls_ncsc.fs_params(scan, CURRENT), tls_ncsc.fs_params(scan, NORM_2025)
+    assert (now.status, later.status) == (Status.WARNING, Status.FAILED)
+    assert "nu nog voldoende, maar uit te faseren" in now.explanation.nl
+    assert "sufficient for now, but to be phased out" in now.explanation.en
+    assert "zwak" not in now.explanation.nl and "weak" not in now.explanation.en
+    assert "ffdhe3072" in now.explanation.nl and "ffdhe3072" in now.explanation.en
+    assert "Te zwakke" in later.explanation.nl and "too weak" in later.explanation.en
+    assert "ffdhe3072" not in later.explanation.nl + later.explanation.en
+    assert "ECDHE op een goede curve" in later.explanation.nl

@@ -19,6 +19,7 @@ import pytest
 from meting import norms
 from meting.checks import explain
 from meting.checks.tests import MAIL_COLUMNS, WEB_COLUMNS
+from meting.checks.verdict import Status
 from meting.tester import judge
 from tests.unit.explanation_rules import all_problems, english_words, problems
 
@@ -113,6 +114,7 @@ def test_every_column_and_subtest_has_guidance_in_both_languages() -> None:
         for part in ("name", "rule", "advice"):
             assert set(entry[part]) == {"nl", "en"}, (key, part)
             assert english_words(entry[part]["nl"]) == [], (key, part)
+            assert "cliënt" not in entry[part]["nl"], (key, part)  # one spelling: client
         assert set(sources[entry["source"]]) == {"nl", "en"}
 
 
@@ -138,3 +140,72 @@ def test_raw_texts_become_plain_causes(raw: str, nl: str, en: str) -> None:
     assert nl in cause.nl and en in cause.en
     assert raw not in cause.nl + cause.en
     assert english_words(cause.nl) == []
+
+
+GENERIC_NL = "Controleer of de naam goed gespeld is"
+GENERIC_EN = "Check that the name is spelt correctly"
+
+
+def advice_of(text: str, label: str) -> str:
+    return text.split(label, 1)[1]
+
+
+@pytest.mark.parametrize(("scenario", "kind", "nl", "en"), [
+    ("cname-loop", "web", "Doorbreek de CNAME-lus", "Break the CNAME loop"),
+    ("cname-loop", "mail", "Doorbreek de CNAME-lus", "Break the CNAME loop"),
+    ("hostile-tls-garbage", "web", "Controleer wat er op deze poort luistert",
+     "Check what listens on this port"),
+    ("hostile-silent-port", "web", "firewall", "firewall"),
+])
+def test_no_result_advice_names_the_known_cause(scenario: str, kind: str, nl: str,
+                                                en: str) -> None:
+    """A CNAME loop, a port that answers without TLS and a port that stays silent each
+    get the fix for that cause, not the generic spelling advice."""
+    data = judged(key_of(scenario, kind))
+    no_result = [v for group in ("columns", "subtests") for v in data[group].values()
+                 if v["status"] in ("error", "unreachable", "not_testable")]
+    assert no_result
+    for v in no_result:
+        text_nl, text_en = v["explanation"]["nl"], v["explanation"]["en"]
+        assert nl in advice_of(text_nl, "Wat te doen:") and GENERIC_NL not in text_nl
+        assert en in advice_of(text_en, "What to do:") and GENERIC_EN not in text_en
+
+
+def test_an_unknown_cause_keeps_the_generic_advice() -> None:
+    norm = norms.load("current")
+    for lang, generic in (("nl", GENERIC_NL), ("en", GENERIC_EN)):
+        found = explain.plain("something nobody foresaw")
+        text = explain.guidance("tls_available", Status.ERROR, lang, norm,
+                                getattr(found, lang))
+        assert generic in text
+
+
+def test_without_mail_servers_no_column_asks_to_set_up_what_has_no_server() -> None:
+    """geen-mx.nl: no MX, so nothing is to be done for STARTTLS, DANE, DNSSEC or IPv6 of
+    mail servers; the advice is about the MX records (or a Null MX)."""
+    data = judged(key_of("no-mx", "mail"))
+    told = [v for group in ("columns", "subtests") for v in data[group].values()
+            if "geen mailserver (MX)" in v["explanation"]["nl"]]
+    assert {"starttls", "dane", "dnssec_mx", "ipv6_mailserver"} <= set(data["columns"])
+    assert len(told) >= 8
+    for v in told:
+        advice_nl = advice_of(v["explanation"]["nl"], "Wat te doen:")
+        advice_en = advice_of(v["explanation"]["en"], "What to do:")
+        assert "Null MX (RFC 7505)" in advice_nl and "MX-records" in advice_nl
+        assert "Null MX (RFC 7505)" in advice_en and "MX records" in advice_en
+        for never in ("Zet STARTTLS aan", "TLSA-records", "ondertekenen", "IPv6-adres"):
+            assert never not in v["explanation"]["nl"]
+        for never in ("Enable STARTTLS", "TLSA records", "signed", "IPv6 address"):
+            assert never not in v["explanation"]["en"]
+
+
+def test_rsa_2048_under_2025_reads_as_phase_out_with_the_rule_from_the_norm() -> None:
+    """The lab's rsa-2048.nl: the finding and the rule agree with the warning."""
+    found = judged(key_of("cert-rsa-2048", "web"), "2025")["subtests"]["cert_pubkey"]
+    nl, en = found["explanation"]["nl"], found["explanation"]["en"]
+    assert found["status"] == "warning"
+    assert "te zwak" not in nl and "too weak" not in en
+    assert "RSA van minstens 3072 bits of EC op een goede curve is goed of voldoende" in nl
+    assert "RSA of at least 3072 bits or EC on a good curve is good or sufficient" in en
+    old = judged(key_of("cert-rsa-2048", "web"), "2021")["subtests"]["cert_pubkey"]
+    assert old["status"] == "passed"

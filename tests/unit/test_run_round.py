@@ -32,4 +32,5 @@ def test_stored_not_testable_evidence_is_judged_not_testable_again() -> None:
     assert judged == judge_not_testable(NotTestableEvidence.model_validate(evidence))
     assert {c: v["status"] for c, v in judged["columns"].items()} == dict.fromkeys(
         WEB_COLUMNS, "not_testable")
-    assert "2 attempt(s)" in judged["columns"]["dnssec"]["explanation"]["en"]
+    assert "2 attempts" in judged["columns"]["dnssec"]["explanation"]["en"]
+    assert "2 pogingen" in judged["columns"]["dnssec"]["explanation"]["nl"]

@@ -95,11 +95,32 @@ def cert_pubkey(certs: list[x509.Certificate], norm: Norm) -> Verdict:
     if status == Status.PASSED:
         return verdict(status, "Alle publieke sleutels in de certificaatketen zijn sterk genoeg.",
                        "Every public key in the certificate chain is strong enough.")
-    return verdict(status,
-                   f"Publieke sleutel te zwak ({what}, {who}): gebruik RSA van minstens 2048 "
-                   "(liefst 3072) bits of EC op een goede curve.",
-                   f"Public key too weak ({what}, {who}): use RSA of at least 2048 (preferably "
-                   "3072) bits or EC on a good curve.")
+    use_nl, use_en = stronger_key(norm)
+    if cls == "phase_out":  # sufficient today: the text must not call it too weak
+        return verdict(status,
+                       f"De publieke sleutel ({what}, {who}) is nu nog voldoende, maar volgens "
+                       f"de norm uit te faseren: gebruik bij de volgende vervanging van het "
+                       f"certificaat {use_nl}.",
+                       f"The public key ({what}, {who}) is sufficient for now, but to be phased "
+                       f"out per the norm: at the next certificate replacement use {use_en}.")
+    return verdict(status, f"Publieke sleutel te zwak ({what}, {who}): gebruik {use_nl}.",
+                   f"Public key too weak ({what}, {who}): use {use_en}.")
+
+
+def stronger_key(norm: Norm) -> tuple[str, str]:
+    """A key the norm lets pass, in Dutch and English: the smallest RSA size that passes
+    (and the good size when that is larger) or a good curve, all read from the norm."""
+    rows = tls_norm.tls(norm)["cert_pubkey"]["rsa"]
+    least, good = tls_norm.passing_bits(rows), tls_norm.good_bits(rows)
+    curves = ", ".join(tls_norm.good_curves(norm)[:3])
+    ec_nl = f"EC op een goede curve ({curves})" if curves else "EC op een goede curve"
+    ec_en = f"EC on a good curve ({curves})" if curves else "EC on a good curve"
+    if least is None:
+        return ec_nl, ec_en
+    rather_nl = f" (liefst {good})" if good and good > least else ""
+    rather_en = f" (preferably {good})" if good and good > least else ""
+    return (f"RSA van minstens {least}{rather_nl} bits of {ec_nl}",
+            f"RSA of at least {least}{rather_en} bits or {ec_en}")
 
 
 def cert_signature(certs: list[x509.Certificate], norm: Norm) -> Verdict:

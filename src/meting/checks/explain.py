@@ -15,9 +15,12 @@ from importlib import resources
 from typing import Any
 
 import yaml
+from babel import Locale
+from babel.numbers import format_decimal
 
 from meting.checks.verdict import Explanation, Status, Verdict
 from meting.norms import Norm
+from meting.norms import tls as tls_norm
 
 LANGS = ("nl", "en")
 NEEDS_ADVICE = frozenset({Status.FAILED, Status.WARNING, Status.INFO})
@@ -58,6 +61,12 @@ def names(keys: list[str], lang: str) -> str:
     return ", ".join(name(k, lang) for k in keys)
 
 
+def advice_label(lang: str) -> str:
+    """The label before what to do ("Wat te doen:"); a finding that carries it gets no
+    column advice added."""
+    return str(_data("explanations.yaml")["labels"]["advice"][lang])
+
+
 def _cause_patterns() -> list[tuple[re.Pattern[str], dict[str, str]]]:
     return [(re.compile(c["match"], re.IGNORECASE), c) for c in _data("causes.yaml")["causes"]]
 
@@ -80,6 +89,33 @@ def plain(raw: str | None) -> Explanation:
     return Explanation(data["unknown"]["nl"], data["unknown"]["en"])
 
 
+MIN_MARK = 12  # a shorter fixed part of a cause text could match by chance
+
+
+def _mark(template: str) -> str:
+    """The longest fixed part of a cause text (between its placeholders)."""
+    return max((p.strip(" ()") for p in re.split(r"\{\w+\}", template)), key=len)
+
+
+@cache
+def _advised(lang: str) -> list[tuple[str, str]]:
+    return [(mark, c["advice"][lang]) for c in _data("causes.yaml")["causes"]
+            if "advice" in c and len(mark := _mark(c[lang])) >= MIN_MARK]
+
+
+def cause_advice(found_text: str, lang: str) -> str | None:
+    """What to do about the first known cause (causes.yaml order) that a finding names;
+    None when it names none with advice of its own."""
+    return next((advice for mark, advice in _advised(lang) if mark in found_text), None)
+
+
+def counted(n: int, lang: str, one: str, other: str) -> str:
+    """A number with its noun in the right form for the language (CLDR plural rules, as
+    the report's texts): ``counted(1, "nl", "{n} naamserver", "{n} naamservers")``."""
+    form = Locale.parse(lang).plural_form(n)
+    return (one if form == "one" else other).format(n=format_decimal(n, locale=lang))
+
+
 def kind_of_address(kind: str) -> Explanation:
     found = _data("causes.yaml")["address_kinds"].get(kind, {"nl": kind, "en": kind})
     return Explanation(found["nl"], found["en"])
@@ -87,7 +123,9 @@ def kind_of_address(kind: str) -> Explanation:
 
 def _fill(text: str, norm: Norm) -> str:
     days = int((norm.get("hsts") or {}).get("min_max_age", 31536000)) // 86400
-    return text.format(norm=norm.get("version", "?"), hsts_days=days)
+    rsa = ((norm.get("tls") or {}).get("cert_pubkey") or {}).get("rsa", [])
+    return text.format(norm=norm.get("version", "?"), hsts_days=days,
+                       rsa_bits=tls_norm.passing_bits(rsa) or "?")
 
 
 def guidance(key: str, status: Status, lang: str, norm: Norm, found_text: str = "") -> str:
@@ -103,7 +141,8 @@ def guidance(key: str, status: Status, lang: str, norm: Norm, found_text: str = 
         parts.append(f"{labels['rule'][lang]} {_fill(found['rule'][lang], norm)}")
         parts.append(f"{labels['advice'][lang]} {found['advice'][lang]}")
     elif status in NO_RESULT_STATUSES:
-        advice = _data("explanations.yaml")["no_result"][str(status)][lang]
+        advice = (cause_advice(found_text, lang)
+                  or _data("explanations.yaml")["no_result"][str(status)][lang])
         parts.append(f"{labels['advice'][lang]} {advice}")
     else:
         return ""

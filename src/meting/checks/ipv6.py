@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from meting.checks import no_mx, same_site
-from meting.checks.explain import plain
+from meting.checks.explain import counted, plain
 from meting.checks.verdict import Status, Verdict, verdict, worst
 
 MAIL_OK_FOR_IPV6_MAIL = frozenset({Status.PASSED, Status.WARNING, Status.INFO,
@@ -72,11 +72,16 @@ def ns_aaaa(servers: list[ServerIpv6]) -> Verdict:
                        f"At least two name servers have IPv6: {names(with_v6)}.")
     if any(s.aaaa_error for s in servers):
         return no_aaaa_answer(servers)
+    if not with_v6:
+        return verdict(Status.FAILED, "Geen enkele naamserver heeft een IPv6-adres (AAAA); er "
+                       "zijn er minstens twee nodig.", "No name server has an IPv6 address "
+                       "(AAAA); at least two are needed.")
+    n = len(with_v6)
     return verdict(Status.FAILED,
-                   f"Slechts {len(with_v6)} naamserver(s) met een IPv6-adres (AAAA); er zijn er "
-                   "minstens twee nodig.",
-                   f"Only {len(with_v6)} name server(s) with an IPv6 address (AAAA); at least "
-                   "two are needed.")
+                   f"Slechts {counted(n, 'nl', '{n} naamserver heeft', '{n} naamservers hebben')}"
+                   " een IPv6-adres (AAAA); er zijn er minstens twee nodig.",
+                   f"Only {counted(n, 'en', '{n} name server has', '{n} name servers have')} an "
+                   "IPv6 address (AAAA); at least two are needed.")
 
 
 def reach(servers: list[ServerIpv6], what_nl: str, what_en: str) -> Verdict:
@@ -187,8 +192,11 @@ def judge_mail(mx: list[ServerIpv6], null_mx: bool,
     else:
         missing = [s.name for s in mx if not s.addresses and not s.aaaa_error]
         if missing:
-            aaaa = verdict(Status.FAILED, f"Mailserver(s) zonder IPv6-adres: {', '.join(missing)}.",
-                           f"Mail server(s) without an IPv6 address: {', '.join(missing)}.")
+            one = len(missing) == 1
+            aaaa = verdict(Status.FAILED, f"{'Mailserver' if one else 'Mailservers'} zonder "
+                           f"IPv6-adres: {', '.join(missing)}.",
+                           f"{'Mail server' if one else 'Mail servers'} without an IPv6 "
+                           f"address: {', '.join(missing)}.")
         elif any(s.aaaa_error for s in mx):
             aaaa = no_aaaa_answer(mx)
         else:

@@ -32,6 +32,9 @@ CLASS_NL = {"good": "goed", "sufficient": "voldoende", "phase_out": "uit te fase
             "insufficient": "onvoldoende"}
 CLASS_EN = {"good": "good", "sufficient": "sufficient", "phase_out": "phase out",
             "insufficient": "insufficient"}
+# What the class means for the reader, after a finding: phase-out is still sufficient today.
+MEANS_NL = {**CLASS_NL, "phase_out": "nu nog voldoende, maar uit te faseren"}
+MEANS_EN = {**CLASS_EN, "phase_out": "sufficient for now, but to be phased out"}
 
 
 def passed(nl: str, en: str) -> Verdict:
@@ -43,8 +46,8 @@ def by_class(cls: TlsClass, found_nl: str, found_en: str, fix_nl: str, fix_en: s
     status = STATUS_OF[cls]
     if status == Status.PASSED:
         return verdict(status, found_nl + ".", found_en + ".")
-    return verdict(status, f"{found_nl} (volgens de norm {CLASS_NL[cls]}); {fix_nl}",
-                   f"{found_en} (by the norm {CLASS_EN[cls]}); {fix_en}")
+    return verdict(status, f"{found_nl} (volgens de norm {MEANS_NL[cls]}); {fix_nl}",
+                   f"{found_en} (by the norm {MEANS_EN[cls]}); {fix_en}")
 
 
 def listed(items: list[str]) -> str:
@@ -147,12 +150,25 @@ def fs_params(scan: TlsScan, norm: Norm) -> Verdict:
                       + (f" ({listed(bad)})" if bad else ""),
                       "The key exchange uses strong parameters"
                       + (f" ({listed(bad)})" if bad else ""))
-    return by_class(cls, f"Zwakke parameters voor sleuteluitwisseling: {listed(bad)}",
-                    f"Weak key-exchange parameters: {listed(bad)}",
-                    "gebruik ECDHE op een goede curve of een RFC 7919-groep van minstens "
-                    "3072 bits (ffdhe3072 of groter).",
-                    "use ECDHE on a good curve or an RFC 7919 group of at least 3072 bits "
-                    "(ffdhe3072 or larger).")
+    found_nl, found_en = ((f"Te zwakke parameters voor sleuteluitwisseling: {listed(bad)}",
+                           f"Key-exchange parameters too weak: {listed(bad)}")
+                          if cls == "insufficient" else
+                          (f"Parameters voor sleuteluitwisseling: {listed(bad)}",
+                           f"Key-exchange parameters: {listed(bad)}"))
+    use_nl, use_en = passing_key_exchange(norm)
+    return by_class(cls, found_nl, found_en, f"gebruik {use_nl}.", f"use {use_en}.")
+
+
+def passing_key_exchange(norm: Norm) -> tuple[str, str]:
+    """The key exchange to advise, read from the norm: ECDHE on a passing curve, and the
+    RFC 7919 groups that pass, if any do."""
+    named, ffdhe = tls_norm.passing_groups(norm)
+    curves = ", ".join(named[:3])
+    if not ffdhe:
+        return f"ECDHE op een goede curve ({curves})", f"ECDHE on a good curve ({curves})"
+    groups = ", ".join(ffdhe[:3])
+    return (f"ECDHE op een goede curve ({curves}) of een RFC 7919-groep ({groups})",
+            f"ECDHE on a good curve ({curves}) or an RFC 7919 group ({groups})")
 
 
 def kex_hash_func(scan: TlsScan, norm: Norm) -> Verdict:

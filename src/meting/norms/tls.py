@@ -137,6 +137,34 @@ def by_size(rows: list[dict[str, Any]], bits: int) -> TlsClass:
     return "insufficient"
 
 
+PASSING: tuple[TlsClass, ...] = ("good", "sufficient")
+
+
+def passing_bits(rows: list[dict[str, Any]]) -> int | None:
+    """The smallest size that passes (good or sufficient) in a by-size table."""
+    sizes = [int(row["min_bits"]) for row in rows if row["class"] in PASSING]
+    return min(sizes) if sizes else None
+
+
+def good_bits(rows: list[dict[str, Any]]) -> int | None:
+    """The smallest size the table calls good: the size to advise."""
+    sizes = [int(row["min_bits"]) for row in rows if row["class"] == "good"]
+    return min(sizes) if sizes else None
+
+
+def good_curves(norm: Norm) -> list[str]:
+    """The curves a certificate key may use and be good (the norm's own order)."""
+    found: list[str] = tls(norm)["cert_pubkey"]["ec_curves"].get("good", [])
+    return found
+
+
+def passing_groups(norm: Norm) -> tuple[list[str], list[str]]:
+    """The key-exchange groups that pass: the (EC) named groups and the RFC 7919 groups."""
+    named = [g for cls in PASSING for g in tls(norm)["groups"].get(cls, [])]
+    ffdhe = [g for g, cls in tls(norm)["ffdhe"]["groups"].items() if cls in PASSING]
+    return named, ffdhe
+
+
 def ffdhe_class(norm: Norm, group: str | None, bits: int) -> TlsClass:
     """A finite-field DH group: a named (RFC 7919) group by name, any other prime by size."""
     table = tls(norm)["ffdhe"]
