@@ -13,11 +13,20 @@ from tests.web.conftest import csrf_of, signed_in
 from tests.web.dashboard_data import Dashboard
 
 
-def in_english(c: TestClient) -> TestClient:
-    c.post("/lang", data={"lang": "en", "csrf": csrf_of(c.get("/standards").text),
+def in_language(c: TestClient, lang: str) -> TestClient:
+    """The client's pages in ``lang`` (kept with the account: every test says which)."""
+    c.post("/lang", data={"lang": lang, "csrf": csrf_of(c.get("/standards").text),
                           "next": "/"})
-    assert c.cookies.get("meting_lang") == "en"
+    assert c.cookies.get("meting_lang") == lang
     return c
+
+
+def in_dutch(app: FastAPI, dashboard: Dashboard) -> TestClient:
+    return in_language(signed_in(app, dashboard, "coordinator"), "nl")
+
+
+def in_english(c: TestClient) -> TestClient:
+    return in_language(c, "en")
 
 
 def section(page: str, marker: str, end: str = "</table>") -> str:
@@ -32,7 +41,7 @@ def organisation_id(c: TestClient, name: str) -> int:
 
 def test_dutch_pages_say_uiterste_datum_where_english_says_deadline(
         app: FastAPI, dashboard: Dashboard) -> None:
-    c = signed_in(app, dashboard, "coordinator")
+    c = in_dutch(app, dashboard)
     bee = organisation_id(c, "Gemeente Bee")
     pages = [c.get(f"/rounds/{dashboard.rounds[1]}").text,
              c.get(f"/organisations/{bee}").text, c.get("/laggards").text]
@@ -44,3 +53,20 @@ def test_dutch_pages_say_uiterste_datum_where_english_says_deadline(
     english = in_english(c)
     assert "<th>Deadline</th>" in english.get(f"/rounds/{dashboard.rounds[1]}").text
     assert "deadline end of 20" in english.get(f"/organisations/{bee}").text
+
+
+def test_the_domain_page_names_subtests_and_introduces_the_evidence_keys_as_code(
+        app: FastAPI, dashboard: Dashboard) -> None:
+    c = in_dutch(app, dashboard)
+    page = c.get("/domains/aa.nl").text
+    subtests = section(page, 'id="subtests-web"')
+    assert '<td title="dnssec_exists">DNSSEC aanwezig</td>' in subtests
+    assert ">dnssec_exists<" not in subtests
+    evidence = section(page, 'id="evidence-intro-web"', "</section>")
+    assert "technische veldnamen" in evidence
+    assert "<summary><code>dns_queries</code></summary>" in evidence
+    assert "<summary><code>evidence_version</code></summary>" in evidence
+    english = in_english(c).get("/domains/aa.nl").text
+    assert '<td title="dnssec_exists">DNSSEC present</td>' in section(english,
+                                                                      'id="subtests-web"')
+    assert "technical field names" in english
