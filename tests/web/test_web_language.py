@@ -4,6 +4,7 @@ writes them (Babel, the counting rules' rounding)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from fastapi import FastAPI
@@ -70,3 +71,18 @@ def test_the_domain_page_names_subtests_and_introduces_the_evidence_keys_as_code
     assert '<td title="dnssec_exists">DNSSEC present</td>' in section(english,
                                                                       'id="subtests-web"')
     assert "technical field names" in english
+
+
+def test_the_standards_page_gives_the_registers_texts_in_the_readers_language(
+        app: FastAPI, dashboard: Dashboard) -> None:
+    c = in_dutch(app, dashboard)
+    dutch = html.unescape(c.get("/standards").text)
+    english = html.unescape(in_english(c).get("/standards").text)
+    for nl, en in (("ingesteld volgens de ICT-beveiligingsrichtlijnen voor TLS van het NCSC",
+                    "configured according to the NCSC's IT Security Guidelines for TLS"),
+                   ("IETF; richtlijnen NCSC", "IETF; NCSC guidelines"),
+                   ("RFC 7672 (DANE voor SMTP)", "RFC 7672 (DANE for SMTP)"),
+                   ("(consultatie tot 12 maart) en mei 2023 (opgenomen)",
+                    "(consultation until 12 March) and May 2023 (admitted)")):
+        assert nl in dutch and en not in dutch
+        assert en in english and nl not in english
