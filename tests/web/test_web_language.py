@@ -86,3 +86,23 @@ def test_the_standards_page_gives_the_registers_texts_in_the_readers_language(
                     "(consultation until 12 March) and May 2023 (admitted)")):
         assert nl in dutch and en not in dutch
         assert en in english and nl not in english
+
+
+ISO_DATE = re.compile(r">\s*\d{4}-\d\d-\d\d\b")  # an ISO date as a cell's or item's text
+
+
+def test_dates_are_written_one_way_per_locale(app: FastAPI, dashboard: Dashboard) -> None:
+    c = in_dutch(app, dashboard)
+    overview = c.get(f"/rounds/{dashboard.rounds[1]}").text
+    agreements = section(overview, 'id="agreements"')
+    assert '<td data-sort="2017-12-31">31 dec 2017</td>' in agreements
+    standards = c.get("/standards").text
+    assert "<td>9 mei 2017</td>" in section(standards, 'id="standards"')
+    assert "<td>1 jul 2023</td>" in section(standards, 'id="agreements"')
+    made = section(c.get("/shares").text, 'id="share-list"')
+    assert re.search(r"<td>\d{1,2} [a-z]{3}\.? 20\d\d \d\d:\d\d UTC</td>", made), made
+    for page in (overview, standards, made):
+        assert not ISO_DATE.search(page), ISO_DATE.search(page)
+    english = in_english(c)
+    assert "31 Dec 2017</td>" in english.get(f"/rounds/{dashboard.rounds[1]}").text
+    assert "<td>9 May 2017</td>" in english.get("/standards").text

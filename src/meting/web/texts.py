@@ -10,7 +10,7 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time
 from babel.numbers import format_decimal
 
 from meting.report.texts import Texts
@@ -85,10 +85,34 @@ class WebTexts:
         sign = "+" if value > 0 and whole else ("−" if value < 0 and whole else "±")
         return f"{sign}{self.number(whole)}"
 
-    def date(self, value: dt.date | None) -> str:
-        return "–" if value is None else format_date(value, format="medium", locale=self.locale)
+    def date(self, value: dt.date | str | int | None) -> str:
+        """Every date of the dashboard, as the locale writes it: '2 dec. 2026' / '2 Dec 2026'.
+        An ISO text (the figures JSON's) is read first; a whole number is a year (the
+        register gives only the year where its source does)."""
+        if value is None or value == "":
+            return "–"
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        if isinstance(value, dt.datetime):
+            value = _utc(value).date()
+        return _date(value, self.locale)
 
     def moment(self, value: dt.datetime | None) -> str:
+        """A moment in UTC: the date as ``date`` writes it, then the time (hours, minutes)."""
         if value is None:
             return "–"
-        return format_datetime(value, format="short", tzinfo=dt.UTC, locale=self.locale) + " UTC"
+        at = _utc(value)
+        return (f"{_date(at.date(), self.locale)} "
+                f"{format_time(at, format='short', tzinfo=dt.UTC, locale=self.locale)} UTC")
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """A stored moment is UTC; one without a zone (SQLite) is taken as UTC."""
+    return value.astimezone(dt.UTC) if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+@lru_cache(maxsize=4096)
+def _date(value: dt.date, locale: str) -> str:
+    return str(format_date(value, format="medium", locale=locale))

@@ -12,8 +12,10 @@
   function cellValue(row, index) {
     var cell = row.cells[index];
     if (!cell) { return ""; }
+    // data-sort: a number, or a text that sorts as shown does not (an ISO date)
     var sort = cell.getAttribute("data-sort");
     if (sort !== null && sort !== "" && !isNaN(Number(sort))) { return Number(sort); }
+    if (sort !== null && sort !== "") { return sort; }
     return cell.textContent.trim().toLowerCase();
   }
   function sortBy(table, index, header) {
