@@ -106,3 +106,25 @@ def test_dates_are_written_one_way_per_locale(app: FastAPI, dashboard: Dashboard
     english = in_english(c)
     assert "31 Dec 2017</td>" in english.get(f"/rounds/{dashboard.rounds[1]}").text
     assert "<td>9 May 2017</td>" in english.get("/standards").text
+
+
+SORTABLE = re.compile(r'<table class="[^"]*\bsortable\b[^"]*" id="([^"]+)">(.*?)</table>', re.S)
+NUMBER_CELL = re.compile(r'<td class="num"([^>]*)>')
+
+
+def test_every_figure_of_a_sortable_table_sorts_by_its_number(
+        app: FastAPI, dashboard: Dashboard) -> None:
+    """app.js sorts a cell by its data-sort when it has one, else by its text: '103' before
+    '28' as text. Every figure of a sortable table carries its number."""
+    c = in_dutch(app, dashboard)
+    pages = {"overview": c.get(f"/rounds/{dashboard.rounds[1]}").text,
+             "suppliers": c.get("/suppliers").text}
+    tables = {f"{name}#{table}": body for name, page in pages.items()
+              for table, body in SORTABLE.findall(page)}
+    assert {"overview#layers", "overview#umbrellas", "overview#organisations",
+            "suppliers#providers-mail"} <= set(tables)
+    for where, body in tables.items():
+        for attributes in NUMBER_CELL.findall(body):
+            assert re.fullmatch(r' data-sort="-?\d+(\.\d+)?"', attributes), (where, attributes)
+    layers = tables["overview#layers"]
+    assert re.search(r'<td class="num" data-sort="(\d+)">\1</td>', layers)  # an n column

@@ -74,11 +74,17 @@ def organisation_rows(t: WebTexts, kinds: Iterable[str], round_id: int, link: st
             k = g.get(kind)
             average = k["layer_average"] if k else None
             sort = escape(average if average is not None else -1)
+            fully = k["fully_compliant"] if k else None
             cells.append(f'\n<td class="num" data-sort="{sort}">{escape(t.percent(average))}'
-                         f'</td>\n<td class="num">{tally(t, k["fully_compliant"] if k else None)}'
-                         '</td>')
+                         f'</td>\n<td class="num" data-sort="{escape(tally_sort(fully))}">'
+                         f'{tally(t, fully)}</td>')
         rows.append("".join(cells) + "</tr>\n")
     return Markup("".join(rows))
+
+
+def tally_sort(x: dict[str, Any] | None) -> float:
+    """As the macro ``sort_tally``: a tally sorts by its rate, -1 when nothing counted."""
+    return x["rate"] if x and x.get("counted") and x.get("rate") is not None else -1
 
 
 def tally(t: WebTexts, x: dict[str, Any] | None) -> Markup:

@@ -23,9 +23,13 @@
     var rows = Array.prototype.slice.call(body.rows);
     var ascending = header.getAttribute("aria-sort") !== "ascending";
     rows.sort(function (a, b) {
-      var x = cellValue(a, index), y = cellValue(b, index);
-      if (x === y) { return 0; }
-      return (x < y ? -1 : 1) * (ascending ? 1 : -1);
+      var x = cellValue(a, index), y = cellValue(b, index), order;
+      if (typeof x === "number" && typeof y === "number") {
+        order = x === y ? 0 : (x < y ? -1 : 1);
+      } else {  // texts; digits in them as numbers ("9" before "28")
+        order = String(x).localeCompare(String(y), undefined, {numeric: true});
+      }
+      return order * (ascending ? 1 : -1);
     });
     rows.forEach(function (row) { body.appendChild(row); });
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
