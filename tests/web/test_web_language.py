@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import html
 import re
+from fractions import Fraction
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from meting.analysis.rules import counting_rules
+from meting.report.numbers import Numbers
+from meting.web.texts import WebTexts
 from tests.web.conftest import csrf_of, signed_in
 from tests.web.dashboard_data import Dashboard
 
@@ -128,3 +132,33 @@ def test_every_figure_of_a_sortable_table_sorts_by_its_number(
             assert re.fullmatch(r' data-sort="-?\d+(\.\d+)?"', attributes), (where, attributes)
     layers = tables["overview#layers"]
     assert re.search(r'<td class="num" data-sort="(\d+)">\1</td>', layers)  # an n column
+
+
+def test_the_headline_change_is_in_percentage_points_with_one_decimal(
+        app: FastAPI, dashboard: Dashboard) -> None:
+    c = in_dutch(app, dashboard)
+    # web layer average (100 + 4 × 2/3) / 5 now, (100 + 4/3) / 5 before: 26 2/3 points up
+    headline = section(c.get(f"/rounds/{dashboard.rounds[1]}").text, 'id="headline"')
+    assert "<th>Verandering (procentpunt)</th>" in headline
+    assert '<td class="num">73%</td><td class="num">47%</td><td class="num">+26,7</td>' in (
+        headline)
+    english = section(in_english(c).get(f"/rounds/{dashboard.rounds[1]}").text,
+                      'id="headline"')
+    assert "(percentage points)</th>" in english and ">+26.7</td>" in english
+
+
+def test_percentages_round_as_the_report_never_to_a_target_not_reached() -> None:
+    """366 of 368 is 99.46%: the figures JSON keeps 99.5, which rounded again gave 100%."""
+    nl, en = WebTexts("nl"), WebTexts("en")
+    report = Numbers("nl", counting_rules().rounding)
+    for compliant, counted in ((366, 368), (363, 364), (1, 300), (2, 3), (0, 5), (5, 5)):
+        assert nl.share({"rate": 99.5, "compliant": compliant, "counted": counted}) == (
+            report.percent(Fraction(100 * compliant, counted)))
+    assert nl.share({"rate": 99.5, "compliant": 366, "counted": 368}) == "99%"
+    assert nl.share({"rate": 99.7, "compliant": 363, "counted": 364}) == "99,7%"
+    assert en.share({"rate": 99.7, "compliant": 363, "counted": 364}) == "99.7%"
+    assert nl.share({"rate": 0.3, "compliant": 1, "counted": 300}) not in ("0%", "0,0%")
+    assert nl.percent(99.5) == "99,5%" and nl.percent(0.3) == "0,3%"  # JSON rates only
+    assert nl.percent(100.0) == "100%" and nl.percent(62.5) == "63%"
+    assert nl.change(Fraction(464, 10), Fraction(42)) == "+4,4"
+    assert en.change(Fraction(40), Fraction(41)) == "−1.0"
