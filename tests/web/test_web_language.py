@@ -162,3 +162,15 @@ def test_percentages_round_as_the_report_never_to_a_target_not_reached() -> None
     assert nl.percent(100.0) == "100%" and nl.percent(62.5) == "63%"
     assert nl.change(Fraction(464, 10), Fraction(42)) == "+4,4"
     assert en.change(Fraction(40), Fraction(41)) == "−1.0"
+
+
+def test_the_results_table_of_an_organisation_fits_by_wrapping_or_scrolling(
+        app: FastAPI, dashboard: Dashboard) -> None:
+    c = in_dutch(app, dashboard)
+    page = c.get(f"/organisations/{organisation_id(c, 'Gemeente Aa')}").text
+    assert '<div class="wide"><table class="figures sortable results" id="results-web">' in page
+    css = c.get("/static/app.css").text
+    rules = dict(re.findall(r"^([^{}\n/]+?)\s*\{([^}]*)\}", css, re.M))
+    assert "overflow-x: auto" in rules[".wide"]
+    assert "white-space: normal" in rules["table.results th"]
+    assert "max-width" in rules["table.results th"]
