@@ -39,7 +39,7 @@ def list_standards(lang: Lang = "nl") -> None:
         table.add_column(t(key))
     for s in register.standards:
         table.add_row(escape(s.id) + " — " + escape(s.name), t.list_name(s.on_list),
-                      escape(s.version), str(s.admitted or "–"),
+                      escape(s.version_in(lang)), str(s.admitted or "–"),
                       escape(", ".join(_agreement_text(a, t)
                                        for a in register.agreements_of(s.id)) or t("none")))
     console.print(table)
@@ -66,8 +66,8 @@ def show_standard(standard: Annotated[str, typer.Argument(help="the standard's i
 def _print_standard(s: Standard, agreements: list[Agreement], t: MonitorTexts) -> None:
     lang = t.lang
     console.print(f"[bold]{escape(s.name)}[/] ({escape(s.id)})")
-    for key, value in (("list", t.list_name(s.on_list)), ("version", s.version),
-                       ("scope", getattr(s.scope, lang)), ("steward", s.steward),
+    for key, value in (("list", t.list_name(s.on_list)), ("version", s.version_in(lang)),
+                       ("scope", getattr(s.scope, lang)), ("steward", s.steward_in(lang)),
                        ("admitted", str(s.admitted or "–")),
                        ("new_version", t(f"review_{s.review_for_new_version()}"))):
         console.print(f"{t(key)}: {escape(value)}", soft_wrap=True)
@@ -89,7 +89,7 @@ def _print_standard(s: Standard, agreements: list[Agreement], t: MonitorTexts) -
                       str(a.legal.since) if a.legal else "–")
     console.print(table)
     console.print(f"{t('sources')}:")
-    for source in s.sources:
+    for source in s.sources_in(lang):
         console.print(f"  {escape(source)}", soft_wrap=True)
 
 

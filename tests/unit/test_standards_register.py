@@ -158,3 +158,26 @@ def test_standards_list_and_show() -> None:
     assert "light procedure" in shown.output
     unknown = runner.invoke(app, ["standards", "show", "odf"])
     assert unknown.exit_code == 2 and "no standard 'odf'" in unknown.output
+
+
+def test_version_steward_and_sources_are_read_in_the_language_asked() -> None:
+    runner = CliRunner()
+    shown = {lang: runner.invoke(app, ["standards", "show", "tls_ncsc", "--lang", lang],
+                                 env={"COLUMNS": "250"}).output for lang in ("nl", "en")}
+    assert "IETF; richtlijnen NCSC" in shown["nl"] and "NCSC guidelines" not in shown["nl"]
+    assert "IETF; NCSC guidelines" in shown["en"] and "richtlijnen" not in shown["en"]
+    assert "ingesteld volgens" not in shown["en"]
+
+
+def test_english_sources_in_a_list_go_one_to_one_with_the_dutch(tmp_path: Path) -> None:
+    s, a = tmp_path / "standards.csv", tmp_path / "agreements.csv"
+    export_lists(standards.register(), s, a)
+    text = s.read_text("utf-8-sig")
+    assert "(consultation until 12 March) and May 2023 (admitted)" in text
+    s.write_text(text.replace(" | dutchitchannel.nl, 31 May 2023: added to the list as of "
+                              "25 May 2023", ""), "utf-8")
+    found = import_lists(s, a, "register.yaml", "1")
+    assert found.register is None
+    assert [str(p) for p in found.problems] == [
+        "standards.csv: line 11: sources_en: 2 source(s) where sources has 3; give each "
+        "source in English, in the same order"]

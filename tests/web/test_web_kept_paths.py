@@ -71,7 +71,7 @@ def test_laggard_rows_escape_every_value() -> None:
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3
     assert '<a href="/organisations/7?round=2">' in html
     assert '<a href="/domains/aa.nl?round=2">aa.nl</a>*' in html
-    assert "Web HSTS (gezakt, Deadline &lt;script&gt;" in html
+    assert "Web HSTS (gezakt, uiterste datum eind &lt;script&gt;" in html
 
 
 def test_the_monitor_never_computes_figures_and_counts_a_finished_round_once(

@@ -61,7 +61,7 @@ def test_the_overview_shows_the_analysis_figures_and_change(app: FastAPI,
     assert figures["trend"][0]["layer_average"]["web"] == pytest.approx(46.7)
     page = c.get(f"/rounds/{dashboard.rounds[1]}").text
     headline = page[page.index('id="headline"'):page.index("</table>", page.index('id="headline"'))]
-    assert "73%" in headline and "47%" in headline and "+27" in headline
+    assert "73%" in headline and "47%" in headline and "+26,7" in headline
     changes = c.get(f"/api/v1/compare?a={dashboard.rounds[0]}&b={dashboard.rounds[1]}"
                     "&change=improved").json()
     assert {x["domain"] for x in changes["changes"]} == {"aa.nl"}

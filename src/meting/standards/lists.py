@@ -16,14 +16,15 @@ from meting.norms.schema import describe
 from meting.registry.cells import ListFileError, read_table, write_table
 from meting.registry.problems import Problem
 from meting.standards import Register, RegisterError, check
-from meting.standards.schema import STEPS, Agreement, Standard
+from meting.standards.schema import STEPS, Agreement, Standard, Text, Words
 
 SOURCES_SEPARATOR = " | "
+# version, steward and sources in Dutch; their _en columns only where English differs
 STANDARD_FIELDS = ("id", "name", "list", "version", "scope_nl", "scope_en", "steward",
                    "admitted", "excellent_stewardship",
                    *(f"{s}_{part}" for s in STEPS for part in ("date", "outcome_nl",
                                                                 "outcome_en")),
-                   "sources")
+                   "sources", "version_en", "steward_en", "sources_en")
 AGREEMENT_FIELDS = ("standard", "kind", "column", "deadline", "streefbeeld", "agreement",
                     "listed_since", "legal_since", "legal_law", "legal_source", "source")
 TRUE, FALSE = ("yes", "ja", "true", "1"), ("no", "nee", "false", "0")
@@ -52,11 +53,15 @@ def export_lists(register: Register, standards_path: Path, agreements_path: Path
 
 
 def standard_row(s: Standard) -> list[str]:
-    cells = {"id": s.id, "name": s.name, "list": s.on_list, "version": s.version,
-             "scope_nl": s.scope.nl, "scope_en": s.scope.en, "steward": s.steward,
+    english = s.sources_in("en")
+    cells = {"id": s.id, "name": s.name, "list": s.on_list, "version": s.version_in("nl"),
+             "scope_nl": s.scope.nl, "scope_en": s.scope.en, "steward": s.steward_in("nl"),
              "admitted": "" if s.admitted is None else str(s.admitted),
              "excellent_stewardship": "yes" if s.excellent_stewardship else "no",
-             "sources": SOURCES_SEPARATOR.join(s.sources)}
+             "sources": SOURCES_SEPARATOR.join(s.sources_in("nl")),
+             "version_en": _english(s.version), "steward_en": _english(s.steward),
+             "sources_en": SOURCES_SEPARATOR.join(english)
+             if any(isinstance(x, Words) for x in s.sources) else ""}
     for step in s.procedure:
         cells[f"{step.step}_date"] = step.date.isoformat() if step.date else ""
         cells[f"{step.step}_outcome_nl"] = step.outcome.nl if step.outcome else ""
@@ -74,6 +79,10 @@ def agreement_row(a: Agreement) -> list[str]:
              "legal_law": legal.law if legal else "", "legal_source": legal.source if legal else "",
              "source": a.source or ""}
     return [cells[f] for f in AGREEMENT_FIELDS]
+
+
+def _english(text: Text) -> str:
+    return "" if isinstance(text, str) else text.en
 
 
 def _text(value: int | None) -> str:
@@ -160,13 +169,31 @@ def standard_raw(row: dict[str, str]) -> dict[str, Any]:
             steps.append({"step": step, "date": date,
                           "outcome": {"nl": nl, "en": en} if nl or en else None})
     return {"id": row.get("id", ""), "name": row.get("name", ""), "list": row.get("list"),
-            "version": row.get("version", ""),
+            "version": _both(row.get("version", ""), row.get("version_en", "")),
             "scope": {"nl": row.get("scope_nl", ""), "en": row.get("scope_en", "")},
-            "steward": row.get("steward", ""), "admitted": admitted,
+            "steward": _both(row.get("steward", ""), row.get("steward_en", "")),
+            "admitted": admitted,
             "excellent_stewardship": bool(_flag(row, "excellent_stewardship")),
-            "procedure": steps,
-            "sources": [s.strip() for s in row.get("sources", "").split(SOURCES_SEPARATOR.strip())
-                        if s.strip()]}
+            "procedure": steps, "sources": _sources(row)}
+
+
+def _both(nl: str, en: str) -> str | dict[str, str]:
+    """One text, or Dutch and English where an English one is given that differs."""
+    return {"nl": nl, "en": en} if en and en != nl else nl
+
+
+def _split(cell: str) -> list[str]:
+    return [s.strip() for s in cell.split(SOURCES_SEPARATOR.strip()) if s.strip()]
+
+
+def _sources(row: dict[str, str]) -> list[str | dict[str, str]]:
+    dutch, english = _split(row.get("sources", "")), _split(row.get("sources_en", ""))
+    if not english:
+        return list(dutch)
+    if len(english) != len(dutch):
+        raise ValueError(f"sources_en: {len(english)} source(s) where sources has "
+                         f"{len(dutch)}; give each source in English, in the same order")
+    return [_both(nl, en) for nl, en in zip(dutch, english, strict=True)]
 
 
 def agreement_raw(row: dict[str, str]) -> dict[str, Any]:

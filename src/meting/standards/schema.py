@@ -26,6 +26,16 @@ class Words(Strict):
     en: str = Field(min_length=1)
 
 
+# A text of the register that reads the same in Dutch and English (a name, an RFC number)
+# is one string; one with words of a language gives both.
+Text = str | Words
+
+
+def said(text: Text, lang: str) -> str:
+    """The text in ``lang`` (nl or en)."""
+    return text if isinstance(text, str) else str(getattr(text, lang))
+
+
 class ProcedureStep(Strict):
     step: Step
     date: dt.date | None = None
@@ -36,15 +46,15 @@ class Standard(Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str = Field(min_length=1)
     on_list: ListName = Field(alias="list")  # which list of the Forum
-    version: str = ""
+    version: Text = ""
     scope: Words
-    steward: str = ""
+    steward: Text = ""
     admitted: dt.date | int | None = None  # a day, or only the year where the source says so
     # A standard with the predicate "excellent stewardship" (predicaat "excellent beheer")
     # needs no review for a new version; others take the light procedure for a version.
     excellent_stewardship: bool = False
     procedure: list[ProcedureStep] = Field(default_factory=list)
-    sources: list[str] = Field(default_factory=list)
+    sources: list[Text] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def steps_in_order(self) -> Standard:
@@ -56,6 +66,15 @@ class Standard(Strict):
 
     def step(self, name: str) -> ProcedureStep | None:
         return next((s for s in self.procedure if s.step == name), None)
+
+    def version_in(self, lang: str) -> str:
+        return said(self.version, lang)
+
+    def steward_in(self, lang: str) -> str:
+        return said(self.steward, lang)
+
+    def sources_in(self, lang: str) -> list[str]:
+        return [said(source, lang) for source in self.sources]
 
     def review_for_new_version(self) -> str:
         """'none' with excellent stewardship, else 'light' (a version change)."""

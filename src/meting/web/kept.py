@@ -10,6 +10,7 @@ import threading
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -19,12 +20,13 @@ from meting import standards
 from meting.analysis.analysis import analysis_json
 from meting.analysis.breakdown import by_organisation, by_parent, by_umbrella
 from meting.analysis.comparison import ColumnChange, counts
+from meting.analysis.figures import ALL, RoundFigures
 from meting.analysis.load import load_analysis
 from meting.analysis.rules import counting_rules
 from meting.store import RoundInfo, Store
 from meting.store.web_models import KeptFigures
 
-FORMAT = "2"  # raise when what is kept changes shape
+FORMAT = "3"  # raise when what is kept changes shape
 DECODED_ROUNDS = 4  # rounds whose kept figures stay decoded in memory
 KEPT_COMPARISONS = 4  # comparisons of two finished rounds kept in memory
 
@@ -70,7 +72,8 @@ class Figures:
         analysis = load_analysis(self.store, info.id)
         results = analysis.current.round
         return {"figures": analysis_json(analysis), "umbrellas": by_umbrella(results),
-                "parents": by_parent(results), "organisations": by_organisation(results)}
+                "parents": by_parent(results), "organisations": by_organisation(results),
+                "exact": exact_figures(analysis.current, analysis.previous)}
 
     def forget(self, round_id: int) -> None:
         """Drop what is kept of a round (e.g. after reactions changed its report)."""
@@ -110,6 +113,41 @@ class Figures:
             session.execute(delete(KeptFigures).where(KeptFigures.round_id == round_id))
             session.add(KeptFigures(round_id=round_id, version=version, data=packed,
                                     computed_at=dt.datetime.now(dt.UTC), size=len(text)))
+
+
+def exact_figures(now: RoundFigures, before: RoundFigures | None) -> dict[str, Any]:
+    """The exact rates behind the figures JSON's rounded ones, as [numerator, denominator]:
+    the pages print them as the report does (the counting rules' rounding, a target never
+    shown before it is reached), and the headline's change from the exact difference."""
+    found: dict[str, Any] = {"layer_average": {}, "headline": {}}
+    for kind, f in now.kinds.items():
+        found["layer_average"][kind] = {g: _pair(v) for g, v in f.layer_average.items()}
+        found["headline"][kind] = {key: {"now": _pair(_headline(now, kind, key)),
+                                         "previous": _pair(_headline(before, kind, key))}
+                                   for key in HEADLINE_FIGURES}
+    return found
+
+
+HEADLINE_FIGURES = ("layer_average", "fully_compliant", "ipv6_headline")
+
+
+def _headline(figures: RoundFigures | None, kind: str, key: str) -> Fraction | None:
+    f = figures.kinds.get(kind) if figures else None
+    if figures is None or f is None:
+        return None
+    if key == "layer_average":
+        return f.layer_average.get(ALL)
+    tally = f.fully_compliant.get(ALL) if key == "fully_compliant" else figures.headline(kind)
+    return tally.fraction if tally else None
+
+
+def _pair(value: Fraction | None) -> list[int] | None:
+    return None if value is None else [value.numerator, value.denominator]
+
+
+def exact(pair: list[int] | None) -> Fraction | None:
+    """A rate kept by ``exact_figures``."""
+    return None if pair is None else Fraction(pair[0], pair[1])
 
 
 @dataclass(frozen=True)

@@ -180,15 +180,16 @@ def laggard_rows(t: WebTexts, orgs: list[tuple[int, dict[str, Any]]], round_id: 
             label[(kind, key)] = found
         return found
 
-    deadline, rows = t("deadline"), []
+    rows = []
     for oid, o in orgs:
         owner = (f'<td><a href="{escape(organisation_link.replace(ID_SLOT, str(oid)))}'
                  f'?round={round_id}">{escape(o["organisation"])}</a></td>')
         for d in o["domains"]:
             misses = "".join(
                 f'<li>{escape(said("kind", m["kind"]))} {escape(said("column", m["column"]))} '
-                f'({escape(said("status", m["status"]))}, {escape(deadline)} '
-                f'{escape(m["deadline"])}): {escape(m["advice"][t.lang])}</li>'
+                f'({escape(said("status", m["status"]))}, '
+                f'{escape(t("miss_deadline", year=m["deadline"]))}): '
+                f'{escape(m["advice"][t.lang])}</li>'
                 for m in d["misses"])
             rows.append(f'<tr>{owner}<td><a href="{escape(domain_link)}{escape(d["domain"])}'
                         f'?round={round_id}">{escape(d["domain"])}</a>'

@@ -5,6 +5,7 @@ version that judged it, and its history over rounds."""
 from __future__ import annotations
 
 import json
+from functools import cache
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -12,6 +13,7 @@ from fastapi.responses import Response
 
 from meting.analysis.load import _row as analysis_row
 from meting.analysis.rules import column_names
+from meting.checks import explain
 from meting.store import Store, StoredResult
 from meting.web import queries
 from meting.web.render import page
@@ -55,13 +57,26 @@ def test_view(store: Store, test: queries.TestRow, lang: str) -> dict[str, Any]:
     return {
         "test": test,
         "columns": [(c, test.columns[c], _text(test.explanations.get(c), lang)) for c in order],
-        "subtests": [(name, value.get("status"), _text(value.get("explanation"), lang))
-                     for name, value in sorted(test.subtests.items())],
+        "subtests": [(key, explain.name(key, lang), value.get("status"),
+                      _text(value.get("explanation"), lang))
+                     for key, value in sorted(test.subtests.items(), key=_subtest_order)],
         "mx": servers.mx_hosts, "nameservers": servers.nameservers,
         "addresses": servers.addresses, "aliases": servers.host_aliases,
         "evidence": [(key, json.dumps(value, indent=1, ensure_ascii=False, sort_keys=True))
                      for key, value in sorted((evidence or {}).items())],
     }
+
+
+@cache
+def _subtest_ranks() -> dict[str, int]:
+    return {key: i for i, key in enumerate(explain.items())}
+
+
+def _subtest_order(item: tuple[str, Any]) -> tuple[int, str]:
+    """Subtests in the order of the checks' explanations (grouped by their column); one
+    without an entry there comes last."""
+    ranks = _subtest_ranks()
+    return ranks.get(item[0], len(ranks)), item[0]
 
 
 def _text(explanation: Any, lang: str) -> str:

@@ -14,7 +14,7 @@ from meting.report.charts import line_chart
 from meting.store import Store
 from meting.web import queries
 from meting.web.access import viewer
-from meting.web.kept import Figures
+from meting.web.kept import Figures, exact
 from meting.web.render import page, texts
 from meting.web.texts import WebTexts
 
@@ -51,7 +51,8 @@ def round_overview(request: Request, round_id: int) -> Response:
     return page(request, "overview/round.html.j2", info=info, f=f,
                 rounds=queries.with_results(store, all_rounds),
                 previous=queries.previous(all_rounds, info),
-                headlines=headlines(f), trend_chart=trend_chart(request, f),
+                headlines=headlines(f, data["exact"]), trend_chart=trend_chart(request, f),
+                exact_rates=data["exact"], exact=exact,
                 umbrellas=data["umbrellas"], parents=data.get("parents", {}),
                 organisation_rows=organisation_rows(
                     texts(request), f["adoption"], info.id,
@@ -74,35 +75,36 @@ def organisation_rows(t: WebTexts, kinds: Iterable[str], round_id: int, link: st
             k = g.get(kind)
             average = k["layer_average"] if k else None
             sort = escape(average if average is not None else -1)
+            fully = k["fully_compliant"] if k else None
             cells.append(f'\n<td class="num" data-sort="{sort}">{escape(t.percent(average))}'
-                         f'</td>\n<td class="num">{tally(t, k["fully_compliant"] if k else None)}'
-                         '</td>')
+                         f'</td>\n<td class="num" data-sort="{escape(tally_sort(fully))}">'
+                         f'{tally(t, fully)}</td>')
         rows.append("".join(cells) + "</tr>\n")
     return Markup("".join(rows))
+
+
+def tally_sort(x: dict[str, Any] | None) -> float:
+    """As the macro ``sort_tally``: a tally sorts by its rate, -1 when nothing counted."""
+    return x["rate"] if x and x.get("counted") and x.get("rate") is not None else -1
 
 
 def tally(t: WebTexts, x: dict[str, Any] | None) -> Markup:
     """As the macro ``tally`` of macros.html.j2."""
     if x and x.get("counted"):
-        return Markup(f'<span class="pct">{escape(t.percent(x["rate"]))}</span> '
+        return Markup(f'<span class="pct">{escape(t.share(x))}</span> '
                       f'<span class="n">(n={escape(t.number(x["counted"]))})</span>')
     return Markup("–")
 
 
-def headlines(f: dict[str, Any]) -> list[dict[str, Any]]:
-    """Each headline figure now and in the previous round of the set."""
-    before = f["trend"][-2] if len(f.get("trend", [])) > 1 else None
+def headlines(f: dict[str, Any], rates: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each headline figure now and in the previous round of the set, exact (the change
+    is the report's: from the exact rates, not from the rounded ones)."""
     found = []
     for kind in f["adoption"]:
-        now = {"layer_average": f["layer_average"][kind].get("all"),
-               "fully_compliant": f["fully_compliant"][kind].get("all"),
-               "ipv6_headline": (f["ipv6_headline"][kind].get("all") or {}).get("rate")}
         for key, label in HEADLINES:
-            earlier = before[key].get(kind) if before else None
-            found.append({"label": label.format(kind=kind), "now": now[key],
-                          "previous": earlier,
-                          "change": None if now[key] is None or earlier is None
-                          else now[key] - earlier})
+            pair = rates["headline"][kind][key]
+            found.append({"label": label.format(kind=kind), "now": exact(pair["now"]),
+                          "previous": exact(pair["previous"])})
     return found
 
 

@@ -12,8 +12,10 @@
   function cellValue(row, index) {
     var cell = row.cells[index];
     if (!cell) { return ""; }
+    // data-sort: a number, or a text that sorts as shown does not (an ISO date)
     var sort = cell.getAttribute("data-sort");
     if (sort !== null && sort !== "" && !isNaN(Number(sort))) { return Number(sort); }
+    if (sort !== null && sort !== "") { return sort; }
     return cell.textContent.trim().toLowerCase();
   }
   function sortBy(table, index, header) {
@@ -21,9 +23,13 @@
     var rows = Array.prototype.slice.call(body.rows);
     var ascending = header.getAttribute("aria-sort") !== "ascending";
     rows.sort(function (a, b) {
-      var x = cellValue(a, index), y = cellValue(b, index);
-      if (x === y) { return 0; }
-      return (x < y ? -1 : 1) * (ascending ? 1 : -1);
+      var x = cellValue(a, index), y = cellValue(b, index), order;
+      if (typeof x === "number" && typeof y === "number") {
+        order = x === y ? 0 : (x < y ? -1 : 1);
+      } else {  // texts; digits in them as numbers ("9" before "28")
+        order = String(x).localeCompare(String(y), undefined, {numeric: true});
+      }
+      return order * (ascending ? 1 : -1);
     });
     rows.forEach(function (row) { body.appendChild(row); });
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th) {
