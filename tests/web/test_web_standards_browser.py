@@ -18,9 +18,9 @@ from selenium.webdriver.chrome.webdriver import WebDriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
+from meting.lab.bridge import Bridge
 from tests.lab.dashboard_support import (
     METING,
-    Forwarder,
     add_account,
     browser,
     log_in,
@@ -48,7 +48,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     with (folder / "serve.log").open("w") as log:
         process = subprocess.Popen([METING, "serve", "--uds", str(socket)], env=env,
                                    stdout=log, stderr=subprocess.STDOUT)
-        forwarder = Forwarder(socket)
+        forwarder = Bridge(socket)
         url = f"http://127.0.0.1:{forwarder.port}"
         driver = None
         try:
