@@ -55,14 +55,15 @@ def message(book: str, key: str, **values: Any) -> Message:
 
 
 class Said(Exception):
-    """An error whose words are a Message (so the CLI and the dashboard word it)."""
+    """An error whose words are a Message (so the CLI and the dashboard word it); a plain
+    string is words not yet given in both languages, the same in each."""
 
-    def __init__(self, said: Message) -> None:
+    def __init__(self, said: Message | str) -> None:
         self.message = said
         super().__init__(str(said))
 
     def text(self, lang: str) -> str:
-        return self.message.text(lang)
+        return self.message.text(lang) if isinstance(self.message, Message) else self.message
 
 
 def worded(value: Any, lang: str) -> str:

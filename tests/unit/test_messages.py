@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from meting.registry.vocabulary import FIELDS
 from meting.words import Said, message, texts
 from tests.unit.explanation_rules import english_words
 from tests.unit.test_discovery_messages import fields
@@ -28,12 +29,21 @@ BOOKS = {
                             "approved", "returned", "accepted", "rejected"),
                  "kind_": ("web", "mail")},
     },
+    "meting.registry": {
+        "files": [*(SOURCE / "registry").glob("*.py")],
+        # registry.messages.field, rows.checked (textfile.name_fault's reasons)
+        "made": {"field_": FIELDS, "name_": ("nul", "control", "too_long")},
+    },
 }
+# registry keys named as a value: the words of a name (rows.checked), of a role (merge)
+NAMED = re.compile(r"\"((?:what|target|role)_\w+)\"")
 
 
 def used(book: str) -> set[str]:
     spec = BOOKS[book]
-    found = {m for path in spec["files"] for m in USES.findall(path.read_text())}
+    patterns = (USES, NAMED) if book == "meting.registry" else (USES,)
+    found = {m for path in spec["files"] for pattern in patterns
+             for m in pattern.findall(path.read_text())}
     return found | {prefix + end for prefix, ends in spec["made"].items() for end in ends}
 
 

@@ -89,3 +89,55 @@ def test_an_english_reader_reads_the_refusal_in_english(app: FastAPI,
                    text="Wij reageren.")
     assert said == ("the review of round 2025-03 has not been opened (meting review open "
                     "--round 2025-03 --until DATE)")
+
+
+def preview(c: TestClient, **form: str) -> str:
+    token = csrf_of(c.get("/registry").text)
+    answer = c.post("/registry/preview", data={"csrf": token, **form})
+    assert answer.status_code == 422, answer.text[:300]
+    return answer.text.replace("&#39;", "'")
+
+
+def test_the_registry_form_words_its_problems_in_dutch_at_the_field(
+        app: FastAPI, dashboard: Dashboard) -> None:
+    coordinator = signed_in(app, dashboard, "coordinator")
+    shown = preview(coordinator, organisation="Gemeente Testdorp", category="gemeente",
+                    domain="testdorp-review")
+    assert ("<li data-line=\"2\">Domein: 'testdorp-review' heeft geen punt: geef een "
+            "volledige domeinnaam, zoals voorbeeld.nl</li>") in shown
+    assert "has no dot" not in shown and "regel 2" not in shown
+    shown = preview(coordinator, organisation=" ", category="gemeente", domain="dorp.nl",
+                    mail="misschien")
+    assert "Organisatie: de organisatie is leeg</li>" in shown
+    assert "'misschien' is geen ja of nee (ja/nee, j/n, 1/0, waar/onwaar; leeg betekent ja)" \
+        in shown
+    assert "is not yes or no" not in shown and "the organisation is empty" not in shown
+
+
+def test_an_uploaded_list_is_read_with_its_lines_and_dutch_reasons(
+        app: FastAPI, dashboard: Dashboard) -> None:
+    coordinator = signed_in(app, dashboard, "coordinator")
+    token = csrf_of(coordinator.get("/registry").text)
+
+    def upload(text: str) -> str:
+        answer = coordinator.post("/registry/preview", data={"csrf": token},
+                                  files={"file": ("lijst.csv", text.encode(), "text/csv")})
+        assert answer.status_code in (400, 422), answer.text[:300]
+        return answer.text.replace("&#39;", "'")
+
+    shown = upload("naam,domein\nGemeente Eik,eik.nl\n")
+    assert ("regel 1: de kopregel heeft geen kolom categorie (toegestane namen: category, "
+            "categorie, bestuurslaag, overheidslaag, laag); de kopregel moet de eerste regel "
+            "zijn") in shown
+    assert "the header has no" not in shown
+    shown = upload("organisatie,categorie,domein,webhost,mail\n"
+                   "Gemeente Eik,gemeente,eik.nl,portaal.elders.nl,ja\n"
+                   "Gemeente Eik,provincie,eik2.nl,,ja\n")
+    assert ("regel 2, kolom webhost: webhost portaal.elders.nl valt niet onder het domein "
+            "eik.nl; hij wordt getest zoals opgegeven") in shown
+    assert ("regel 3: organisatie 'Gemeente Eik' heeft categorie 'gemeente' op regel 2 en "
+            "hier 'provincie'; een organisatie heeft één categorie") in shown
+    assert "on line" not in shown and "column" not in shown
+    shown = upload("")
+    assert "is leeg: er hoort een kopregel in te staan en een rij per domein</p>" in shown
+    assert "is empty" not in shown

@@ -28,5 +28,7 @@ def message(key: str, **values: Any) -> Message:
 class Said(words.Said):
     """An error whose words are a discovery Message (so the CLI and the dashboard word it)."""
 
+    message: Message
+
     def __init__(self, key: str, **values: Any) -> None:
         super().__init__(message(key, **values))
