@@ -48,10 +48,10 @@ def fail(message: str, lang: str = "en") -> NoReturn:
 
 
 def failed(exc: Exception, lang: str) -> NoReturn:
-    """One line for an error: in ``lang`` when discovery worded it, else as it is."""
-    from meting.discovery.messages import Said
+    """One line for an error: in ``lang`` when a layer worded it, else as it is."""
+    from meting.words import in_language
 
-    fail(exc.text(lang) if isinstance(exc, Said) else str(exc), lang)
+    fail(in_language(exc, lang), lang)
 
 
 def say(key: str, lang: str, **values: object) -> None:

@@ -74,17 +74,31 @@ def where(data: bytes, offset: int) -> str:
     return f"line {line}, byte {offset - start + 1}"
 
 
-def name_problem(text: str, limit: int, what: str) -> str | None:
-    """Why ``text`` cannot be a name of this kind (None when it can)."""
+def name_fault(text: str, limit: int) -> tuple[str, dict[str, int | str]] | None:
+    """Why ``text`` cannot be a name, as a reason (nul, control, too_long) and its values,
+    for a caller that words it itself; None when it can be one."""
     if "\x00" in text:
-        return f"the {what} holds a NUL character"
+        return "nul", {}
     control = next((c for c in text if unicodedata.category(c) in ("Cc", "Cf")
                     and c not in "\u200d\u200c"), None)
     if control is not None:
-        return f"the {what} holds the control character U+{ord(control):04X}"
+        return "control", {"code": f"{ord(control):04X}"}
     if len(text) > limit:
-        return f"the {what} has {len(text):,} characters, more than the {limit:,} allowed"
+        return "too_long", {"length": len(text), "limit": limit}
     return None
+
+
+def name_problem(text: str, limit: int, what: str) -> str | None:
+    """Why ``text`` cannot be a name of this kind (None when it can)."""
+    fault = name_fault(text, limit)
+    if fault is None:
+        return None
+    reason, values = fault
+    if reason == "nul":
+        return f"the {what} holds a NUL character"
+    if reason == "control":
+        return f"the {what} holds the control character U+{values['code']}"
+    return f"the {what} has {values['length']:,} characters, more than the {limit:,} allowed"
 
 
 def text_problem(text: str, limit: int, what: str) -> str | None:

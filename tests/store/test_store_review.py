@@ -12,6 +12,7 @@ from rich.console import Console
 from meting.review.recipients import Addressee, recipients
 from meting.settings import Settings
 from meting.store import RoundInfo, Store, StoreError
+from meting.store.records import Refusal
 from meting.store.review import ReviewStore
 from meting.web.accounts import Accounts
 from tests.store.helpers import entry, evidence, judged
@@ -50,8 +51,10 @@ def test_a_review_opens_once_on_a_finished_round_and_closes_once(
         review.open_window(round_id, TODAY - dt.timedelta(days=1), TODAY)
     window = review.open_window(round_id, TODAY + dt.timedelta(days=14), TODAY)
     assert window.is_open and window.closes_on == dt.date(2026, 12, 14)
-    with pytest.raises(StoreError, match="already open until 2026-12-14"):
+    with pytest.raises(StoreError, match="already open until 14 December 2026") as refused:
         review.open_window(round_id, TODAY + dt.timedelta(days=20), TODAY)
+    assert isinstance(refused.value, Refusal) and refused.value.text("nl") == (
+        "de reactieperiode van meting 2026-11 is al open, tot en met 14 december 2026")
     assert not review.window(round_id, dt.date(2026, 12, 15)).is_open  # type: ignore[union-attr]
     closed = review.close_window(round_id, TODAY)
     assert not closed.is_open and closed.closed_at is not None

@@ -20,7 +20,9 @@ from xml.etree.ElementTree import ParseError
 
 from meting.errors import InputError
 from meting.limits import FileLimits, file_limits
+from meting.registry.messages import said
 from meting.textfile import TextError, iter_lines
+from meting.words import Message, Said
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
@@ -28,8 +30,9 @@ DELIMITERS = (",", ";", "\t")
 SUFFIXES = (".csv", ".xlsx")
 
 
-class ListFileError(InputError, ValueError):
-    """A file that cannot be read as a list at all (as opposed to a bad row)."""
+class ListFileError(Said, InputError, ValueError):
+    """A file that cannot be read as a list at all (as opposed to a bad row); its words are
+    a Message (Dutch and English) or, from other readers, an English string."""
 
 
 @dataclass
@@ -37,7 +40,7 @@ class Table:
     """Non-empty rows as (line, cells); the first is the header."""
 
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # about the file as a whole
+    notes: list[Message | str] = field(default_factory=list)  # about the file as a whole
 
 
 def neutralise(text: str) -> str:
@@ -56,7 +59,7 @@ def restore(text: str) -> str:
 def check_suffix(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise ListFileError(f"{path.name}: a list must be a .csv or .xlsx file")
+        raise ListFileError(said("not_a_list_file", name=path.name))
     return suffix
 
 
@@ -68,7 +71,7 @@ def read_table(path: Path, encoding: str | None = None,
 
 
 def iter_table(path: Path, encoding: str | None = None, limits: FileLimits | None = None,
-               notes: list[str] | None = None) -> Iterator[tuple[int, list[str]]]:
+               notes: list[Message | str] | None = None) -> Iterator[tuple[int, list[str]]]:
     """The non-empty rows as (line, cells), read as they are needed (the first is the
     header); what is said about the file as a whole is added to ``notes``."""
     suffix = check_suffix(path)
@@ -81,13 +84,14 @@ def iter_table(path: Path, encoding: str | None = None, limits: FileLimits | Non
             return
         size = path.stat().st_size
         if size > limits.max_file_bytes:
-            raise ListFileError(f"{path} has {size:,} bytes, more than the "
-                                f"{limits.max_file_bytes:,} allowed (setting max_file_bytes)")
+            raise ListFileError(said("file_too_large", name=str(path), size=size,
+                                     limit=limits.max_file_bytes))
         yield from iter_xlsx(path, limits, notes)
     except TextError as exc:
         raise ListFileError(str(exc)) from exc
     except OSError as exc:
-        raise ListFileError(f"{path}: {exc.strerror or exc}") from exc
+        raise ListFileError(said("file_unreadable", name=str(path),
+                                 detail=str(exc.strerror or exc))) from exc
 
 
 def sniff_delimiter(text: str) -> str:
@@ -118,7 +122,8 @@ def iter_csv(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
             if any(cell.strip() for cell in cells):
                 yield number, [restore(cell) for cell in cells]
     except csv.Error as exc:
-        raise ListFileError(f"line {previous + 1}: not readable as CSV: {exc}") from exc
+        raise ListFileError(said("csv_unreadable", line=str(previous + 1),
+                                 detail=str(exc))) from exc
 
 
 def cell_text(value: Any) -> str:
@@ -140,11 +145,10 @@ def check_workbook(path: Path, limits: FileLimits) -> None:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as exc:
-        raise ListFileError(f"{path.name} is not a readable XLSX workbook: {exc}") from exc
+        raise ListFileError(said("xlsx_unreadable", name=path.name, detail=str(exc))) from exc
     if unpacked > limits.max_xlsx_bytes:
-        raise ListFileError(f"{path.name} unpacks to {unpacked:,} bytes, more than the "
-                            f"{limits.max_xlsx_bytes:,} allowed (setting max_xlsx_bytes); "
-                            "save the list as CSV, or split it")
+        raise ListFileError(said("xlsx_too_large", name=path.name, size=unpacked,
+                                 limit=limits.max_xlsx_bytes))
 
 
 def read_xlsx(path: Path, limits: FileLimits | None = None) -> Table:
@@ -154,24 +158,24 @@ def read_xlsx(path: Path, limits: FileLimits | None = None) -> Table:
 
 
 def iter_xlsx(path: Path, limits: FileLimits,
-              notes: list[str]) -> Iterator[tuple[int, list[str]]]:
+              notes: list[Message | str]) -> Iterator[tuple[int, list[str]]]:
     import openpyxl
 
     check_workbook(path, limits)
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, ParseError) as exc:
-        raise ListFileError(f"{path.name} is not a readable XLSX workbook: "
-                            f"{xml_reason(exc)}") from exc
+        raise ListFileError(said("xlsx_unreadable", name=path.name,
+                                 detail=xml_reason(exc))) from exc
     try:
         if len(book.worksheets) > 1:
-            notes.append(f"only the first sheet ({book.worksheets[0].title!r}) is read")
+            notes.append(said("only_first_sheet", title=repr(book.worksheets[0].title)))
         yield from sheet_rows(book.worksheets[0].iter_rows(), path, limits)
     except ListFileError:
         raise
     except (ParseError, ValueError) as exc:  # defusedxml's refusals are ValueErrors
-        raise ListFileError(f"{path.name}: the sheet's XML is refused "
-                            f"({xml_reason(exc)})") from exc
+        raise ListFileError(said("xlsx_xml_refused", name=path.name,
+                                 detail=xml_reason(exc))) from exc
     finally:
         book.close()
 
@@ -196,8 +200,8 @@ def sheet_rows(rows: Iterable[Any], path: Path,
     for row in rows:
         cells_read += len(row)
         if cells_read > limits.max_xlsx_cells:
-            raise ListFileError(f"{path.name} has more than {limits.max_xlsx_cells:,} cells "
-                                "(setting max_xlsx_cells); save the list as CSV, or split it")
+            raise ListFileError(said("xlsx_too_many_cells", name=path.name,
+                                     limit=limits.max_xlsx_cells))
         cells = [cell_text(cell.value) for cell in row]
         if any(cell.strip() for cell in cells):
             # empty cells carry no row number; a row with text has a real cell

@@ -15,7 +15,9 @@ from dataclasses import replace
 
 from meting.registry import vocabulary as words
 from meting.registry.entry import ListEntry
+from meting.registry.messages import field, said
 from meting.registry.problems import Problems
+from meting.words import Message
 
 
 def organisation_key(name: str) -> str:
@@ -70,9 +72,10 @@ def agreed_value(group: list[ListEntry], attribute: str, problems: Problems) -> 
         if first is None:
             first = row
         elif value != getattr(first, attribute):
-            problems.error(row.line, None, f"organisation {row.organisation!r} has {attribute} "
-                           f"{getattr(first, attribute)!r} on line {first.line} and {value!r} "
-                           f"here; an organisation has one {attribute}")
+            problems.error(row.line, None, said(
+                "organisation_disagrees", organisation=repr(row.organisation),
+                field=field(attribute), first=repr(getattr(first, attribute)),
+                line=str(first.line), value=repr(value)))
             raise Conflict
     return None if first is None else str(getattr(first, attribute))
 
@@ -90,17 +93,17 @@ def merge_rows(group: list[ListEntry], problems: Problems) -> ListEntry | None:
     first, sets = group[0], list(group[0].sets)
     for row in group[1:]:
         if organisation_key(row.organisation) != organisation_key(first.organisation):
-            problems.error(row.line, None, f"domain {row.domain} is on line {first.line} for "
-                           f"{first.organisation!r} and here for {row.organisation!r}; a "
-                           "domain belongs to one organisation")
+            problems.error(row.line, None, said(
+                "domain_two_organisations", domain=row.domain, line=str(first.line),
+                first=repr(first.organisation), other=repr(row.organisation)))
             return None
         if roles(row) != roles(first):
-            problems.error(row.line, None, f"domain {row.domain} is also on line {first.line} "
-                           f"with other roles ({describe(first)} there, {describe(row)} "
-                           "here); give it once")
+            problems.error(row.line, None, said(
+                "domain_other_roles", domain=row.domain, line=str(first.line),
+                there=describe(first), here=describe(row)))
             return None
-        problems.warn(row.line, None, f"domain {row.domain} is also on line {first.line}; "
-                      "the rows are merged (their sets united)")
+        problems.warn(row.line, None, said("domain_twice", domain=row.domain,
+                                           line=str(first.line)))
         sets += [name for name in row.sets if name not in sets]
     return replace(first, sets=tuple(sets))
 
@@ -109,6 +112,7 @@ def roles(entry: ListEntry) -> tuple[bool, str | None, bool]:
     return entry.web, entry.web_host, entry.mail
 
 
-def describe(entry: ListEntry) -> str:
-    web = f"web on {entry.web_target}" if entry.web_target else "no web"
-    return f"{web}, {'mail' if entry.mail else 'no mail'}"
+def describe(entry: ListEntry) -> Message:
+    web = said("role_web_on", host=entry.web_target) if entry.web_target else \
+        said("role_no_web")
+    return said("roles", web=web, mail=said("role_mail" if entry.mail else "role_no_mail"))

@@ -9,6 +9,9 @@ from urllib.parse import urlsplit
 
 import idna
 
+from meting.registry.messages import said
+from meting.words import Said
+
 MAX_NAME = 253
 # Letters, digits and inner hyphens, no "--" at the third and fourth place (so no punycode):
 # IDNA would give such a name back as it is, in lower case; a list of 900,000 such names
@@ -17,27 +20,29 @@ PLAIN_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 PLAIN_NAME = re.compile(rf"{PLAIN_LABEL}(?:\.{PLAIN_LABEL})+", re.IGNORECASE | re.ASCII)
 
 
-class BadDomainName(ValueError):
-    """A name that cannot be a host or domain name; the message says why."""
+class BadDomainName(Said, ValueError):
+    """A name that cannot be a host or domain name; the message says why (in Dutch and
+    English)."""
 
 
 def normalise(text: str) -> str:
     """The ASCII (punycode) form of a domain name, lower case, without a trailing dot."""
     name = text.strip().rstrip(".")
     if not name:
-        raise BadDomainName("empty domain name")
+        raise BadDomainName(said("name_empty"))
     if "." not in name:
-        raise BadDomainName(f"{text!r} has no dot: give a full domain name such as example.nl")
+        raise BadDomainName(said("no_dot", text=repr(text)))
     if len(name) > MAX_NAME:
-        raise BadDomainName(f"{text!r} is longer than {MAX_NAME} characters")
+        raise BadDomainName(said("domain_too_long", text=repr(text), limit=MAX_NAME))
     if PLAIN_NAME.fullmatch(name) and not any(label[2:4] == "--" for label in name.split(".")):
         return name.lower()
     try:
         ascii_name = idna.encode(name, uts46=True).decode("ascii")
     except idna.IDNAError as exc:
-        raise BadDomainName(f"{text!r} is not a valid domain name: {exc}") from exc
+        raise BadDomainName(said("not_a_domain_name", text=repr(text), detail=str(exc))) \
+            from exc
     if len(ascii_name) > MAX_NAME:
-        raise BadDomainName(f"{text!r} is longer than {MAX_NAME} characters")
+        raise BadDomainName(said("domain_too_long", text=repr(text), limit=MAX_NAME))
     return ascii_name.lower()
 
 
@@ -70,7 +75,7 @@ def target_from(text: str, kind: str) -> TypedTarget:
         try:
             host, how = urlsplit(raw).hostname or "", "url"
         except ValueError as exc:
-            raise BadDomainName(f"{text!r} is not a valid URL: {exc}") from exc
+            raise BadDomainName(said("not_a_url", text=repr(text), detail=str(exc))) from exc
     elif "@" in raw:
         host, how = raw.rsplit("@", 1)[1], "email"
     else:
@@ -83,8 +88,8 @@ def target_from(text: str, kind: str) -> TypedTarget:
         if host != raw:
             how = "host_port_path"
     if is_address(host.strip("[]")):
-        raise BadDomainName(f"{text!r} is an IP address; give the name of the "
-                            f"{'web host' if kind == 'web' else 'mail domain'}")
+        raise BadDomainName(said("address_not_name", text=repr(text),
+                                 target=said("target_web" if kind == "web" else "target_mail")))
     return TypedTarget(raw, normalise(host), how)
 
 

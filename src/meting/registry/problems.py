@@ -4,20 +4,40 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from meting.words import Message, in_language
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)
 class Problem:
     """A reason at a line (CSV) or row (XLSX); line 0 is the file as a whole."""
 
     line: int
     column: str | None  # the header name as the file spells it
-    reason: str
+    words: Message | str  # a Message is worded where it is shown; a str is English only
+
+    @property
+    def reason(self) -> str:
+        """The reason in English (the command line's words)."""
+        return str(self.words)
 
     def __str__(self) -> str:
         where = f"line {self.line}" if self.line else "file"
         if self.column:
             where += f", column {self.column}"
         return f"{where}: {self.reason}"
+
+    def _said(self) -> tuple[int, str | None, str]:
+        return self.line, self.column, self.reason
+
+    def __eq__(self, other: object) -> bool:  # the same words, given as a Message or not
+        return isinstance(other, Problem) and self._said() == other._said()
+
+    def __hash__(self) -> int:
+        return hash(self._said())
+
+    def said(self, lang: str) -> str:
+        """The reason in ``lang`` (the place is worded by who shows it)."""
+        return in_language(self.words, lang)
 
 
 @dataclass
@@ -31,11 +51,11 @@ class Problems:
     error_count: int = 0
     warning_count: int = 0
 
-    def error(self, line: int, column: str | None, reason: str) -> None:
+    def error(self, line: int, column: str | None, reason: Message | str) -> None:
         self.error_count += 1
         self._add(self.errors, Problem(line, column, reason))
 
-    def warn(self, line: int, column: str | None, reason: str) -> None:
+    def warn(self, line: int, column: str | None, reason: Message | str) -> None:
         self.warning_count += 1
         self._add(self.warnings, Problem(line, column, reason))
 

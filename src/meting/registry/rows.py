@@ -16,15 +16,19 @@ from urllib.parse import urlsplit
 from meting import limits
 from meting.registry import vocabulary as words
 from meting.registry.entry import ListEntry
+from meting.registry.messages import field as field_name
+from meting.registry.messages import said
 from meting.registry.names import BadDomainName, normalise
 from meting.registry.problems import Problems
-from meting.textfile import name_problem
+from meting.textfile import name_fault
+from meting.words import Said
 
 T = TypeVar("T")
 
 
-class CellError(ValueError):
-    """A cell that cannot be read; the message is the reason shown to the user."""
+class CellError(Said, ValueError):
+    """A cell that cannot be read; the message is the reason shown to the user (in Dutch
+    and English)."""
 
 
 @dataclass(frozen=True)
@@ -45,18 +49,18 @@ def read_header(line: int, cells: list[str], problems: Problems) -> Header | Non
             continue
         field = words.header_fields().get(words.header_key(name))
         if field is None:
-            problems.warn(line, name, f"{name!r} is not a column of a registry list; "
-                          f"it is ignored (columns: {', '.join(words.FIELDS)})")
+            problems.warn(line, name, said("unknown_column", name=repr(name), columns=[
+                field_name(f) for f in words.FIELDS]))
         elif field in positions:
-            problems.error(line, name, f"columns {names[field]!r} and {name!r} both give "
-                           f"the {field}; keep one")
+            problems.error(line, name, said("column_twice", first=repr(names[field]),
+                                            second=repr(name), field=field_name(field)))
         else:
             positions[field], names[field] = index, name
     missing = [f for f in words.required_fields() if f not in positions]
     for field in missing:
         accepted = ", ".join(words.columns()["headers"][field])
-        problems.error(line, None, f"the header has no {field} column (names accepted: "
-                       f"{accepted}); the header must be the first line")
+        problems.error(line, None, said("column_missing", field=field_name(field),
+                                        accepted=accepted))
     if missing:
         return None
     return Header(line, positions, names, len(cells))
@@ -71,8 +75,7 @@ def read_row(header: Header, line: int, cells: list[str],
     """
     if any(c.strip() for c in cells[header.width:]):
         # the cells are shifted: what they say in each column means nothing
-        problems.error(line, None, f"the row has more cells than the header has columns "
-                       f"({header.width}); is a comma in a name not quoted?")
+        problems.error(line, None, said("too_many_cells", width=header.width))
         return ListEntry(line, "", "", "", True, None, True, None, None, ()), False
     before = problems.error_count
 
@@ -84,7 +87,7 @@ def read_row(header: Header, line: int, cells: list[str],
         try:
             return parser(cell(field))
         except CellError as exc:
-            problems.error(line, header.names.get(field), str(exc))
+            problems.error(line, header.names.get(field), exc.message)
             return default
 
     organisation = parse("organisation", organisation_name, "")
@@ -93,14 +96,13 @@ def read_row(header: Header, line: int, cells: list[str],
     no_host: tuple[bool, str | None] = (True, None)
     web, web_host = parse("web_host", web_role, no_host)
     mail = parse("mail", mail_role, True)
-    umbrella = umbrella_name(parse("umbrella", lambda t: checked(t, limits.UMBRELLA, "umbrella"),
-                                   ""), line, header.names.get("umbrella"), problems)
+    umbrella = umbrella_name(parse("umbrella", lambda t: checked(t, limits.UMBRELLA,
+                                                                 "what_umbrella"), ""),
+                             line, header.names.get("umbrella"), problems)
     if web_host and domain:
         web_host = settle_web_host(web_host, domain, line, header.names["web_host"], problems)
     if not web and not mail:
-        problems.error(line, header.names.get("web_host"), "the domain has neither a web "
-                       "nor a mail role, so nothing would be tested; leave the web host "
-                       "empty or set mail to yes")
+        problems.error(line, header.names.get("web_host"), said("no_role"))
     entry = ListEntry(line=line, organisation=organisation, category=category, domain=domain,
                       web=web, web_host=web_host, mail=mail, umbrella=umbrella,
                       provider=parse("provider", provider_name, None),
@@ -112,24 +114,26 @@ def read_row(header: Header, line: int, cells: list[str],
 def organisation_name(text: str) -> str:
     name = " ".join(text.split())
     if not name:
-        raise CellError("the organisation is empty")
-    return checked(name, limits.ORGANISATION, "organisation")
+        raise CellError(said("organisation_empty"))
+    return checked(name, limits.ORGANISATION, "what_organisation")
 
 
 def checked(text: str, limit: int, what: str) -> str:
-    """``text``, or CellError when it holds NUL or control characters or is too long."""
-    problem = name_problem(text, limit, what)
-    if problem is not None:
-        raise CellError(problem)
+    """``text``, or CellError when it holds NUL or control characters or is too long
+    (``what`` is the key of the name's words, e.g. what_organisation)."""
+    fault = name_fault(text, limit)
+    if fault is not None:
+        reason, values = fault
+        raise CellError(said(f"name_{reason}", what=said(what), **values))
     return text
 
 
 def category_id(text: str) -> str:
     if not text:
-        raise CellError(f"the category is empty; use one of {category_choices()}")
+        raise CellError(said("category_empty", choices=category_choices()))
     category = words.category_of(text)
     if category is None:
-        raise CellError(f"unknown category {text!r}; use one of {category_choices()}")
+        raise CellError(said("category_unknown", text=repr(text), choices=category_choices()))
     return category
 
 
@@ -148,17 +152,16 @@ def host_of_url(text: str) -> str | None:
 
 def domain_name(text: str) -> str:
     if not text:
-        raise CellError("the domain is empty")
+        raise CellError(said("domain_empty"))
     host = host_of_url(text)
     if host is not None:
-        raise CellError(f"{text!r} is a web address; give the domain name only, "
-                        f"e.g. {host.removeprefix('www.')}")
+        raise CellError(said("domain_is_url", text=repr(text), example=host.removeprefix("www.")))
     if "@" in text:
-        raise CellError(f"{text!r} is an e-mail address; give the domain name only, "
-                        f"e.g. {text.rpartition('@')[2]}")
+        raise CellError(said("domain_is_email", text=repr(text),
+                             example=text.rpartition("@")[2]))
     if text.lower().startswith("www."):
-        raise CellError(f"{text!r} is a web host; give the registered domain "
-                        f"{text[4:]} (the web test runs on www.{text[4:]} by itself)")
+        raise CellError(said("domain_is_web_host", text=repr(text), domain=text[4:],
+                             host=f"www.{text[4:]}"))
     return host_name(text)
 
 
@@ -169,13 +172,13 @@ def host_name(text: str) -> str:
     except ValueError:
         pass
     else:
-        raise CellError(f"{text!r} is an IP address, not a domain name")
+        raise CellError(said("ip_address", text=repr(text)))
     try:
         name = normalise(text)
     except BadDomainName as exc:
-        raise CellError(str(exc)) from exc
+        raise CellError(exc.message) from exc
     if re.fullmatch(r"[0-9]+", name.rpartition(".")[2]):
-        raise CellError(f"{text!r} is not a domain name: its top-level domain is a number")
+        raise CellError(said("numeric_tld", text=repr(text)))
     return name
 
 
@@ -187,7 +190,7 @@ def web_role(text: str) -> tuple[bool, str | None]:
         return False, None
     host = host_of_url(text)
     if host is not None:
-        raise CellError(f"{text!r} is a web address; give the host name only, e.g. {host}")
+        raise CellError(said("host_is_url", text=repr(text), host=host))
     return True, host_name(text)
 
 
@@ -197,17 +200,16 @@ def settle_web_host(host: str, domain: str, line: int, column: str,
     if host == f"www.{domain}":
         return None
     if host != domain and not host.endswith(f".{domain}"):
-        problems.warn(line, column, f"web host {host} is not under the domain {domain}; "
-                      "it is tested as given")
+        problems.warn(line, column, said("host_elsewhere", host=host, domain=domain))
     return host
 
 
 def provider_name(text: str) -> str | None:
-    return checked(" ".join(text.split()), limits.PROVIDER, "provider") or None
+    return checked(" ".join(text.split()), limits.PROVIDER, "what_provider") or None
 
 
 def parent_name(text: str) -> str | None:
-    return checked(" ".join(text.split()), limits.ORGANISATION, "parent organisation") or None
+    return checked(" ".join(text.split()), limits.ORGANISATION, "what_parent") or None
 
 
 def mail_role(text: str) -> bool:
@@ -215,8 +217,7 @@ def mail_role(text: str) -> bool:
         return True
     value = words.truth_of(text)
     if value is None:
-        raise CellError(f"{text!r} is not yes or no (yes/no, ja/nee, 1/0, true/false; "
-                        "empty means yes)")
+        raise CellError(said("not_yes_or_no", text=repr(text)))
     return value
 
 
@@ -227,8 +228,8 @@ def umbrella_name(text: str, line: int, column: str | None, problems: Problems) 
     if known is not None:
         return known
     name = " ".join(text.split())
-    problems.warn(line, column, f"{name!r} is not a known umbrella organisation "
-                  f"({', '.join(words.categories()['umbrellas'])}); it is kept as written")
+    problems.warn(line, column, said("unknown_umbrella", name=repr(name),
+                                     known=list(words.categories()["umbrellas"])))
     return name
 
 
@@ -236,7 +237,7 @@ def set_names(text: str) -> tuple[str, ...]:
     first, *others = words.set_separators()
     for separator in others:
         text = text.replace(separator, first)
-    names = (checked(set_name(part), limits.SET_NAME, "set name")
+    names = (checked(set_name(part), limits.SET_NAME, "what_set")
              for part in text.split(first))
     return tuple(dict.fromkeys(name for name in names if name))
 

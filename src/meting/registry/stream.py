@@ -16,8 +16,10 @@ from pathlib import Path
 from meting.limits import FileLimits
 from meting.registry.cells import ListFileError, iter_table
 from meting.registry.entry import ListEntry
+from meting.registry.messages import said
 from meting.registry.problems import Problems
 from meting.registry.rows import Header, read_header, read_row
+from meting.words import Message
 
 PROBLEMS_KEPT = 200  # of each kind, those of the first lines; the rest are counted
 
@@ -28,13 +30,13 @@ def read_drafts(path: Path, problems: Problems, encoding: str | None = None,
     read at once: ``ListFileError`` here when the file is no readable list at all, or
     later, from the iterator, when that shows only further on (a bad byte on line 900,000).
     """
-    notes: list[str] = []
+    notes: list[Message | str] = []
     rows = iter_table(path, encoding, limits, notes)
     first = next(rows, None)
     for note in notes:
         problems.warn(0, None, note)
     if first is None:
-        raise ListFileError(f"{path.name} is empty: it needs a header line and a row per domain")
+        raise ListFileError(said("file_empty", name=path.name))
     header = read_header(*first, problems)
     if header is None:
         for _ in rows:  # the file is still read to its end: an unreadable file says so

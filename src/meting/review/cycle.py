@@ -16,8 +16,13 @@ from meting.review.recipients import recipients
 from meting.review.retest import RetestRun, retest
 from meting.settings import Settings
 from meting.store import RoundInfo, Store
-from meting.store.review import ReviewStore
+from meting.store.review import ReviewStore, said
 from meting.store.review_records import ExplanationInfo, ReactionInfo, WindowInfo
+from meting.words import Said
+
+
+class ReviewInputError(Said, ValueError):
+    """A request the review services refuse before the store sees it (Dutch and English)."""
 
 
 @dataclass
@@ -101,7 +106,7 @@ class Cycle:
 
     def submit_reaction(self, ref: str, organisation: str, text: str) -> ReactionInfo:
         if not text.strip():
-            raise ValueError("a formal reaction needs a text")
+            raise ReviewInputError(said("reaction_needs_text"))
         return self.review.submit_reaction(self.round(ref).id, organisation, text.strip(),
                                            self.today)
 
@@ -122,7 +127,7 @@ class Cycle:
     def submit_explanation(self, ref: str, domain: str, kind: str, column: str, reason: str,
                            expires_on: dt.date) -> ExplanationInfo:
         if not reason.strip():
-            raise ValueError("an explanation needs a reason")
+            raise ReviewInputError(said("explanation_needs_reason"))
         return self.review.submit_explanation(self.round(ref).id, domain, kind, column,
                                               reason.strip(), expires_on, self.today)
 

@@ -7,10 +7,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from meting.errors import InputError, OperationError
+from meting.words import Said
 
 
 class StoreError(InputError):
     """A request the store refuses; the message says why and what to do."""
+
+
+class Refusal(Said, StoreError):
+    """A StoreError worded in Dutch and English (a Message of a layer's messages.yaml):
+    ``str()`` is English, ``text(lang)`` the words for the dashboard's viewer."""
 
 
 class DomainConflict(StoreError):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from meting.checks.verdict import Status
 from meting.store import codec, imported
 from meting.store.models import Domain, Organisation, Round, Test
-from meting.store.records import PlannedTest, StoreError
+from meting.store.records import PlannedTest, Refusal
 from meting.store.review_models import (
     Explanation,
     Mail,
@@ -35,6 +35,27 @@ from meting.store.review_records import (
 )
 from meting.store.store import Store
 from meting.store.web_models import User, UserOrganisation
+from meting.words import Message, message, texts
+
+BOOK = "meting.review"  # the review cycle's words: review/data/messages.yaml
+
+
+def said(key: str, **values: Any) -> Message:
+    return message(BOOK, key, **values)
+
+
+def refused(key: str, **values: Any) -> Refusal:
+    """The store's refusal of a review request, in Dutch and English."""
+    return Refusal(said(key, **values))
+
+
+def _kind(kind: str) -> Message | str:
+    return said(f"kind_{kind}") if kind in ("web", "mail") else repr(kind)
+
+
+def _state(state: str) -> Message | str:
+    key = f"state_{state}"
+    return said(key) if key in texts(BOOK) else state
 
 
 def now() -> dt.datetime:
@@ -52,15 +73,15 @@ class ReviewStore:
         with self._sessions.begin() as session:
             found = _round(session, round_id)
             if found.state != "finished":
-                raise StoreError(f"round {found.label} is {found.state}; only a finished "
-                                 "round can be reviewed (finish it with meting run --round "
-                                 f"{found.id})")
+                raise refused("round_not_finished", round=found.label,
+                              state=_state(found.state), id=str(found.id))
             if closes_on < today:
-                raise StoreError(f"the closing date {closes_on} has passed")
+                raise refused("closing_date_passed", date=closes_on)
             window = session.get(ReviewWindow, round_id)
             if window is not None:
-                what = "closed" if window.closed_at else f"open until {window.closes_on}"
-                raise StoreError(f"the review of round {found.label} is already {what}")
+                if window.closed_at:
+                    raise refused("review_already_closed", round=found.label)
+                raise refused("review_already_open", round=found.label, date=window.closes_on)
             window = ReviewWindow(round_id=round_id, opened_at=now(), closes_on=closes_on)
             session.add(window)
             session.flush()
@@ -71,8 +92,8 @@ class ReviewStore:
             found = _round(session, round_id)
             window = _window(session, found)
             if window.closed_at is not None:
-                raise StoreError(f"the review of round {found.label} was closed on "
-                                 f"{window.closed_at:%Y-%m-%d}")
+                raise refused("review_was_closed", round=found.label,
+                              date=window.closed_at.date())
             window.closed_at = now()
             return _window_info(found, window, today)
 
@@ -98,8 +119,7 @@ class ReviewStore:
             _in_round(session, found, org)
             draft = session.get(ReactionDraft, (round_id, org.id))
             if draft is not None and draft.state == "approved":
-                raise StoreError(f"the reaction of {org.name} to round {found.label} is "
-                                 "already approved")
+                raise refused("reaction_approved", organisation=org.name, round=found.label)
             if draft is None:
                 draft = ReactionDraft(round_id=round_id, organisation_id=org.id)
                 session.add(draft)
@@ -115,9 +135,10 @@ class ReviewStore:
             org = _organisation(session, organisation)
             draft = session.get(ReactionDraft, (round_id, org.id))
             if draft is None:
-                raise StoreError(f"{org.name} has submitted no reaction to round {found.label}")
+                raise refused("no_reaction", organisation=org.name, round=found.label)
             if draft.state != "submitted":
-                raise StoreError(f"the reaction of {org.name} is already {draft.state}")
+                raise refused("reaction_decided", organisation=org.name,
+                              state=_state(draft.state))
             draft.state = "approved" if approve else "returned"
             draft.note, draft.decided_at = note, now()
             if approve:  # printed in the appendix with the asterisk from now on
@@ -146,20 +167,21 @@ class ReviewStore:
             found = _open_round(session, round_id, today)
             dom = _domain(session, domain)
             if expires_on <= today:
-                raise StoreError(f"the expiry date {expires_on} must be after today")
+                raise refused("expiry_not_after_today", date=expires_on)
             columns = session.scalar(select(Test.columns).where(
                 Test.round_id == round_id, Test.domain_id == dom.id, Test.kind == kind,
                 Test.state == "done"))
             if columns is None:
-                raise StoreError(f"round {found.label} has no {kind} result for {dom.name}")
+                raise refused("no_result", round=found.label, kind=_kind(kind),
+                              domain=dom.name)
             if column not in columns:
-                raise StoreError(f"the {kind} result of {dom.name} has no column {column!r} "
-                                 f"(columns: {', '.join(columns)})")
+                raise refused("no_column", kind=_kind(kind), domain=dom.name,
+                              column=repr(column), columns=list(columns))
             row = session.scalar(select(Explanation).where(
                 Explanation.round_id == round_id, Explanation.domain_id == dom.id,
                 Explanation.kind == kind, Explanation.column_name == column))
             if row is not None and row.state == "accepted":
-                raise StoreError(f"the explanation on {dom.name} {column} is already accepted")
+                raise refused("explanation_accepted", domain=dom.name, column=column)
             if row is None:
                 row = Explanation(round_id=round_id, domain_id=dom.id, kind=kind,
                                   column_name=column)
@@ -175,9 +197,10 @@ class ReviewStore:
         with self._sessions.begin() as session:
             row = session.get(Explanation, explanation_id)
             if row is None:
-                raise StoreError(f"no explanation {explanation_id}")
+                raise refused("no_explanation", id=str(explanation_id))
             if row.state != "submitted":
-                raise StoreError(f"explanation {explanation_id} is already {row.state}")
+                raise refused("explanation_decided", id=str(explanation_id),
+                              state=_state(row.state))
             row.state = "accepted" if accept else "rejected"
             row.note, row.decided_at = note, now()
             return _explanation_info(session, row)
@@ -217,8 +240,7 @@ class ReviewStore:
                 Test.round_id == round_id, Test.domain_id == dom.id,
                 Test.kind.in_(kinds))).all()
             if not tests:
-                raise StoreError(f"{dom.name} is not in round {found.label}; only domains "
-                                 "of the round can be re-tested")
+                raise refused("not_in_round", domain=dom.name, round=found.label)
             if limit is not None:
                 _check_limit(session, dom.organisation_id, len(tests), *limit)
             rows = [Retest(round_id=round_id, domain_id=dom.id,
@@ -291,7 +313,7 @@ class ReviewStore:
         with self._sessions() as session:
             row = session.get(Retest, retest_id)
             if row is None or row.evidence is None or row.encoding is None:
-                raise StoreError(f"no evidence stored for re-test {retest_id}")
+                raise refused("no_retest_evidence", id=str(retest_id))
             return codec.decode(row.evidence, row.encoding)
 
     # recipients
@@ -412,9 +434,9 @@ class ReviewStore:
         with self._sessions.begin() as session:
             row = session.get(Mail, mail_id)
             if row is None:
-                raise StoreError(f"no mail {mail_id}")
+                raise refused("no_mail", id=str(mail_id))
             if row.state == "sent":
-                raise StoreError(f"mail {mail_id} was delivered on {row.sent_at:%Y-%m-%d %H:%M}")
+                raise refused("mail_delivered", id=str(mail_id), moment=row.sent_at)
             row.state, row.attempts, row.next_attempt_at = "queued", 0, now()
 
     def mails(self, state: str | None = None) -> list[MailInfo]:
@@ -429,8 +451,9 @@ class ReviewStore:
     def add_schedule(self, set_name: str, cron: str, label_pattern: str | None,
                      retest_laggards: bool) -> ScheduleInfo:
         if set_name not in self.store.domain_sets():
-            known = ", ".join(self.store.domain_sets()) or "none yet"
-            raise StoreError(f"no domain set {set_name!r} (known sets: {known})")
+            known = self.store.domain_sets()
+            raise refused("no_set", set=repr(set_name),
+                          known=list(known) if known else said("no_sets_yet"))
         with self._sessions.begin() as session:
             row = Schedule(set_name=set_name, cron=cron, label_pattern=label_pattern,
                            retest_laggards=retest_laggards, created_at=now())
@@ -442,7 +465,7 @@ class ReviewStore:
         with self._sessions.begin() as session:
             row = session.get(Schedule, schedule_id)
             if row is None:
-                raise StoreError(f"no schedule {schedule_id}")
+                raise refused("no_schedule", id=str(schedule_id))
             session.delete(row)
 
     def schedules(self) -> list[ScheduleInfo]:
@@ -456,7 +479,7 @@ class ReviewStore:
         with self._sessions.begin() as session:
             row = session.get(Schedule, schedule_id)
             if row is None:
-                raise StoreError(f"no schedule {schedule_id}")
+                raise refused("no_schedule", id=str(schedule_id))
             if due is not None:
                 row.last_due, row.last_round_id = due, round_id
             if retests is not None:
@@ -466,15 +489,14 @@ class ReviewStore:
 def _round(session: Session, round_id: int) -> Round:
     found = session.get(Round, round_id)
     if found is None:
-        raise StoreError(f"no round {round_id}")
+        raise refused("no_round", id=str(round_id))
     return found
 
 
 def _window(session: Session, found: Round) -> ReviewWindow:
     window = session.get(ReviewWindow, found.id)
     if window is None:
-        raise StoreError(f"the review of round {found.label} has not been opened "
-                         f"(meting review open --round {found.label} --until DATE)")
+        raise refused("review_not_opened", round=found.label)
     return window
 
 
@@ -483,22 +505,21 @@ def _open_round(session: Session, round_id: int, today: dt.date) -> Round:
     window = _window(session, found)
     if window.closed_at is not None or today > window.closes_on:
         closed = window.closed_at.date() if window.closed_at else window.closes_on
-        raise StoreError(f"the review of round {found.label} closed on {closed}; its "
-                         "figures are final")
+        raise refused("review_closed", round=found.label, date=closed)
     return found
 
 
 def _organisation(session: Session, name: str) -> Organisation:
     found = session.scalar(select(Organisation).where(Organisation.name == name))
     if found is None:
-        raise StoreError(f"no organisation {name!r} in the registry")
+        raise refused("no_organisation", name=repr(name))
     return found
 
 
 def _domain(session: Session, name: str) -> Domain:
     found = session.scalar(select(Domain).where(Domain.name == name))
     if found is None:
-        raise StoreError(f"no domain {name!r} in the registry")
+        raise refused("no_domain", name=repr(name))
     return found
 
 
@@ -506,7 +527,7 @@ def _in_round(session: Session, found: Round, org: Organisation) -> None:
     has = session.scalar(select(Test.id).join(Domain, Domain.id == Test.domain_id).where(
         Test.round_id == found.id, Domain.organisation_id == org.id).limit(1))
     if has is None:
-        raise StoreError(f"{org.name} has no domains in round {found.label}")
+        raise refused("no_domains_in_round", organisation=org.name, round=found.label)
 
 
 def _check_limit(session: Session, organisation_id: int, wanted: int, count: int,
@@ -516,9 +537,8 @@ def _check_limit(session: Session, organisation_id: int, wanted: int, count: int
         Retest.organisation_id == organisation_id, Retest.requested_at >= since,
         Retest.requested_by != "schedule")) or 0
     if used + wanted > count:
-        hours = period.total_seconds() / 3600
-        raise StoreError(f"this organisation asked {used} re-tests in the last {hours:g} "
-                         f"hours; at most {count} are allowed (try again later)")
+        raise refused("retest_limit", used=used, hours=period.total_seconds() / 3600,
+                      count=count)
 
 
 def _window_info(found: Round, window: ReviewWindow, today: dt.date) -> WindowInfo:

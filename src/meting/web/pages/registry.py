@@ -20,11 +20,16 @@ from meting.registry.lists import ListFile, ListFileError, read_list
 from meting.store import Store, StoreError
 from meting.web.access import viewer
 from meting.web.render import page
+from meting.words import in_language
 
 router = APIRouter()
 MAX_UPLOAD = 20 * 1024 * 1024
 SHOWN = 200
 SUFFIXES = (".csv", ".xlsx")
+# a problem of the one-row form is placed at its field (the form's label), not at a line
+FORM_LABELS = {"organisation": "organisation", "category": "layer", "domain": "domain",
+               "web_host": "web_host", "mail": "mail_role", "umbrella": "umbrella",
+               "provider": "provider", "sets": "sets"}
 
 
 class Uploads:
@@ -83,11 +88,11 @@ def _one_row(fields: dict[str, str]) -> bytes:
     return out.getvalue().encode()
 
 
-def _read(path: Path) -> ListFile | str:
+def _read(path: Path) -> ListFile | ListFileError:
     try:
         return read_list(path)
     except ListFileError as exc:
-        return str(exc)
+        return exc
 
 
 @router.post("/registry/preview", name="registry_preview")
@@ -107,20 +112,20 @@ async def registry_preview(request: Request, file: UploadFile | None = None,
         if suffix not in SUFFIXES or len(data) > MAX_UPLOAD:
             return page(request, "registry/preview.html.j2", status_code=400, key=None,
                         listed=None, name=file.filename, problem="upload_refused")
-        name = file.filename
+        name, labels = file.filename, None
     else:
-        suffix, name = ".csv", domain or "-"
+        suffix, name, labels = ".csv", domain or "-", FORM_LABELS
         data = _one_row({"organisation": organisation, "category": category,
                          "domain": domain, "web_host": web_host, "mail": mail or "yes",
                          "umbrella": umbrella, "provider": provider, "sets": sets})
     key = uploads(request).keep(who.user_id, suffix, data)
     listed = await run_in_threadpool(_read, uploads(request).path(who.user_id, key))
-    if isinstance(listed, str):
+    if isinstance(listed, ListFileError):
         return page(request, "registry/preview.html.j2", status_code=400, key=None,
-                    listed=None, name=name, problem=listed)
+                    listed=None, name=name, problem=in_language(listed, request.state.lang))
     return page(request, "registry/preview.html.j2", status_code=200 if listed.ok else 422,
                 key=key if listed.ok else None, listed=listed, name=name, problem=None,
-                shown=listed.good[:SHOWN])
+                shown=listed.good[:SHOWN], labels=labels)
 
 
 @router.post("/registry/import", name="registry_import")
@@ -128,14 +133,15 @@ async def registry_import(request: Request, key: Annotated[str, Form()] = "") ->
     who = viewer(request)
     path = uploads(request).path(who.user_id, key)
     listed = await run_in_threadpool(_read, path)
-    if isinstance(listed, str) or not listed.ok:
+    if isinstance(listed, ListFileError) or not listed.ok:
         raise HTTPException(409)
     store: Store = request.app.state.store
     try:
         summary = await run_in_threadpool(store.import_entries, listed.entries)
     except (StoreError, ValueError) as exc:
         return page(request, "registry/preview.html.j2", status_code=409, key=None,
-                    listed=listed, name=path.name, problem=str(exc), shown=[])
+                    listed=listed, name=path.name,
+                    problem=in_language(exc, request.state.lang), shown=[])
     uploads(request).waiting.pop(key, None)
     path.unlink(missing_ok=True)
     context = await run_in_threadpool(_overview, request)

@@ -15,16 +15,17 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from meting.analysis.rules import column_names, counting_rules
-from meting.review.cycle import Cycle
+from meting.review.cycle import Cycle, ReviewInputError
 from meting.review.mailer import MailSettingsError, deliver_due
 from meting.settings import Settings
 from meting.store import RoundInfo, Store, StoreError
 from meting.store.models import Domain, Organisation, Test
-from meting.store.review import ReviewStore
+from meting.store.review import ReviewStore, refused, said
 from meting.web import queries
 from meting.web.access import viewer
 from meting.web.accounts import Viewer
 from meting.web.render import page
+from meting.words import in_language
 
 router = APIRouter()
 DECISIONS = ("approve", "return", "accept", "reject")
@@ -117,8 +118,9 @@ async def _act(request: Request, round_id: int, action: Any,
         await run_in_threadpool(action, _cycle(request), info)
     except (StoreError, ValueError) as exc:
         context = await run_in_threadpool(_view, request, info)
-        return page(request, "review/review.html.j2", status_code=409, problem=str(exc),
-                    **context)
+        # the services word their refusals in Dutch and English: the viewer's language here
+        return page(request, "review/review.html.j2", status_code=409,
+                    problem=in_language(exc, request.state.lang), **context)
     background.add_task(_deliver, request.app.state.store, request.app.state.settings)
     return RedirectResponse(str(request.url_for("review", round_id=round_id)),
                             status_code=303)
@@ -135,7 +137,7 @@ def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+        raise ReviewInputError(said("not_a_date", text=repr(text))) from None
 
 
 def _decision(text: str) -> str:
@@ -199,7 +201,7 @@ async def explanation_decide(request: Request, round_id: int, background: Backgr
 
     def decide(c: Cycle, info: RoundInfo) -> None:
         if not any(e.id == explanation_id for e in c.review.explanations(info.id)):
-            raise StoreError(f"round {info.label} has no explanation {explanation_id}")
+            raise refused("no_explanation_in_round", round=info.label, id=str(explanation_id))
         c.decide_explanation(explanation_id, accept, note.strip() or None)
 
     return await _act(request, round_id, decide, background)
