@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 from pathlib import Path
 
@@ -33,7 +34,8 @@ class Bridge:
         self._ready.wait()
         if self._failed is not None:
             self._thread.join()
-            raise LabError(f"cannot listen on {host} port {port}: {self._failed.strerror}")
+            why = os.strerror(self._failed.errno) if self._failed.errno else self._failed
+            raise LabError(f"cannot listen on {host} port {port}: {why}")
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
