@@ -147,15 +147,16 @@ def test_round(sessions: sessionmaker[Session], test_id: int) -> tuple[int, str,
     return None if row is None else (row[0], row[1], row[2])
 
 
-def progress(sessions: sessionmaker[Session], round_id: int,
-             minutes: int = 5) -> tuple[int, dict[str, list[tuple[str, int]]]]:
+def progress(sessions: sessionmaker[Session], round_id: int, minutes: int = 5
+             ) -> tuple[int, dict[str, list[tuple[dict[str, str], int]]]]:
     """Tests finished in the last minutes, and per no-result status (not_testable, error)
-    its most frequent explanations with their numbers."""
+    its most frequent explanations (in Dutch and English) with their numbers."""
     import datetime as dt
     from collections import Counter
 
     since = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes)
     reasons: dict[str, Counter[str]] = {"not_testable": Counter(), "error": Counter()}
+    words: dict[str, dict[str, str]] = {}  # counted by the English text, shown in either
     recent = 0
     query = select(Test.finished_at, Test.columns, Test.explanations).where(
         Test.round_id == round_id, Test.state == "done")
@@ -167,5 +168,8 @@ def progress(sessions: sessionmaker[Session], round_id: int,
             for column, status in (columns or {}).items():
                 if status in reasons:
                     text = (explanations or {}).get(column) or {}
-                    reasons[status][str(text.get("en") or text.get("nl") or "")[:200]] += 1
-    return recent, {s: c.most_common(5) for s, c in reasons.items()}
+                    key = str(text.get("en") or text.get("nl") or "")
+                    words.setdefault(key, {"nl": str(text.get("nl") or key), "en": key})
+                    reasons[status][key] += 1
+    return recent, {s: [(words[k], n) for k, n in c.most_common(5)]
+                    for s, c in reasons.items()}

@@ -35,7 +35,7 @@ class RoundProgress:
     per_minute: float
     expected_end: dt.datetime | None
     no_result: dict[str, int]
-    reasons: dict[str, list[tuple[str, int]]]
+    reasons: dict[str, list[tuple[dict[str, str], int]]]
     running_here: bool
     workers: list[str]  # Celery workers running tests of it now
 
@@ -81,7 +81,7 @@ def round_progress(request: Request, workers: Cluster | None = None) -> list[Rou
         kept = figures.kept(light) if light.done else None
         if kept is not None:
             info, no_result = light, _no_result_kept(kept)
-            recent, reasons = 0, dict[str, list[tuple[str, int]]]()
+            recent, reasons = 0, reasons_once(request, light)
         elif light.state == "finished":  # counted once per server: it no longer changes
             info, no_result, reasons = finished_counts(request, light)
             recent = 0
@@ -99,7 +99,7 @@ def round_progress(request: Request, workers: Cluster | None = None) -> list[Rou
     return found
 
 
-Reasons = dict[str, list[tuple[str, int]]]
+Reasons = dict[str, list[tuple[dict[str, str], int]]]
 
 
 def _counted(store: Store, round_id: int) -> tuple[RoundInfo, dict[str, int]]:
@@ -113,18 +113,30 @@ def finished_counts(request: Request,
     """A finished round whose figures are not kept (e.g. imported, or finished elsewhere),
     counted at its first showing and kept in the server: not computing its figures for
     the monitor, and not counting it again on every refresh."""
-    state = request.app.state
-    if not hasattr(state, "finished_counts"):
-        state.finished_counts = {}
-    kept: dict[tuple[Any, ...], tuple[RoundInfo, dict[str, int], Reasons]] = \
-        state.finished_counts
+    kept: dict[tuple[Any, ...], tuple[RoundInfo, dict[str, int]]] = _kept(
+        request, "finished_counts")
     key = (light.id, light.norm, light.finished_at, light.done)
-    found = kept.get(key)
-    if found is None:
-        info, no_result = _counted(request.app.state.store, light.id)
-        _, reasons = queries.progress(state.sessions, info.id, WINDOW_MINUTES)
-        found = kept[key] = (info, no_result, reasons)
-    return found
+    if key not in kept:
+        kept[key] = _counted(request.app.state.store, light.id)
+    info, no_result = kept[key]
+    return info, no_result, reasons_once(request, light)
+
+
+def reasons_once(request: Request, light: RoundInfo) -> Reasons:
+    """The reasons of a finished round's tests without a result, read at its first showing
+    and kept in the server (they no longer change)."""
+    kept: dict[tuple[Any, ...], Reasons] = _kept(request, "finished_reasons")
+    key = (light.id, light.norm, light.finished_at, light.done)
+    if key not in kept:
+        kept[key] = queries.progress(request.app.state.sessions, light.id, WINDOW_MINUTES)[1]
+    return kept[key]
+
+
+def _kept(request: Request, name: str) -> Any:
+    state = request.app.state
+    if not hasattr(state, name):
+        setattr(state, name, {})
+    return getattr(state, name)
 
 
 def _no_result_kept(data: dict[str, Any]) -> dict[str, int]:
