@@ -141,6 +141,10 @@ def test_a_one_time_password_must_be_replaced_before_anything_else(app: FastAPI)
     short = c.post("/account/password", data={"csrf": token, "current": once, "new": "kort",
                                                "repeat": "kort"})
     assert short.status_code == 400 and 'id="problem"' in short.text
+    for guessable in ("aaaaaaaaaaaa", "123456789012", "qwertyuiopas", "nieuw@example.nl1"):
+        easy = c.post("/account/password", data={"csrf": token, "current": once,
+                                                 "new": guessable, "repeat": guessable})
+        assert easy.status_code == 400 and "te makkelijk te raden" in easy.text, guessable
     wrong = c.post("/account/password", data={"csrf": token, "current": "fout",
                                                "new": "een lang genoeg wachtwoord",
                                                "repeat": "een lang genoeg wachtwoord"})

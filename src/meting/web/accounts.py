@@ -13,6 +13,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from zxcvbn import zxcvbn
 
 from meting.store import Store, StoreError
 from meting.store.models import Organisation
@@ -31,6 +32,9 @@ FAILURE_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_ACCOUNT = 5  # in the window, then that account's logins are refused
 MAX_FAILURES_ADDRESS = 20  # in the window, from one address (many accounts)
 MIN_PASSWORD = 12
+# zxcvbn's score of how hard a password is to guess (0-4); 3: about 10^8 guesses or more.
+# Length alone let "aaaaaaaaaaaa" and "123456789012" through.
+MIN_STRENGTH = 3
 PUBLIC = "public"
 
 _hasher = PasswordHasher()
@@ -85,6 +89,12 @@ class Viewer:
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def guessable(password: str, email: str) -> bool:
+    """Too easy to guess for zxcvbn, which also tries the account's own address."""
+    own = [email, email.split("@")[0], "meting"]
+    return int(zxcvbn(password[:100], user_inputs=own)["score"]) < MIN_STRENGTH
 
 
 def hash_password(password: str) -> str:
@@ -166,6 +176,9 @@ class Accounts:
         if len(new) < MIN_PASSWORD:
             raise PasswordRefused("password_short",
                                   f"a password has at least {MIN_PASSWORD} characters")
+        if guessable(new, email):
+            raise PasswordRefused("password_guessable", "the password is easy to guess (a "
+                                  "common word or name, a repetition or a sequence)")
         if new == current:
             raise PasswordRefused("password_same",
                                   "the new password must differ from the current one")
