@@ -78,6 +78,21 @@ def split_values(document: Any) -> list[str]:
     return found
 
 
+CONTENT = frozenset({"p", "td", "li", "svg", "img", "dd"})
+
+
+def lonely_headings(document: Any) -> list[str]:
+    """Headings that end their page: nothing of what they head follows them there."""
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        tags = [getattr(box, "element_tag", "") for box in boxes(page._page_box)]
+        last_content = max((i for i, tag in enumerate(tags) if tag in CONTENT), default=-1)
+        for i, box in enumerate(boxes(page._page_box)):
+            if tags[i] in ("h2", "h3") and type(box).__name__ == "BlockBox" and i > last_content:
+                found.append(f"page {number}: {' '.join(''.join(box.element.itertext()).split())}")
+    return found
+
+
 def _whole(token: str, text: str) -> bool:
     return bool(re.search(rf"(^|\s|-){re.escape(token)}(\s|$)", text)) or bool(
         token.endswith("-") and re.search(rf"(^|\s){re.escape(token)}", text))
@@ -89,6 +104,7 @@ def test_the_demo_like_report_fits_the_page(lang: str) -> None:
     assert overflows(document) == []
     assert broken_words(document) == []
     assert split_values(document) == []
+    assert lonely_headings(document) == []
 
 
 def test_a_wide_round_with_large_counts_fits_the_page(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,6 +114,7 @@ def test_a_wide_round_with_large_counts_fits_the_page(monkeypatch: pytest.Monkey
     document = layout(wide_analysis(), "nl")
     assert overflows(document) == []
     assert broken_words(document) == []
+    assert lonely_headings(document) == []
     assert split_values(document) == []
 
 

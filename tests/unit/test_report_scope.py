@@ -18,7 +18,7 @@ from meting.report.scoped import render_scope, render_scope_html
 from tests.unit.analysis_data import rounds
 from tests.unit.report_wide import MINISTRIES, wide_round
 from tests.unit.test_report_cli import database  # noqa: F401  (a stored golden round)
-from tests.unit.test_report_pdf_layout import broken_words, overflows
+from tests.unit.test_report_pdf_layout import broken_words, lonely_headings, overflows
 
 
 def golden(scope: Scope) -> Any:
@@ -89,6 +89,7 @@ def test_the_scope_pdf_fits_the_page() -> None:
     scoped = scope_round(current, wide_round(2, 36), Scope("umbrella", "Manifestgroep"))
     document = HTML(string=render_scope_html(scoped, "nl")).render()
     assert overflows(document) == [] and broken_words(document) == []
+    assert lonely_headings(document) == []
 
 
 def test_the_command_writes_an_umbrella_and_an_organisation_report(
