@@ -27,6 +27,8 @@ WINDOW_MINUTES = 5
 SHOWN = 10  # most recent rounds on the monitor
 NO_RESULT = ("not_testable", "error")
 ASKED_FOR = 3.0  # seconds an answer of the workers is shown before they are asked again
+# per no-result status, its most frequent explanations (Dutch and English) and their numbers
+Reasons = dict[str, list[tuple[dict[str, str], int]]]
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class RoundProgress:
     per_minute: float
     expected_end: dt.datetime | None
     no_result: dict[str, int]
-    reasons: dict[str, list[tuple[dict[str, str], int]]]
+    reasons: Reasons
     running_here: bool
     workers: list[str]  # Celery workers running tests of it now
 
@@ -81,7 +83,7 @@ def round_progress(request: Request, workers: Cluster | None = None) -> list[Rou
         kept = figures.kept(light) if light.done else None
         if kept is not None:
             info, no_result = light, _no_result_kept(kept)
-            recent, reasons = 0, reasons_once(request, light)
+            recent, reasons = 0, reasons_once(request, light, no_result)
         elif light.state == "finished":  # counted once per server: it no longer changes
             info, no_result, reasons = finished_counts(request, light)
             recent = 0
@@ -99,9 +101,6 @@ def round_progress(request: Request, workers: Cluster | None = None) -> list[Rou
     return found
 
 
-Reasons = dict[str, list[tuple[dict[str, str], int]]]
-
-
 def _counted(store: Store, round_id: int) -> tuple[RoundInfo, dict[str, int]]:
     info = store.round(round_id)
     return info, {s: sum(per.get(s, 0) for cols in info.counts.values()
@@ -115,21 +114,28 @@ def finished_counts(request: Request,
     the monitor, and not counting it again on every refresh."""
     kept: dict[tuple[Any, ...], tuple[RoundInfo, dict[str, int]]] = _kept(
         request, "finished_counts")
-    key = (light.id, light.norm, light.finished_at, light.done)
+    key = _finished(light)
     if key not in kept:
         kept[key] = _counted(request.app.state.store, light.id)
     info, no_result = kept[key]
-    return info, no_result, reasons_once(request, light)
+    return info, no_result, reasons_once(request, light, no_result)
 
 
-def reasons_once(request: Request, light: RoundInfo) -> Reasons:
+def reasons_once(request: Request, light: RoundInfo, no_result: dict[str, int]) -> Reasons:
     """The reasons of a finished round's tests without a result, read at its first showing
-    and kept in the server (they no longer change)."""
+    and kept in the server (they no longer change); none read when there are none."""
+    if not any(no_result.values()):
+        return {}
     kept: dict[tuple[Any, ...], Reasons] = _kept(request, "finished_reasons")
-    key = (light.id, light.norm, light.finished_at, light.done)
+    key = _finished(light)
     if key not in kept:
         kept[key] = queries.progress(request.app.state.sessions, light.id, WINDOW_MINUTES)[1]
     return kept[key]
+
+
+def _finished(light: RoundInfo) -> tuple[Any, ...]:
+    """What identifies a finished round's counts: another norm or more tests count anew."""
+    return light.id, light.norm, light.finished_at, light.done
 
 
 def _kept(request: Request, name: str) -> Any:
