@@ -47,10 +47,10 @@ def _listing(request: Request) -> dict[str, Any]:
                                 .join(Round, Round.id == Share.round_id)
                                 .order_by(Share.id.desc())).all()
     return {"links": found, "rounds": queries.with_results(request.app.state.store),
-            "now": _now()}
+            "now": _now(), "max_days": MAX_DAYS}
 
 
-MAX_DAYS = 3650  # as the form's own limit; empty: the link never expires
+MAX_DAYS = 3650  # the form's limit too; empty: the link never expires
 
 
 @router.post("/shares", name="share_create")
