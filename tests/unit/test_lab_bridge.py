@@ -51,3 +51,11 @@ def test_a_server_that_is_not_listening_closes_the_connection(tmp_path: Path) ->
             assert tcp.recv(10) == b""
     finally:
         bridge.close()
+
+
+@pytest.mark.parametrize(("host", "port", "why"), [
+    ("127.0.0.1", 70000, "port must be 0-65535"), ("no-such-host.invalid", 0, "")])
+def test_a_port_or_host_that_cannot_be_is_one_clear_error_not_a_hang(
+        tmp_path: Path, host: str, port: int, why: str) -> None:
+    with pytest.raises(LabError, match=f"cannot listen on {host} port {port}: .*{why}"):
+        Bridge(tmp_path / "none.sock", host, port)

@@ -26,7 +26,7 @@ class Bridge:
     def __init__(self, socket_path: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         self.socket_path = str(socket_path)
         self.host, self.port = host, port
-        self._failed: OSError | None = None
+        self._failed: Exception | None = None
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._serve, daemon=True)
@@ -34,16 +34,15 @@ class Bridge:
         self._ready.wait()
         if self._failed is not None:
             self._thread.join()
-            why = os.strerror(self._failed.errno) if self._failed.errno else self._failed
-            raise LabError(f"cannot listen on {host} port {port}: {why}")
+            raise LabError(f"cannot listen on {host} port {port}: {_why(self._failed)}")
 
     def _serve(self) -> None:
         asyncio.set_event_loop(self._loop)
         try:
             server = self._loop.run_until_complete(
                 asyncio.start_server(self._pipe, self.host, self.port))
-        except OSError as exc:
-            self._failed = exc
+        except Exception as exc:  # any failure must end the wait in __init__
+            self._failed = exc  # e.g. a taken port, no such host, a port past 65535
             self._ready.set()
             self._loop.close()
             return
@@ -74,6 +73,13 @@ class Bridge:
         if self._thread.is_alive():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(5)
+
+
+def _why(exc: Exception) -> str:
+    """The system's words for a failed bind ('Address already in use'), not asyncio's
+    sentence around them; a resolver's or Python's own message as it is."""
+    errno = getattr(exc, "errno", None)
+    return os.strerror(errno) if isinstance(errno, int) and errno > 0 else str(exc)
 
 
 async def _copy(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
