@@ -94,6 +94,8 @@ def digest(key: str) -> str:
 def guessable(password: str, email: str) -> bool:
     """Too easy to guess for zxcvbn, which also tries the account's own address."""
     own = [email, email.split("@")[0], "meting"]
+    # zxcvbn's time grows fast with length; the first 100 characters decide (more can
+    # only make a password harder to guess)
     return int(zxcvbn(password[:100], user_inputs=own)["score"]) < MIN_STRENGTH
 
 
